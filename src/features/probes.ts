@@ -1,0 +1,225 @@
+/**
+ * The kernel features polytrace chooses between. Each probe does the smallest thing that
+ * proves the mechanism works, and records the kernel's own answer when it does not.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { SysError } from '../errors.js';
+import { defineFeature, type ProbeAnswer } from './feature.js';
+import { progLoad, linkCreate, mapCreate, mapLookupBatch } from '../sys/bpf.js';
+import { close } from '../sys/ffi.js';
+import { errnoName, EBADF } from '../sys/errno.js';
+import { NativeBuffer } from '../sys/mem.js';
+import { encode } from '../emit/assemble.js';
+import { alu64, call, exit, R0, R1 } from '../emit/asm.js';
+import { Helper } from '../emit/helpers.gen.js';
+import { ProgType, AttachType, MapType } from '../emit/types.js';
+import { findTracefs } from '../symbols/tracefs.js';
+
+const RETURN_0 = encode([alu64.mov.imm(R0, 0), exit()]);
+
+function loadProbe(type: number, insns: Uint8Array, expectedAttachType = 0): { fd: number; why: string } {
+  const r = progLoad({ type, insns, license: 'GPL', name: 'polytrace_feat', expectedAttachType, logLevel: 1, logSize: 4096 });
+  if (r.fd >= 0) return { fd: r.fd, why: '' };
+  const last = r.log.trim().split('\n').filter(Boolean).pop() ?? '';
+  return { fd: -1, why: `${errnoName(r.errno)}${last ? `: ${last}` : ''}` };
+}
+
+function helperProbe(type: number, helper: number, name: string): ProbeAnswer {
+  const insns = encode([alu64.mov.imm(R1, 0), call(helper), alu64.mov.imm(R0, 0), exit()]);
+  const { fd, why } = loadProbe(type, insns);
+  if (fd >= 0) {
+    close(fd);
+    return 'yes';
+  }
+  return { no: `program calling ${name} refused (${why})` };
+}
+
+export const haveBpf = defineFeature({
+  name: 'bpf',
+  description: 'loading BPF programs',
+  probe: () => {
+    const { fd, why } = loadProbe(ProgType.Tracepoint, RETURN_0);
+    if (fd >= 0) {
+      close(fd);
+      return 'yes';
+    }
+    return { no: why };
+  },
+});
+
+function pmuType(pmu: string): number | undefined {
+  try {
+    return Number(readFileSync(`/sys/bus/event_source/devices/${pmu}/type`, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
+
+export const haveUprobePmu = defineFeature({
+  name: 'uprobe_pmu',
+  description: 'the uprobe PMU (perf_event_open uprobes)',
+  fallback: 'tracefs uprobe_events',
+  probe: () => (pmuType('uprobe') !== undefined ? 'yes' : { no: '/sys/bus/event_source/devices/uprobe does not exist (CONFIG_UPROBE_EVENTS)' }),
+});
+
+export const haveKprobePmu = defineFeature({
+  name: 'kprobe_pmu',
+  description: 'the kprobe PMU (perf_event_open kprobes)',
+  fallback: 'tracefs kprobe_events, or fentry/fexit',
+  probe: () => (pmuType('kprobe') !== undefined ? 'yes' : { no: '/sys/bus/event_source/devices/kprobe does not exist (kernel built without CONFIG_KPROBES)' }),
+});
+
+export const haveTracefsKprobeEvents = defineFeature({
+  name: 'kprobe_events',
+  description: 'tracefs kprobe_events',
+  probe: () => {
+    const root = findTracefs();
+    if (!root) return { no: 'tracefs is not mounted' };
+    return existsSync(`${root}/kprobe_events`) ? 'yes' : { no: `${root}/kprobe_events does not exist (kernel built without CONFIG_KPROBE_EVENTS)` };
+  },
+});
+
+export const haveTracefsUprobeEvents = defineFeature({
+  name: 'uprobe_events',
+  description: 'tracefs uprobe_events',
+  probe: () => {
+    const root = findTracefs();
+    if (!root) return { no: 'tracefs is not mounted' };
+    return existsSync(`${root}/uprobe_events`) ? 'yes' : { no: `${root}/uprobe_events does not exist` };
+  },
+});
+
+/**
+ * bpf_link for perf events (5.15, commit b89fbfbb854c): create a link with an invalid
+ * target fd; a kernel that knows BPF_PERF_EVENT says EBADF, an older one EINVAL.
+ */
+export const haveBpfLinkPerfEvent = defineFeature({
+  name: 'bpf_link_perf_event',
+  description: 'bpf_link for perf events',
+  fallback: 'PERF_EVENT_IOC_SET_BPF',
+  probe: () => {
+    const { fd, why } = loadProbe(ProgType.Kprobe, RETURN_0, AttachType.PerfEvent);
+    if (fd < 0) return { no: `kprobe program with expected attach type BPF_PERF_EVENT refused (${why})` };
+    try {
+      const l = linkCreate(fd, 0x7fffffff, AttachType.PerfEvent);
+      close(l);
+      return 'yes';
+    } catch (e) {
+      if (e instanceof SysError && e.errno === EBADF) return 'yes';
+      return { no: e instanceof Error ? e.message : String(e) };
+    } finally {
+      close(fd);
+    }
+  },
+});
+
+/**
+ * uprobe_multi links (6.6, commit 89ae89f53d20): attaching to "/" fails with EBADF
+ * (not a regular file) on kernels that have them.
+ */
+export const haveUprobeMulti = defineFeature({
+  name: 'uprobe_multi',
+  description: 'uprobe_multi links',
+  fallback: 'one perf event per uprobe',
+  probe: () => {
+    const { fd, why } = loadProbe(ProgType.Kprobe, RETURN_0, AttachType.TraceUprobeMulti);
+    if (fd < 0) return { no: `program with expected attach type BPF_TRACE_UPROBE_MULTI refused (${why})` };
+    using path = NativeBuffer.cString('/');
+    using offsets = new NativeBuffer(8);
+    try {
+      const l = linkCreate(fd, 0, AttachType.TraceUprobeMulti, (dv) => {
+        dv.setBigUint64(16, path.addr, true);
+        dv.setBigUint64(24, offsets.addr, true);
+        dv.setUint32(48, 1, true);
+      });
+      close(l);
+      return 'yes';
+    } catch (e) {
+      if (e instanceof SysError && e.errno === EBADF) return 'yes';
+      return { no: e instanceof Error ? e.message : String(e) };
+    } finally {
+      close(fd);
+    }
+  },
+});
+
+/** kprobe_multi links (5.18): needs CONFIG_FPROBE; probe by attaching to one real symbol. */
+export const haveKprobeMulti = defineFeature({
+  name: 'kprobe_multi',
+  description: 'kprobe_multi links',
+  fallback: 'one kprobe per function',
+  probe: () => {
+    const { fd, why } = loadProbe(ProgType.Kprobe, RETURN_0, AttachType.TraceKprobeMulti);
+    if (fd < 0) return { no: `program with expected attach type BPF_TRACE_KPROBE_MULTI refused (${why})` };
+    using sym = NativeBuffer.cString('vprintk');
+    using syms = new NativeBuffer(8);
+    syms.dv.setBigUint64(0, sym.addr, true);
+    try {
+      const l = linkCreate(fd, 0, AttachType.TraceKprobeMulti, (dv) => {
+        dv.setUint32(20, 1, true); // cnt
+        dv.setBigUint64(24, syms.addr, true); // syms
+      });
+      close(l);
+      return 'yes';
+    } catch (e) {
+      return { no: e instanceof Error ? e.message : String(e) };
+    } finally {
+      close(fd);
+    }
+  },
+});
+
+export const haveRingbuf = defineFeature({
+  name: 'ringbuf',
+  description: 'BPF ring buffer maps',
+  fallback: 'perf buffers',
+  probe: () => {
+    try {
+      close(mapCreate({ type: MapType.Ringbuf, keySize: 0, valueSize: 0, maxEntries: 4096 }));
+      return 'yes';
+    } catch (e) {
+      return { no: e instanceof Error ? e.message : String(e) };
+    }
+  },
+});
+
+export const haveAttachCookie = defineFeature({
+  name: 'attach_cookie',
+  description: 'bpf_get_attach_cookie',
+  fallback: 'one program per probe',
+  probe: () => helperProbe(ProgType.Tracepoint, Helper.GetAttachCookie, 'bpf_get_attach_cookie'),
+});
+
+export const haveGetFuncIp = defineFeature({
+  name: 'get_func_ip',
+  description: 'bpf_get_func_ip in kprobes',
+  probe: () => helperProbe(ProgType.Kprobe, Helper.GetFuncIp, 'bpf_get_func_ip'),
+});
+
+export const haveProbeReadKernel = defineFeature({
+  name: 'probe_read_kernel',
+  description: 'bpf_probe_read_{kernel,user}[_str]',
+  fallback: 'bpf_probe_read',
+  probe: () => helperProbe(ProgType.Kprobe, Helper.ProbeReadKernel, 'bpf_probe_read_kernel'),
+});
+
+export const haveBatchOps = defineFeature({
+  name: 'batch_ops',
+  description: 'batched map lookups',
+  fallback: 'one lookup per key',
+  probe: () => {
+    let fd = -1;
+    try {
+      fd = mapCreate({ type: MapType.Hash, keySize: 4, valueSize: 8, maxEntries: 4 });
+      using out = new NativeBuffer(4);
+      using keys = new NativeBuffer(16);
+      using values = new NativeBuffer(32);
+      const r = mapLookupBatch(fd, null, out, keys, values, 4);
+      return r.errno === 0 ? 'yes' : { no: `BPF_MAP_LOOKUP_BATCH: ${errnoName(r.errno)}` };
+    } catch (e) {
+      return { no: e instanceof Error ? e.message : String(e) };
+    } finally {
+      if (fd >= 0) close(fd);
+    }
+  },
+});

@@ -1,0 +1,150 @@
+/**
+ * funccount: count function calls, tracepoints and USDT probes, as BCC's funccount does,
+ * with its options (-p -i -d -T -r -D -c) and its exact output.
+ */
+import { existsSync } from 'node:fs';
+import { toolCommand, intArg, parseDump } from './options.js';
+import { installStopHandlers, sleepOrStop, out, finish, stopped } from './lifecycle.js';
+import { ResolveError, TracerError } from '../errors.js';
+import { parseFuncPattern } from '../specs/parse.js';
+import { resolvePattern, type PatternRef } from '../probes/pattern.js';
+import { resolveKernelPattern } from '../probes/kernel.js';
+import type { ProbeTarget } from '../probes/targets.js';
+import { countProgram, countsMapSpec } from '../compile/tools/count.js';
+import { attachTargets } from '../attach/targets.js';
+import { requireTracefs } from '../kernel/tracefs.js';
+import { TraceSession } from '../session.js';
+import { disasm } from '../emit/disasm.js';
+import type { ProgramSpec } from '../emit/types.js';
+import { renderFunccountBanner, renderFunccountTable, DETACHING } from '../output/funccount.js';
+
+export interface FunccountOptions {
+  readonly pattern: string;
+  readonly pid?: number;
+  readonly interval?: number;
+  readonly duration?: number;
+  readonly timestamp: boolean;
+  readonly regexp: boolean;
+  readonly debug: boolean;
+  readonly cpu?: number;
+  readonly dump: readonly string[];
+}
+
+const EPILOG = `examples:
+    funccount 'vfs_*'             # count kernel fns starting with "vfs"
+    funccount -r '^vfs.*'         # same as above, using regular expressions
+    funccount -Ti 5 'vfs_*'       # output every 5 seconds, with timestamps
+    funccount -d 10 'vfs_*'       # trace for 10 seconds only
+    funccount -p 185 'vfs_*'      # count vfs calls for PID 185 only
+    funccount t:sched:sched_fork  # count calls to the sched_fork tracepoint
+    funccount 't:syscalls:sys_enter_*' -d 5   # count every syscall for 5 seconds
+    funccount -p 185 u:node:gc*   # count all GC USDT probes in node, PID 185
+    funccount c:malloc            # count all malloc() calls in libc
+    funccount go:os.*             # count all "os.*" calls in libgo
+    funccount -p 185 go:os.*      # count all "os.*" calls in libgo, PID 185
+    funccount ./test:read*        # count "read*" calls in the ./test binary
+    funccount -c 1 'vfs_*'        # count vfs calls on CPU 1 only`;
+
+export function parseOptions(argv: readonly string[], prog: string): FunccountOptions {
+  const cmd = toolCommand(prog, 'Count functions, tracepoints, and USDT probes', EPILOG)
+    .argument('<pattern>', 'search expression for events')
+    .option('-p, --pid <PID>', 'trace this PID only', intArg('PID', { min: 1 }))
+    .option('-i, --interval <INTERVAL>', 'summary interval, seconds', intArg('interval', { min: 1 }))
+    .option('-d, --duration <DURATION>', 'total duration of trace, seconds', intArg('duration', { min: 1 }))
+    .option('-T, --timestamp', 'include timestamp on output', false)
+    .option('-r, --regexp', 'use regular expressions. Default is "*" wildcards only.', false)
+    .option('-D, --debug', 'print BPF program before starting (for debugging purposes)', false)
+    .option('-c, --cpu <CPU>', 'trace this CPU only', intArg('CPU', { min: 0 }))
+    .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);
+  cmd.parse([...argv], { from: 'user' });
+  const o = cmd.opts();
+  return {
+    pattern: cmd.args[0], pid: o.pid, interval: o.interval, duration: o.duration, timestamp: o.timestamp,
+    regexp: o.regexp, debug: o.debug, cpu: o.cpu, dump: o.dump,
+  };
+}
+
+/** Pattern text → the reference to resolve (BCC's part-count rules live in the grammar). */
+export function patternRef(text: string): PatternRef {
+  const ast = parseFuncPattern(text, 'funccount');
+  if (ast.type === 't') return { type: 't', library: '', pattern: `${ast.category}:${ast.pattern}` };
+  return { type: ast.type, library: ast.library, pattern: ast.pattern };
+}
+
+export function resolveTargets(o: FunccountOptions, ref: PatternRef): ProbeTarget[] {
+  return resolvePattern(ref, { regex: o.regexp, pid: o.pid, tracefs: requireTracefs },
+    (pattern) => resolveKernelPattern(pattern, { regex: o.regexp, tracefs: requireTracefs }));
+}
+
+export async function run(argv: readonly string[], prog: string): Promise<void> {
+  const o = parseOptions(argv, prog);
+  if (o.pid !== undefined && !existsSync(`/proc/${o.pid}`)) throw new ResolveError(`no process with PID ${o.pid}`);
+  const ref = patternRef(o.pattern);
+  if (o.dump.includes('ast')) await out(`${JSON.stringify(ref, null, 2)}\n`);
+  const targets = resolveTargets(o, ref);
+  if (targets.length === 0) {
+    const shown = o.regexp ? o.pattern : ref.pattern;
+    throw new ResolveError(`No functions matched by pattern ${shown}`);
+  }
+  const limit = Number(process.env.BCC_PROBE_LIMIT ?? process.env.POLYTRACE_PROBE_LIMIT ?? 100000);
+  if (targets.length > limit) throw new TracerError(`maximum of ${limit} probes allowed, attempted ${targets.length}`);
+  if (o.dump.includes('resolved')) await out(`${JSON.stringify(targets, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
+
+  installStopHandlers();
+  const session = new TraceSession();
+  try {
+    await trace(o, targets, session);
+  } catch (e) {
+    session.dispose();
+    throw e;
+  }
+  await finish(session, 0);
+}
+
+async function trace(o: FunccountOptions, targets: readonly ProbeTarget[], session: TraceSession): Promise<void> {
+  {
+    const specs: ProgramSpec[] = [];
+    const counts = countsMapSpec(targets.length);
+    attachTargets(session, targets, {
+      pid: o.pid, prefix: 'funccount',
+      build: (shape) => countProgram({
+        name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType, counts, slot: shape.slot,
+        // Uprobes are filtered by pid at attach time; tracepoints see every process.
+        tgid: shape.hook === 'tracepoint' ? o.pid : undefined, cpu: o.cpu,
+      }),
+      onProgram: (spec) => specs.push(spec),
+    });
+    if (o.debug || o.dump.includes('asm') || o.dump.includes('ir')) {
+      for (const s of specs) await out(`; program ${s.name}\n${disasm(s.insns)}\n`);
+    }
+    await out(renderFunccountBanner(targets.length, o.pattern));
+
+    const countsMap = session.maps.get('counts')!;
+    const previous = new Array<bigint>(targets.length).fill(0n);
+    const key = new Uint8Array(4);
+    const keyDv = new DataView(key.buffer);
+    const intervalMs = (o.interval ?? o.duration ?? 99999999) * 1000;
+    let elapsed = 0;
+    for (;;) {
+      const r = await sleepOrStop(intervalMs);
+      if (r === 'timeout') elapsed += intervalMs;
+      const last = r !== 'timeout' || o.interval === undefined || (o.duration !== undefined && elapsed >= o.duration * 1000);
+      // Counters are never cleared in the kernel: each interval prints the difference, so no
+      // increment is lost between reading and clearing.
+      const rows = targets.map((t, i) => {
+        keyDv.setUint32(0, i, true);
+        const v = countsMap.lookup(key);
+        const total = v ? countsMap.sumU64(v) : 0n;
+        const n = total - previous[i];
+        previous[i] = total;
+        return { name: t.name, count: n };
+      });
+      if (stopped() === 'epipe') break;
+      await out(renderFunccountTable(rows, { timestamp: o.timestamp ? new Date() : undefined }));
+      if (last) {
+        await out(DETACHING);
+        break;
+      }
+    }
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Gating for tests that need the real kernel. Without the requirements a test is skipped
+ * locally, but with CI=true it runs and fails with the reason: CI never skips silently.
+ */
+import { existsSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+
+export const inCI = process.env.CI === 'true';
+export const isRoot = process.getuid?.() === 0;
+export const root = join(import.meta.dirname, '..', '..');
+
+/** Why kernel tests cannot run here, or '' when they can. */
+export function kernelUnavailable(): string {
+  if (!isRoot) return 'kernel tests need root';
+  if (!existsSync(join(root, 'dist', 'multitools', 'main.js'))) return 'dist/ is not built (run npm run build)';
+  return '';
+}
+
+/** `it.skipIf(skipKernel)` skips only outside CI. */
+export const skipKernel = kernelUnavailable() !== '' && !inCI;
+
+export function requireKernel(): void {
+  const why = kernelUnavailable();
+  if (why) throw new Error(`kernel test cannot run: ${why}`);
+}
+
+export function bin(tool: string): string {
+  return join(root, 'bin', `${tool}.js`);
+}
+
+export interface Running {
+  readonly child: ChildProcessWithoutNullStreams;
+  stdout: string;
+  stderr: string;
+  /** Resolves when stdout contains `text` (rejects on exit or timeout). */
+  waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves with the exit code (or signal name). */
+  exited: Promise<number | string>;
+}
+
+/** Start a polytrace tool (or any command) with piped output. */
+export function start(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv } = {}): Running {
+  const isTool = !cmd.includes('/') && existsSync(bin(cmd));
+  const child = isTool
+    ? spawn(process.execPath, [bin(cmd), ...args], { env: { ...process.env, ...opts.env } })
+    : spawn(cmd, [...args], { env: { ...process.env, ...opts.env } });
+  const r: Running = {
+    child, stdout: '', stderr: '',
+    exited: new Promise((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig ?? -1))),
+    waitFor(text, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => (typeof text === 'string' ? r.stdout.includes(text) : text.test(r.stdout));
+        if (check()) return resolve();
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${text}; stdout: ${r.stdout}; stderr: ${r.stderr}`)), timeoutMs);
+        const onData = () => {
+          if (check()) {
+            clearTimeout(timer);
+            child.stdout.off('data', onData);
+            resolve();
+          }
+        };
+        child.stdout.on('data', onData);
+        child.on('exit', () => {
+          clearTimeout(timer);
+          if (!check()) reject(new Error(`exited before ${text}; stdout: ${r.stdout}; stderr: ${r.stderr}`));
+        });
+      });
+    },
+  };
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (r.stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (r.stderr += d));
+  return r;
+}
+
+/** Run to completion. */
+export function runTool(tool: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  const r = start(tool, args, { env });
+  return r.exited.then((code) => ({ code, stdout: r.stdout, stderr: r.stderr }));
+}
+
+/** Names of loaded BPF programs (bpftool prog show). */
+export function loadedProgramNames(): string[] {
+  const json = execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' });
+  return (JSON.parse(json) as Array<{ name?: string }>).map((p) => p.name ?? '');
+}
