@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { toolCommand, intArg, parseDump } from './options.js';
 import { installStopHandlers, sleepOrStop, out, finish, stopped } from './lifecycle.js';
-import { ResolveError, TracerError } from '../errors.js';
+import { ResolveError, TracerError, UsageError } from '../errors.js';
 import { parseFuncPattern } from '../specs/parse.js';
 import { resolvePattern, type PatternRef } from '../probes/pattern.js';
 import { resolveKernelPattern } from '../probes/kernel.js';
@@ -67,7 +67,6 @@ export function parseOptions(argv: readonly string[], prog: string): FunccountOp
 /** Pattern text → the reference to resolve (BCC's part-count rules live in the grammar). */
 export function patternRef(text: string): PatternRef {
   const ast = parseFuncPattern(text, 'funccount');
-  if (ast.type === 't') return { type: 't', library: '', pattern: `${ast.category}:${ast.pattern}` };
   return { type: ast.type, library: ast.library, pattern: ast.pattern };
 }
 
@@ -79,6 +78,7 @@ export function resolveTargets(o: FunccountOptions, ref: PatternRef): ProbeTarge
 export async function run(argv: readonly string[], prog: string): Promise<void> {
   const o = parseOptions(argv, prog);
   if (o.pid !== undefined && !existsSync(`/proc/${o.pid}`)) throw new ResolveError(`no process with PID ${o.pid}`);
+  if (o.pattern.trim() === '') throw new UsageError('empty pattern', [`see '${prog} -h'`]);
   const ref = patternRef(o.pattern);
   if (o.dump.includes('ast')) await out(`${JSON.stringify(ref, null, 2)}\n`);
   const targets = resolveTargets(o, ref);

@@ -43,10 +43,19 @@ export function sleepOrStop(ms: number | undefined): Promise<'timeout' | StopRea
     };
     waiters.add(wake);
     if (ms !== undefined && Number.isFinite(ms)) {
-      timer = setTimeout(() => {
-        waiters.delete(wake);
-        resolve('timeout');
-      }, ms);
+      // setTimeout takes at most 2^31-1 ms (larger values fire after 1 ms): chain shorter
+      // timers for BCC's "forever" interval of 99999999 s.
+      const deadline = Date.now() + ms;
+      const arm = () => {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          waiters.delete(wake);
+          resolve('timeout');
+          return;
+        }
+        timer = setTimeout(arm, Math.min(left, 0x7fffffff));
+      };
+      arm();
     }
   });
 }

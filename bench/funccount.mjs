@@ -1,0 +1,90 @@
+// Benchmark: counting one tracepoint. exec → attached (banner), peak RSS and in-kernel ns
+// per event for polytrace's funccount, bpftrace and BCC's funccount, plus `node -e 0` (our
+// floor) and an empty program at the same hook (the cost of the hook itself).
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import {
+  root, have, median, buildC, peakRssKb, startUntil, stop, timeCmd, setBpfStats, progStats, newProgStats, fmt, printTable,
+} from './lib.mjs';
+
+const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const TP = 'syscalls:sys_enter_getpid';
+
+function runWorkload(bin, n, mode = '') {
+  return new Promise((resolve, reject) => {
+    const c = spawn(bin, [String(n), mode], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    c.stdout.setEncoding('utf8').on('data', (d) => {
+      out += d;
+      if (out === 'ready\n') c.stdin.write('go\n');
+    });
+    c.on('exit', (code) => (code === 0 ? resolve(Number(out.split('\n')[1])) : reject(new Error(`workload exit ${code}`))));
+  });
+}
+
+const tools = [
+  { name: 'polytrace funccount', cmd: process.execPath, args: [join(root, 'bin', 'funccount.js'), `t:${TP}`], banner: /Tracing \d+ functions/ },
+];
+if (have('bpftrace')) tools.push({ name: 'bpftrace', cmd: 'bpftrace', args: ['-e', `tracepoint:${TP} { @ = count(); }`], banner: /Attaching \d+ probe/ });
+if (have('funccount-bpfcc')) tools.push({ name: 'BCC funccount', cmd: 'funccount-bpfcc', args: [`t:${TP}`], banner: /Tracing \d+ functions/ });
+
+export async function benchFunccount() {
+  const workload = buildC(join(root, 'bench', 'getpid_loop.c'), 'getpid_loop');
+  const nodeFloor = median(Array.from({ length: 5 }, () => timeCmd(process.execPath, ['-e', '0'])));
+  const results = new Map(tools.map((t) => [t.name, { startup: [], rss: [], ns: [], overhead: [] }]));
+  const baseline = median(await Promise.all([runWorkload(workload, N)]));
+  setBpfStats(true);
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      for (const t of tools) {
+        const before = new Set(progStats().map((p) => p.id));
+        const { child, ms } = await startUntil(t.cmd, t.args, t.banner);
+        const perIter = await runWorkload(workload, N);
+        const st = newProgStats(before);
+        const r = results.get(t.name);
+        r.startup.push(ms);
+        r.rss.push(peakRssKb(child.pid) / 1024);
+        r.ns.push(st.perEvent);
+        r.overhead.push(perIter - baseline);
+        await stop(child);
+      }
+    }
+    // The hook alone: an empty program (return 0) on the same tracepoint.
+    const empty = await emptyProgramNs();
+    const poly = results.get('polytrace funccount');
+    const rows = [['node -e 0 (floor)', fmt(nodeFloor), '', '', '', '']];
+    for (const t of tools) {
+      const r = results.get(t.name);
+      rows.push([t.name, fmt(median(r.startup)), fmt(median(r.rss)), fmt(median(r.ns)), fmt(median(r.overhead)),
+        t === tools[0] ? '1.00' : `${fmt(median(r.startup) / median(poly.startup), 2)} / ${fmt(median(r.ns) / median(poly.ns), 2)}`]);
+    }
+    rows.push(['empty program at the hook', '', '', fmt(empty), '', '']);
+    printTable(`funccount t:${TP}: ${N} events, median of ${RUNS}`,
+      ['tool', 'exec→attached ms', 'peak RSS MB', 'kernel ns/event', 'overhead ns/event', 'ratio to polytrace (startup / kernel ns)'], rows);
+    console.log(`\npolytrace startup over node's floor: ${fmt(median(poly.startup) - nodeFloor)} ms; kernel ns vs empty program: ${fmt(median(poly.ns) / empty, 2)}x`);
+  } finally {
+    setBpfStats(false);
+  }
+}
+
+async function emptyProgramNs() {
+  const { TraceSession } = await import(join(root, 'dist', 'session.js'));
+  const { attachTracepoint } = await import(join(root, 'dist', 'attach', 'tracepoint.js'));
+  const { ProgramBuilder } = await import(join(root, 'dist', 'emit', 'builder.js'));
+  const { alu64, exit, R0 } = await import(join(root, 'dist', 'emit', 'asm.js'));
+  const { ProgType } = await import(join(root, 'dist', 'emit', 'types.js'));
+  const b = new ProgramBuilder('bench_empty', ProgType.Tracepoint);
+  b.emit(alu64.mov.imm(R0, 0), exit());
+  const s = new TraceSession();
+  try {
+    const before = new Set(progStats().map((p) => p.id));
+    const prog = s.load(b.build());
+    const [category, event] = TP.split(':');
+    s.attach(attachTracepoint(prog, { category, event }));
+    await runWorkload(buildC(join(root, 'bench', 'getpid_loop.c'), 'getpid_loop'), N);
+    return newProgStats(before).perEvent;
+  } finally {
+    s.dispose();
+  }
+}

@@ -1,0 +1,123 @@
+// Shared helpers for the benchmarks: timing exec → banner, peak RSS, in-kernel cost per
+// event from kernel.bpf_stats_enabled, and medians. Everything is measured in the same
+// run as the anchors (bpftrace, BCC) and printed as ratios.
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export function have(cmd) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : NaN;
+}
+
+/** Compile a C file into bench/.build (cached by mtime). */
+export function buildC(src, out, flags = []) {
+  const dir = join(root, 'bench', '.build');
+  mkdirSync(dir, { recursive: true });
+  const dst = join(dir, out);
+  if (!existsSync(dst) || statSync(dst).mtimeMs < statSync(src).mtimeMs) {
+    execFileSync('gcc', ['-O1', '-o', dst, src, ...flags], { stdio: 'inherit' });
+  }
+  return dst;
+}
+
+export function peakRssKb(pid) {
+  try {
+    const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Start a command and resolve when its output matches `banner`. Returns the child, the
+ * time from spawn to banner in ms, and accumulated output.
+ */
+export function startUntil(cmd, args, banner, { timeoutMs = 60000, env } = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} did not print its banner: ${out}`));
+    }, timeoutMs);
+    const onData = (d) => {
+      out += d;
+      if (banner.test(out)) {
+        clearTimeout(timer);
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        resolve({ child, ms, output: () => out });
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', onData);
+    child.stderr.setEncoding('utf8').on('data', onData);
+    child.stdout.on('data', () => {});
+    child.on('exit', () => {
+      clearTimeout(timer);
+      if (!banner.test(out)) reject(new Error(`${cmd} exited: ${out}`));
+    });
+  });
+}
+
+export function stop(child, sig = 'SIGINT') {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    const t = setTimeout(() => child.kill('SIGKILL'), 15000);
+    child.on('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill(sig);
+  });
+}
+
+export function timeCmd(cmd, args) {
+  const t0 = process.hrtime.bigint();
+  execFileSync(cmd, args, { stdio: 'ignore' });
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+export function setBpfStats(on) {
+  execFileSync('sysctl', ['-q', '-w', `kernel.bpf_stats_enabled=${on ? 1 : 0}`]);
+}
+
+/** Per-program run statistics of loaded programs, from bpftool. */
+export function progStats() {
+  const list = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' }));
+  return list.map((p) => ({ id: p.id, name: p.name ?? '', type: p.type, runTimeNs: p.run_time_ns ?? 0, runCnt: p.run_cnt ?? 0 }));
+}
+
+/** Sum run stats of programs whose id is not in `before`. */
+export function newProgStats(beforeIds, filter = () => true) {
+  const now = progStats().filter((p) => !beforeIds.has(p.id) && filter(p));
+  const ns = now.reduce((a, p) => a + p.runTimeNs, 0);
+  const cnt = now.reduce((a, p) => a + p.runCnt, 0);
+  return { ns, cnt, perEvent: cnt ? ns / cnt : NaN, names: now.map((p) => p.name) };
+}
+
+export function fmt(x, digits = 1) {
+  return Number.isFinite(x) ? x.toFixed(digits) : 'n/a';
+}
+
+export function printTable(title, header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
+  console.log(`\n## ${title}\n`);
+  console.log(line(header));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(r));
+}

@@ -1,0 +1,61 @@
+/** The C workloads of the kernel tests, built once per run with gcc. */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { buildC } from './cbuild.js';
+import { root } from './kernel.js';
+
+const SRC = join(root, 'test', 'kernel', 'workloads');
+
+let built: { exe: string; lib: string } | undefined;
+
+/** counter (executable with work_fn) linked against libpt (pt_f0..pt_f11). */
+export function counterWorkload(): { exe: string; lib: string } {
+  if (built) return built;
+  const lib = buildC('pt', readFileSync(join(SRC, 'libpt.c'), 'utf8'), ['-O1', '-fPIC', '-shared']);
+  const exe = buildC('counter', readFileSync(join(SRC, 'counter.c'), 'utf8'), ['-O1', lib, `-Wl,-rpath,${dirname(lib)}`]);
+  return (built = { exe, lib });
+}
+
+export interface CounterRun {
+  readonly pid: number;
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Start the calls and wait until they are done. */
+  go(): Promise<void>;
+  /** Let the process exit. */
+  end(): Promise<void>;
+}
+
+/** Start `counter N [CPU]` and wait for it to be ready. */
+export function startCounter(n: number, cpu?: number): Promise<CounterRun> {
+  const { exe } = counterWorkload();
+  const child = spawn(exe, cpu === undefined ? [String(n)] : [String(n), String(cpu)]);
+  let out = '';
+  const waitFor = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (out.includes(text)) {
+          child.stdout.off('data', check);
+          resolve();
+        }
+      };
+      child.stdout.on('data', check);
+      child.on('exit', (code) => (out.includes(text) ? resolve() : reject(new Error(`counter exited ${code}: ${out}`))));
+      check();
+    });
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  return waitFor('ready').then(() => ({
+    pid: Number(/ready (\d+)/.exec(out)![1]),
+    child,
+    go: () => {
+      child.stdin.write('go\n');
+      return waitFor('done');
+    },
+    end: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.on('exit', () => resolve());
+        child.stdin.write('end\n');
+      }),
+  }));
+}
