@@ -10,7 +10,7 @@ import { parseFuncPattern } from '../specs/parse.js';
 import { resolvePattern, type PatternRef } from '../probes/pattern.js';
 import { resolveKernelPattern } from '../probes/kernel.js';
 import type { ProbeTarget } from '../probes/targets.js';
-import { countProgram, countsMapSpec } from '../compile/tools/count.js';
+import { countProgram, countsMapSpec, decodeCounts } from '../compile/tools/count.js';
 import { attachTargets } from '../attach/targets.js';
 import { requireTracefs } from '../kernel/tracefs.js';
 import { TraceSession } from '../session.js';
@@ -109,8 +109,8 @@ async function trace(o: FunccountOptions, targets: readonly ProbeTarget[], sessi
       pid: o.pid, prefix: 'funccount',
       build: (shape) => countProgram({
         name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType, counts, slot: shape.slot,
-        // Uprobes are filtered by pid at attach time; tracepoints see every process.
-        tgid: shape.hook === 'tracepoint' ? o.pid : undefined, cpu: o.cpu,
+        // Uprobes are filtered by pid at attach time; tracepoints, kprobes and fentry see every process.
+        tgid: shape.hook === 'uprobe' ? undefined : o.pid, cpu: o.cpu,
       }),
       onProgram: (spec) => specs.push(spec),
     });
@@ -120,9 +120,8 @@ async function trace(o: FunccountOptions, targets: readonly ProbeTarget[], sessi
     await out(renderFunccountBanner(targets.length, o.pattern));
 
     const countsMap = session.maps.get('counts')!;
-    const previous = new Array<bigint>(targets.length).fill(0n);
     const key = new Uint8Array(4);
-    const keyDv = new DataView(key.buffer);
+    let previous = new Array<bigint>(targets.length).fill(0n);
     const intervalMs = (o.interval ?? o.duration ?? 99999999) * 1000;
     let elapsed = 0;
     for (;;) {
@@ -131,14 +130,9 @@ async function trace(o: FunccountOptions, targets: readonly ProbeTarget[], sessi
       const last = r !== 'timeout' || o.interval === undefined || (o.duration !== undefined && elapsed >= o.duration * 1000);
       // Counters are never cleared in the kernel: each interval prints the difference, so no
       // increment is lost between reading and clearing.
-      const rows = targets.map((t, i) => {
-        keyDv.setUint32(0, i, true);
-        const v = countsMap.lookup(key);
-        const total = v ? countsMap.sumU64(v) : 0n;
-        const n = total - previous[i];
-        previous[i] = total;
-        return { name: t.name, count: n };
-      });
+      const totals = decodeCounts(countsMap.lookup(key)!);
+      const rows = targets.map((t, i) => ({ name: t.name, count: totals[i] - previous[i] }));
+      previous = totals;
       if (stopped() === 'epipe') break;
       await out(renderFunccountTable(rows, { timestamp: o.timestamp ? new Date() : undefined }));
       if (last) {

@@ -1,13 +1,17 @@
 /**
- * The program shape of funccount: count one event into a per-CPU array slot.
+ * The program shape of funccount: count one event into a counter slot.
  *
- * The slot comes from the attachment's bpf_cookie where the kernel has cookies (one program
- * serves every target; uprobe_multi gives each offset its own cookie), or is a constant baked
- * into one program per target. A per-CPU array needs no atomic add: tracing programs do not
- * nest on one CPU (trace_call_bpf's bpf_prog_active guard), so a plain load/add/store is exact.
+ * All counters live in the value of a single-element array map (u64 counts[N]), which the
+ * program addresses directly with a BPF_PSEUDO_MAP_VALUE load (direct value access needs
+ * max_entries == 1, kernel/bpf/arraymap.c array_map_direct_value_addr): no helper call, just
+ * an atomic add. That makes the counting program about as cheap as an empty one at the hook.
+ *
+ * The slot is a constant baked into one program per target, or comes from the attachment's
+ * bpf_cookie where one program serves many targets (wildcards: one load instead of hundreds,
+ * at the price of one helper call per event).
  */
 import { ProgramBuilder } from '../../emit/builder.js';
-import { alu64, jmp, ldx, stx, st, call, exit, ldMapFd, R0, R1, R2, R6, FP } from '../../emit/asm.js';
+import { alu64, jmp, call, exit, ldMapValue, atomic, R0, R1, R2, R6 } from '../../emit/asm.js';
 import { Helper } from '../../emit/helpers.gen.js';
 import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
 
@@ -25,16 +29,29 @@ export interface CountProgramOptions {
   readonly cpu?: number;
 }
 
+/** u64 counts[slots] in the value of a one-element array. */
 export function countsMapSpec(slots: number): MapSpec {
-  return { name: 'counts', type: MapType.PercpuArray, keySize: 4, valueSize: 8, maxEntries: Math.max(slots, 1) };
+  return { name: 'counts', type: MapType.Array, keySize: 4, valueSize: 8 * Math.max(slots, 1), maxEntries: 1 };
+}
+
+export function countSlots(spec: MapSpec): number {
+  return spec.valueSize / 8;
+}
+
+/** Decode the counters from the map's single value. */
+export function decodeCounts(value: Uint8Array): bigint[] {
+  const dv = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  const out: bigint[] = [];
+  for (let off = 0; off + 8 <= value.byteLength; off += 8) out.push(dv.getBigUint64(off, true));
+  return out;
 }
 
 export function countProgram(o: CountProgramOptions): ProgramSpec {
   const b = new ProgramBuilder(o.name, o.progType);
   const counts = b.map(o.counts);
   const out = b.newLabel('out');
-  const key = b.stackAlloc(4, 4);
-  b.emit(alu64.mov.reg(R6, R1, 'save ctx'));
+  const slots = countSlots(o.counts);
+  if (o.slot.kind === 'cookie') b.emit(alu64.mov.reg(R6, R1, 'save ctx'));
   if (o.tgid !== undefined) {
     b.emit(
       call(Helper.GetCurrentPidTgid),
@@ -46,20 +63,18 @@ export function countProgram(o: CountProgramOptions): ProgramSpec {
     b.emit(call(Helper.GetSmpProcessorId), jmp.jne.imm(R0, o.cpu, out, `-c ${o.cpu}`));
   }
   if (o.slot.kind === 'cookie') {
-    b.emit(alu64.mov.reg(R1, R6), call(Helper.GetAttachCookie), stx('W', FP, key, R0, 'slot = cookie'));
+    b.emit(
+      alu64.mov.reg(R1, R6),
+      call(Helper.GetAttachCookie, 'slot = cookie'),
+      jmp.jge.imm(R0, slots, out, 'slot < slots (for the verifier)'),
+      alu64.lsh.imm(R0, 3),
+      ldMapValue(R1, counts, 0, '&counts[0]'),
+      alu64.add.reg(R1, R0),
+    );
   } else {
-    b.emit(st('W', FP, key, o.slot.slot, `slot ${o.slot.slot}`));
+    b.emit(ldMapValue(R1, counts, 8 * o.slot.slot, `&counts[${o.slot.slot}]`));
   }
-  b.emit(
-    alu64.mov.reg(R2, FP),
-    alu64.add.imm(R2, key),
-    ldMapFd(R1, counts),
-    call(Helper.MapLookupElem),
-    jmp.jeq.imm(R0, 0, out),
-    ldx('DW', R1, R0, 0),
-    alu64.add.imm(R1, 1),
-    stx('DW', R0, 0, R1, 'counts[slot]++ (per-CPU)'),
-  );
+  b.emit(alu64.mov.imm(R2, 1), atomic.add('DW', R1, 0, R2, 'counts[slot]++'));
   b.bind(out);
   b.emit(alu64.mov.imm(R0, 0), exit());
   return b.build({ expectedAttachType: o.expectedAttachType });
