@@ -14,6 +14,10 @@ async function loadTool(name: string): Promise<ToolModule | undefined> {
   switch (name) {
     case 'funccount':
       return import('./funccount.js');
+    case 'funclatency':
+      return import('./funclatency.js');
+    case 'stackcount':
+      return import('./stackcount.js');
     case 'features':
       return import('./features.js');
     default:

@@ -1,0 +1,157 @@
+/**
+ * The program shape of stackcount: count events by the stacks they happen on.
+ *
+ * Key `{ u32 tgid; s32 kernel_stack_id; s32 user_stack_id; char comm[16] }` (28 bytes, BCC's
+ * `struct key_t`), counted atomically in the `counts` hash. Stack ids come from
+ * `bpf_get_stackid` into the `stack_traces` STACK_TRACE map: flags 0 for the kernel stack,
+ * BPF_F_USER_STACK for the user stack; -1 for a side that is not collected.
+ *
+ * Unlike BCC the tgid is always kept (user frames need the process to be symbolised); the
+ * tool merges processes unless -P. comm is recorded only with -P.
+ *
+ * A negative stack id other than -EFAULT (the side has no stack: a kernel thread has no user
+ * stack, a uprobe no kernel stack) means the stack was lost (-EEXIST: the hash bucket holds
+ * another stack; -ENOMEM: the map is full). Those are counted in the per-CPU `lost` array so
+ * the tool can report them.
+ */
+import { ProgramBuilder } from '../../emit/builder.js';
+import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, R0, R1, R2, R3, R4, R6, R7, FP, type Insn, type MapRef } from '../../emit/asm.js';
+import { Helper } from '../../emit/helpers.gen.js';
+import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
+
+export const BPF_F_USER_STACK = 1 << 8;
+/** PERF_MAX_STACK_DEPTH (the kernel.perf_event_max_stack default). */
+export const MAX_STACK_DEPTH = 127;
+export const STACK_KEY_SIZE = 28;
+const EFAULT = 14;
+const NOEXIST = 1;
+
+export interface StackMaps {
+  readonly counts: MapSpec;
+  readonly stacks: MapSpec;
+  readonly lost: MapSpec;
+}
+
+export function stackMaps(o: { stackEntries?: number; countEntries?: number } = {}): StackMaps {
+  return {
+    counts: { name: 'counts', type: MapType.Hash, keySize: STACK_KEY_SIZE, valueSize: 8, maxEntries: o.countEntries ?? 10240 },
+    stacks: { name: 'stack_traces', type: MapType.StackTrace, keySize: 4, valueSize: 8 * MAX_STACK_DEPTH, maxEntries: o.stackEntries ?? 8192 },
+    lost: { name: 'lost', type: MapType.PercpuArray, keySize: 4, valueSize: 8, maxEntries: 1 },
+  };
+}
+
+export interface StackProgramOptions {
+  readonly name: string;
+  readonly progType: number;
+  readonly expectedAttachType?: number;
+  readonly maps: StackMaps;
+  readonly kernelStack: boolean;
+  readonly userStack: boolean;
+  /** Record comm (-P). */
+  readonly comm: boolean;
+  /** Count only this process, checked in the kernel. */
+  readonly tgid?: number;
+  /** Count only on this CPU. */
+  readonly cpu?: number;
+}
+
+function stackId(b: ProgramBuilder, stacks: MapRef, lost: MapRef, flags: number, slot: number, lostKey: number, what: string): void {
+  const ok = b.newLabel('stack_ok');
+  b.emit(
+    alu64.mov.reg(R1, R6),
+    ldMapFd(R2, stacks),
+    alu64.mov.imm(R3, flags),
+    call(Helper.GetStackid),
+    stx('W', FP, slot, R0, `${what} stack id`),
+    jmp.jsge.imm(R0, 0, ok),
+    jmp.jeq.imm(R0, -EFAULT, ok, 'no stack on this side'),
+    st('W', FP, lostKey, 0),
+    ldMapFd(R1, lost),
+    alu64.mov.reg(R2, FP),
+    alu64.add.imm(R2, lostKey),
+    call(Helper.MapLookupElem),
+    jmp.jeq.imm(R0, 0, ok),
+    ldx('DW', R1, R0, 0),
+    alu64.add.imm(R1, 1),
+    stx('DW', R0, 0, R1, 'lost++ (per-CPU)'),
+  );
+  b.bind(ok);
+}
+
+export function stackProgram(o: StackProgramOptions): ProgramSpec {
+  const b = new ProgramBuilder(o.name, o.progType);
+  const counts = b.map(o.maps.counts);
+  const stacks = b.map(o.maps.stacks);
+  const lost = b.map(o.maps.lost);
+  const out = b.newLabel('out');
+  const key = b.stackAlloc(32);
+  const scratch = b.stackAlloc(8);
+  b.emit(alu64.mov.reg(R6, R1, 'save ctx'));
+  if (o.cpu !== undefined) {
+    b.emit(call(Helper.GetSmpProcessorId), jmp.jne.imm(R0, o.cpu, out, `-c ${o.cpu}`));
+  }
+  b.emit(call(Helper.GetCurrentPidTgid), alu64.rsh.imm(R0, 32), alu64.mov.reg(R7, R0, 'tgid'));
+  if (o.tgid !== undefined) b.emit(jmp.jne.imm(R7, o.tgid, out, `-p ${o.tgid}`));
+  for (let off = 0; off < 32; off += 8) b.emit(st('DW', FP, key + off, 0));
+  b.emit(stx('W', FP, key, R7, 'key.tgid'));
+  if (o.kernelStack) stackId(b, stacks, lost, 0, key + 4, scratch, 'kernel');
+  else b.emit(st('W', FP, key + 4, -1, 'no kernel stack'));
+  if (o.userStack) stackId(b, stacks, lost, BPF_F_USER_STACK, key + 8, scratch, 'user');
+  else b.emit(st('W', FP, key + 8, -1, 'no user stack'));
+  if (o.comm) {
+    b.emit(alu64.mov.reg(R1, FP), alu64.add.imm(R1, key + 12), alu64.mov.imm(R2, 16), call(Helper.GetCurrentComm));
+  }
+  const add = b.newLabel('add');
+  const lookup = (): Insn[] => [ldMapFd(R1, counts), alu64.mov.reg(R2, FP), alu64.add.imm(R2, key), call(Helper.MapLookupElem)];
+  b.emit(
+    ...lookup(),
+    jmp.jne.imm(R0, 0, add),
+    st('DW', FP, scratch, 0),
+    ldMapFd(R1, counts),
+    alu64.mov.reg(R2, FP),
+    alu64.add.imm(R2, key),
+    alu64.mov.reg(R3, FP),
+    alu64.add.imm(R3, scratch),
+    alu64.mov.imm(R4, NOEXIST),
+    call(Helper.MapUpdateElem),
+    ...lookup(),
+    jmp.jeq.imm(R0, 0, out),
+  );
+  b.bind(add);
+  b.emit(alu64.mov.imm(R1, 1), atomic.add('DW', R0, 0, R1, 'counts[key]++'));
+  b.bind(out);
+  b.emit(alu64.mov.imm(R0, 0), exit());
+  return b.build({ expectedAttachType: o.expectedAttachType });
+}
+
+export interface StackKey {
+  readonly tgid: number;
+  readonly kernelId: number;
+  readonly userId: number;
+  readonly comm: string;
+}
+
+/** Decodes a `counts` key. comm stops at the first NUL; bytes are read as latin1-safe UTF-8. */
+export function decodeStackKey(k: Uint8Array): StackKey {
+  const dv = new DataView(k.buffer, k.byteOffset, k.byteLength);
+  const name = k.subarray(12, 28);
+  const nul = name.indexOf(0);
+  return {
+    tgid: dv.getUint32(0, true),
+    kernelId: dv.getInt32(4, true),
+    userId: dv.getInt32(8, true),
+    comm: Buffer.from(nul < 0 ? name : name.subarray(0, nul)).toString('utf8'),
+  };
+}
+
+/** The instruction pointers of a STACK_TRACE value, leaf first (stops at the first 0). */
+export function decodeStackTrace(v: Uint8Array): bigint[] {
+  const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
+  const out: bigint[] = [];
+  for (let off = 0; off + 8 <= v.byteLength; off += 8) {
+    const ip = dv.getBigUint64(off, true);
+    if (ip === 0n) break;
+    out.push(ip);
+  }
+  return out;
+}

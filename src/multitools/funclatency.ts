@@ -1,0 +1,283 @@
+/**
+ * funclatency: time functions and print their latency as a log2 histogram, as BCC's
+ * funclatency does, with its options (-p -i -d -T -u -m -F -r -l -v), libbpf-tools' -c CGROUP
+ * and -k, and `--json`.
+ */
+import { existsSync, openSync, closeSync, statSync } from 'node:fs';
+import { toolCommand, intArg, parseDump } from './options.js';
+import { installStopHandlers, sleepOrStop, out, finish, stopped } from './lifecycle.js';
+import { ResolveError, UsageError } from '../errors.js';
+import { parseFuncPattern } from '../specs/parse.js';
+import { resolvePattern, type PatternRef } from '../probes/pattern.js';
+import { resolveKernelPattern } from '../probes/kernel.js';
+import type { ProbeTarget } from '../probes/targets.js';
+import { latencyMaps, latencyEntryProgram, latencyReturnProgram, MAX_LEVEL, KERNEL_TGID, type LatencyUnit } from '../compile/tools/latency.js';
+import { attachTargets } from '../attach/targets.js';
+import { requireTracefs } from '../kernel/tracefs.js';
+import { TraceSession } from '../session.js';
+import { disasm } from '../emit/disasm.js';
+import type { ProgramSpec } from '../emit/types.js';
+import { renderFunccountBanner, DETACHING } from '../output/funccount.js';
+import { renderFunclatencyInterval, funclatencySectionTitle } from '../output/funclatency.js';
+import { LOG2_SLOTS, type HistSection } from '../output/log2hist.js';
+import { log2Buckets } from '../output/value.js';
+import { jsonLine, type JsonValue } from '../output/json.js';
+import { trueDivide } from '../output/pyfmt.js';
+
+export interface FunclatencyOptions {
+  readonly pattern: string;
+  readonly pid?: number;
+  readonly interval?: number;
+  readonly duration?: number;
+  readonly timestamp: boolean;
+  readonly unit: LatencyUnit;
+  readonly function: boolean;
+  readonly regexp: boolean;
+  readonly level?: number;
+  readonly verbose: boolean;
+  readonly ebpf: boolean;
+  readonly cgroup?: string;
+  readonly kprobes: boolean;
+  readonly json: boolean;
+  readonly dump: readonly string[];
+}
+
+const EPILOG = `examples:
+    funclatency do_sys_open       # time the do_sys_open() kernel function
+    funclatency c:read            # time the read() C library function
+    funclatency -u vfs_read       # time vfs_read(), in microseconds
+    funclatency -m do_nanosleep   # time do_nanosleep(), in milliseconds
+    funclatency -i 2 -d 10 c:open # output every 2 seconds, for duration 10s
+    funclatency -mTi 5 vfs_read   # output every 5 seconds, with timestamps
+    funclatency -p 181 vfs_read   # time process 181 only
+    funclatency 'vfs_fstat*'      # time both vfs_fstat() and vfs_fstatat()
+    funclatency 'c:*printf'       # time the *printf family of functions
+    funclatency -F 'vfs_r*'       # show one histogram per matched function
+    funclatency -l 8 -F ./a.out:fact   # time recursive calls, 8 levels deep
+    funclatency -c /sys/fs/cgroup/system.slice c:malloc   # one cgroup only
+    funclatency --json -u c:read  # one JSON document per interval`;
+
+export function parseOptions(argv: readonly string[], prog: string): FunclatencyOptions {
+  const cmd = toolCommand(prog, 'Time functions and print latency as a histogram', EPILOG)
+    .argument('<pattern>', 'search expression for functions')
+    .option('-p, --pid <PID>', 'trace this PID only', intArg('PID', { min: 1 }))
+    .option('-i, --interval <INTERVAL>', 'summary interval, in seconds', intArg('interval', { min: 1 }))
+    .option('-d, --duration <DURATION>', 'total duration of trace, in seconds', intArg('duration', { min: 1 }))
+    .option('-T, --timestamp', 'include timestamp on output', false)
+    .option('-u, --microseconds', 'microsecond histogram', false)
+    .option('-m, --milliseconds', 'millisecond histogram', false)
+    .option('-F, --function', 'show a separate histogram per function', false)
+    .option('-r, --regexp', 'use regular expressions. Default is "*" wildcards only.', false)
+    .option('-l, --level <LEVEL>', 'set the level of nested or recursive functions', intArg('level', { min: 1 }))
+    .option('-v, --verbose', 'print the BPF program (for debugging purposes)', false)
+    .option('-c, --cgroup <CGROUP>', 'trace processes in this cgroup (v2 directory) only')
+    .option('-k, --kprobes', 'use kprobes for kernel functions, not fentry', false)
+    .option('--json', 'print one JSON document per interval', false)
+    .option('--ebpf', 'print the BPF program and exit', false)
+    .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);
+  cmd.parse([...argv], { from: 'user' });
+  const o = cmd.opts();
+  if (o.level !== undefined && o.level > MAX_LEVEL) {
+    throw new UsageError(`argument -l/--level: level must be between 1 and ${MAX_LEVEL}, got ${o.level}`);
+  }
+  return {
+    pattern: cmd.args[0]!, pid: o.pid, interval: o.interval, duration: o.duration, timestamp: o.timestamp,
+    unit: o.milliseconds ? 'msecs' : o.microseconds ? 'usecs' : 'nsecs',
+    function: o.function, regexp: o.regexp, level: o.level, verbose: o.verbose, ebpf: o.ebpf,
+    cgroup: o.cgroup, kprobes: o.kprobes, json: o.json, dump: o.dump,
+  };
+}
+
+export function patternRef(text: string): PatternRef {
+  const ast = parseFuncPattern(text, 'funclatency');
+  return { type: ast.type, library: ast.library, pattern: ast.pattern };
+}
+
+/** What the options mean for the program (BCC's need_key; nesting honoured whenever -l > 1). */
+export interface FunclatencyPlan {
+  readonly keyed: boolean;
+  readonly perProcess: boolean;
+  readonly level?: number;
+}
+
+export function plan(o: FunclatencyOptions, ref: PatternRef): FunclatencyPlan {
+  const user = ref.library !== '';
+  return {
+    keyed: o.function || (user && o.pid === undefined),
+    perProcess: user,
+    ...(o.level !== undefined && o.level > 1 ? { level: o.level } : {}),
+  };
+}
+
+export async function run(argv: readonly string[], prog: string): Promise<void> {
+  const o = parseOptions(argv, prog);
+  if (o.pid !== undefined && !existsSync(`/proc/${o.pid}`)) throw new ResolveError(`no process with PID ${o.pid}`);
+  if (o.cgroup !== undefined) {
+    let dir = false;
+    try {
+      dir = statSync(o.cgroup).isDirectory();
+    } catch {
+      // reported below
+    }
+    if (!dir) throw new ResolveError(`cgroup ${o.cgroup} is not a directory`, ['give a cgroup v2 directory, e.g. /sys/fs/cgroup/system.slice']);
+  }
+  const ref = patternRef(o.pattern);
+  if (o.dump.includes('ast')) await out(`${JSON.stringify(ref, null, 2)}\n`);
+  const targets = resolvePattern(ref, { regex: o.regexp, pid: o.pid, tracefs: requireTracefs },
+    (pattern) => resolveKernelPattern(pattern, { regex: o.regexp, tracefs: requireTracefs }));
+  if (targets.length === 0) throw new ResolveError(`0 functions matched by "${o.pattern}". Exiting.`);
+  if (o.dump.includes('resolved')) await out(`${JSON.stringify(targets, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
+
+  const p = plan(o, ref);
+  if (o.ebpf) {
+    for (const s of programsFor(o, p)) await out(`; program ${s.name}\n${disasm(s.insns)}\n`);
+    return;
+  }
+  installStopHandlers();
+  const session = new TraceSession();
+  try {
+    await trace(o, p, targets, session);
+  } catch (e) {
+    session.dispose();
+    throw e;
+  }
+  await finish(session, 0);
+}
+
+/** The two programs as they would be built for a cookie-carrying attachment (for --ebpf). */
+function programsFor(o: FunclatencyOptions, p: FunclatencyPlan): ProgramSpec[] {
+  const maps = latencyMaps({ level: p.level, cgroup: o.cgroup !== undefined });
+  return [
+    latencyEntryProgram({ name: 'funclat_e', progType: 2, maps, level: p.level, tgid: o.pid }),
+    latencyReturnProgram({ name: 'funclat_r', progType: 2, maps, level: p.level, unit: o.unit, keyed: p.keyed, perProcess: p.perProcess, slot: { kind: 'cookie' } }),
+  ];
+}
+
+async function trace(o: FunclatencyOptions, p: FunclatencyPlan, targets: readonly ProbeTarget[], session: TraceSession): Promise<void> {
+  const maps = latencyMaps({ level: p.level, cgroup: o.cgroup !== undefined });
+  if (maps.cgroup) {
+    const m = session.map(maps.cgroup);
+    const fd = openSync(o.cgroup!, 'r');
+    try {
+      const key = new Uint8Array(4);
+      const value = new Uint8Array(4);
+      new DataView(value.buffer).setUint32(0, fd, true);
+      m.update(key, value);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const specs: ProgramSpec[] = [];
+  const common = { pid: o.pid, verbose: o.verbose, onProgram: (s: ProgramSpec) => specs.push(s) };
+  // Return probes first: an entry without its return probe would leave stale start times.
+  attachTargets(session, targets, {
+    ...common, ret: true, prefix: 'funclat_r',
+    build: (shape) => latencyReturnProgram({
+      name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType, maps,
+      level: p.level, unit: o.unit, keyed: p.keyed, perProcess: p.perProcess, slot: shape.slot,
+    }),
+  });
+  attachTargets(session, targets, {
+    ...common, ret: false, prefix: 'funclat_e',
+    build: (shape) => latencyEntryProgram({
+      name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType, maps,
+      level: p.level, tgid: o.pid,
+    }),
+  });
+  if (o.verbose || o.dump.includes('asm') || o.dump.includes('ir')) {
+    for (const s of specs) await out(`; program ${s.name}\n${disasm(s.insns)}\n`);
+  }
+  const banner = renderFunccountBanner(targets.length, o.pattern);
+  if (o.json) process.stderr.write(banner);
+  else await out(banner);
+
+  const hist = session.maps.get('hist')!;
+  const avg = session.maps.get('avg')!;
+  let prevTotal = 0n;
+  let prevCount = 0n;
+  const intervalMs = (o.interval ?? o.duration ?? 99999999) * 1000;
+  let elapsed = 0;
+  for (;;) {
+    const r = await sleepOrStop(intervalMs);
+    if (r === 'timeout') elapsed += intervalMs;
+    const last = r !== 'timeout' || o.interval === undefined || (o.duration !== undefined && elapsed >= o.duration * 1000);
+    const sections = readHist(hist.drain(), targets, p);
+    const a = avg.lookup(new Uint8Array(4));
+    const { total, count } = a ? sumAvg(a, avg.ncpus) : { total: 0n, count: 0n };
+    const block = { totalNs: total - prevTotal, count: count - prevCount };
+    prevTotal = total;
+    prevCount = count;
+    if (stopped() === 'epipe') break;
+    const timestamp = o.timestamp ? new Date() : undefined;
+    if (o.json) {
+      await out(jsonInterval(o, p, sections, block.totalNs, block.count, new Date()));
+    } else {
+      await out(renderFunclatencyInterval({
+        unit: o.unit, timestamp, totalNs: block.totalNs, count: block.count,
+        hist: p.keyed ? sections : (sections[0]?.slots ?? []),
+      }));
+    }
+    if (last) {
+      if (!o.json) await out(DETACHING);
+      break;
+    }
+  }
+}
+
+function sumAvg(v: Uint8Array, ncpus: number): { total: bigint; count: bigint } {
+  const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
+  let total = 0n;
+  let count = 0n;
+  for (let c = 0; c < ncpus; c++) {
+    total += dv.getBigUint64(c * 16, true);
+    count += dv.getBigUint64(c * 16 + 8, true);
+  }
+  return { total, count };
+}
+
+interface Section extends HistSection {
+  readonly name: string;
+  readonly tgid?: number;
+}
+
+/** Drained `hist` entries → one section per (function, process), sorted by name then tgid. */
+export function readHist(entries: ReadonlyArray<readonly [Uint8Array, Uint8Array]>, targets: readonly ProbeTarget[], p: FunclatencyPlan): Section[] {
+  const by = new Map<string, { name: string; tgid?: number; slots: bigint[] }>();
+  for (const [k, v] of entries) {
+    const kd = new DataView(k.buffer, k.byteOffset, k.byteLength);
+    const fslot = kd.getUint32(0, true);
+    const tgid = kd.getUint32(4, true);
+    const bucket = kd.getUint32(8, true);
+    const n = new DataView(v.buffer, v.byteOffset, v.byteLength).getBigUint64(0, true);
+    const id = `${fslot}/${tgid}`;
+    let s = by.get(id);
+    if (!s) {
+      const name = p.keyed ? (targets[fslot]?.name ?? `[slot ${fslot}]`) : '';
+      const shownTgid = p.keyed && p.perProcess && tgid !== KERNEL_TGID ? tgid : undefined;
+      s = { name, ...(shownTgid !== undefined ? { tgid: shownTgid } : {}), slots: new Array<bigint>(LOG2_SLOTS).fill(0n) };
+      by.set(id, s);
+    }
+    if (bucket < LOG2_SLOTS) s.slots[bucket]! += n;
+  }
+  return [...by.values()]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : (a.tgid ?? 0) - (b.tgid ?? 0)))
+    .map((s) => ({ name: s.name, ...(s.tgid !== undefined ? { tgid: s.tgid } : {}), slots: s.slots, title: funclatencySectionTitle(s.name, s.tgid) }));
+}
+
+function jsonInterval(o: FunclatencyOptions, p: FunclatencyPlan, sections: readonly Section[], totalNs: bigint, count: bigint, time: Date): string {
+  const div = o.unit === 'msecs' ? 1_000_000n : o.unit === 'usecs' ? 1000n : 1n;
+  const histograms: JsonValue[] = sections.map((s) => ({
+    ...(p.keyed ? { function: s.name, tgid: s.tgid } : {}),
+    buckets: log2Buckets(s.slots).map((b) => ({ lo: b.lo, hi: b.hi, count: b.count })),
+  }));
+  return jsonLine({
+    tool: 'funclatency',
+    time: time.toISOString(),
+    pattern: o.pattern,
+    unit: o.unit,
+    histograms,
+    total: div === 1n ? totalNs : trueDivide(totalNs, div),
+    count,
+    avg: count > 0n ? trueDivide(totalNs, count * div) : undefined,
+  });
+}

@@ -1,0 +1,291 @@
+/**
+ * stackcount: count events by their kernel and user stacks, as BCC's stackcount does, with
+ * its options (-p -c -i -D -T -r -s -P -K -U -v -d -f --debug) and its exact output, plus
+ * `--svg FILE` (an interactive flame graph) and `--json`.
+ *
+ * Differences from BCC 0.26, on purpose: comm prints as text (not `b'comm'`); user frames
+ * are symbolised through the process's maps even without -P (the tgid stays in the key);
+ * lost stacks are counted and reported on stderr; -c 0 filters CPU 0; -K with -U exits 1.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { toolCommand, intArg, parseDump } from './options.js';
+import { installStopHandlers, sleepOrStop, out, finish, stopped } from './lifecycle.js';
+import { ResolveError, TracerError } from '../errors.js';
+import { parseFuncPattern } from '../specs/parse.js';
+import { resolvePattern, type PatternRef } from '../probes/pattern.js';
+import { resolveKernelPattern } from '../probes/kernel.js';
+import type { ProbeTarget } from '../probes/targets.js';
+import { stackMaps, stackProgram, decodeStackKey, decodeStackTrace } from '../compile/tools/stacks.js';
+import { attachTargets } from '../attach/targets.js';
+import { requireTracefs } from '../kernel/tracefs.js';
+import { TraceSession } from '../session.js';
+import type { BpfMap } from '../kernel/map.js';
+import { disasm } from '../emit/disasm.js';
+import type { ProgramSpec } from '../emit/types.js';
+import { renderFunccountBanner, DETACHING } from '../output/funccount.js';
+import { renderStackcountInterval, renderStackcountFolded, NO_TGID, type StackcountEntry, type Frame } from '../output/stackcount.js';
+import { Symbolizer } from '../output/symbolize.js';
+import { renderFlameGraph, type FoldedStack } from '../output/flamegraph.js';
+import { jsonLine } from '../output/json.js';
+
+export interface StackcountOptions {
+  readonly pattern: string;
+  readonly pid?: number;
+  readonly cpu?: number;
+  readonly interval?: number;
+  readonly duration?: number;
+  readonly timestamp: boolean;
+  readonly regexp: boolean;
+  readonly offset: boolean;
+  readonly perpid: boolean;
+  readonly kernelOnly: boolean;
+  readonly userOnly: boolean;
+  readonly verbose: boolean;
+  readonly delimited: boolean;
+  readonly folded: boolean;
+  readonly debug: boolean;
+  readonly svg?: string;
+  readonly json: boolean;
+  readonly dump: readonly string[];
+}
+
+const EPILOG = `examples:
+    stackcount submit_bio         # count kernel stack traces for submit_bio
+    stackcount -d ip_output       # include a user/kernel stack delimiter
+    stackcount -s ip_output       # show symbol offsets
+    stackcount -sv ip_output      # show offsets and raw addresses (verbose)
+    stackcount 'tcp_send*'        # count stacks for funcs matching tcp_send*
+    stackcount -r '^tcp_send.*'   # same as above, using regular expressions
+    stackcount -Ti 5 ip_output    # output every 5 seconds, with timestamps
+    stackcount -p 185 ip_output   # count ip_output stacks for PID 185 only
+    stackcount -c 1 put_prev_entity   # count put_prev_entity stacks for CPU 1 only
+    stackcount -p 185 c:malloc    # count stacks for malloc in PID 185
+    stackcount t:sched:sched_fork # count stacks for sched_fork tracepoint
+    stackcount -p 185 u:node:*    # count stacks for all USDT probes in node
+    stackcount -K t:sched:sched_switch   # kernel stacks only
+    stackcount -U t:sched:sched_switch   # user stacks only
+    stackcount -f -P c:malloc > out.folded   # folded stacks for flamegraph.pl
+    stackcount --svg malloc.svg -P c:malloc  # an interactive flame graph`;
+
+export function parseOptions(argv: readonly string[], prog: string): StackcountOptions {
+  const cmd = toolCommand(prog, 'Count events and their stack traces', EPILOG)
+    .argument('<pattern>', 'search expression for events')
+    .option('-p, --pid <PID>', 'trace this PID only', intArg('PID', { min: 1 }))
+    .option('-c, --cpu <CPU>', 'trace this CPU only', intArg('CPU', { min: 0 }))
+    .option('-i, --interval <INTERVAL>', 'summary interval, seconds', intArg('interval', { min: 1 }))
+    .option('-D, --duration <DURATION>', 'total duration of trace, seconds', intArg('duration', { min: 1 }))
+    .option('-T, --timestamp', 'include timestamp on output', false)
+    .option('-r, --regexp', 'use regular expressions. Default is "*" wildcards only.', false)
+    .option('-s, --offset', 'show address offsets', false)
+    .option('-P, --perpid', 'display stacks separately for each process', false)
+    .option('-K, --kernel-stacks-only', 'kernel stack only', false)
+    .option('-U, --user-stacks-only', 'user stack only', false)
+    .option('-v, --verbose', 'show raw addresses', false)
+    .option('-d, --delimited', 'insert delimiter between kernel/user stacks', false)
+    .option('-f, --folded', 'output folded format', false)
+    .option('--debug', 'print BPF program before starting (for debugging purposes)', false)
+    .option('--svg <FILE>', 'also write an interactive flame graph (SVG) to FILE')
+    .option('--json', 'print one JSON document per interval', false)
+    .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);
+  cmd.parse([...argv], { from: 'user' });
+  const o = cmd.opts();
+  return {
+    pattern: cmd.args[0]!, pid: o.pid, cpu: o.cpu, interval: o.interval, duration: o.duration, timestamp: o.timestamp,
+    regexp: o.regexp, offset: o.offset, perpid: o.perpid, kernelOnly: o.kernelStacksOnly, userOnly: o.userStacksOnly,
+    verbose: o.verbose, delimited: o.delimited, folded: o.folded, debug: o.debug, svg: o.svg, json: o.json, dump: o.dump,
+  };
+}
+
+export function patternRef(text: string): PatternRef {
+  const ast = parseFuncPattern(text, 'stackcount');
+  return { type: ast.type, library: ast.library, pattern: ast.pattern };
+}
+
+/** BCC's derived settings. */
+export interface StackcountPlan {
+  readonly kernelStack: boolean;
+  readonly userStack: boolean;
+  readonly perpid: boolean;
+  readonly delimiter: boolean;
+}
+
+export function plan(o: StackcountOptions): StackcountPlan {
+  if (o.kernelOnly && o.userOnly) {
+    throw new TracerError('-K and -U are mutually exclusive. If you want both stacks, that is the default.');
+  }
+  return {
+    kernelStack: !o.userOnly,
+    userStack: !o.kernelOnly,
+    perpid: o.perpid || o.pid !== undefined,
+    delimiter: o.delimited && !o.kernelOnly && !o.userOnly,
+  };
+}
+
+export async function run(argv: readonly string[], prog: string): Promise<void> {
+  const o = parseOptions(argv, prog);
+  const p = plan(o);
+  if (o.pid !== undefined && !existsSync(`/proc/${o.pid}`)) throw new ResolveError(`no process with PID ${o.pid}`);
+  const ref = patternRef(o.pattern);
+  if (o.dump.includes('ast')) await out(`${JSON.stringify(ref, null, 2)}\n`);
+  const targets = resolvePattern(ref, { regex: o.regexp, pid: o.pid, tracefs: requireTracefs },
+    (pattern) => resolveKernelPattern(pattern, { regex: o.regexp, tracefs: requireTracefs }));
+  if (targets.length === 0) {
+    throw new ResolveError(`No functions matched by pattern ${ref.pattern}`);
+  }
+  if (o.dump.includes('resolved')) await out(`${JSON.stringify(targets, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
+
+  installStopHandlers();
+  const session = new TraceSession();
+  try {
+    await trace(o, p, targets, session);
+  } catch (e) {
+    session.dispose();
+    throw e;
+  }
+  await finish(session, 0);
+}
+
+async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly ProbeTarget[], session: TraceSession): Promise<void> {
+  const maps = stackMaps();
+  const specs: ProgramSpec[] = [];
+  attachTargets(session, targets, {
+    pid: o.pid, prefix: 'stackcount',
+    build: (shape) => stackProgram({
+      name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType, maps,
+      // A uprobe fires with user registers: the kernel stack is always empty there.
+      kernelStack: p.kernelStack && shape.hook !== 'uprobe',
+      userStack: p.userStack,
+      comm: p.perpid,
+      tgid: shape.hook === 'tracepoint' ? o.pid : undefined,
+      cpu: o.cpu,
+    }),
+    onProgram: (s) => specs.push(s),
+  });
+  if (o.debug || o.dump.includes('asm') || o.dump.includes('ir')) {
+    for (const s of specs) await out(`; program ${s.name}\n${disasm(s.insns)}\n`);
+  }
+  const banner = renderFunccountBanner(targets.length, o.pattern);
+  if (o.json) process.stderr.write(banner);
+  else if (!o.folded) await out(banner);
+
+  const sym = new Symbolizer();
+  if (o.pid !== undefined) sym.notice(o.pid);
+  const counts = session.maps.get('counts')!;
+  const stacks = session.maps.get('stack_traces')!;
+  const lost = session.maps.get('lost')!;
+  let prevLost = 0n;
+  const allFolded = new Map<string, bigint>();
+  const intervalMs = (o.interval ?? o.duration ?? 99999999) * 1000;
+  // Snapshot the maps of processes as they appear, so stacks of short-lived ones resolve.
+  const POLL_MS = 500;
+  let elapsed = 0;
+  for (;;) {
+    let r: Awaited<ReturnType<typeof sleepOrStop>> = 'timeout';
+    let slept = 0;
+    while (slept < intervalMs) {
+      const step = p.userStack ? Math.min(POLL_MS, intervalMs - slept) : intervalMs - slept;
+      r = await sleepOrStop(step);
+      if (r !== 'timeout') break;
+      slept += step;
+      if (p.userStack) noticeProcesses(counts, sym);
+    }
+    if (r === 'timeout') elapsed += intervalMs;
+    const last = r !== 'timeout' || o.interval === undefined || (o.duration !== undefined && elapsed >= o.duration * 1000);
+    const entries = readStacks(counts, stacks, sym, o, p);
+    const lostNow = lost.lookup(new Uint8Array(4));
+    const lostTotal = lostNow ? lost.sumU64(lostNow) : 0n;
+    if (lostTotal > prevLost) process.stderr.write(`${lostTotal - prevLost} stacks lost (stack map full or hash bucket taken)\n`);
+    prevLost = lostTotal;
+    if (stopped() === 'epipe') break;
+    if (o.svg !== undefined) {
+      for (const line of renderStackcountFolded(entries, { delimited: p.delimiter }).split('\n')) {
+        const m = /^(.*) (\d+)$/.exec(line);
+        if (m) allFolded.set(m[1]!, (allFolded.get(m[1]!) ?? 0n) + BigInt(m[2]!));
+      }
+      writeSvg(o, allFolded);
+    }
+    const timestamp = o.timestamp ? new Date() : undefined;
+    if (o.json) await out(jsonInterval(o, entries, lostTotal));
+    else await out(renderStackcountInterval(entries, { folded: o.folded, timestamp, verbose: o.verbose, delimited: p.delimiter, pidFiltered: o.pid !== undefined }));
+    if (last) {
+      if (!o.folded && !o.json) await out(DETACHING);
+      break;
+    }
+  }
+}
+
+function noticeProcesses(counts: BpfMap, sym: Symbolizer): void {
+  const seen = new Set<number>();
+  for (const k of counts.keys()) {
+    const tgid = new DataView(k.buffer, k.byteOffset, 4).getUint32(0, true);
+    if (seen.has(tgid)) continue;
+    seen.add(tgid);
+    sym.notice(tgid);
+  }
+}
+
+/** Drain the counts, read (and free) the stacks they name, symbolise, merge as BCC keys them. */
+function readStacks(counts: BpfMap, stacks: BpfMap, sym: Symbolizer, o: StackcountOptions, p: StackcountPlan): StackcountEntry[] {
+  const drained = counts.drain();
+  const traces = new Map<number, bigint[]>();
+  const trace = (id: number): bigint[] => {
+    if (id < 0) return [];
+    let t = traces.get(id);
+    if (!t) {
+      const key = new Uint8Array(4);
+      new DataView(key.buffer).setInt32(0, id, true);
+      const v = stacks.lookup(key);
+      t = v ? decodeStackTrace(v) : [];
+      traces.set(id, t);
+    }
+    return t;
+  };
+  const merged = new Map<string, StackcountEntry & { count: bigint }>();
+  for (const [k, v] of drained) {
+    const key = decodeStackKey(k);
+    const n = new DataView(v.buffer, v.byteOffset, v.byteLength).getBigUint64(0, true);
+    sym.notice(key.tgid);
+    const kernel: Frame[] = trace(key.kernelId).map((addr) => ({ addr, name: sym.kernel(addr, { offset: o.offset }) }));
+    const user: Frame[] = trace(key.userId).map((addr) => ({ addr, name: sym.user(key.tgid, addr, { offset: o.offset }) }));
+    const tgid = p.perpid ? key.tgid : NO_TGID;
+    const comm = p.perpid ? key.comm : '';
+    const id = p.perpid
+      ? `${key.tgid}\0${key.comm}\0${key.kernelId}\0${key.userId}`
+      : `${key.kernelId}\0${key.userId}\0${user.map((f) => f.name).join(';')}`;
+    const have = merged.get(id);
+    if (have) have.count += n;
+    else merged.set(id, { kernel, user, tgid, comm, count: n });
+  }
+  // Free the stacks read, so a long run does not fill the stack map.
+  for (const id of traces.keys()) {
+    const key = new Uint8Array(4);
+    new DataView(key.buffer).setInt32(0, id, true);
+    stacks.delete(key);
+  }
+  return [...merged.values()];
+}
+
+function writeSvg(o: StackcountOptions, folded: ReadonlyMap<string, bigint>): void {
+  const stacks: FoldedStack[] = [...folded].map(([line, count]) => {
+    const frames = line.split(';');
+    if (frames[0] === '') frames.shift();
+    return { frames, count };
+  });
+  writeFileSync(o.svg!, renderFlameGraph(stacks, { title: `stackcount ${o.pattern}`, countName: 'events' }));
+}
+
+function jsonInterval(o: StackcountOptions, entries: readonly StackcountEntry[], lost: bigint): string {
+  const sorted = [...entries].sort((a, b) => (a.count < b.count ? -1 : a.count > b.count ? 1 : 0));
+  return jsonLine({
+    tool: 'stackcount',
+    time: new Date().toISOString(),
+    pattern: o.pattern,
+    stacks: sorted.map((e) => ({
+      count: e.count,
+      ...(e.tgid !== NO_TGID ? { tgid: e.tgid, comm: e.comm } : {}),
+      kernel: e.kernel.map((f) => ({ addr: `0x${f.addr.toString(16)}`, sym: f.name })),
+      user: e.user.map((f) => ({ addr: `0x${f.addr.toString(16)}`, sym: f.name })),
+    })),
+    lost,
+  });
+}

@@ -1,0 +1,61 @@
+/* The call-chain workload of the funclatency and stackcount kernel tests.
+ *
+ *   chain N [DEPTH]
+ * prints "ready <pid>", waits for a line on stdin, then:
+ *   - calls main -> a -> b -> target exactly N times;
+ *   - calls the recursive fact(DEPTH) once (DEPTH+1 calls of fact, nested);
+ *   - calls sleep_1ms() 5 times (each sleeps one millisecond);
+ *   - makes N getpid() syscalls;
+ * prints "done", waits for another line and exits.
+ * Built with -O1 -fno-omit-frame-pointer; noinline keeps every frame. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+volatile long sink;
+
+__attribute__((noinline)) void target(long i) {
+  sink += i;
+  __asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) void b(long i) {
+  target(i);
+  __asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) void a(long i) {
+  b(i);
+  __asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) long fact(long n) {
+  long r = n <= 1 ? 1 : n * fact(n - 1);
+  __asm__ volatile("" ::: "memory");
+  return r;
+}
+
+__attribute__((noinline)) void sleep_1ms(void) {
+  struct timespec ts = {0, 1000000};
+  nanosleep(&ts, NULL);
+  __asm__ volatile("" ::: "memory");
+}
+
+int main(int argc, char **argv) {
+  long n = argc > 1 ? atol(argv[1]) : 100;
+  long depth = argc > 2 ? atol(argv[2]) : 5;
+  char line[64];
+  printf("ready %d\n", getpid());
+  fflush(stdout);
+  if (!fgets(line, sizeof line, stdin)) return 1;
+  for (long i = 0; i < n; i++) a(i);
+  sink += fact(depth);
+  for (int i = 0; i < 5; i++) sleep_1ms();
+  for (long i = 0; i < n; i++) syscall(SYS_getpid);
+  printf("done\n");
+  fflush(stdout);
+  fgets(line, sizeof line, stdin);
+  return 0;
+}
