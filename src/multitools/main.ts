@@ -12,6 +12,8 @@ type ToolModule = { run(argv: readonly string[], prog: string): Promise<void> };
 
 async function loadTool(name: string): Promise<ToolModule | undefined> {
   switch (name) {
+    case 'argdist':
+      return import('./argdist.js');
     case 'funccount':
       return import('./funccount.js');
     case 'funclatency':

@@ -1,0 +1,430 @@
+/**
+ * The program shapes of argdist.
+ *
+ * Frequency probes (`-C`): a hash map keyed by the tuple of the expressions' values, laid out
+ * as BCC's `struct key_t { T0 v0; T1 v1; … }` (natural alignment, `char*` values as a
+ * fixed-size `char[z]` string), counting with atomic increments. The key is zeroed first, so
+ * padding and the bytes after a string's NUL never make two keys differ. A new key is
+ * inserted with BPF_NOEXIST and the value 1; a racing insert from another CPU (EEXIST) falls
+ * back to the atomic increment; any other failure (a full map) is counted in `dropped`.
+ *
+ * Histogram probes (`-H`): the value is converted to the declared type (truncated, sign- or
+ * zero-extended), then to u64 as BCC's `bpf_log2l()` takes it (negative values land in slot
+ * 64), and counted in a per-CPU array of 65 log2 slots. Tracing programs do not nest on one
+ * CPU, so the per-CPU add needs no atomics; user space sums the CPUs.
+ *
+ * Return probes that use `$entry(param)` or `$latency` get an entry program that stashes what
+ * they need per thread (compile/entry.ts); the return program drops the event when its entry
+ * was missed.
+ *
+ * The expressions themselves are lowered by the expression compiler; this file only decides
+ * where their values go (see {@link ArgdistLowering}).
+ */
+import { ProgramBuilder } from '../../emit/builder.js';
+import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, ldImm64, R0, R1, R2, R3, R4, R6, R8, R9, FP, type Reg, type Label } from '../../emit/asm.js';
+import { Helper } from '../../emit/helpers.gen.js';
+import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
+import { log2Insns } from './latency.js';
+import { CheckError, EmitError } from '../../errors.js';
+import type { ArgdistSpecAst, Expr } from '../../specs/ast.js';
+import type { TracepointField } from '../../symbols/tracefs.js';
+import type { UsdtArg } from '../../symbols/usdt/types.js';
+
+/** BPF_NOEXIST */
+const NOEXIST = 1;
+/** BCC's BPF_HASH default size. */
+export const FREQ_ENTRIES = 10240;
+/** bpf_log2l() slots 0..64. */
+export const HIST_SLOTS = 65;
+/** The key must fit on the BPF stack beside what the expressions need. */
+export const MAX_KEY_SIZE = 384;
+
+/** How one value of a key (or the histogram value) is stored. */
+export type ArgdistValueType =
+  | { readonly kind: 'int'; readonly size: 1 | 2 | 4 | 8; readonly signed: boolean; readonly name: string }
+  | { readonly kind: 'string'; readonly size: number; readonly name: string };
+
+export interface KeyField {
+  readonly type: ArgdistValueType;
+  readonly offset: number;
+}
+
+export interface KeyLayout {
+  readonly fields: readonly KeyField[];
+  /** Rounded up to the largest alignment, as C lays out the struct (at least 1). */
+  readonly size: number;
+}
+
+/** BCC's `struct key_t`: fields in order, each at its natural alignment (strings: 1). */
+export function keyLayout(types: readonly ArgdistValueType[]): KeyLayout {
+  let off = 0;
+  let maxAlign = 1;
+  const fields: KeyField[] = [];
+  for (const t of types) {
+    const align = t.kind === 'int' ? t.size : 1;
+    maxAlign = Math.max(maxAlign, align);
+    off = Math.ceil(off / align) * align;
+    fields.push({ type: t, offset: off });
+    off += t.size;
+  }
+  const size = Math.max(1, Math.ceil(off / maxAlign) * maxAlign);
+  return { fields, size };
+}
+
+/** Decoded key values: bigint for integers, string for strings (up to the first NUL). */
+export type KeyValue = bigint | string;
+
+/** Read one field of a key (integers in host order, which is little-endian on x86-64/arm64). */
+export function decodeField(key: Uint8Array, f: KeyField): KeyValue {
+  const dv = new DataView(key.buffer, key.byteOffset, key.byteLength);
+  const t = f.type;
+  if (t.kind === 'string') {
+    const bytes = key.subarray(f.offset, f.offset + t.size);
+    const nul = bytes.indexOf(0);
+    return Buffer.from(nul >= 0 ? bytes.subarray(0, nul) : bytes).toString('utf8');
+  }
+  switch (t.size) {
+    case 1:
+      return BigInt(t.signed ? dv.getInt8(f.offset) : dv.getUint8(f.offset));
+    case 2:
+      return BigInt(t.signed ? dv.getInt16(f.offset, true) : dv.getUint16(f.offset, true));
+    case 4:
+      return BigInt(t.signed ? dv.getInt32(f.offset, true) : dv.getUint32(f.offset, true));
+    case 8:
+      return t.signed ? dv.getBigInt64(f.offset, true) : dv.getBigUint64(f.offset, true);
+    default:
+      throw new EmitError(`bad key field size ${String((t as { size: number }).size)}`);
+  }
+}
+
+/** Encode a key from values (tests, and looking keys up from user space). */
+export function encodeKey(layout: KeyLayout, values: readonly KeyValue[]): Uint8Array {
+  const key = new Uint8Array(layout.size);
+  const dv = new DataView(key.buffer);
+  layout.fields.forEach((f, i) => {
+    const v = values[i]!;
+    const t = f.type;
+    if (t.kind === 'string') {
+      key.set(Buffer.from(String(v), 'utf8').subarray(0, t.size - 1), f.offset);
+      return;
+    }
+    const n = BigInt.asUintN(t.size * 8, BigInt(v));
+    if (t.size === 8) dv.setBigUint64(f.offset, n, true);
+    else if (t.size === 4) dv.setUint32(f.offset, Number(n), true);
+    else if (t.size === 2) dv.setUint16(f.offset, Number(n), true);
+    else dv.setUint8(f.offset, Number(n));
+  });
+  return key;
+}
+
+/** Map names: the kernel keeps 15 characters. */
+export function freqMapSpec(index: number, keySize: number, maxEntries = FREQ_ENTRIES): MapSpec {
+  return { name: `ad_freq${index}`, type: MapType.Hash, keySize, valueSize: 8, maxEntries };
+}
+
+export function histMapSpec(index: number): MapSpec {
+  return { name: `ad_hist${index}`, type: MapType.PercpuArray, keySize: 4, valueSize: 8, maxEntries: HIST_SLOTS };
+}
+
+/** Per-CPU count of updates a full frequency map refused, one slot per probe. */
+export function droppedMapSpec(probes: number): MapSpec {
+  return { name: 'ad_dropped', type: MapType.PercpuArray, keySize: 4, valueSize: 8, maxEntries: Math.max(1, probes) };
+}
+
+/**
+ * What the expression compiler provides to a program: code for each expression, the
+ * filter and the entry values. Registers R0–R5 and R7–R9 may be clobbered by any of these;
+ * R6 holds the context.
+ */
+export interface ArgdistLowering {
+  /** Leave the value of expression `i` in `dst`. */
+  scalar(i: number, dst: Reg): void;
+  /** Write expression `i` as a NUL-terminated string of at most `size` bytes at `base + off`. */
+  string(i: number, base: Reg, off: number, size: number): void;
+  /** Jump to `label` when the filter is false (absent: no filter). */
+  filter?(label: Label): void;
+  /** Return probes: load the stashed entry values, jumping to `label` when there are none. */
+  entryLoad?(label: Label): void;
+}
+
+interface Common {
+  readonly name: string;
+  readonly progType: number;
+  readonly expectedAttachType?: number;
+  /** Only this process (checked in the program; uprobes filter at attach time instead). */
+  readonly tgid?: number;
+  /** Only this thread. */
+  readonly tid?: number;
+}
+
+export interface FreqProgramOptions extends Common {
+  readonly kind: 'freq';
+  readonly index: number;
+  readonly layout: KeyLayout;
+  readonly freq: MapSpec;
+  readonly dropped: MapSpec;
+  lower(b: ProgramBuilder): ArgdistLowering;
+}
+
+export interface HistProgramOptions extends Common {
+  readonly kind: 'hist';
+  readonly index: number;
+  readonly type: ArgdistValueType;
+  readonly hist: MapSpec;
+  lower(b: ProgramBuilder): ArgdistLowering;
+}
+
+export type ArgdistProgramOptions = FreqProgramOptions | HistProgramOptions;
+
+function pidFilters(b: ProgramBuilder, o: Common, out: Label): void {
+  if (o.tgid === undefined && o.tid === undefined) return;
+  b.emit(call(Helper.GetCurrentPidTgid));
+  if (o.tid !== undefined) {
+    b.emit(alu64.mov.reg(R1, R0), alu64.lsh.imm(R1, 32), alu64.rsh.imm(R1, 32), jmp.jne.imm(R1, o.tid, out, `-t ${o.tid}`));
+  }
+  if (o.tgid !== undefined) b.emit(alu64.rsh.imm(R0, 32), jmp.jne.imm(R0, o.tgid, out, `-p ${o.tgid}`));
+}
+
+/** `r = (T)r` then widened to 64 bits as C converts T to u64. */
+function convert(b: ProgramBuilder, r: Reg, t: ArgdistValueType): void {
+  if (t.kind !== 'int' || t.size === 8) return;
+  const shift = 64 - t.size * 8;
+  b.emit(alu64.lsh.imm(r, shift), t.signed ? alu64.arsh.imm(r, shift, `(${t.name})`) : alu64.rsh.imm(r, shift, `(${t.name})`));
+}
+
+/** The probe program of one argdist specifier. */
+export function argdistProgram(o: ArgdistProgramOptions): ProgramSpec {
+  const b = new ProgramBuilder(o.name, o.progType);
+  const out = b.newLabel('out');
+  b.emit(alu64.mov.reg(R6, R1, 'save ctx'));
+  pidFilters(b, o, out);
+  const lw = o.lower(b);
+  lw.entryLoad?.(out);
+  lw.filter?.(out);
+  if (o.kind === 'freq') freqBody(b, o, lw, out);
+  else histBody(b, o, lw);
+  b.bind(out);
+  b.emit(alu64.mov.imm(R0, 0), exit());
+  return b.build({ expectedAttachType: o.expectedAttachType });
+}
+
+function freqBody(b: ProgramBuilder, o: FreqProgramOptions, lw: ArgdistLowering, out: Label): void {
+  if (o.layout.size > MAX_KEY_SIZE) {
+    throw new EmitError(`the key of probe ${o.index} is ${o.layout.size} bytes, over the ${MAX_KEY_SIZE} that fit the BPF stack`,
+      ['use a smaller string size (-z)']);
+  }
+  const freq = b.map(o.freq);
+  const dropped = b.map(o.dropped);
+  const key = b.stackAlloc(Math.ceil(o.layout.size / 8) * 8);
+  for (let off = 0; off < o.layout.size; off += 8) b.emit(st('DW', FP, key + off, 0, off === 0 ? 'key = {}' : undefined));
+  o.layout.fields.forEach((f, i) => {
+    if (f.type.kind === 'string') {
+      b.comment(`key.v${i} = (string) expr ${i}`);
+      lw.string(i, FP, key + f.offset, f.type.size);
+    } else {
+      lw.scalar(i, R0);
+      b.emit(stx(f.type.size, FP, key + f.offset, R0, `key.v${i} = (${f.type.name}) expr ${i}`));
+    }
+  });
+  const one = b.stackAlloc(8);
+  const add = b.newLabel('add');
+  const lookup = () => b.emit(ldMapFd(R1, freq), alu64.mov.reg(R2, FP), alu64.add.imm(R2, key), call(Helper.MapLookupElem));
+  lookup();
+  b.emit(
+    jmp.jne.imm(R0, 0, add),
+    st('DW', FP, one, 1),
+    ldMapFd(R1, freq),
+    alu64.mov.reg(R2, FP),
+    alu64.add.imm(R2, key),
+    alu64.mov.reg(R3, FP),
+    alu64.add.imm(R3, one),
+    alu64.mov.imm(R4, NOEXIST),
+    call(Helper.MapUpdateElem, 'new key: insert with count 1'),
+    jmp.jeq.imm(R0, 0, out),
+  );
+  lookup();
+  b.emit(jmp.jne.imm(R0, 0, add, 'another CPU inserted it'));
+  b.emit(
+    st('W', FP, one, o.index, 'map full: dropped[probe]++'),
+    ldMapFd(R1, dropped),
+    alu64.mov.reg(R2, FP),
+    alu64.add.imm(R2, one),
+    call(Helper.MapLookupElem),
+    jmp.jeq.imm(R0, 0, out),
+    ldx('DW', R1, R0, 0),
+    alu64.add.imm(R1, 1),
+    stx('DW', R0, 0, R1),
+    jmp.ja(out),
+  );
+  b.bind(add);
+  b.emit(alu64.mov.imm(R1, 1), atomic.add('DW', R0, 0, R1, 'counts[key]++'));
+}
+
+function histBody(b: ProgramBuilder, o: HistProgramOptions, lw: ArgdistLowering): void {
+  if (o.type.kind === 'string') {
+    // BCC histograms a char* value as the pointer it is.
+    o = { ...o, type: { kind: 'int', size: 8, signed: false, name: o.type.name } };
+  }
+  const hist = b.map(o.hist);
+  const key = b.stackAlloc(4, 4);
+  const skip = b.newLabel('skip');
+  lw.scalar(0, R8);
+  convert(b, R8, o.type);
+  log2Insns(b, R9, R8, R1);
+  b.emit(
+    stx('W', FP, key, R9),
+    ldMapFd(R1, hist),
+    alu64.mov.reg(R2, FP),
+    alu64.add.imm(R2, key),
+    call(Helper.MapLookupElem),
+    jmp.jeq.imm(R0, 0, skip),
+    ldx('DW', R1, R0, 0),
+    alu64.add.imm(R1, 1),
+    stx('DW', R0, 0, R1, 'hist[slot]++ (per-CPU)'),
+  );
+  b.bind(skip);
+}
+
+export interface EntryProgramOptions extends Common {
+  /** Emit the stash of the entry values (compile/entry.ts emitEntryStash). */
+  stash(b: ProgramBuilder): void;
+}
+
+/** The entry program of a return probe that uses `$entry(param)` or `$latency`. */
+export function argdistEntryProgram(o: EntryProgramOptions): ProgramSpec {
+  const b = new ProgramBuilder(o.name, o.progType);
+  const out = b.newLabel('out');
+  b.emit(alu64.mov.reg(R6, R1, 'save ctx'));
+  pidFilters(b, o, out);
+  o.stash(b);
+  b.bind(out);
+  b.emit(alu64.mov.imm(R0, 0), exit());
+  return b.build({ expectedAttachType: o.expectedAttachType });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compiling one specifier for one site
+// ---------------------------------------------------------------------------------------------
+
+/** Where a program runs, as the expression compiler's ProbeContext describes it. */
+export type ArgdistSite =
+  | { readonly kind: 'uprobe' | 'uretprobe' | 'kprobe' | 'kretprobe'; readonly symbol?: string }
+  | { readonly kind: 'fentry' | 'fexit'; readonly symbol: string }
+  | { readonly kind: 'tracepoint'; readonly category: string; readonly event: string; readonly fields: readonly TracepointField[] }
+  | { readonly kind: 'usdt'; readonly args: readonly UsdtArg[] };
+
+export interface ArgdistCompileInput {
+  readonly ast: ArgdistSpecAst;
+  readonly types: readonly ArgdistValueType[];
+  readonly site: ArgdistSite;
+  readonly stringSize: number;
+  /** Map-name prefix of this program's entry stash (`ad3`). */
+  readonly prefix: string;
+}
+
+export interface CompiledArgdist {
+  lower(b: ProgramBuilder): ArgdistLowering;
+  /** Return probes with $entry/$latency: the entry program's body. */
+  readonly stash?: (b: ProgramBuilder) => void;
+}
+
+// INTERIM, until the expression compiler (compile/check, compile/lower, compile/entry) lands:
+// parameters, $retval, $PID, $TID, $COMM, args->field, USDT register arguments, literals and
+// `x OP literal`. Replaced by checkExpr + Lowerer.
+const X64_ARG_REGS = [112, 104, 96, 88, 72, 64];
+const X64_RAX = 80;
+
+function interimScalar(b: ProgramBuilder, inp: ArgdistCompileInput, e: Expr, dst: Reg): void {
+  const site = inp.site;
+  switch (e.kind) {
+    case 'int':
+      b.emit(e.value >= -(1n << 31n) && e.value < (1n << 31n) ? alu64.mov.imm(dst, Number(e.value)) : ldImm64(dst, e.value));
+      return;
+    case 'ident': {
+      const i = inp.ast.signature.findIndex((p) => p.name === e.name);
+      if (i < 0 || i >= X64_ARG_REGS.length || (site.kind !== 'uprobe' && site.kind !== 'kprobe')) throw new CheckError(`unknown identifier '${e.name}'`);
+      b.emit(ldx('DW', dst, R6, X64_ARG_REGS[i]!, e.name));
+      return;
+    }
+    case 'retval':
+      b.emit(ldx('DW', dst, R6, X64_RAX, '$retval'));
+      return;
+    case 'builtin':
+      if (e.name === '$PID' || e.name === '$TID') {
+        b.emit(call(Helper.GetCurrentPidTgid));
+        b.emit(...(e.name === '$PID' ? [alu64.rsh.imm(R0, 32)] : [alu64.lsh.imm(R0, 32), alu64.rsh.imm(R0, 32)]));
+        if (dst !== R0) b.emit(alu64.mov.reg(dst, R0));
+        return;
+      }
+      break;
+    case 'cast':
+      interimScalar(b, inp, e.operand, dst);
+      return;
+    case 'member':
+      if (e.object.kind === 'args' && site.kind === 'tracepoint') {
+        const f = site.fields.find((x) => x.name === e.member);
+        if (!f || ![1, 2, 4, 8].includes(f.size)) throw new CheckError(`no field ${e.member}`);
+        b.emit(ldx(f.size as 1 | 2 | 4 | 8, dst, R6, f.offset, `args->${f.name}`));
+        if (f.signed && f.size < 8) b.emit(alu64.lsh.imm(dst, 64 - 8 * f.size), alu64.arsh.imm(dst, 64 - 8 * f.size));
+        return;
+      }
+      break;
+    case 'arg':
+      if (site.kind === 'usdt') {
+        const a = site.args[e.index - 1];
+        if (a?.kind === 'reg') {
+          b.emit(ldx(a.size, dst, R6, a.ptRegsOffset, `arg${e.index}`));
+          if (a.signed && a.size < 8) b.emit(alu64.lsh.imm(dst, 64 - 8 * a.size), alu64.arsh.imm(dst, 64 - 8 * a.size));
+          return;
+        }
+      }
+      break;
+    case 'binary':
+      if (e.right.kind === 'int') {
+        interimScalar(b, inp, e.left, dst);
+        const v = Number(e.right.value);
+        const ops: Partial<Record<string, typeof alu64.add>> = { '+': alu64.add, '-': alu64.sub, '*': alu64.mul, '/': alu64.div, '&': alu64.and, '>>': alu64.rsh, '<<': alu64.lsh };
+        const op = ops[e.op];
+        if (op) {
+          b.emit(op.imm(dst, v));
+          return;
+        }
+      }
+      break;
+    default:
+      break;
+  }
+  throw new CheckError(`interim compiler: unsupported expression '${inp.ast.text.slice(e.span.start, e.span.end)}'`);
+}
+
+export function compileArgdist(inp: ArgdistCompileInput): CompiledArgdist {
+  const exprs = inp.ast.exprs;
+  const user = inp.site.kind === 'uprobe' || inp.site.kind === 'uretprobe' || inp.site.kind === 'usdt';
+  return {
+    lower: (b) => ({
+      scalar: (i, dst) => interimScalar(b, inp, exprs[i]!, dst),
+      string: (i, base, off, size) => {
+        const e = exprs[i]!;
+        if (e.kind === 'builtin' && e.name === '$COMM') {
+          b.emit(alu64.mov.reg(R1, base), alu64.add.imm(R1, off), alu64.mov.imm(R2, Math.min(size, 16)), call(Helper.GetCurrentComm));
+          return;
+        }
+        interimScalar(b, inp, e, R3);
+        b.emit(alu64.mov.reg(R1, base), alu64.add.imm(R1, off), alu64.mov.imm(R2, size),
+          call(user ? Helper.ProbeReadUserStr : Helper.ProbeReadKernelStr));
+      },
+      ...(inp.ast.filter ? {
+        filter: (label: Label) => {
+          const f = inp.ast.filter!;
+          if (f.kind !== 'binary' || f.right.kind !== 'int') throw new CheckError('interim compiler: filter must be `expr OP literal`');
+          interimScalar(b, inp, f.left, R0);
+          const v = Number(f.right.value);
+          const inv: Partial<Record<string, typeof jmp.jeq>> = { '==': jmp.jne, '!=': jmp.jeq, '>': jmp.jsle, '>=': jmp.jslt, '<': jmp.jsge, '<=': jmp.jsgt };
+          const j = inv[f.op];
+          if (!j) throw new CheckError('interim compiler: unsupported filter operator');
+          b.emit(j.imm(R0, v, label, 'filter'));
+        },
+      } : {}),
+    }),
+  };
+}
