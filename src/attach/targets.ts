@@ -4,31 +4,48 @@
  *  - tracepoints: one program reading its slot from the bpf_cookie, attached to every
  *    tracepoint (5.15+), else one program per tracepoint with its slot baked in;
  *  - uprobes and USDT sites of one file: one uprobe_multi link (6.6+) for all of them,
- *    else one shared program with a cookie per perf event, else one program per target.
+ *    else one shared program with a cookie per perf event, else one program per target;
+ *  - kernel functions: one kprobe_multi link (5.18+, CONFIG_FPROBE) for all of them, else
+ *    a kprobe per function (kprobe PMU, else tracefs kprobe_events) sharing one program
+ *    through cookies where it can, else fentry/fexit with one program per function (its
+ *    BTF id is part of the program). In a set of several functions, one the kernel will
+ *    not probe is skipped with a warning; a set where none attaches is an error.
  * The slot of a target is its index in `targets`: that is where the program counts.
  */
 import { ProgType, AttachType, type ProgramSpec } from '../emit/types.js';
-import { haveUprobeMulti } from '../features/probes.js';
+import { haveUprobeMulti, haveKprobeMulti, haveKprobePmu, haveTracefsKprobeEvents } from '../features/probes.js';
+import { haveFentry } from '../features/fentry.js';
 import { cookiesSupported } from './perf-event.js';
 import { attachTracepoint } from './tracepoint.js';
 import { attachUprobe, attachUprobeMulti } from './uprobe.js';
+import { attachKprobe } from './kprobe.js';
+import { attachKprobeMulti } from './kprobe-multi.js';
+import { attachFentry, kernelFunctionBtfId } from './fentry.js';
+import type { Link } from './link.js';
+import type { LoadedProgram } from '../kernel/program.js';
 import type { SlotSource } from '../compile/tools/count.js';
 import type { ProbeTarget } from '../probes/targets.js';
 import type { TraceSession } from '../session.js';
-import { assertNever, UnsupportedFeatureError } from '../errors.js';
+import { assertNever, TracerError, UnsupportedFeatureError } from '../errors.js';
 
 export interface ProgramShape {
   readonly name: string;
   readonly progType: number;
   readonly expectedAttachType?: number;
   readonly slot: SlotSource;
-  /** The kind of hook this program runs at (tracepoint programs see a different ctx). */
-  readonly hook: 'tracepoint' | 'uprobe';
+  /**
+   * The kind of hook this program runs at: tracepoint programs see the record, uprobe and
+   * kprobe programs pt_regs, fentry/fexit programs the function's arguments as u64s. Only
+   * uprobes are filtered by process at attach time; the others see every process.
+   */
+  readonly hook: 'tracepoint' | 'uprobe' | 'kprobe' | 'fentry';
+  /** fentry/fexit: the function's BTF id, set on the program spec before loading. */
+  readonly attachBtfId?: number;
 }
 
 export interface AttachOptions {
   readonly pid?: number;
-  /** Return probes (uretprobe) instead of entry probes, for user functions. */
+  /** Return probes (uretprobe, kretprobe, fexit) instead of entry probes. */
   readonly ret?: boolean;
   readonly verbose?: boolean;
   /** Name prefix of the loaded programs ("funccount"). */
@@ -36,6 +53,8 @@ export interface AttachOptions {
   build(shape: ProgramShape): ProgramSpec;
   /** Called with every program before it is loaded (for -D / --dump=asm). */
   onProgram?(spec: ProgramSpec): void;
+  /** Where to say that some functions of a set were skipped (default: stderr). */
+  warn?(message: string): void;
 }
 
 interface Site {
@@ -62,7 +81,8 @@ function sitesOf(t: ProbeTarget, slot: number): Site[] {
 
 export function attachTargets(session: TraceSession, targets: readonly ProbeTarget[], o: AttachOptions): void {
   const load = (shape: ProgramShape) => {
-    const spec = o.build(shape);
+    const built = o.build(shape);
+    const spec = shape.attachBtfId === undefined ? built : { ...built, expectedAttachType: shape.expectedAttachType, attachBtfId: shape.attachBtfId };
     o.onProgram?.(spec);
     return session.load(spec, { verbose: o.verbose, origin: shape.name });
   };
@@ -79,10 +99,12 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
     }
   }
 
-  // Kernel functions are resolved (and refused) before we get here on kernels without them.
-  if (targets.some((t) => t.kind === 'kfunc')) {
-    throw new UnsupportedFeatureError('kernel_functions', 'kernel-function probes are not supported yet');
-  }
+  // Kernel functions (resolved, and refused on kernels without any mechanism, before here).
+  const kfuncs: KfuncSlot[] = [];
+  targets.forEach((t, slot) => {
+    if (t.kind === 'kfunc') kfuncs.push({ symbol: t.symbol, slot });
+  });
+  if (kfuncs.length) attachKernelFunctions(session, kfuncs, o, load, cookies);
 
   // User-space sites, grouped by file.
   const byPath = new Map<string, Site[]>();
@@ -125,5 +147,65 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
         cookie: shared ? BigInt(s.slot) : undefined, label: s.label,
       }));
     }
+  }
+}
+
+interface KfuncSlot {
+  readonly symbol: string;
+  readonly slot: number;
+}
+
+function attachKernelFunctions(session: TraceSession, fns: readonly KfuncSlot[], o: AttachOptions,
+  load: (shape: ProgramShape) => LoadedProgram, cookies: boolean): void {
+  const ret = !!o.ret;
+  if (haveKprobeMulti.available()) {
+    const prog = load({
+      name: `${o.prefix}_km`, progType: ProgType.Kprobe, expectedAttachType: AttachType.TraceKprobeMulti,
+      slot: { kind: 'cookie' }, hook: 'kprobe',
+    });
+    try {
+      session.attach(attachKprobeMulti(prog, { symbols: fns.map((f) => f.symbol), cookies: fns.map((f) => BigInt(f.slot)), ret }));
+      return;
+    } catch (e) {
+      // The kernel refuses the whole set when one function cannot be probed: go one by one.
+      if (fns.length === 1 || !haveKprobePmu.available() && !haveTracefsKprobeEvents.available() && !haveFentry.available()) throw e;
+    }
+  }
+  const skipped: Array<{ symbol: string; why: string }> = [];
+  const each = (attach: (f: KfuncSlot) => Link) => {
+    for (const f of fns) {
+      try {
+        session.attach(attach(f));
+      } catch (e) {
+        if (fns.length === 1 || !(e instanceof TracerError) || e instanceof UnsupportedFeatureError) throw e;
+        skipped.push({ symbol: f.symbol, why: e.message.split('\n')[0]! });
+      }
+    }
+  };
+  if (haveKprobePmu.available() || haveTracefsKprobeEvents.available()) {
+    const shared = cookies ? load({ name: `${o.prefix}_kp`, progType: ProgType.Kprobe, slot: { kind: 'cookie' }, hook: 'kprobe' }) : undefined;
+    each((f) => {
+      const prog = shared ?? load({ name: `${o.prefix}_${f.slot}`, progType: ProgType.Kprobe, slot: { kind: 'const', slot: f.slot }, hook: 'kprobe' });
+      return attachKprobe(prog, { symbol: f.symbol, ret, cookie: shared ? BigInt(f.slot) : undefined });
+    });
+  } else if (haveFentry.available()) {
+    each((f) => {
+      const prog = load({
+        name: `${o.prefix}_${ret ? 'fx' : 'fe'}${f.slot}`, progType: ProgType.Tracing,
+        expectedAttachType: ret ? AttachType.TraceFexit : AttachType.TraceFentry, attachBtfId: kernelFunctionBtfId(f.symbol),
+        slot: { kind: 'const', slot: f.slot }, hook: 'fentry',
+      });
+      return attachFentry(prog, f.symbol);
+    });
+  } else {
+    throw new UnsupportedFeatureError('kernel_functions',
+      `this kernel offers no way to attach to kernel functions (kprobes: ${haveKprobePmu.reason()}; fentry/fexit: ${haveFentry.reason()})`);
+  }
+  if (skipped.length === fns.length) {
+    throw new TracerError(`none of the ${fns.length} kernel functions could be probed (${skipped[0]!.symbol}: ${skipped[0]!.why})`);
+  }
+  if (skipped.length) {
+    const warn = o.warn ?? ((m: string) => process.stderr.write(`${m}\n`));
+    warn(`warning: skipped ${skipped.length} of ${fns.length} kernel functions that cannot be probed (${skipped[0]!.symbol}: ${skipped[0]!.why})`);
   }
 }

@@ -1,0 +1,210 @@
+/**
+ * Kernel-function probes on a stock kernel (run inside ../shared/vmtest/run by
+ * `npm run test:vm`): funccount with exact counts through the kprobe PMU, tracefs
+ * kprobe_events and fentry; kretprobe and fexit through attachTargets; a wildcard with and
+ * without -p; and nothing of ours left in kprobe_events or loaded after SIGINT/SIGTERM.
+ */
+import { describe, it, expect, beforeAll } from 'vitest';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+import { requireKernel, start, loadedProgramNames, root } from '../helpers/kernel.js';
+import { buildC } from '../helpers/cbuild.js';
+import type { ProbeTarget } from '../../src/probes/targets.js';
+
+const N = 500;
+const FN = '__x64_sys_umask';
+const KPROBE_EVENTS = '/sys/kernel/tracing/kprobe_events';
+
+let exe = '';
+
+interface Workload {
+  readonly pid: number;
+  go(): Promise<void>;
+  end(): Promise<void>;
+}
+
+/** `kfuncs N`: ready → (N umask, N getppid, N 1-byte reads) → done. */
+function startWorkload(n: number): Promise<Workload> {
+  const child: ChildProcessWithoutNullStreams = spawn(exe, [String(n)]);
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const waitFor = (text: string) => new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (!out.includes(text)) return;
+      child.stdout.off('data', check);
+      resolve();
+    };
+    child.stdout.on('data', check);
+    child.on('exit', (code) => (out.includes(text) ? resolve() : reject(new Error(`kfuncs exited ${code}: ${out}`))));
+    check();
+  });
+  return waitFor('ready').then(() => ({
+    pid: Number(/ready (\d+)/.exec(out)![1]),
+    go: () => {
+      child.stdin.write('go\n');
+      return waitFor('done');
+    },
+    end: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.on('exit', () => resolve());
+      child.stdin.write('end\n');
+    }),
+  }));
+}
+
+/** FUNC/COUNT rows of the last table funccount printed. */
+function lastTable(stdout: string): Map<string, number> {
+  const blocks = stdout.split(/^FUNC\s+COUNT$/m);
+  const rows = new Map<string, number>();
+  for (const line of blocks[blocks.length - 1]!.split('\n')) {
+    const m = /^(\S+)\s+(\d+)$/.exec(line);
+    if (m) rows.set(m[1]!, Number(m[2]));
+  }
+  return rows;
+}
+
+function ourKprobeEvents(): string[] {
+  return readFileSync(KPROBE_EVENTS, 'utf8').split('\n').filter((l) => l.includes('polytrace_'));
+}
+
+function ourPrograms(): string[] {
+  return loadedProgramNames().filter((n) => n.startsWith('funccount') || n.startsWith('vmret'));
+}
+
+/** Run funccount, wait until it is attached, drive the work, stop it with `signal`. */
+async function countWhile(args: string[], work: (tool: ReturnType<typeof start>) => Promise<void>,
+  o: { disable?: string; signal?: NodeJS.Signals } = {}) {
+  const tool = start('funccount', args, { env: { POLYTRACE_DISABLE: o.disable ?? '' } });
+  await tool.waitFor(/Hit Ctrl-C to end\.\n/, 180_000);
+  await work(tool);
+  tool.child.kill(o.signal ?? 'SIGINT');
+  const code = await tool.exited;
+  return { code, stdout: tool.stdout, stderr: tool.stderr, pid: tool.child.pid! };
+}
+
+describe('kernel functions (VM)', () => {
+  beforeAll(() => {
+    requireKernel();
+    if (!existsSync('/sys/bus/event_source/devices/kprobe')) {
+      throw new Error('test/vm needs a kernel with kprobes: run it with npm run test:vm (inside ../shared/vmtest/run)');
+    }
+    exe = buildC('kfuncs', readFileSync(join(root, 'test', 'vm', 'workloads', 'kfuncs.c'), 'utf8'), ['-O1']);
+  });
+
+  it('kprobe PMU: exact count for one process, one shared program, no tracefs entries', async () => {
+    const w = await startWorkload(N);
+    let during: string[] = [];
+    const r = await countWhile(['-D', '-p', String(w.pid), FN], async () => {
+      during = ourKprobeEvents();
+      await w.go();
+    });
+    await w.end();
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/; program funccount_kp\n/);
+    expect(r.stdout).toContain(`Tracing 1 functions for "${FN}"... Hit Ctrl-C to end.`);
+    expect(lastTable(r.stdout).get(FN)).toBe(N);
+    expect(during).toEqual([]);
+    expect(ourPrograms()).toEqual([]);
+  });
+
+  it('tracefs kprobe_events (POLYTRACE_DISABLE=kprobe_pmu): exact count, tagged entries removed on SIGTERM, stale groups swept', async () => {
+    // A group left by a process that no longer exists.
+    const dead = spawnSync('true').pid!;
+    appendFileSync(KPROBE_EVENTS, `p:polytrace_${dead}/p_stale vfs_read\n`);
+    expect(ourKprobeEvents().join('\n')).toContain(`polytrace_${dead}/p_stale`);
+    const w = await startWorkload(N);
+    let during: string[] = [];
+    const r = await countWhile(['-p', String(w.pid), FN], async () => {
+      during = ourKprobeEvents();
+      await w.go();
+    }, { disable: 'kprobe_pmu', signal: 'SIGTERM' });
+    await w.end();
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(lastTable(r.stdout).get(FN)).toBe(N);
+    expect(during).toEqual([`p:polytrace_${r.pid}/p_${FN} ${FN}`]);
+    expect(ourKprobeEvents()).toEqual([]);
+    expect(ourPrograms()).toEqual([]);
+  });
+
+  it('fentry (POLYTRACE_DISABLE=kprobe_pmu,kprobe_events): exact count through a BPF trampoline', async () => {
+    const w = await startWorkload(N);
+    const r = await countWhile(['-D', '-p', String(w.pid), FN], () => w.go(), { disable: 'kprobe_pmu,kprobe_events' });
+    await w.end();
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/; program funccount_fe0\n/);
+    expect(lastTable(r.stdout).get(FN)).toBe(N);
+    expect(ourPrograms()).toEqual([]);
+  });
+
+  it("wildcard 'vfs_*': counts every process without -p, only that process with -p", async () => {
+    const a = await startWorkload(N);
+    const b = await startWorkload(N);
+    const all = await countWhile(['vfs_*'], async () => {
+      await a.go();
+      await b.go();
+    });
+    await Promise.all([a.end(), b.end()]);
+    expect(all.code).toBe(0);
+    const m = /^Tracing (\d+) functions for "vfs_\*"/m.exec(all.stdout);
+    expect(Number(m?.[1])).toBeGreaterThan(50);
+    expect(lastTable(all.stdout).get('vfs_read')).toBeGreaterThanOrEqual(2 * N);
+
+    const c = await startWorkload(N);
+    const d = await startWorkload(N);
+    const one = await countWhile(['-p', String(c.pid), 'vfs_*'], async () => {
+      await d.go();
+      await c.go();
+    });
+    await Promise.all([c.end(), d.end()]);
+    expect(one.code).toBe(0);
+    // N reads of /dev/zero, and the read of stdin that waits for 'end' (it starts before we stop).
+    expect(lastTable(one.stdout).get('vfs_read')).toBe(N + 1);
+    expect(ourKprobeEvents()).toEqual([]);
+    expect(ourPrograms()).toEqual([]);
+  });
+
+  it('kretprobe and fexit through attachTargets({ ret: true })', async () => {
+    const { attachTargets } = (await import(join(root, 'dist', 'attach', 'targets.js'))) as typeof import('../../src/attach/targets.js');
+    const { countProgram, countsMapSpec, decodeCounts } = (await import(join(root, 'dist', 'compile', 'tools', 'count.js'))) as typeof import('../../src/compile/tools/count.js');
+    const { TraceSession } = (await import(join(root, 'dist', 'session.js'))) as typeof import('../../src/session.js');
+    const targets: ProbeTarget[] = [{ kind: 'kfunc', symbol: FN, name: FN }];
+
+    const countRet = async (disable: string) => {
+      const saved = process.env.POLYTRACE_DISABLE;
+      process.env.POLYTRACE_DISABLE = disable;
+      const session = new TraceSession();
+      const names: string[] = [];
+      try {
+        const w = await startWorkload(N);
+        attachTargets(session, targets, {
+          ret: true, prefix: 'vmret',
+          build: (shape) => countProgram({
+            name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType,
+            counts: countsMapSpec(1), slot: shape.slot, tgid: w.pid,
+          }),
+          onProgram: (spec) => names.push(spec.name),
+        });
+        await w.go();
+        await w.end();
+        const count = decodeCounts(session.maps.get('counts')!.lookup(new Uint8Array(4))!)[0];
+        return { count, names, links: session.links.map((l) => l.description) };
+      } finally {
+        session.dispose();
+        process.env.POLYTRACE_DISABLE = saved;
+      }
+    };
+
+    const kret = await countRet('');
+    expect(kret.count).toBe(BigInt(N));
+    expect(kret.links).toEqual([expect.stringMatching(new RegExp(`^kretprobe:${FN} \\(bpf_link\\)$`))]);
+    const fexit = await countRet('kprobe_pmu,kprobe_events');
+    expect(fexit.count).toBe(BigInt(N));
+    expect(fexit.names).toEqual(['vmret_fx0']);
+    expect(fexit.links).toEqual([`fexit:${FN} (bpf_link)`]);
+    expect(ourPrograms()).toEqual([]);
+  });
+});
