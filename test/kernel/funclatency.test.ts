@@ -1,0 +1,138 @@
+/**
+ * funclatency against the real kernel, on the chain workload: exact call counts, the 1 ms
+ * function in the 1 ms bucket (-m and -u), BCC's sections for user functions, nesting with
+ * -l, -p, --json, the error paths, and nothing left loaded.
+ */
+import { describe, it, expect, beforeAll } from 'vitest';
+import { skipKernel, requireKernel, start, runTool, loadedProgramNames } from '../helpers/kernel.js';
+import { chainExe, startChain } from './workloads/chain.js';
+
+const N = 1000;
+
+function ours(): string[] {
+  return loadedProgramNames().filter((n) => n.startsWith('funclat'));
+}
+
+async function latencyWhile(args: string[], work: () => Promise<void>) {
+  const tool = start('funclatency', args);
+  if (args.includes('--json')) {
+    // The banner goes to stderr, keeping stdout pure JSON.
+    for (let i = 0; i < 300 && !tool.stderr.includes('Hit Ctrl-C'); i++) await new Promise((r) => setTimeout(r, 50));
+  } else {
+    await tool.waitFor(/Hit Ctrl-C to end\.\n/);
+  }
+  await work();
+  tool.child.kill('SIGINT');
+  const code = await tool.exited;
+  return { code, stdout: tool.stdout, stderr: tool.stderr };
+}
+
+/** `{ low: count }` of every printed row of a histogram text block. */
+function rows(block: string): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const line of block.split('\n')) {
+    const r = /^\s*(\d+) -> (\d+)\s+: (\d+)\s+\|/.exec(line);
+    if (r) m.set(Number(r[1]), Number(r[3]));
+  }
+  return m;
+}
+
+function sum(m: Map<number, number>): number {
+  return [...m.values()].reduce((a, b) => a + b, 0);
+}
+
+/** Sections by title (`Function = x [pid]`). */
+function sections(stdout: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const parts = stdout.split(/^Function = (.*)$/m);
+  for (let i = 1; i < parts.length; i += 2) out.set(parts[i]!, parts[i + 1]!);
+  return out;
+}
+
+describe.skipIf(skipKernel)('funclatency (kernel)', () => {
+  beforeAll(() => {
+    requireKernel();
+    chainExe();
+  });
+
+  it('-p: exactly N calls of target, one histogram, avg line, Detaching', async () => {
+    const w = await startChain(N);
+    const r = await latencyWhile(['-p', String(w.pid), `${chainExe()}:target`], () => w.go());
+    await w.end();
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Tracing 1 functions for ".*:target"\.\.\. Hit Ctrl-C to end\.\n\n {5}nsecs {15}: count {5}distribution\n/);
+    expect(sum(rows(r.stdout))).toBe(N);
+    expect(r.stdout).toMatch(new RegExp(`\\navg = \\d+ nsecs, total: \\d+ nsecs, count: ${N}\\n\\nDetaching\\.\\.\\.\\n$`));
+    expect(r.stdout).not.toContain('Function =');
+    expect(ours()).toEqual([]);
+  });
+
+  it('-m: the 1 ms function lands in the 0 -> 1 msecs bucket; -u: in 1024 -> 2047 usecs', async () => {
+    const w = await startChain(10);
+    const m = await latencyWhile(['-m', '-p', String(w.pid), `${chainExe()}:sleep_1ms`], () => w.go());
+    await w.end();
+    const mr = rows(m.stdout);
+    expect(sum(mr)).toBe(5);
+    expect(mr.get(0)).toBeGreaterThanOrEqual(3);
+    expect(m.stdout).toMatch(/^ {5}msecs {15}: count {5}distribution$/m);
+
+    const w2 = await startChain(10);
+    const u = await latencyWhile(['-u', '-p', String(w2.pid), `${chainExe()}:sleep_1ms`], () => w2.go());
+    await w2.end();
+    const ur = rows(u.stdout);
+    expect(sum(ur)).toBe(5);
+    expect(ur.get(1024)).toBeGreaterThanOrEqual(3);
+    expect(u.stdout).toMatch(/^avg = \d+ usecs, total: \d+ usecs, count: 5$/m);
+  });
+
+  it('user functions without -p: one section per function and process; nesting overwrites without -l', async () => {
+    const w = await startChain(N, 5);
+    const r = await latencyWhile([`${chainExe()}:*`], () => w.go());
+    await w.end();
+    const s = sections(r.stdout);
+    expect(sum(rows(s.get(`target [${w.pid}]`)!))).toBe(N);
+    // a -> b -> target: the innermost entry overwrote the outer ones (BCC's behaviour).
+    expect(s.has(`a [${w.pid}]`)).toBe(false);
+    expect(sum(rows(s.get(`fact [${w.pid}]`)!))).toBe(1);
+    expect(sum(rows(s.get(`sleep_1ms [${w.pid}]`)!))).toBe(5);
+  });
+
+  it('-l 8: nested and recursive calls are each timed', async () => {
+    const w = await startChain(N, 5);
+    const r = await latencyWhile(['-l', '8', '-F', `${chainExe()}:*`], () => w.go());
+    await w.end();
+    const s = sections(r.stdout);
+    for (const f of ['a', 'b', 'target']) expect(sum(rows(s.get(`${f} [${w.pid}]`)!)), f).toBe(N);
+    expect(sum(rows(s.get(`fact [${w.pid}]`)!))).toBe(5);
+    expect(r.stdout).toMatch(new RegExp(`count: ${3 * N + 5 + 5}\\n`));
+  });
+
+  it('--json: one document per interval with bounded buckets', async () => {
+    const w = await startChain(N);
+    const r = await latencyWhile(['--json', '-u', '-p', String(w.pid), `${chainExe()}:target`], () => w.go());
+    await w.end();
+    const docs = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(docs).toHaveLength(1);
+    expect(docs[0]).toMatchObject({ tool: 'funclatency', unit: 'usecs', count: N });
+    const buckets = docs[0].histograms[0].buckets as Array<{ lo: number; hi: number; count: number }>;
+    expect(buckets.reduce((a, b) => a + b.count, 0)).toBe(N);
+    expect(buckets[0]).toMatchObject({ lo: 0, hi: 1 });
+  });
+
+  it('errors: kernel functions (no kprobes here), no match, bad patterns: one line, exit 1', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['vfs_read'], /kernel function/],
+      [[`${chainExe()}:nomatch_here`], /0 functions matched by ".*:nomatch_here"\. Exiting\./],
+      [['t:sched:sched_switch'], /unrecognized pattern format 't:sched:sched_switch'/],
+      [['-p', '999999', 'c:read'], /no process with PID 999999/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await runTool('funclatency', args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toMatch(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect((await runTool('funclatency', ['-l', '99', 'c:read'])).code).toBe(2);
+    expect(ours()).toEqual([]);
+  });
+});
