@@ -1,0 +1,238 @@
+/**
+ * Where values live at a probe. A ProbeContext tells the checker what an expression may name
+ * (argN, retval, signature and BTF parameter names, args->field, ctx) and tells the lowerer
+ * where each of those is when the program runs (an ArgLocation).
+ *
+ *   kprobe/uprobe (+ret)   ctx = struct pt_regs *      argN, retval in register slots
+ *   fentry/fexit           ctx = u64 args[]            argN at 8*(N-1); fexit retval after the args
+ *   raw_tracepoint         ctx = u64 args[]            argN at 8*(N-1)
+ *   tracepoint             ctx = the record            args->field at the field's offset
+ *   usdt                   ctx = struct pt_regs *      argN per the note (register, constant, memory)
+ */
+import { CheckError } from '../errors.js';
+import type { BtfSpec } from '../btf/index.js';
+import { funcProto, type FuncProto } from '../btf/func.js';
+import type { Param } from '../specs/ast.js';
+import type { TracepointField } from '../symbols/tracefs.js';
+import type { UsdtArg } from '../symbols/usdt/types.js';
+import type { IntSize } from './types.js';
+import type { UserTypes } from './usertypes.js';
+import { BUILTIN_USER_TYPES } from './usertypes.js';
+import type { EntryValues } from './entry.js';
+
+export type ProbeSite =
+  | { readonly kind: 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe'; readonly symbol?: string }
+  | { readonly kind: 'fentry' | 'fexit'; readonly symbol: string }
+  | { readonly kind: 'tracepoint'; readonly category: string; readonly event: string; readonly fields: readonly TracepointField[] }
+  | { readonly kind: 'usdt'; readonly args: readonly UsdtArg[] }
+  /** ctx = u64 args[]; `nargs` bounds argN when known. Used by tests (BPF_PROG_TEST_RUN). */
+  | { readonly kind: 'raw_tracepoint'; readonly name?: string; readonly nargs?: number };
+
+export type SiteKind = ProbeSite['kind'];
+export type Arch = 'x64' | 'arm64';
+
+export interface ProbeContext {
+  readonly site: ProbeSite;
+  /** Written by the user: names → argN, types override BTF. */
+  readonly signature?: readonly Param[];
+  /** Kernel BTF, for casts, members, `$task`, named args of kernel functions. */
+  readonly btf?: BtfSpec;
+  /** User-space C types (built-ins and -I headers). */
+  readonly userTypes?: UserTypes;
+  /** uprobe/usdt: dereferences read user memory. */
+  readonly userMemory: boolean;
+  /** Return probes: values stashed by the entry probe ($entry(x), $latency). */
+  readonly entry?: EntryValues;
+  /** Register layout; defaults to the host's. */
+  readonly arch?: Arch;
+}
+
+/** Byte offsets in struct pt_regs (x86-64) / user_pt_regs (arm64). */
+export interface RegLayout {
+  readonly args: readonly number[];
+  readonly ret: number;
+  readonly sp: number;
+  readonly ip: number;
+  /** Bytes from sp to the first stack-passed argument at function entry. */
+  readonly stackArgBase: number;
+}
+
+export const PT_REGS: Readonly<Record<Arch, RegLayout>> = {
+  x64: { args: [112, 104, 96, 88, 72, 64], ret: 80, sp: 152, ip: 128, stackArgBase: 8 },
+  arm64: { args: [0, 8, 16, 24, 32, 40, 48, 56], ret: 0, sp: 248, ip: 256, stackArgBase: 0 },
+};
+
+export function hostArch(): Arch {
+  return process.arch === 'arm64' ? 'arm64' : 'x64';
+}
+
+export type MemSpace = 'user' | 'kernel';
+
+/** Where a scalar lives when the program runs (libbpf's usdt_arg_spec, generalised). */
+export type ArgLocation =
+  /** `size` bytes at ctx + offset, loaded directly (pt_regs slot, args[] slot, tracepoint field). */
+  | { readonly kind: 'ctx'; readonly offset: number; readonly size: IntSize; readonly signed: boolean }
+  | { readonly kind: 'const'; readonly value: bigint; readonly size: IntSize; readonly signed: boolean }
+  /** Memory at (u64 at ctx + baseOffset) + disp, read with a probe read. */
+  | { readonly kind: 'deref'; readonly baseOffset: number; readonly disp: number; readonly size: IntSize; readonly signed: boolean; readonly space: MemSpace }
+  /** Memory at base + index * scale + disp (both registers are ctx slots). */
+  | { readonly kind: 'sib'; readonly baseOffset: number; readonly indexOffset: number; readonly scale: 1 | 2 | 4 | 8; readonly disp: number; readonly size: IntSize; readonly signed: boolean; readonly space: MemSpace };
+
+export function isReturnSite(site: ProbeSite): boolean {
+  return site.kind === 'kretprobe' || site.kind === 'uretprobe' || site.kind === 'fexit';
+}
+
+export function isPtRegsSite(site: ProbeSite): boolean {
+  return site.kind === 'kprobe' || site.kind === 'kretprobe' || site.kind === 'uprobe' || site.kind === 'uretprobe' || site.kind === 'usdt';
+}
+
+/** x86-64 syscall wrappers take `struct pt_regs *regs` and read the real arguments from it. */
+export function isSyscallWrapper(symbol: string | undefined): boolean {
+  return symbol !== undefined && /^__(x64|ia32|arm64|se)_sys_/.test(symbol);
+}
+
+/** The BTF prototype of the probed kernel function, when there is one. */
+export function kernelProto(ctx: ProbeContext): FuncProto | undefined {
+  const s = ctx.site;
+  if (!ctx.btf) return undefined;
+  if (s.kind !== 'kprobe' && s.kind !== 'kretprobe' && s.kind !== 'fentry' && s.kind !== 'fexit') return undefined;
+  if (!s.symbol) return undefined;
+  const cache = protoCache(ctx.btf);
+  if (cache.has(s.symbol)) return cache.get(s.symbol);
+  let p: FuncProto | undefined;
+  const base = s.symbol.replace(/\.(isra|constprop|part|cold|llvm)\.\d+.*$/, '');
+  // A syscall wrapper's own prototype is (struct pt_regs *): the typed one is __do_sys_<name>.
+  const wrapped = isSyscallWrapper(base) ? base.replace(/^__(x64|ia32|arm64|se)_sys_/, '') : undefined;
+  for (const name of wrapped ? [`__do_sys_${wrapped}`, `__se_sys_${wrapped}`] : [base]) {
+    try {
+      p = funcProto(ctx.btf, name);
+      break;
+    } catch {
+      p = undefined;
+    }
+  }
+  cache.set(s.symbol, p);
+  return p;
+}
+const protoCaches = new WeakMap<BtfSpec, Map<string, FuncProto | undefined>>();
+function protoCache(btf: BtfSpec): Map<string, FuncProto | undefined> {
+  let m = protoCaches.get(btf);
+  if (!m) protoCaches.set(btf, (m = new Map()));
+  return m;
+}
+
+/**
+ * Where argN (1-based) is, as a 64-bit slot. Types are applied by the checker. Throws
+ * CheckError (without a span: the checker adds it) when the site has no such argument.
+ */
+export function argLocation(ctx: ProbeContext, n: number): ArgLocation {
+  const s = ctx.site;
+  const arch = ctx.arch ?? hostArch();
+  const regs = PT_REGS[arch];
+  switch (s.kind) {
+    case 'kprobe':
+    case 'uprobe': {
+      if (s.kind === 'kprobe' && isSyscallWrapper(s.symbol)) {
+        if (n > 6) throw new CheckError(`arg${n}: system calls take at most 6 arguments`);
+        return { kind: 'deref', baseOffset: regs.args[0]!, disp: regs.args[n - 1]!, size: 8, signed: false, space: 'kernel' };
+      }
+      if (n <= regs.args.length) return { kind: 'ctx', offset: regs.args[n - 1]!, size: 8, signed: false };
+      return {
+        kind: 'deref', baseOffset: regs.sp, disp: regs.stackArgBase + 8 * (n - 1 - regs.args.length),
+        size: 8, signed: false, space: s.kind === 'uprobe' ? 'user' : 'kernel',
+      };
+    }
+    case 'kretprobe':
+    case 'uretprobe':
+      throw new CheckError(`arg${n} is not available in a return probe: the argument registers are gone at return`, [
+        'save it at entry with $entry(name) (argdist), or probe the entry instead',
+      ]);
+    case 'fentry':
+    case 'fexit':
+      if (n > 12) throw new CheckError(`arg${n}: BPF trampolines pass at most 12 arguments`);
+      return { kind: 'ctx', offset: 8 * (n - 1), size: 8, signed: false };
+    case 'raw_tracepoint':
+      if (n > (s.nargs ?? 12)) throw new CheckError(`arg${n}: ${s.name ?? 'the raw tracepoint'} has ${s.nargs ?? 12} arguments`);
+      return { kind: 'ctx', offset: 8 * (n - 1), size: 8, signed: false };
+    case 'tracepoint':
+      throw new CheckError(`arg${n} is not available on a tracepoint`, ['use args->field: the fields are in the tracepoint\'s format file']);
+    case 'usdt': {
+      const a = s.args[n - 1];
+      if (!a) throw new CheckError(`arg${n}: this USDT probe has ${s.args.length} argument${s.args.length === 1 ? '' : 's'}`);
+      switch (a.kind) {
+        case 'reg':
+          // A narrower alias reads the low bytes of the slot (little-endian): same offset.
+          return { kind: 'ctx', offset: a.ptRegsOffset, size: a.size, signed: a.signed };
+        case 'const':
+          return { kind: 'const', value: a.value, size: a.size, signed: a.signed };
+        case 'deref':
+          if (a.symbol !== undefined) {
+            throw new CheckError(`arg${n}: USDT argument at ${a.symbol}(%rip) is not supported yet`);
+          }
+          return { kind: 'deref', baseOffset: a.base.ptRegsOffset, disp: a.disp, size: a.size, signed: a.signed, space: 'user' };
+        case 'sib':
+          return {
+            kind: 'sib', baseOffset: a.base.ptRegsOffset, indexOffset: a.index.ptRegsOffset, scale: a.scale,
+            disp: a.disp, size: a.size, signed: a.signed, space: 'user',
+          };
+      }
+    }
+  }
+}
+
+/** Where the return value is (u64 slot); CheckError when the site has none. */
+export function retvalLocation(ctx: ProbeContext): ArgLocation {
+  const s = ctx.site;
+  const regs = PT_REGS[ctx.arch ?? hostArch()];
+  switch (s.kind) {
+    case 'kretprobe':
+    case 'uretprobe':
+      return { kind: 'ctx', offset: regs.ret, size: 8, signed: false };
+    case 'fexit': {
+      const p = kernelProto(ctx);
+      if (!p) throw new CheckError(`retval: no BTF prototype for ${s.symbol}`);
+      return { kind: 'ctx', offset: 8 * p.params.length, size: 8, signed: false };
+    }
+    default:
+      throw new CheckError('retval is only available in return probes (r:…)', ['probe the return with r:: instead of p::']);
+  }
+}
+
+export interface ProbeContextOptions {
+  readonly signature?: readonly Param[];
+  readonly btf?: BtfSpec;
+  readonly userTypes?: UserTypes;
+  readonly entry?: EntryValues;
+  readonly arch?: Arch;
+}
+
+/**
+ * A ProbeContext for a site: user probes (uprobe, uretprobe, USDT) read user memory and get the
+ * built-in user types; kernel probes read kernel memory. BTF is kept for every site (`$task`,
+ * casts to kernel structs), but only kernel sites take parameter names from it.
+ */
+export function probeContext(site: ProbeSite, opts: ProbeContextOptions = {}): ProbeContext {
+  const userMemory = site.kind === 'uprobe' || site.kind === 'uretprobe' || site.kind === 'usdt';
+  const c: {
+    -readonly [K in keyof ProbeContext]: ProbeContext[K];
+  } = { site, userMemory, userTypes: opts.userTypes ?? BUILTIN_USER_TYPES };
+  if (opts.signature) c.signature = opts.signature;
+  if (opts.btf) c.btf = opts.btf;
+  if (opts.entry) c.entry = opts.entry;
+  if (opts.arch) c.arch = opts.arch;
+  return c;
+}
+
+/** The context an entry probe runs in, for a return site (kretprobe → kprobe, …). */
+export function entrySite(site: ProbeSite): ProbeSite {
+  switch (site.kind) {
+    case 'kretprobe':
+      return site.symbol === undefined ? { kind: 'kprobe' } : { kind: 'kprobe', symbol: site.symbol };
+    case 'uretprobe':
+      return site.symbol === undefined ? { kind: 'uprobe' } : { kind: 'uprobe', symbol: site.symbol };
+    case 'fexit':
+      return { kind: 'fentry', symbol: site.symbol };
+    default:
+      return site;
+  }
+}

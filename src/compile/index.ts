@@ -1,0 +1,7 @@
+/** Expression compiler: probe contexts, C types, type checking, lowering, $entry/$latency. */
+export * from './types.js';
+export * from './usertypes.js';
+export * from './context.js';
+export * from './check.js';
+export * from './lower.js';
+export * from './entry.js';
