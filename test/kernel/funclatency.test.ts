@@ -4,6 +4,7 @@
  * -l, -p, --json, the error paths, and nothing left loaded.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
+import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { skipKernel, requireKernel, start, runTool, loadedProgramNames } from '../helpers/kernel.js';
 import { chainExe, startChain } from './workloads/chain.js';
 
@@ -117,6 +118,43 @@ describe.skipIf(skipKernel)('funclatency (kernel)', () => {
     const buckets = docs[0].histograms[0].buckets as Array<{ lo: number; hi: number; count: number }>;
     expect(buckets.reduce((a, b) => a + b.count, 0)).toBe(N);
     expect(buckets[0]).toMatchObject({ lo: 0, hi: 1 });
+  });
+
+  it('-T -i 1 -d 2: two blocks with time stamps, maps cleared between them', async () => {
+    const w = await startChain(N);
+    const tool = start('funclatency', ['-T', '-i', '1', '-d', '2', '-p', String(w.pid), `${chainExe()}:target`]);
+    await tool.waitFor(/Hit Ctrl-C to end\.\n/);
+    await w.go();
+    const code = await tool.exited;
+    await w.end();
+    expect(code).toBe(0);
+    expect(tool.stdout.match(/^\d\d:\d\d:\d\d\s*$/gm)).toHaveLength(2);
+    const counts = [...tool.stdout.matchAll(/count: (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(N);
+    expect(tool.stdout.endsWith('Detaching...\n')).toBe(true);
+  });
+
+  const cgroup2 = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find((d) => existsSync(`${d}/cgroup.procs`) && existsSync(`${d}/cgroup.controllers`));
+  it.skipIf(!cgroup2)('-c CGROUP: only tasks under that cgroup v2 directory', async () => {
+    const inside = `${cgroup2}/polytrace_fl_in`;
+    const empty = `${cgroup2}/polytrace_fl_empty`;
+    mkdirSync(inside, { recursive: true });
+    mkdirSync(empty, { recursive: true });
+    try {
+      const w = await startChain(N);
+      writeFileSync(`${inside}/cgroup.procs`, String(w.pid));
+      const other = start('funclatency', ['-c', empty, `${chainExe()}:target`]);
+      await other.waitFor(/Hit Ctrl-C to end\.\n/);
+      const r = await latencyWhile(['-c', inside, `${chainExe()}:target`], () => w.go());
+      other.child.kill('SIGINT');
+      await other.exited;
+      await w.end();
+      expect(sum(rows(r.stdout))).toBe(N);
+      expect(other.stdout).not.toContain('count:');
+    } finally {
+      rmdirSync(inside);
+      rmdirSync(empty);
+    }
   });
 
   it('errors: kernel functions (no kprobes here), no match, bad patterns: one line, exit 1', async () => {

@@ -64,6 +64,19 @@ describe.skipIf(skipKernel)('stackcount (kernel)', () => {
     expect(p.stdout).toMatch(new RegExp(`\\n  target\\+0x[0-9a-f]+\\n  b\\+0x[0-9a-f]+\\n  a\\+0x[0-9a-f]+\\n  main\\+0x[0-9a-f]+\\n(  \\S+\\n)*    chain\\S* \\[${w2.pid}\\]\\n    ${N}\\n`));
   });
 
+  it('a process that exits before the report is still symbolised (maps cached at first sight)', async () => {
+    const w = await startChain(N);
+    const tool = start('stackcount', [`${chainExe()}:target`]);
+    await tool.waitFor(/Hit Ctrl-C to end\.\n/);
+    await w.go();
+    await new Promise((r) => setTimeout(r, 1200));
+    await w.end();
+    await new Promise((r) => setTimeout(r, 300));
+    tool.child.kill('SIGINT');
+    await tool.exited;
+    expect(tool.stdout).toMatch(new RegExp(`\\n  target\\n  b\\n  a\\n  main\\n(  \\S+\\n)*    ${N}\\n`));
+  });
+
   it('-K at a syscall tracepoint: the kernel entry frames, N times', async () => {
     const w = await startChain(N);
     const r = await stacksWhile(['-K', '-p', String(w.pid), 't:syscalls:sys_enter_getpid'], () => w.go());

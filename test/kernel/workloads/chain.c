@@ -10,6 +10,7 @@
  * Built with -O1 -fno-omit-frame-pointer; noinline keeps every frame. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +48,7 @@ int main(int argc, char **argv) {
   long n = argc > 1 ? atol(argv[1]) : 100;
   long depth = argc > 2 ? atol(argv[2]) : 5;
   char line[64];
+  prctl(PR_SET_TIMERSLACK, 1UL); /* sleep_1ms: as close to 1 ms as the scheduler allows */
   printf("ready %d\n", getpid());
   fflush(stdout);
   if (!fgets(line, sizeof line, stdin)) return 1;
