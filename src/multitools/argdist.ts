@@ -12,6 +12,7 @@ import { toolCommand, intArg, parseDump } from './options.js';
 import { installStopHandlers, sleepOrStop, out, finish, stopped } from './lifecycle.js';
 import { CheckError, ResolveError, TracerError, assertNever } from '../errors.js';
 import { parseArgdistSpec } from '../specs/parse.js';
+import { walk } from '../specs/walk.js';
 import type { ArgdistKind, ArgdistSpecAst, Expr, TypeName } from '../specs/ast.js';
 import { resolveTracepointPattern, resolveUprobePattern, resolveUsdtPattern } from '../probes/pattern.js';
 import { resolveKernelPattern } from '../probes/kernel.js';
@@ -232,13 +233,11 @@ export function displayExpr(e: Expr, source: string): string {
 }
 
 function usesEntry(e: Expr | undefined): boolean {
-  if (!e) return false;
-  if (e.kind === 'entry' || e.kind === 'latency') return true;
-  return Object.values(e).some((v) => {
-    if (v && typeof v === 'object' && 'kind' in v && 'span' in v) return usesEntry(v as Expr);
-    if (Array.isArray(v)) return v.some((x) => x && typeof x === 'object' && 'kind' in x && usesEntry(x as Expr));
-    return false;
+  let found = false;
+  if (e) walk(e, (x) => {
+    if (x.kind === 'entry' || x.kind === 'latency') found = true;
   });
+  return found;
 }
 
 export function plan(o: Pick<ArgdistOptions, 'counts' | 'histograms' | 'stringSize'>, btf: () => BtfSpec = loadKernelBtf): ArgdistPlan {
@@ -466,7 +465,8 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
 }
 
 function compileFor(p: ProbePlan, site: ArgdistSite, stringSize: number): CompiledArgdist {
-  return compileArgdist({ ast: p.ast, types: p.types, site, stringSize, prefix: `ad${p.index}` });
+  const btf = site.kind === 'uprobe' || site.kind === 'uretprobe' || site.kind === 'usdt' ? undefined : loadKernelBtf();
+  return compileArgdist({ ast: p.ast, types: p.types, site, stringSize, prefix: `ad${p.index}`, ...(btf ? { btf } : {}) });
 }
 
 function attachAll(o: ArgdistOptions, p: ArgdistPlan, targets: readonly ProbeTarget[][], session: TraceSession, specs: ProgramSpec[]): void {

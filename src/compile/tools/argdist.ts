@@ -21,14 +21,17 @@
  * where their values go (see {@link ArgdistLowering}).
  */
 import { ProgramBuilder } from '../../emit/builder.js';
-import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, ldImm64, R0, R1, R2, R3, R4, R6, R8, R9, FP, type Reg, type Label } from '../../emit/asm.js';
+import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, R0, R1, R2, R3, R4, R6, R8, R9, FP, type Reg, type Label } from '../../emit/asm.js';
 import { Helper } from '../../emit/helpers.gen.js';
 import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
 import { log2Insns } from './latency.js';
-import { CheckError, EmitError } from '../../errors.js';
+import { EmitError } from '../../errors.js';
 import type { ArgdistSpecAst, Expr } from '../../specs/ast.js';
-import type { TracepointField } from '../../symbols/tracefs.js';
-import type { UsdtArg } from '../../symbols/usdt/types.js';
+import type { BtfSpec } from '../../btf/index.js';
+import { checkExpr, requirePointerOrString, requireScalar } from '../check.js';
+import { probeContext, entrySite, isReturnSite, type ProbeContext, type ProbeSite } from '../context.js';
+import { Lowerer } from '../lower.js';
+import { entryNeeds, emitEntryStash, emitEntryLoad, type EntryValues } from '../entry.js';
 
 /** BPF_NOEXIST */
 const NOEXIST = 1;
@@ -307,17 +310,15 @@ export function argdistEntryProgram(o: EntryProgramOptions): ProgramSpec {
 // ---------------------------------------------------------------------------------------------
 
 /** Where a program runs, as the expression compiler's ProbeContext describes it. */
-export type ArgdistSite =
-  | { readonly kind: 'uprobe' | 'uretprobe' | 'kprobe' | 'kretprobe'; readonly symbol?: string }
-  | { readonly kind: 'fentry' | 'fexit'; readonly symbol: string }
-  | { readonly kind: 'tracepoint'; readonly category: string; readonly event: string; readonly fields: readonly TracepointField[] }
-  | { readonly kind: 'usdt'; readonly args: readonly UsdtArg[] };
+export type ArgdistSite = ProbeSite;
 
 export interface ArgdistCompileInput {
   readonly ast: ArgdistSpecAst;
   readonly types: readonly ArgdistValueType[];
   readonly site: ArgdistSite;
   readonly stringSize: number;
+  /** Kernel BTF: casts to kernel types, parameter names of kernel functions. */
+  readonly btf?: BtfSpec;
   /** Map-name prefix of this program's entry stash (`ad3`). */
   readonly prefix: string;
 }
@@ -328,103 +329,45 @@ export interface CompiledArgdist {
   readonly stash?: (b: ProgramBuilder) => void;
 }
 
-// INTERIM, until the expression compiler (compile/check, compile/lower, compile/entry) lands:
-// parameters, $retval, $PID, $TID, $COMM, args->field, USDT register arguments, literals and
-// `x OP literal`. Replaced by checkExpr + Lowerer.
-const X64_ARG_REGS = [112, 104, 96, 88, 72, 64];
-const X64_RAX = 80;
-
-function interimScalar(b: ProgramBuilder, inp: ArgdistCompileInput, e: Expr, dst: Reg): void {
-  const site = inp.site;
-  switch (e.kind) {
-    case 'int':
-      b.emit(e.value >= -(1n << 31n) && e.value < (1n << 31n) ? alu64.mov.imm(dst, Number(e.value)) : ldImm64(dst, e.value));
-      return;
-    case 'ident': {
-      const i = inp.ast.signature.findIndex((p) => p.name === e.name);
-      if (i < 0 || i >= X64_ARG_REGS.length || (site.kind !== 'uprobe' && site.kind !== 'kprobe')) throw new CheckError(`unknown identifier '${e.name}'`);
-      b.emit(ldx('DW', dst, R6, X64_ARG_REGS[i]!, e.name));
-      return;
-    }
-    case 'retval':
-      b.emit(ldx('DW', dst, R6, X64_RAX, '$retval'));
-      return;
-    case 'builtin':
-      if (e.name === '$PID' || e.name === '$TID') {
-        b.emit(call(Helper.GetCurrentPidTgid));
-        b.emit(...(e.name === '$PID' ? [alu64.rsh.imm(R0, 32)] : [alu64.lsh.imm(R0, 32), alu64.rsh.imm(R0, 32)]));
-        if (dst !== R0) b.emit(alu64.mov.reg(dst, R0));
-        return;
-      }
-      break;
-    case 'cast':
-      interimScalar(b, inp, e.operand, dst);
-      return;
-    case 'member':
-      if (e.object.kind === 'args' && site.kind === 'tracepoint') {
-        const f = site.fields.find((x) => x.name === e.member);
-        if (!f || ![1, 2, 4, 8].includes(f.size)) throw new CheckError(`no field ${e.member}`);
-        b.emit(ldx(f.size as 1 | 2 | 4 | 8, dst, R6, f.offset, `args->${f.name}`));
-        if (f.signed && f.size < 8) b.emit(alu64.lsh.imm(dst, 64 - 8 * f.size), alu64.arsh.imm(dst, 64 - 8 * f.size));
-        return;
-      }
-      break;
-    case 'arg':
-      if (site.kind === 'usdt') {
-        const a = site.args[e.index - 1];
-        if (a?.kind === 'reg') {
-          b.emit(ldx(a.size, dst, R6, a.ptRegsOffset, `arg${e.index}`));
-          if (a.signed && a.size < 8) b.emit(alu64.lsh.imm(dst, 64 - 8 * a.size), alu64.arsh.imm(dst, 64 - 8 * a.size));
-          return;
-        }
-      }
-      break;
-    case 'binary':
-      if (e.right.kind === 'int') {
-        interimScalar(b, inp, e.left, dst);
-        const v = Number(e.right.value);
-        const ops: Partial<Record<string, typeof alu64.add>> = { '+': alu64.add, '-': alu64.sub, '*': alu64.mul, '/': alu64.div, '&': alu64.and, '>>': alu64.rsh, '<<': alu64.lsh };
-        const op = ops[e.op];
-        if (op) {
-          b.emit(op.imm(dst, v));
-          return;
-        }
-      }
-      break;
-    default:
-      break;
-  }
-  throw new CheckError(`interim compiler: unsupported expression '${inp.ast.text.slice(e.span.start, e.span.end)}'`);
+function exprText(inp: ArgdistCompileInput, e: Expr): string {
+  return inp.ast.text.slice(e.span.start, e.span.end).trim();
 }
 
+/**
+ * Type-check a specifier's expressions and filter at one site and return how to lower them.
+ * Throws CheckError (with spans) for anything the site cannot provide.
+ */
 export function compileArgdist(inp: ArgdistCompileInput): CompiledArgdist {
-  const exprs = inp.ast.exprs;
-  const user = inp.site.kind === 'uprobe' || inp.site.kind === 'uretprobe' || inp.site.kind === 'usdt';
+  const { ast } = inp;
+  const site = inp.site;
+  const all = [...ast.exprs, ast.filter];
+  let entry: EntryValues | undefined;
+  let entryCtx: ProbeContext | undefined;
+  if (isReturnSite(site)) {
+    entryCtx = probeContext(entrySite(site), { signature: ast.signature, btf: inp.btf });
+    entry = entryNeeds(all, entryCtx, { mapName: `${inp.prefix}_entry` });
+  }
+  const ctx = probeContext(site, { signature: ast.signature, btf: inp.btf, ...(entry?.needed ? { entry } : {}) });
+  const typed = ast.exprs.map((e, i) => {
+    const te = checkExpr(e, ctx);
+    const t = inp.types[i]!;
+    if (t.kind === 'string') requirePointerOrString(te, `'${exprText(inp, e)}' (${t.name})`);
+    else requireScalar(te, `'${exprText(inp, e)}' (${t.name})`);
+    return te;
+  });
+  const filter = ast.filter ? checkExpr(ast.filter, ctx) : undefined;
+  if (filter) requireScalar(filter, 'the filter');
+  const needed = entry?.needed ? entry : undefined;
   return {
-    lower: (b) => ({
-      scalar: (i, dst) => interimScalar(b, inp, exprs[i]!, dst),
-      string: (i, base, off, size) => {
-        const e = exprs[i]!;
-        if (e.kind === 'builtin' && e.name === '$COMM') {
-          b.emit(alu64.mov.reg(R1, base), alu64.add.imm(R1, off), alu64.mov.imm(R2, Math.min(size, 16)), call(Helper.GetCurrentComm));
-          return;
-        }
-        interimScalar(b, inp, e, R3);
-        b.emit(alu64.mov.reg(R1, base), alu64.add.imm(R1, off), alu64.mov.imm(R2, size),
-          call(user ? Helper.ProbeReadUserStr : Helper.ProbeReadKernelStr));
-      },
-      ...(inp.ast.filter ? {
-        filter: (label: Label) => {
-          const f = inp.ast.filter!;
-          if (f.kind !== 'binary' || f.right.kind !== 'int') throw new CheckError('interim compiler: filter must be `expr OP literal`');
-          interimScalar(b, inp, f.left, R0);
-          const v = Number(f.right.value);
-          const inv: Partial<Record<string, typeof jmp.jeq>> = { '==': jmp.jne, '!=': jmp.jeq, '>': jmp.jsle, '>=': jmp.jslt, '<': jmp.jsge, '<=': jmp.jsgt };
-          const j = inv[f.op];
-          if (!j) throw new CheckError('interim compiler: unsupported filter operator');
-          b.emit(j.imm(R0, v, label, 'filter'));
-        },
-      } : {}),
-    }),
+    lower: (b) => {
+      const lw = new Lowerer(b, ctx, { stringSize: inp.stringSize });
+      return {
+        scalar: (i, dst) => lw.scalar(typed[i]!, dst),
+        string: (i, base, off, size) => lw.string(typed[i]!, base, off, size),
+        ...(filter ? { filter: (label: Label) => lw.branchIfFalse(filter, label) } : {}),
+        ...(needed ? { entryLoad: (label: Label) => emitEntryLoad(b, needed, label) } : {}),
+      };
+    },
+    ...(needed && entryCtx ? { stash: (b: ProgramBuilder) => emitEntryStash(b, entryCtx!, needed) } : {}),
   };
 }
