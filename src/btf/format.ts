@@ -22,15 +22,18 @@ const roundup = (x: number, y: number): number => Math.ceil(x / y) * y;
 class CWriter {
   s = '';
   private nesting = 0;
-  private readonly pads: readonly { name: string; bits: number }[];
+  private padTypes: readonly { name: string; bits: number }[] | undefined;
 
-  constructor(private readonly spec: BtfSpec) {
-    this.pads = [
-      { name: 'long', bits: ptrSize(spec) * 8 },
+  constructor(private readonly spec: BtfSpec) {}
+
+  /** Padding types, widest first; computed when a struct needs them (ptrSize is a lookup). */
+  private get pads(): readonly { name: string; bits: number }[] {
+    return (this.padTypes ??= [
+      { name: 'long', bits: ptrSize(this.spec) * 8 },
       { name: 'int', bits: 32 },
       { name: 'short', bits: 16 },
       { name: 'char', bits: 8 },
-    ];
+    ]);
   }
 
   private align(id: number): number {

@@ -1,15 +1,19 @@
 /**
  * BtfSpec: a parsed BTF blob (vmlinux or a split module blob on top of a base).
  *
- * Opening is one pass over the type section that records, per type id, the byte offset of its
- * record, its kind and its name offset (three typed arrays; no per-type objects). Types are
- * inflated into BtfType objects on first get(id) and cached. By-name lookups first scan the
- * string table for the name and the name-offset array for ids; after a few lookups (or on
- * buildNameIndex()) a full name → ids index is built once.
+ * Opening is one pass over the type section that records, per type id, the word index of its
+ * record (one typed array; kind and name offset are read from the record itself when asked).
+ * Types are inflated into BtfType objects on first get(id) and cached. The first few by-name
+ * lookups search the string table for the name and the type section for records naming it
+ * (native indexOf scans, ~1 ms on vmlinux); after that (or on buildNameIndex()) a full
+ * name → ids hash index is built once.
+ *
+ * Start-up matters (a tool resolves a handful of names, then attaches): the open pass runs
+ * once, cold, over ~130k records, so it does as little per record as it can.
  */
 import { BtfError, ResolveError } from '../errors.js';
 import {
-  BTF_TYPE_SIZE, EXTRA_FIXED, EXTRA_PER_VLEN, INT_BOOL, INT_CHAR, INT_SIGNED, KIND_NAMES, KIND_VALID,
+  EXTRA_FIXED, EXTRA_PER_VLEN, INT_BOOL, INT_CHAR, INT_SIGNED, KIND_NAMES, KIND_VALID,
   Kind, infoKflag, infoKind, infoVlen, readHeader, type BtfHeader,
 } from './wire.js';
 import { StringTable } from './strings.js';
@@ -49,16 +53,17 @@ export class BtfSpec {
   readonly typeStart: number;
   /** @internal word index of each own type record, index = id - firstId */
   readonly offsets: Uint32Array;
-  /** @internal raw kind of each own type */
-  readonly kinds: Uint8Array;
-  /** @internal name offset (into the combined string space) of each own type */
-  readonly nameOffs: Uint32Array;
   readonly strings: StringTable;
   /** Where this blob's own strings start in the combined string offset space. */
   readonly strBase: number;
-  private readonly cache: (BtfType | undefined)[];
+  /** Inflated types by own index (a Map: a 130k-slot array costs ms to allocate up front). */
+  private readonly cache = new Map<number, BtfType>();
   private buckets: Int32Array | undefined;
   private chain: Int32Array | undefined;
+  /** By-name lookups answered by scanning, before the index is built. */
+  private scans = 0;
+  /** The string table as a node Buffer view (for its native substring search); lazy. */
+  private strBuf: Buffer | undefined;
   /** @internal cached pointer size (see resolve.ts) */
   ptrSizeCache = 0;
 
@@ -83,39 +88,23 @@ export class BtfSpec {
     const words = typeWords(bytes, h);
     this.words = words;
 
-    const nwords = words.length;
-    const max = Math.floor(h.typeLen / BTF_TYPE_SIZE);
-    const offsets = new Uint32Array(max);
-    const kinds = new Uint8Array(max);
-    const nameOffs = new Uint32Array(max);
-    let n = 0;
-    let w = 0;
-    while (w < nwords) {
-      if (w + 3 > nwords) this.fail(n, w, `record truncated (${(nwords - w) * 4} bytes left in the type section)`);
-      const nameOff = words[w]!;
-      const info = words[w + 1]!;
-      const kind = (info >>> 24) & 0x1f;
-      if (KIND_VALID[kind] === 0) this.fail(n, w, `unknown kind ${kind}`);
-      const next = w + 3 + ((EXTRA_FIXED[kind]! + EXTRA_PER_VLEN[kind]! * (info & 0xffff)) >>> 2);
-      if (next > nwords) {
-        this.fail(n, w, `${KIND_NAMES[kind]} with vlen ${info & 0xffff} runs ${(next - nwords) * 4} bytes past the end of the type section`);
-      }
-      if (nameOff >= strEnd) this.fail(n, w, `name offset ${nameOff} past the string table (${strEnd} bytes)`);
-      offsets[n] = w;
-      kinds[n] = kind;
-      nameOffs[n] = nameOff;
-      n++;
-      w = next;
+    const offsets = walkRecords(words, strEnd);
+    if (!(offsets instanceof Uint32Array)) {
+      throw new BtfError(`type id ${this.firstId + offsets.n} at byte offset ${this.typeStart + offsets.w * 4}: ${offsets.what}`);
     }
-    this.offsets = offsets.slice(0, n);
-    this.kinds = kinds.slice(0, n);
-    this.nameOffs = nameOffs.slice(0, n);
+    this.offsets = offsets;
+    const n = offsets.length;
     this.count = this.firstId + n;
-    this.cache = new Array<BtfType | undefined>(n);
   }
 
-  private fail(n: number, w: number, what: string): never {
-    throw new BtfError(`type id ${this.firstId + n} at byte offset ${this.typeStart + w * 4}: ${what}`);
+  /** @internal name offset (combined string space) of own type index `i` (= id - firstId). */
+  nameOffAt(i: number): number {
+    return this.words[this.offsets[i]!]!;
+  }
+
+  /** @internal raw kind of own type index `i`. */
+  kindAt(i: number): number {
+    return (this.words[this.offsets[i]! + 1]! >>> 24) & 0x1f;
   }
 
   /** Parses a BTF blob. The bytes are kept, not copied: do not mutate them afterwards. */
@@ -148,7 +137,7 @@ export class BtfSpec {
       return this.base!.rawKind(id);
     }
     this.checkId(id);
-    return this.kinds[id - this.firstId]!;
+    return this.kindAt(id - this.firstId);
   }
 
   /** Model kind of `id` without inflating it. */
@@ -166,7 +155,7 @@ export class BtfSpec {
     }
     this.checkId(id);
     const i = id - this.firstId;
-    return this.str(this.nameOffs[i]!, () => `the name of type id ${id}`);
+    return this.str(this.nameOffAt(i), () => `the name of type id ${id}`);
   }
 
   /** The type with this id, inflated on first use. */
@@ -178,7 +167,9 @@ export class BtfSpec {
     }
     this.checkId(id);
     const i = id - this.firstId;
-    return (this.cache[i] ??= this.inflate(id, i));
+    let t = this.cache.get(i);
+    if (t === undefined) this.cache.set(i, (t = this.inflate(id, i)));
+    return t;
   }
 
   private inflate(id: number, i: number): BtfType {
@@ -191,7 +182,7 @@ export class BtfSpec {
     const sizeOrType = u[w + 2]!;
     const p = this.typeStart + w * 4;
     const where = (): string => `type id ${id} (${KIND_NAMES[kind]}) at byte offset ${p}`;
-    const name = this.str(this.nameOffs[i]!, where);
+    const name = this.str(u[w]!, where);
     const ref = (t: number, whatPart?: string): TypeId => {
       if (t >= this.count) {
         throw new BtfError(`type id ${t} out of range (valid: 0..${this.count - 1}) referenced by ${where()}${whatPart ? ` ${whatPart}` : ''}`);
@@ -309,29 +300,42 @@ export class BtfSpec {
    */
   buildNameIndex(): void {
     if (this.buckets) return;
-    const nameOffs = this.nameOffs;
-    const n = nameOffs.length;
+    const offsets = this.offsets;
+    const n = offsets.length;
     let cap = 1024;
     while (cap < n * 2) cap <<= 1;
     const buckets = new Int32Array(cap).fill(-1);
-    const chain = new Int32Array(n);
+    const chain = new Int32Array(n).fill(-1);
+    // Names are mostly shared (vmlinux strings are deduplicated), and ids with one name are
+    // often adjacent; hash each distinct offset once in a row.
+    const own = this.strings.bytes;
+    const strBase = this.strBase;
+    const words = this.words;
     const mask = cap - 1;
+    let lastOff = -1;
+    let lastHash = 0;
     // Insert from the highest id down so each chain lists ids in ascending order.
     for (let i = n - 1; i >= 0; i--) {
-      const off = nameOffs[i]!;
-      if (off === 0) {
-        chain[i] = -1;
-        continue;
+      const off = words[offsets[i]!]!;
+      if (off === 0) continue;
+      let h: number;
+      if (off === lastOff) h = lastHash;
+      else {
+        h = off >= strBase ? fnv1a(own, off - strBase) : this.baseNameHash(off);
+        lastOff = off;
+        lastHash = h;
       }
-      const [bytes, at] = this.strBytes(off);
-      let h = 0x811c9dc5;
-      for (let j = at, c = bytes[j]!; c !== 0; c = bytes[++j]!) h = Math.imul(h ^ c, 0x01000193);
-      const b = (h >>> 0) & mask;
+      const b = h & mask;
       chain[i] = buckets[b]!;
       buckets[b] = i;
     }
     this.buckets = buckets;
     this.chain = chain;
+  }
+
+  private baseNameHash(off: number): number {
+    const [bytes, at] = this.strBytes(off);
+    return fnv1a(bytes, at);
   }
 
   /** Whether the name index has been built. */
@@ -349,21 +353,60 @@ export class BtfSpec {
   private ownIdsByName(name: string): number[] {
     const out: number[] = [];
     if (name === '') return out;
-    this.buildNameIndex();
     const q = encoder.encode(name);
-    let h = 0x811c9dc5;
-    for (let j = 0; j < q.length; j++) h = Math.imul(h ^ q[j]!, 0x01000193);
+    if (!this.buckets && this.scans < SCAN_LOOKUPS) {
+      this.scans++;
+      return this.scanIdsByName(q);
+    }
+    this.buildNameIndex();
+    const h = fnv1a(q, 0, q.length);
     const buckets = this.buckets!;
     const chain = this.chain!;
-    const nameOffs = this.nameOffs;
     let lastOff = -1;
-    for (let i = buckets[(h >>> 0) & (buckets.length - 1)]!; i >= 0; i = chain[i]!) {
-      const off = nameOffs[i]!;
+    for (let i = buckets[h & (buckets.length - 1)]!; i >= 0; i = chain[i]!) {
+      const off = this.nameOffAt(i);
       if (off === lastOff || this.sameName(off, q)) {
         lastOff = off;
         out.push(this.firstId + i);
       }
     }
+    return out;
+  }
+
+  /**
+   * Lookup without the index: every offset at which `q` is a whole string (in this blob's
+   * table and, for split BTF, the base's), then every record whose name_off word holds one of
+   * them. Both searches are native indexOf scans; a hit in the type section counts only when
+   * it is the first word of a record (binary search in `offsets`).
+   */
+  private scanIdsByName(q: Uint8Array): number[] {
+    const nameOffs: number[] = [];
+    for (let sp: BtfSpec | undefined = this; sp; sp = sp.base) {
+      for (const at of sp.stringOffsetsOf(q)) nameOffs.push(sp.strBase + at);
+    }
+    const ids: number[] = [];
+    const words = this.words;
+    const offsets = this.offsets;
+    for (const off of nameOffs) {
+      for (let p = words.indexOf(off); p >= 0; p = words.indexOf(off, p + 1)) {
+        const i = lowerBound(offsets, p);
+        if (i < offsets.length && offsets[i] === p) ids.push(this.firstId + i);
+      }
+    }
+    return ids.sort((a, b) => a - b);
+  }
+
+  /** Local offsets in this blob's own string table where the string `q` starts. */
+  private stringOffsetsOf(q: Uint8Array): number[] {
+    const bytes = this.strings.bytes;
+    this.strBuf ??= Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const needle = new Uint8Array(q.length + 2);
+    needle.set(q, 1);
+    const out: number[] = [];
+    // Every string but the first follows a NUL. The first is '' in base BTF; split BTF's
+    // table starts with a real string.
+    if (bytes[q.length] === 0 && q.length < bytes.length && q.every((c, j) => bytes[j] === c)) out.push(0);
+    for (let p = this.strBuf.indexOf(needle); p >= 0; p = this.strBuf.indexOf(needle, p + 1)) out.push(p + 1);
     return out;
   }
 
@@ -418,8 +461,8 @@ export class BtfSpec {
   /** Ids of this blob's own types of one kind, without inflating the others. */
   idsOfKind(kind: BtfKindName): TypeId[] {
     const out: TypeId[] = [];
-    const kinds = this.kinds;
-    for (let i = 0; i < kinds.length; i++) if (KIND_MODEL[kinds[i]!] === kind) out.push((this.firstId + i) as TypeId);
+    const n = this.offsets.length;
+    for (let i = 0; i < n; i++) if (KIND_MODEL[this.kindAt(i)] === kind) out.push((this.firstId + i) as TypeId);
     return out;
   }
 
@@ -435,6 +478,87 @@ export class BtfSpec {
   memberPath(root: TypeId | number, path: readonly string[]): MemberLocation {
     return memberPath(this, root, path);
   }
+}
+
+/** Lookups answered by scanning before the name index is built (each scan is ~1 ms on vmlinux). */
+const SCAN_LOOKUPS = 8;
+
+/** 32-bit FNV-1a of the NUL-terminated bytes at `at` (or of `bytes[at, end)`). */
+function fnv1a(bytes: Uint8Array, at: number, end = -1): number {
+  let h = 0x811c9dc5;
+  if (end >= 0) for (let j = at; j < end; j++) h = Math.imul(h ^ bytes[j]!, 0x01000193);
+  else for (let j = at, c = bytes[j]!; c !== 0; c = bytes[++j]!) h = Math.imul(h ^ c, 0x01000193);
+  return h >>> 0;
+}
+
+/** First index in the ascending `a` whose value is >= v. */
+function lowerBound(a: Uint32Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Per raw kind: extra words after the 12-byte record (255 = unknown kind), and words per vlen. */
+const FIXED_WORDS = new Uint8Array(32).fill(255);
+const VLEN_WORDS = new Uint8Array(32);
+for (let k = 0; k < 32; k++) {
+  if (KIND_VALID[k] === 0) continue;
+  FIXED_WORDS[k] = EXTRA_FIXED[k]! >>> 2;
+  VLEN_WORDS[k] = EXTRA_PER_VLEN[k]! >>> 2;
+}
+
+/**
+ * The open pass: the word index of every record, checking that each has a known kind, fits in
+ * the section and names a string inside the table. It runs cold (interpreted until V8's
+ * on-stack replacement kicks in) over ~130k records before the first lookup, so the loop does
+ * one combined check per record and no allocation; the first bad record is diagnosed by
+ * `walkError` after the fact, and returned rather than thrown.
+ */
+function walkRecords(words: Uint32Array, strEnd: number): Uint32Array | WalkError {
+  const nwords = words.length;
+  const fixed = FIXED_WORDS;
+  const perVlen = VLEN_WORDS;
+  // Every record is at least 3 words: this many slots always suffice.
+  const offsets = new Uint32Array(Math.floor(nwords / 3) + 1);
+  const last = nwords - 3;
+  let n = 0;
+  let w = 0;
+  while (w <= last) {
+    const info = words[w + 1]!;
+    const kind = (info >>> 24) & 0x1f;
+    const f = fixed[kind]!;
+    const next = w + 3 + f + perVlen[kind]! * (info & 0xffff);
+    if (f === 255 || next > nwords || words[w]! >= strEnd) return walkError(words, strEnd, n, w);
+    offsets[n++] = w;
+    w = next;
+  }
+  if (w !== nwords) return walkError(words, strEnd, n, w);
+  return offsets.slice(0, n);
+}
+
+/** Why the record at word `w` (own index `n`) stopped the walk. */
+function walkError(words: Uint32Array, strEnd: number, n: number, w: number): WalkError {
+  const nwords = words.length;
+  if (w + 3 > nwords) return { n, w, what: `record truncated (${(nwords - w) * 4} bytes left in the type section)` };
+  const info = words[w + 1]!;
+  const kind = (info >>> 24) & 0x1f;
+  if (KIND_VALID[kind] === 0) return { n, w, what: `unknown kind ${kind}` };
+  const next = w + 3 + FIXED_WORDS[kind]! + VLEN_WORDS[kind]! * (info & 0xffff);
+  if (next > nwords) {
+    return { n, w, what: `${KIND_NAMES[kind]} with vlen ${info & 0xffff} runs ${(next - nwords) * 4} bytes past the end of the type section` };
+  }
+  return { n, w, what: `name offset ${words[w]!} past the string table (${strEnd} bytes)` };
+}
+
+interface WalkError {
+  readonly n: number;
+  readonly w: number;
+  readonly what: string;
 }
 
 /** The type section as host-order 32-bit words: zero-copy when possible. */
