@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-import { main } from '../dist/multitools/main.js';
+import { main } from '../dist/cli/main.js';
 await main('funclatency', process.argv.slice(2));
