@@ -166,6 +166,11 @@ export class Lowerer {
 
   /** Jump to `label` when `e` is false (0); fall through when true. && and || short-circuit. */
   branchIfFalse(e: TypedExpr, label: Label): void {
+    const known = truth(e);
+    if (known !== undefined) {
+      if (!known) this.emit(jmp.ja(label));
+      return;
+    }
     const n = e.node;
     switch (n.k) {
       case 'cmp':
@@ -196,6 +201,11 @@ export class Lowerer {
 
   /** Jump to `label` when `e` is true (non-zero). */
   branchIfTrue(e: TypedExpr, label: Label): void {
+    const known = truth(e);
+    if (known !== undefined) {
+      if (known) this.emit(jmp.ja(label));
+      return;
+    }
     const n = e.node;
     switch (n.k) {
       case 'cmp':
@@ -285,6 +295,8 @@ export class Lowerer {
   }
 
   private gen(e: TypedExpr, t: Reg): void {
+    const folded = evalConst(e);
+    if (folded !== undefined) return this.loadConst(t, folded);
     const n: TNode = e.node;
     switch (n.k) {
       case 'const':
@@ -334,6 +346,12 @@ export class Lowerer {
       case 'strcmp':
         return this.boolValue(e, t);
       case 'ternary': {
+        const known = truth(n.cond);
+        if (known !== undefined) {
+          const chosen = known ? n.then : n.else;
+          this.gen(chosen, t);
+          return;
+        }
         const elseL = this.b.newLabel('cond_else');
         const end = this.b.newLabel('cond_end');
         this.branchIfFalse(n.cond, elseL);
@@ -649,8 +667,9 @@ export class Lowerer {
     if (node.k === 'obj' && node.place.k === 'ctx' && e.type.kind === 'array') {
       const len = sizeOf(e.type);
       if (len > 0 && n > len) {
-        this.emit(jmp.ja(fail));
-        return done();
+        // The array cannot hold the literal: never equal.
+        if (ifFalse) this.emit(jmp.ja(ifFalse));
+        return;
       }
       for (let i = 0; i < n; i++) {
         this.emit(ldx('B', R0, R6, node.place.offset + i), jmp.jne.imm(R0, lit[i]!, fail));
@@ -713,13 +732,110 @@ export class Lowerer {
 }
 
 function constOf(e: TypedExpr): bigint | undefined {
+  return evalConst(e);
+}
+
+/**
+ * The value of an expression that needs no memory or context (literals and operators on them),
+ * with exactly the run-time semantics (see the header). Folding is not an optimisation only:
+ * the verifier refuses structurally unreachable code, which constant branches would leave.
+ */
+export function evalConst(e: TypedExpr): bigint | undefined {
   const n = e.node;
-  if (n.k === 'const') return n.value;
-  if (n.k === 'conv') {
-    const v = constOf(n.operand);
-    return v === undefined ? undefined : normalizeValue(normalizeValue(v, n.operand.type), e.type);
+  const t = e.type;
+  switch (n.k) {
+    case 'const':
+      return normalizeValue(n.value, t);
+    case 'conv': {
+      const v = evalConst(n.operand);
+      return v === undefined ? undefined : normalizeValue(v, t);
+    }
+    case 'unary': {
+      const v = evalConst(n.operand);
+      if (v === undefined) return undefined;
+      if (n.op === '!') return v === 0n ? 1n : 0n;
+      return normalizeValue(n.op === '-' ? -v : ~v, t);
+    }
+    case 'arith': {
+      const a = evalConst(n.left);
+      const b = evalConst(n.right);
+      if (a === undefined || b === undefined) return undefined;
+      const { size } = scalarRep(t);
+      switch (n.op) {
+        case '+': return normalizeValue(a + b, t);
+        case '-': return normalizeValue(a - b, t);
+        case '*': return normalizeValue(a * b, t);
+        case '/': return b === 0n ? 0n : normalizeValue(a / b, t);
+        case '%': return b === 0n ? a : normalizeValue(a % b, t);
+        case '&': return normalizeValue(a & b, t);
+        case '|': return normalizeValue(a | b, t);
+        case '^': return normalizeValue(a ^ b, t);
+        case '<<':
+        case '>>': {
+          const c = BigInt.asUintN(64, b) & BigInt(size * 8 - 1);
+          return normalizeValue(n.op === '<<' ? a << c : a >> c, t);
+        }
+      }
+      return undefined;
+    }
+    case 'cmp':
+    case 'logical':
+    case 'strcmp': {
+      const k = truth(e);
+      return k === undefined ? undefined : k ? 1n : 0n;
+    }
+    case 'ternary': {
+      const c = truth(n.cond);
+      if (c === undefined) return undefined;
+      const v = evalConst(c ? n.then : n.else);
+      return v === undefined ? undefined : normalizeValue(v, t);
+    }
+    default:
+      return undefined;
   }
-  return undefined;
+}
+
+/** Whether a condition is known at compile time (`x && 0` is false: nothing here has effects). */
+export function truth(e: TypedExpr): boolean | undefined {
+  const n = e.node;
+  switch (n.k) {
+    case 'logical': {
+      const a = truth(n.left);
+      const b = truth(n.right);
+      if (n.op === '&&') return a === false || b === false ? false : a === true && b === true ? true : undefined;
+      return a === true || b === true ? true : a === false && b === false ? false : undefined;
+    }
+    case 'cmp': {
+      const a = evalConst(n.left);
+      const b = evalConst(n.right);
+      if (a === undefined || b === undefined) return undefined;
+      switch (n.op) {
+        case '<': return a < b;
+        case '<=': return a <= b;
+        case '>': return a > b;
+        case '>=': return a >= b;
+        case '==': return a === b;
+        case '!=': return a !== b;
+      }
+      return undefined;
+    }
+    case 'unary':
+      if (n.op === '!') {
+        const k = truth(n.operand);
+        return k === undefined ? undefined : !k;
+      }
+      break;
+    case 'strcmp':
+      if (n.operand.node.k === 'str') {
+        const bytes = n.operand.node.bytes;
+        return bytes.length >= n.literal.length && n.literal.every((c, i) => bytes[i] === c);
+      }
+      return undefined;
+    case 'addr':
+      return undefined;
+  }
+  const v = n.k === 'const' || n.k === 'conv' || n.k === 'unary' || n.k === 'arith' || n.k === 'ternary' ? evalConst(e) : undefined;
+  return v === undefined ? undefined : v !== 0n;
 }
 
 function normalizeValue(v: bigint, t: CType): bigint {
