@@ -13,10 +13,10 @@
  *    48  the arguments, in order: integers as u64, strings as char[stringSize rounded to 8]
  *     …  kernel stack: u64[127] (-K), then user stack: u64[127] (-U)
  *
- * The arguments are evaluated first, into stack slots (the expression lowering owns every
- * register but R6 = ctx and R10); then the record is taken — `bpf_ringbuf_reserve` (filled in
- * place, then submitted) or, with the perf buffer, a per-CPU scratch value sent with
- * `bpf_perf_event_output` — and filled. Stacks are copied with `bpf_get_stack` straight into
+ * After the filters and the predicate the record is taken — `bpf_ringbuf_reserve` (filled in
+ * place, then submitted: no copy) or, with the perf buffer, a per-CPU scratch value sent with
+ * `bpf_perf_event_output` — and the arguments are evaluated straight into it (the expression
+ * lowering clobbers R0–R5 only, so R7 keeps the record). Stacks are copied with `bpf_get_stack` straight into
  * the record, so no stack map can run out or collide. When the ring is full the event is
  * counted in the per-CPU `lost` array, which user space reports.
  */
@@ -101,7 +101,7 @@ export function traceMaps(o: { transport: 'ringbuf' | 'perfbuf'; events: MapSpec
 
 /**
  * How the probe's expressions become instructions (the expression compiler, bound to this
- * probe's context). Each call may clobber R0–R5 and R7–R9; R6 holds the context.
+ * probe's context). Each call may clobber R0–R5; R6 holds the context, R7 the record.
  */
 export interface TraceLowering {
   /** Jump to `falseLabel` unless the predicate holds. */
@@ -177,22 +177,10 @@ export function traceProgram(o: TraceProgramOptions): ProgramSpec {
   }
   o.lowering.predicate?.(b, out);
 
-  // Arguments into stack slots.
-  const slots = L.args.map((a, i) => {
-    const slot = b.stackAlloc(a.size, 8);
-    if (a.kind === 'int') {
-      o.lowering.scalar(b, i, R0);
-      b.emit(stx('DW', FP, slot, R0, `arg ${i + 1}`));
-    } else {
-      o.lowering.string(b, i, FP, slot, L.stringSize);
-    }
-    return slot;
-  });
   const keySlot = b.stackAlloc(4, 8);
 
-  // The record.
+  // The record: reserved in the ring (filled in place), or the per-CPU scratch value.
   if (o.transport === 'ringbuf') {
-    const full = b.newLabel('full');
     const have = b.newLabel('have');
     b.emit(
       ldMapFd(R1, events),
@@ -201,7 +189,6 @@ export function traceProgram(o: TraceProgramOptions): ProgramSpec {
       call(Helper.RingbufReserve),
       jmp.jne.imm(R0, 0, have),
     );
-    b.bind(full);
     countLost(b, lost, keySlot);
     b.emit(jmp.ja(out));
     b.bind(have);
@@ -234,9 +221,13 @@ export function traceProgram(o: TraceProgramOptions): ProgramSpec {
     call(Helper.GetCurrentComm),
     st('DW', R7, 40, 0),
   );
+  // The arguments, straight into the record (the lowering keeps R6–R9).
   L.args.forEach((a, i) => {
-    for (let k = 0; k < a.size; k += 8) {
-      b.emit(ldx('DW', R1, FP, slots[i] + k), stx('DW', R7, a.offset + k, R1, k === 0 ? `arg ${i + 1}` : undefined));
+    if (a.kind === 'int') {
+      o.lowering.scalar(b, i, R0);
+      b.emit(stx('DW', R7, a.offset, R0, `arg ${i + 1}`));
+    } else {
+      o.lowering.string(b, i, R7, a.offset, L.stringSize);
     }
   });
   const stack = (off: number, flags: number, at: number, what: string) => {
