@@ -12,6 +12,8 @@ type ToolModule = { run(argv: readonly string[], prog: string): Promise<void> };
 
 async function loadTool(name: string): Promise<ToolModule | undefined> {
   switch (name) {
+    case 'trace':
+      return import('./trace.js');
     case 'argdist':
       return import('./argdist.js');
     case 'funccount':
@@ -22,6 +24,8 @@ async function loadTool(name: string): Promise<ToolModule | undefined> {
       return import('./stackcount.js');
     case 'features':
       return import('./features.js');
+    case 'list':
+      return import('./list.js');
     default:
       return undefined;
   }
