@@ -8,7 +8,8 @@
  *   npm run test:vm
  *   npm run test:vm -- test/vm/funccount.test.ts
  *
- * VMTEST_RUN=/path/to/run overrides where the VM runner is looked for.
+ * VMTEST_RUN=/path/to/run overrides where the VM runner is looked for; VMTEST_KERNEL=<vmlinuz>
+ * boots another kernel (e.g. a 6.12 with CONFIG_FPROBE, for kprobe_multi; see the vmtest README).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -38,7 +39,8 @@ if (process.env.POLYTRACE_VM_NO_BUILD !== '1') {
 
 const vitest = join(repo, 'node_modules', 'vitest', 'vitest.mjs');
 const args = [
-  '--timeout', process.env.POLYTRACE_VM_TIMEOUT ?? '900', '--',
+  '--timeout', process.env.POLYTRACE_VM_TIMEOUT ?? '900',
+  ...(process.env.VMTEST_KERNEL ? ['--kernel', process.env.VMTEST_KERNEL] : []), '--',
   process.execPath, vitest, 'run', '--config', 'test/vm/vitest.config.ts', ...process.argv.slice(2),
 ];
 const r = run(runner, args);

@@ -98,7 +98,7 @@ describe('kernel functions (VM)', () => {
     const r = await countWhile(['-D', '-p', String(w.pid), FN], async () => {
       during = ourKprobeEvents();
       await w.go();
-    });
+    }, { disable: 'kprobe_multi' });
     await w.end();
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -109,7 +109,7 @@ describe('kernel functions (VM)', () => {
     expect(ourPrograms()).toEqual([]);
   });
 
-  it('tracefs kprobe_events (POLYTRACE_DISABLE=kprobe_pmu): exact count, tagged entries removed on SIGTERM, stale groups swept', async () => {
+  it('tracefs kprobe_events (POLYTRACE_DISABLE=kprobe_multi,kprobe_pmu): exact count, tagged entries removed on SIGTERM, stale groups swept', async () => {
     // A group left by a process that no longer exists.
     const dead = spawnSync('true').pid!;
     appendFileSync(KPROBE_EVENTS, `p:polytrace_${dead}/p_stale vfs_read\n`);
@@ -119,7 +119,7 @@ describe('kernel functions (VM)', () => {
     const r = await countWhile(['-p', String(w.pid), FN], async () => {
       during = ourKprobeEvents();
       await w.go();
-    }, { disable: 'kprobe_pmu', signal: 'SIGTERM' });
+    }, { disable: 'kprobe_multi,kprobe_pmu', signal: 'SIGTERM' });
     await w.end();
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -129,9 +129,9 @@ describe('kernel functions (VM)', () => {
     expect(ourPrograms()).toEqual([]);
   });
 
-  it('fentry (POLYTRACE_DISABLE=kprobe_pmu,kprobe_events): exact count through a BPF trampoline', async () => {
+  it('fentry (POLYTRACE_DISABLE=kprobe_multi,kprobe_pmu,kprobe_events): exact count through a BPF trampoline', async () => {
     const w = await startWorkload(N);
-    const r = await countWhile(['-D', '-p', String(w.pid), FN], () => w.go(), { disable: 'kprobe_pmu,kprobe_events' });
+    const r = await countWhile(['-D', '-p', String(w.pid), FN], () => w.go(), { disable: 'kprobe_multi,kprobe_pmu,kprobe_events' });
     await w.end();
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -167,44 +167,64 @@ describe('kernel functions (VM)', () => {
     expect(ourPrograms()).toEqual([]);
   });
 
-  it('kretprobe and fexit through attachTargets({ ret: true })', async () => {
+  /** Count returns from FN in one workload through attachTargets({ ret: true }), with `disable` set. */
+  async function countReturns(disable: string) {
     const { attachTargets } = (await import(join(root, 'dist', 'attach', 'targets.js'))) as typeof import('../../src/attach/targets.js');
     const { countProgram, countsMapSpec, decodeCounts } = (await import(join(root, 'dist', 'compile', 'tools', 'count.js'))) as typeof import('../../src/compile/tools/count.js');
     const { TraceSession } = (await import(join(root, 'dist', 'session.js'))) as typeof import('../../src/session.js');
     const targets: ProbeTarget[] = [{ kind: 'kfunc', symbol: FN, name: FN }];
+    const saved = process.env.POLYTRACE_DISABLE;
+    process.env.POLYTRACE_DISABLE = disable;
+    const session = new TraceSession();
+    const names: string[] = [];
+    try {
+      const w = await startWorkload(N);
+      attachTargets(session, targets, {
+        ret: true, prefix: 'vmret',
+        build: (shape) => countProgram({
+          name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType,
+          counts: countsMapSpec(1), slot: shape.slot, tgid: w.pid,
+        }),
+        onProgram: (spec) => names.push(spec.name),
+      });
+      await w.go();
+      await w.end();
+      const count = decodeCounts(session.maps.get('counts')!.lookup(new Uint8Array(4))!)[0];
+      return { count, names, links: session.links.map((l) => l.description) };
+    } finally {
+      session.dispose();
+      if (saved === undefined) delete process.env.POLYTRACE_DISABLE;
+      else process.env.POLYTRACE_DISABLE = saved;
+    }
+  }
 
-    const countRet = async (disable: string) => {
-      const saved = process.env.POLYTRACE_DISABLE;
-      process.env.POLYTRACE_DISABLE = disable;
-      const session = new TraceSession();
-      const names: string[] = [];
-      try {
-        const w = await startWorkload(N);
-        attachTargets(session, targets, {
-          ret: true, prefix: 'vmret',
-          build: (shape) => countProgram({
-            name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType,
-            counts: countsMapSpec(1), slot: shape.slot, tgid: w.pid,
-          }),
-          onProgram: (spec) => names.push(spec.name),
-        });
-        await w.go();
-        await w.end();
-        const count = decodeCounts(session.maps.get('counts')!.lookup(new Uint8Array(4))!)[0];
-        return { count, names, links: session.links.map((l) => l.description) };
-      } finally {
-        session.dispose();
-        process.env.POLYTRACE_DISABLE = saved;
-      }
-    };
-
-    const kret = await countRet('');
+  it('kretprobe and fexit through attachTargets({ ret: true })', async () => {
+    const kret = await countReturns('kprobe_multi');
     expect(kret.count).toBe(BigInt(N));
     expect(kret.links).toEqual([expect.stringMatching(new RegExp(`^kretprobe:${FN} \\(bpf_link\\)$`))]);
-    const fexit = await countRet('kprobe_pmu,kprobe_events');
+    const fexit = await countReturns('kprobe_multi,kprobe_pmu,kprobe_events');
     expect(fexit.count).toBe(BigInt(N));
     expect(fexit.names).toEqual(['vmret_fx0']);
     expect(fexit.links).toEqual([`fexit:${FN} (bpf_link)`]);
+    expect(ourPrograms()).toEqual([]);
+  });
+
+  // Debian's 6.1 has no CONFIG_FPROBE; run with VMTEST_KERNEL=<a 6.12 vmlinuz> to cover this.
+  it('kprobe_multi: one link with cookies, entry and return (kernels with CONFIG_FPROBE)', async (ctx) => {
+    const { haveKprobeMulti } = (await import(join(root, 'dist', 'features', 'probes.js'))) as typeof import('../../src/features/probes.js');
+    if (!haveKprobeMulti.available()) ctx.skip();
+    const w = await startWorkload(N);
+    const r = await countWhile(['-D', '-p', String(w.pid), '-r', `(${FN}|vfs_read|no_such_fn_here)$`], () => w.go());
+    await w.end();
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/; program funccount_km\n/);
+    expect(r.stdout).toContain('Tracing 2 functions for');
+    const rows = lastTable(r.stdout);
+    expect(rows.get(FN)).toBe(N);
+    expect(rows.get('vfs_read')).toBe(N + 1);
+    const ret = await countReturns('');
+    expect(ret.count).toBe(BigInt(N));
+    expect(ret.links).toEqual([`kretprobe_multi ${FN}`]);
     expect(ourPrograms()).toEqual([]);
   });
 });
