@@ -91,9 +91,10 @@ export function filterKernelFunctions(names: Iterable<string>, blacklist: Readon
 /**
  * Function names from kallsyms when available_filter_functions cannot be read: text
  * symbols of vmlinux and modules, outside [__init_begin, __init_end) and
- * [__irqentry_text_start, __irqentry_text_end), for which `hasBtf` says yes.
+ * [__irqentry_text_start, __irqentry_text_end), for which `hasBtf` says yes. `filter`, when
+ * given, is applied first (a pattern: only its matches are looked up in BTF).
  */
-export function kallsymsFunctions(ks: Kallsyms, hasBtf: (name: string) => boolean): string[] {
+export function kallsymsFunctions(ks: Kallsyms, hasBtf: (name: string) => boolean, filter?: RegExp): string[] {
   const ranges: Array<[bigint, bigint]> = [];
   for (const [a, b] of [['__init_begin', '__init_end'], ['__irqentry_text_start', '__irqentry_text_end']] as const) {
     const s = ks.find(a);
@@ -101,7 +102,7 @@ export function kallsymsFunctions(ks: Kallsyms, hasBtf: (name: string) => boolea
     if (s && e && e.addr > s.addr) ranges.push([s.addr, e.addr]);
   }
   const out: string[] = [];
-  for (const f of ks.functions()) {
+  for (const f of ks.functions(filter)) {
     if (ranges.some(([s, e]) => f.addr >= s && f.addr < e)) continue;
     if (hasBtf(f.name)) out.push(f.name);
   }

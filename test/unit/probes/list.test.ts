@@ -1,0 +1,74 @@
+/** `polytrace list` patterns (bpftrace's and BCC's spellings) and the -v line formats. */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_QUERIES, parseListPattern, tracepointFieldDecl, usdtArgLines } from '../../../src/probes/list.js';
+import { parseTracepointFormat } from '../../../src/symbols/tracefs.js';
+import { UsageError } from '../../../src/errors.js';
+
+describe('parseListPattern', () => {
+  const cases: Array<[string | undefined, unknown[]]> = [
+    [undefined, [...DEFAULT_QUERIES]],
+    ['*', [...DEFAULT_QUERIES]],
+    ['vfs_*', [{ kind: 'kprobe', pattern: 'vfs_*' }]],
+    ['kprobe:vfs_read', [{ kind: 'kprobe', pattern: 'vfs_read' }]],
+    ['k:vfs_*', [{ kind: 'kprobe', pattern: 'vfs_*' }]],
+    ['p::vfs_*', [{ kind: 'kprobe', pattern: 'vfs_*' }]],
+    ['p:vfs_*', [{ kind: 'kprobe', pattern: 'vfs_*' }]],
+    ['r::vfs_read', [{ kind: 'kretprobe', pattern: 'vfs_read' }]],
+    ['kretprobe:vfs_read', [{ kind: 'kretprobe', pattern: 'vfs_read' }]],
+    ['kprobe:', [{ kind: 'kprobe', pattern: '*' }]],
+    ['fentry:tcp_*', [{ kind: 'fentry', pattern: 'tcp_*' }]],
+    ['kfunc:tcp_*', [{ kind: 'fentry', pattern: 'tcp_*' }]],
+    ['fexit:tcp_sendmsg', [{ kind: 'fexit', pattern: 'tcp_sendmsg' }]],
+    ['tracepoint:sched:*', [{ kind: 'tracepoint', pattern: 'sched:*' }]],
+    ['t:sched:sched_switch', [{ kind: 'tracepoint', pattern: 'sched:sched_switch' }]],
+    ['tracepoint:sched', [{ kind: 'tracepoint', pattern: 'sched:*' }]],
+    ['tracepoint:*switch*', [{ kind: 'tracepoint', pattern: '*switch*' }]],
+    ['tracepoint:', [{ kind: 'tracepoint', pattern: '*' }]],
+    ['uprobe:/usr/bin/python3.11:*', [{ kind: 'uprobe', library: '/usr/bin/python3.11', pattern: '*' }]],
+    ['uprobe:/bin/bash', [{ kind: 'uprobe', library: '/bin/bash', pattern: '*' }]],
+    ['ur:c:malloc', [{ kind: 'uretprobe', library: 'c', pattern: 'malloc' }]],
+    ['c:malloc', [{ kind: 'uprobe', library: 'c', pattern: 'malloc' }]],
+    ['c:str*', [{ kind: 'uprobe', library: 'c', pattern: 'str*' }]],
+    ['/bin/bash:readline', [{ kind: 'uprobe', library: '/bin/bash', pattern: 'readline' }]],
+    ['p:c:str*', [{ kind: 'uprobe', library: 'c', pattern: 'str*' }]],
+    ['r:c:malloc', [{ kind: 'uretprobe', library: 'c', pattern: 'malloc' }]],
+    ['usdt:/usr/bin/python3.11:*', [{ kind: 'usdt', library: '/usr/bin/python3.11', provider: '*', probe: '*' }]],
+    ['usdt:/usr/bin/python3.11:python:gc__*', [{ kind: 'usdt', library: '/usr/bin/python3.11', provider: 'python', probe: 'gc__*' }]],
+    ['u:python3.11:function__entry', [{ kind: 'usdt', library: 'python3.11', provider: '*', probe: 'function__entry' }]],
+    ['U:python3.11', [{ kind: 'usdt', library: 'python3.11', provider: '*', probe: '*' }]],
+  ];
+  for (const [text, want] of cases) {
+    it(String(text), () => expect(parseListPattern(text)).toEqual(want));
+  }
+
+  for (const bad of ['kprobe:ext4:ext4_file_open', 'uprobe::malloc', 'usdt:', 'bogus:a:b', 'p:c:x:y', 'usdt:a:b:c:d']) {
+    it(`rejects ${bad}`, () => expect(() => parseListPattern(bad)).toThrow(UsageError));
+  }
+});
+
+describe('-v formats', () => {
+  it('tracepoint fields print as their format file declares them', () => {
+    const fmt = parseTracepointFormat(`name: t
+ID: 1
+format:
+\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;
+
+\tfield:char prev_comm[16];\toffset:8;\tsize:16;\tsigned:0;
+\tfield:pid_t prev_pid;\toffset:24;\tsize:4;\tsigned:1;
+\tfield:__data_loc char[] name;\toffset:28;\tsize:4;\tsigned:0;
+\tfield:const char * filename;\toffset:32;\tsize:8;\tsigned:0;
+\tfield:unsigned long args[6];\toffset:40;\tsize:48;\tsigned:0;
+
+print fmt: "x"
+`);
+    expect(fmt.fields.filter((f) => !f.isCommon).map(tracepointFieldDecl)).toEqual([
+      'char prev_comm[16]', 'pid_t prev_pid', '__data_loc char[] name', 'const char * filename', 'unsigned long args[6]',
+    ]);
+  });
+
+  it('USDT arguments', () => {
+    expect(usdtArgLines([{ size: 4, signed: true }, { size: 8, signed: false }], ['-4@%edi', '8@-24(%rbp)'])).toEqual([
+      'arg1: int32 (-4@%edi)', 'arg2: uint64 (8@-24(%rbp))',
+    ]);
+  });
+});
