@@ -175,7 +175,7 @@ async function* listTracepointEntries(pattern: string, src: ListSources, verbose
     const name = `${category}:${event}`;
     if (re.test(name)) names.push(name);
   }
-  names.sort(byString);
+  names.sort();
   for (const name of names) {
     const colon = name.indexOf(':');
     yield {
@@ -192,15 +192,39 @@ async function* listTracepointEntries(pattern: string, src: ListSources, verbose
  * `funccount`/`trace` would accept. fentry/fexit need a BTF FUNC as well.
  */
 export async function kernelFunctionNames(pattern: string, src: ListSources, needBtf: boolean): Promise<{ names: string[]; source: string }> {
+  // kprobe:P and fentry:P (both listed without a pattern) share one read of the sources.
+  let found = kernelNamesMemo.get(pattern);
+  if (!found) kernelNamesMemo.set(pattern, (found = candidateKernelFunctions(pattern, src)));
+  const { names, source, btfChecked } = await found;
+  if (!needBtf || btfChecked) return { names, source };
+  return { names: names.filter(btfFunctionTest(await src.btf())), source };
+}
+
+/**
+ * Does BTF describe a function of this name? A few names are looked up one by one; past that,
+ * one set of every FUNC name answers faster (a wildcard listing asks ~60k times).
+ */
+function btfFunctionTest(spec: BtfSpec): (name: string) => boolean {
+  let asked = 0;
+  let all: Set<string> | undefined;
+  return (name) => {
+    if (!all && ++asked > 256) {
+      all = new Set();
+      for (const id of spec.idsOfKind('func')) all.add(spec.nameOf(id));
+    }
+    return all ? all.has(name) : spec.idsByName(name, 'func').length > 0;
+  };
+}
+
+const kernelNamesMemo = new Map<string, Promise<{ names: string[]; source: string; btfChecked: boolean }>>();
+
+async function candidateKernelFunctions(pattern: string, src: ListSources): Promise<{ names: string[]; source: string; btfChecked: boolean }> {
   const re = globToRegExp(pattern);
   const { filterKernelFunctions, kallsymsFunctions } = await import('./kernel.js');
   let names: string[];
   let source: string;
   let btfChecked = false;
-  const hasBtf = async (): Promise<(n: string) => boolean> => {
-    const spec = await src.btf();
-    return (n) => spec.idsByName(n, 'func').length > 0;
-  };
+  const hasBtf = async (): Promise<(n: string) => boolean> => btfFunctionTest(await src.btf());
   let afErr: unknown;
   try {
     names = availableFilterFunctions(await src.tracefs()).filter((n) => re.test(n));
@@ -224,12 +248,8 @@ export async function kernelFunctionNames(pattern: string, src: ListSources, nee
     source = 'kallsyms ∩ BTF';
     btfChecked = true;
   }
-  let { kept } = filterKernelFunctions(names, kprobeBlacklist());
-  if (needBtf && !btfChecked) {
-    const has = await hasBtf();
-    kept = kept.filter(has);
-  }
-  return { names: kept.sort(byString), source };
+  const { kept } = filterKernelFunctions(names, kprobeBlacklist());
+  return { names: kept.sort(), source, btfChecked };
 }
 
 async function* listKernelEntries(kind: KernelListKind, pattern: string, src: ListSources, verbose: boolean): AsyncGenerator<ListEntry> {
@@ -258,7 +278,7 @@ async function* listUprobeEntries(kind: 'uprobe' | 'uretprobe', library: string,
     const name = unversioned(s.name);
     if (name !== '' && re.test(name)) names.add(name);
   }
-  for (const name of [...names].sort(byString)) yield { probe: `${kind}:${lib.path}:${name}`, details: () => [] };
+  for (const name of [...names].sort()) yield { probe: `${kind}:${lib.path}:${name}`, details: () => [] };
 }
 
 async function* listUsdtEntries(library: string, provider: string, probe: string, verbose: boolean): AsyncGenerator<ListEntry> {
