@@ -14,7 +14,7 @@ import { resolve as resolvePath } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { toolCommand, intArg, parseDump } from './options.js';
 import { installStopHandlers, sleepOrStop, out, finish, stopped } from './lifecycle.js';
-import { CheckError, ResolveError, SpecSyntaxError, TracerError, UsageError } from '../errors.js';
+import { CheckError, ResolveError, SpecSyntaxError, SysError, TracerError, UsageError } from '../errors.js';
 import { parseTraceProbes } from '../specs/parse.js';
 import type { Expr, TraceProbeAst, FormatPiece } from '../specs/ast.js';
 import { walk } from '../specs/walk.js';
@@ -36,7 +36,7 @@ import { RingBuffer, ringBytes, ringbufMapSpec } from '../events/ringbuf.js';
 import { PerfBuffer, perfEventArraySpec } from '../events/perfbuf.js';
 import type { EventReader } from '../events/types.js';
 import {
-  argKinds, recordLayout, traceMaps, traceProgram, messageRenderer, readHeader, recordStacks, decodeRecord,
+  argKinds, recordLayout, traceMaps, traceProgram, messageRenderer, readHeader, recordStacks, decodeRecord, TaskCache,
   parseUserHeader, DEFAULT_STRING_SIZE, type RecordLayout, type TraceLowering, type AddressNames,
 } from '../compile/tools/trace.js';
 import { probeContext, type ProbeContext, type ProbeSite } from '../compile/context.js';
@@ -471,7 +471,14 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
     try {
       const v = new Uint8Array(4);
       new DataView(v.buffer).setUint32(0, fd, true);
-      cg.update(new Uint8Array(4), v);
+      try {
+        cg.update(new Uint8Array(4), v);
+      } catch (e) {
+        if (e instanceof SysError && e.code === 'EBADF') {
+          throw new ResolveError(`${o.cgroupPath} is not a cgroup v2 directory`, ['use a directory under the cgroup2 mount (see: mount -t cgroup2)']);
+        }
+        throw e;
+      }
     } finally {
       closeSync(fd);
     }
@@ -519,29 +526,33 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
 
   let printed = 0;
   let done = false;
-  let chunk = '';
+  let chunk: string[] = [];
+  const tasks = new TaskCache();
   const aggregate = new Map<string, bigint>();
   const max = o.maxEvents ?? Infinity;
   const nameFilter = o.name;
   const msgFilter = o.msgFilter;
   const fancy = useTime || o.printCpu || o.kernelStack || o.userStack || o.json || o.aggregate;
-  const funcCols = units.map((u) => ljust(u.func, 16));
-  const commCols = new Map<string, string>();
+  const funcCols = units.map((u) => `${ljust(u.func, 16)} `);
 
   const sink = (bytes: Uint8Array, dv: DataView, off: number): void => {
     if (done) return;
     const probe = dv.getUint32(off + 20, true);
     const u = units[probe];
     if (!u) return;
-    const h = readHeader(bytes, dv, off);
-    if (nameFilter !== undefined && !h.comm.includes(nameFilter)) return;
-    const message = renderers[probe](bytes, dv, off, h.tgid);
+    const t = tasks.get(bytes, dv, off);
+    if (nameFilter !== undefined && !t.comm.includes(nameFilter)) return;
+    const message = renderers[probe](bytes, dv, off, t.tgid);
     if (msgFilter !== undefined && !message.includes(msgFilter)) return;
     if (!fancy) {
-      let comm = commCols.get(h.comm);
-      if (comm === undefined) commCols.set(h.comm, (comm = ljust(h.comm, 15)));
-      chunk += `${String(h.tgid).padEnd(7)} ${String(h.tid).padEnd(7)} ${comm} ${funcCols[probe]} ${message}\n`;
-    } else if (o.json) {
+      // BCC's "%-7d %-7d %-15s %-16s %s\n", with the task columns built once per thread.
+      const cols = (t.columns ??= `${ljust(String(t.tgid), 7)} ${ljust(String(t.tid), 7)} ${ljust(t.comm, 15)} `);
+      chunk.push(cols + funcCols[probe] + message + '\n');
+      if (++printed >= max) done = true;
+      return;
+    }
+    const h = readHeader(bytes, dv, off);
+    if (o.json) {
       const rec = decodeRecord(u.layout, bytes, dv, off);
       const st = recordStacks(u.layout, dv, off);
       const frames = (s: TraceStack | undefined) => (s === undefined ? undefined : 'errorId' in s ? s.errorId : s.map((f) => f.name));
@@ -553,7 +564,7 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
         kernel_stack: frames(stackText(st.kernel, true, h.tgid)),
         user_stack: frames(stackText(st.user, false, h.tgid)),
       };
-      chunk += jsonLine(obj);
+      chunk.push(jsonLine(obj));
     } else {
       const st = recordStacks(u.layout, dv, off);
       const time = !useTime ? undefined : o.timestamp
@@ -570,7 +581,7 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
         const key = renderTraceEvent(ev, { unixTimestamp: o.unixTimestamp, address: o.address }).replace(/\n\n$/, '\n');
         aggregate.set(key, (aggregate.get(key) ?? 0n) + 1n);
       } else {
-        chunk += renderTraceEvent(ev, { unixTimestamp: o.unixTimestamp, address: o.address });
+        chunk.push(renderTraceEvent(ev, { unixTimestamp: o.unixTimestamp, address: o.address }));
       }
     }
     if (++printed >= max) done = true;
@@ -589,9 +600,9 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
   const stopWait = () => sleepOrStop(undefined);
   let lastReport = Date.now();
   const flush = async () => {
-    if (chunk) {
-      const c = chunk;
-      chunk = '';
+    if (chunk.length) {
+      const c = chunk.join('');
+      chunk = [];
       await out(c);
     }
   };
