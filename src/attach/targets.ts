@@ -28,6 +28,9 @@ import type { ProbeTarget } from '../probes/targets.js';
 import type { TraceSession } from '../session.js';
 import { assertNever, TracerError, UnsupportedFeatureError } from '../errors.js';
 
+/** Up to this many tracepoints get a program each (constant slot); more share one (cookie). */
+export const SEPARATE_PROGRAMS_UP_TO = 16;
+
 export interface ProgramShape {
   readonly name: string;
   readonly progType: number;
@@ -91,7 +94,8 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
   // Tracepoints.
   const tps = targets.map((t, slot) => ({ t, slot })).filter((x) => x.t.kind === 'tracepoint');
   if (tps.length) {
-    const shared = cookies ? load({ name: `${o.prefix}_tp`, progType: ProgType.Tracepoint, slot: { kind: 'cookie' }, hook: 'tracepoint' }) : undefined;
+    // A baked-in slot saves a helper call per event; a shared program saves a load per target.
+    const shared = cookies && tps.length > SEPARATE_PROGRAMS_UP_TO ? load({ name: `${o.prefix}_tp`, progType: ProgType.Tracepoint, slot: { kind: 'cookie' }, hook: 'tracepoint' }) : undefined;
     for (const { t, slot } of tps) {
       if (t.kind !== 'tracepoint') continue;
       const prog = shared ?? load({ name: `${o.prefix}_${slot}`, progType: ProgType.Tracepoint, slot: { kind: 'const', slot }, hook: 'tracepoint' });
