@@ -37,6 +37,21 @@ export class ResolveError extends TracerError {}
 /** A well-formed spec that is wrong for its probe: type errors, argument counts. */
 export class CheckError extends TracerError {}
 
+/**
+ * A CheckError that knows the spec text and the span of the fault in it, so it renders with a
+ * caret like a SpecSyntaxError (compile/diagnose.ts makes these from the checker's errors).
+ */
+export class SpannedCheckError extends CheckError {
+  constructor(
+    message: string,
+    readonly source: string,
+    readonly span: SourceSpan,
+    hints: readonly string[] = [],
+  ) {
+    super(message, hints);
+  }
+}
+
 /** Several front-end errors of one command line, reported together. */
 export class DiagnosticsError extends TracerError {
   constructor(readonly errors: readonly TracerError[]) {

@@ -13,9 +13,9 @@
  *
  * Errors are ExprCheckError (a CheckError with the span of the offending node).
  */
-import { CheckError, assertNever, type SourceSpan } from '../errors.js';
+import { CheckError, SpannedCheckError, assertNever, type SourceSpan } from '../errors.js';
 import { suggest } from '../btf/resolve.js';
-import type { BinaryOp, Expr, Param, TypeName } from '../specs/ast.js';
+import { BUILTIN_NAMES, type BinaryOp, type Expr, type Param, type TypeName } from '../specs/ast.js';
 import type { Diagnostic } from '../specs/diagnostics.js';
 import type { TracepointField } from '../symbols/tracefs.js';
 import {
@@ -28,14 +28,35 @@ import {
   type ArgLocation, type MemSpace, type ProbeContext,
 } from './context.js';
 
-/** A CheckError that points at the node it is about. */
+/**
+ * A CheckError that points at the node it is about. The checker keeps going after a fault in
+ * one operand to check the others: the error thrown is the first fault in source order, and
+ * `more` holds the later ones of the same expression (see `all`).
+ */
 export class ExprCheckError extends CheckError {
+  more: readonly ExprCheckError[] = [];
   constructor(message: string, readonly span: SourceSpan, hints: readonly string[] = []) {
     super(message, hints);
   }
   /** For `renderDiagnostic` from specs/diagnostics: the spec text the span points into. */
   diagnostic(source: string): Diagnostic {
     return { message: this.message, source, span: this.span, hints: this.hints };
+  }
+  /** This fault and every other one found in the same expression, in source order. */
+  get all(): readonly ExprCheckError[] {
+    return [this, ...this.more.flatMap((e) => e.all)];
+  }
+  /** The error with the spec text its span points into: renders with a caret. */
+  at(source: string): SpannedCheckError {
+    return new SpannedCheckError(this.message, source, this.span, this.hints);
+  }
+  /** One error standing for several (first in source order, the rest in `more`). */
+  static of(errors: readonly ExprCheckError[]): ExprCheckError {
+    const flat = errors.flatMap((e) => e.all).sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+    const first = flat[0]!;
+    const head = new ExprCheckError(first.message, first.span, first.hints);
+    head.more = flat.slice(1).map((e) => new ExprCheckError(e.message, e.span, e.hints));
+    return head;
   }
 }
 
@@ -141,6 +162,22 @@ class Checker {
 
   constructor(readonly ctx: ProbeContext) {}
 
+  /** Check independent operands, all of them even when one fails (every fault is reported). */
+  private checkEach(exprs: readonly Expr[]): TypedExpr[] {
+    const out: TypedExpr[] = [];
+    const errors: ExprCheckError[] = [];
+    for (const x of exprs) {
+      try {
+        out.push(this.check(x));
+      } catch (err) {
+        if (err instanceof ExprCheckError) errors.push(err);
+        else throw err;
+      }
+    }
+    if (errors.length > 0) throw ExprCheckError.of(errors);
+    return out;
+  }
+
   check(e: Expr): TypedExpr {
     switch (e.kind) {
       case 'int':
@@ -231,8 +268,24 @@ class Checker {
       return this.arg(i + 1, e, false);
     }
     const all = ps.names;
-    const tp = this.ctx.site.kind === 'tracepoint' ? ["tracepoint fields are args->name"] : [];
-    return ERR(`unknown name '${name}'${didYouMean(name, all)}`, e.span, all.length ? [`parameters: ${all.join(', ')}`] : tp);
+    const site = this.ctx.site;
+    if (site.kind === 'tracepoint') {
+      if (site.fields.some((f) => f.name === name)) {
+        return ERR(`unknown name '${name}'; did you mean 'args->${name}'?`, e.span, ['tracepoint fields are args->name']);
+      }
+      const fields = site.fields.map((f) => f.name).filter((n) => !n.startsWith('common_'));
+      const s = suggest(name, fields, 1);
+      return ERR(`unknown name '${name}'${s.length ? `; did you mean 'args->${s[0]}'?` : ''}`, e.span, ['tracepoint fields are args->name']);
+    }
+    const builtin = BUILTIN_NAMES.find((b) => b.slice(1) === name);
+    if (builtin && !all.includes(name)) {
+      const s = suggest(name, all, 1);
+      if (s.length === 0) return ERR(`unknown name '${name}'; did you mean '${builtin}'?`, e.span, all.length ? [`parameters: ${all.join(', ')}`] : []);
+    }
+    const hints = all.length
+      ? [`parameters: ${all.join(', ')}`]
+      : [ps.from === 'none' ? 'name the parameters with a signature (p::f(int fd)) or use arg1, arg2, …' : 'use arg1, arg2, …'];
+    return ERR(`unknown name '${name}'${didYouMean(name, all)}`, e.span, hints);
   }
 
   private arg(n: number, e: Expr, forceUser: boolean): TypedExpr {
@@ -270,12 +323,12 @@ class Checker {
     return { expr: e, type, space, node: { k: 'loc', loc } };
   }
 
-  private retval(e: Expr): TypedExpr {
+  private retval(e: Extract<Expr, { kind: 'retval' }>): TypedExpr {
     let loc: ArgLocation;
     try {
       loc = retvalLocation(this.ctx);
     } catch (err) {
-      if (err instanceof CheckError) return ERR(err.message, e.span, err.hints);
+      if (err instanceof CheckError) return ERR(e.dollar ? err.message.replace(/^retval\b/, '$$retval') : err.message, e.span, err.hints);
       throw err;
     }
     const proto = kernelProto(this.ctx);
@@ -511,8 +564,7 @@ class Checker {
   }
 
   private index(e: Extract<Expr, { kind: 'index' }>): TypedExpr {
-    const obj = this.check(e.object);
-    const idx = this.check(e.index);
+    const [obj, idx] = this.checkEach([e.object, e.index]) as [TypedExpr, TypedExpr];
     if (!isInteger(idx.type)) return ERR(`an index must be an integer, got ${formatType(idx.type)}`, e.index.span);
     const c = constValue(idx);
     const t = obj.type;
@@ -599,13 +651,14 @@ class Checker {
 
   private binary(e: Extract<Expr, { kind: 'binary' }>): TypedExpr {
     const op: BinaryOp = e.op;
+    const [cl, cr] = this.checkEach([e.left, e.right]) as [TypedExpr, TypedExpr];
     if (op === '&&' || op === '||') {
-      const l = this.decay(this.check(e.left), `'${op}'`);
-      const r = this.decay(this.check(e.right), `'${op}'`);
+      const l = this.decay(cl, `'${op}'`);
+      const r = this.decay(cr, `'${op}'`);
       return { expr: e, type: INT, space: 'kernel', node: { k: 'logical', op, left: l, right: r } };
     }
-    const l = this.decay(this.check(e.left), `'${op}'`);
-    const r = this.decay(this.check(e.right), `'${op}'`);
+    const l = this.decay(cl, `'${op}'`);
+    const r = this.decay(cr, `'${op}'`);
     const lp = l.type.kind === 'ptr';
     const rp = r.type.kind === 'ptr';
     if (CMP_OPS.has(op)) {
@@ -658,9 +711,10 @@ class Checker {
   }
 
   private ternary(e: Extract<Expr, { kind: 'ternary' }>): TypedExpr {
-    const cond = this.decay(this.check(e.cond), "'?:'");
-    const a = this.decay(this.check(e.then), "'?:'");
-    const b = this.decay(this.check(e.else), "'?:'");
+    const [cc, ca, cb] = this.checkEach([e.cond, e.then, e.else]) as [TypedExpr, TypedExpr, TypedExpr];
+    const cond = this.decay(cc, "'?:'");
+    const a = this.decay(ca, "'?:'");
+    const b = this.decay(cb, "'?:'");
     if (a.type.kind === 'ptr' || b.type.kind === 'ptr') {
       const t = a.type.kind === 'ptr' ? a.type : b.type;
       const space: MemSpace = a.space === 'user' || b.space === 'user' ? 'user' : 'kernel';

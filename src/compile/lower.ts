@@ -23,7 +23,7 @@
 import { CheckError } from '../errors.js';
 import type { ProgramBuilder } from '../emit/builder.js';
 import {
-  alu32, alu64, call, jmp, jmp32, ldImm64, ldMapFd, ldx, ldxsx, st, stx,
+  alu32, alu64, call, jmp, jmp32, ldImm64, ldMapFd, ldx, st, stx,
   R0, R1, R2, R3, R6, R7, R8, R9, FP, type Insn, type Label, type Reg,
 } from '../emit/asm.js';
 import { Helper } from '../emit/helpers.gen.js';
@@ -284,7 +284,7 @@ export class Lowerer {
       case 'loc':
         return n.loc.kind === 'ctx' || n.loc.kind === 'const';
       case 'load':
-        return n.place.k === 'ctx';
+        return n.place.k === 'ctx' && n.bits === undefined; // ctx bitfields use r0/r1
       case 'conv':
         return this.isLeaf(n.operand);
       case 'unary':
@@ -393,7 +393,9 @@ export class Lowerer {
   private extend(t: Reg, size: IntSize, signed: boolean): void {
     if (size === 8) return;
     if (signed) {
-      this.emit(size === 1 ? alu64.movsx8.reg(t, t) : size === 2 ? alu64.movsx16.reg(t, t) : alu64.movsx32.reg(t, t));
+      // Not movsx (BPF ISA v4, Linux 6.6+): the shift pair loads on every kernel.
+      const bits = 64 - size * 8;
+      this.emit(alu64.lsh.imm(t, bits), alu64.arsh.imm(t, bits));
     } else if (size === 4) {
       this.emit(alu32.mov.reg(t, t));
     } else {
@@ -443,7 +445,8 @@ export class Lowerer {
     const slot = this.temp();
     this.emit(alu64.mov.reg(R1, FP), alu64.add.imm(R1, slot), alu64.mov.imm(R2, size), call(this.readHelper(space)));
     this.checkRead(false);
-    this.emit(signed && size < 8 ? ldxsx(size, t, FP, slot) : ldx(size, t, FP, slot));
+    this.emit(ldx(size, t, FP, slot));
+    if (signed) this.extend(t, size, true);
     this.release(slot);
   }
 
@@ -610,10 +613,15 @@ export class Lowerer {
       }
       return;
     }
+    if (signed && (op === '/' || op === '%')) {
+      const s = this.pairInto(l, r, t);
+      this.signedDivMod(op, t, s);
+      return this.norm(t, type);
+    }
     const fam = alu64;
     const ops = {
       '+': fam.add, '-': fam.sub, '*': fam.mul, '&': fam.and, '|': fam.or, '^': fam.xor,
-      '/': signed ? fam.sdiv : fam.div, '%': signed ? fam.smod : fam.mod,
+      '/': fam.div, '%': fam.mod,
     } as const;
     const f = ops[op as keyof typeof ops];
     if (!f) throw new CheckError(`internal: operator ${op}`);
@@ -626,6 +634,43 @@ export class Lowerer {
       this.emit(f.reg(t, s));
     }
     if (op !== '&' && op !== '|' && op !== '^') this.norm(t, type);
+  }
+
+  /**
+   * t = t s/ s or t s% s (64-bit, both operands sign-extended) without sdiv/smod (BPF ISA v4,
+   * Linux 6.6+): divide the magnitudes unsigned, then fix the sign. The quotient is negative
+   * when the signs differ, the remainder takes the dividend's sign. BPF's rules for a zero
+   * divisor carry over (x / 0 = 0, x % 0 = x), and INT64_MIN / -1 wraps to INT64_MIN, as sdiv does.
+   */
+  private signedDivMod(op: '/' | '%', t: Reg, s: Reg): void {
+    const div = op === '/' ? alu64.div : alu64.mod;
+    const aPos = this.b.newLabel('sdiv_a_pos');
+    const negate = this.b.newLabel('sdiv_neg');
+    const done = this.b.newLabel('sdiv_done');
+    const plain = this.b.newLabel('sdiv_plain');
+    this.emit(jmp.jsge.imm(t, 0, aPos), alu64.neg(t));
+    // a < 0: |a| in t.
+    if (op === '/') {
+      const bPos = this.b.newLabel('sdiv_b_pos');
+      this.emit(jmp.jsge.imm(s, 0, bPos), alu64.neg(s), div.reg(t, s), jmp.ja(done));
+      this.b.bind(bPos);
+      this.emit(div.reg(t, s), jmp.ja(negate));
+    } else {
+      const bPos = this.b.newLabel('smod_b_pos');
+      this.emit(jmp.jsge.imm(s, 0, bPos), alu64.neg(s));
+      this.b.bind(bPos);
+      this.emit(div.reg(t, s), jmp.ja(negate));
+    }
+    this.b.bind(aPos);
+    // a >= 0: the quotient is negative only when b < 0; the remainder never is.
+    this.emit(jmp.jsge.imm(s, 0, plain), alu64.neg(s), div.reg(t, s));
+    if (op === '/') this.emit(jmp.ja(negate));
+    else this.emit(jmp.ja(done));
+    this.b.bind(plain);
+    this.emit(div.reg(t, s), jmp.ja(done));
+    this.b.bind(negate);
+    this.emit(alu64.neg(t));
+    this.b.bind(done);
   }
 
   /** l into t, r into a scratch register; returns the scratch. */

@@ -2,11 +2,11 @@
  * The command-line entry point: `polytrace <tool> …` and the five BCC-named bins. Tool
  * modules are imported on demand so each tool loads only what it uses.
  */
-import { TracerError, UsageError, DiagnosticsError, SpecSyntaxError } from '../errors.js';
+import { TracerError, UsageError, DiagnosticsError, SpecSyntaxError, SpannedCheckError } from '../errors.js';
 
 export const TOOLS = ['trace', 'argdist', 'funccount', 'funclatency', 'stackcount'] as const;
 export type ToolName = (typeof TOOLS)[number];
-const EXTRA = ['list', 'features'] as const;
+const EXTRA = ['list', 'features', 'completion'] as const;
 
 type ToolModule = { run(argv: readonly string[], prog: string): Promise<void> };
 
@@ -26,6 +26,8 @@ async function loadTool(name: string): Promise<ToolModule | undefined> {
       return import('./features.js');
     case 'list':
       return import('./list.js');
+    case 'completion':
+      return import('./completion.js');
     default:
       return undefined;
   }
@@ -44,8 +46,9 @@ tools:
   stackcount   count stack traces at events
   list         list probe points (-v: signatures and fields)
   features     what this kernel offers, and why not
+  completion   print a bash or zsh completion script (completion bash|zsh)
 
-Run 'polytrace <tool> -h' for a tool's options.
+Run 'polytrace <tool> -h' for a tool's options, 'man polytrace' for more.
 `;
 }
 
@@ -54,7 +57,7 @@ export function reportError(prog: string, e: unknown): number {
     for (const x of e.errors) reportError(prog, x);
     return 1;
   }
-  if (e instanceof SpecSyntaxError) {
+  if (e instanceof SpecSyntaxError || e instanceof SpannedCheckError) {
     const caretLine = ' '.repeat(e.span.start) + '^' + '~'.repeat(Math.max(0, e.span.end - e.span.start - 1));
     process.stderr.write(`${prog}: ${e.message}\n    ${e.source}\n    ${caretLine}\n` + e.hints.map((h) => `${prog}: hint: ${h}\n`).join(''));
     return 1;

@@ -7,7 +7,7 @@
  *            ^~
  *   hint: write the offset as +16 or +0x10
  */
-import { DiagnosticsError, SpecSyntaxError, TracerError, type SourceSpan } from '../errors.js';
+import { DiagnosticsError, SpannedCheckError, SpecSyntaxError, TracerError, type SourceSpan } from '../errors.js';
 
 export interface Diagnostic {
   readonly message: string;
@@ -19,7 +19,7 @@ export interface Diagnostic {
 const INDENT = '  ';
 
 /** `error: <message>`, the source line, a caret line under the span, then `hint:` lines. */
-export function renderDiagnostic(d: SpecSyntaxError | Diagnostic): string {
+export function renderDiagnostic(d: SpecSyntaxError | SpannedCheckError | Diagnostic): string {
   const out = [`error: ${d.message}`];
   const src = d.source;
   const start = Math.max(0, Math.min(d.span.start, src.length));
@@ -41,7 +41,7 @@ export function renderDiagnostic(d: SpecSyntaxError | Diagnostic): string {
 /** Any error: spec errors with carets, several errors separated by blank lines, others as text. */
 export function renderError(err: unknown): string {
   if (err instanceof DiagnosticsError) return err.errors.map(renderError).join('\n\n');
-  if (err instanceof SpecSyntaxError) return renderDiagnostic(err);
+  if (err instanceof SpecSyntaxError || err instanceof SpannedCheckError) return renderDiagnostic(err);
   if (err instanceof TracerError) return [`error: ${err.message}`, ...err.hints.map((h) => `hint: ${h}`)].join('\n');
   return `error: ${err instanceof Error ? err.message : String(err)}`;
 }
