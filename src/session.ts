@@ -8,12 +8,24 @@ import { loadProgram, type LoadOptions, type LoadedProgram } from './kernel/prog
 import type { MapSpec, ProgramSpec } from './emit/types.js';
 import type { Link } from './attach/link.js';
 
+/** Sessions not yet disposed, so a fatal error anywhere can still release them. */
+const live = new Set<TraceSession>();
+
+/** Dispose every live session (the last resort of an uncaught exception). */
+export function disposeLiveSessions(): void {
+  for (const s of [...live]) s.dispose();
+}
+
 export class TraceSession implements Disposable {
   readonly maps = new Map<string, BpfMap>();
   readonly programs: LoadedProgram[] = [];
   readonly links: Link[] = [];
   #stack: Disposable[] = [];
   #disposed = false;
+
+  constructor() {
+    live.add(this);
+  }
 
   own<T extends Disposable>(x: T): T {
     this.#stack.push(x);
@@ -55,6 +67,7 @@ export class TraceSession implements Disposable {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    live.delete(this);
     const stack = this.#stack;
     this.#stack = [];
     for (let i = stack.length - 1; i >= 0; i--) {

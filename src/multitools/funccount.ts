@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { toolCommand, intArg, parseDump } from './options.js';
-import { installStopHandlers, sleepOrStop, out, finish, stopped } from './lifecycle.js';
+import { installStopHandlers, watchProcess, sleepOrStop, out, finish, stopped } from './lifecycle.js';
 import { ResolveError, TracerError, UsageError } from '../errors.js';
 import { parseFuncPattern } from '../specs/parse.js';
 import { resolvePattern, type PatternRef } from '../probes/pattern.js';
@@ -91,6 +91,7 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   if (o.dump.includes('resolved')) await out(`${JSON.stringify(targets, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
 
   installStopHandlers();
+  watchProcess(o.pid);
   const session = new TraceSession();
   try {
     await trace(o, targets, session);

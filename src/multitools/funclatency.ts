@@ -5,7 +5,7 @@
  */
 import { existsSync, openSync, closeSync, statSync } from 'node:fs';
 import { toolCommand, intArg, parseDump } from './options.js';
-import { installStopHandlers, sleepOrStop, out, finish, stopped } from './lifecycle.js';
+import { installStopHandlers, watchProcess, sleepOrStop, out, finish, stopped } from './lifecycle.js';
 import { ResolveError, UsageError } from '../errors.js';
 import { parseFuncPattern } from '../specs/parse.js';
 import { resolvePattern, type PatternRef } from '../probes/pattern.js';
@@ -134,6 +134,7 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
     return;
   }
   installStopHandlers();
+  watchProcess(o.pid);
   const session = new TraceSession();
   try {
     await trace(o, p, targets, session);

@@ -1,16 +1,28 @@
 /**
  * How a tool stops: Ctrl-C (SIGINT), SIGTERM or SIGHUP end the current interval early and
  * make it the last one; further signals are ignored while the final report prints (as BCC's
- * tools do). A closed stdout (EPIPE, `| head`) stops the tool quietly. Whatever the path,
+ * tools do). A closed stdout (EPIPE on a write, or the reader of a stdout pipe gone, as after
+ * `| head -1`) stops the tool quietly. With `-p`, the traced process exiting ends the trace
+ * too: the tool says so on stderr, prints its last report and exits 0. An exception nobody
+ * caught still disposes every live session before the process exits 1. Whatever the path,
  * the session is disposed before the process exits.
  */
-import type { TraceSession } from '../session.js';
+import { fstatSync } from 'node:fs';
+import { disposeLiveSessions, type TraceSession } from '../session.js';
+import { pidfdOpen, pollNow, POLLIN, POLLERR, POLLHUP } from '../sys/pidfd.js';
+import type { Fd } from '../sys/fd.js';
 
-export type StopReason = 'signal' | 'epipe';
+export type StopReason = 'signal' | 'epipe' | 'exited';
 
 let stopReason: StopReason | undefined;
 const waiters = new Set<() => void>();
 let installed = false;
+
+/** How often the traced process and the stdout pipe are looked at. */
+const WATCH_MS = 100;
+let watcher: NodeJS.Timeout | undefined;
+let watchedPid: { pid: number; fd?: Fd } | undefined;
+let stdoutPipe = false;
 
 function stop(reason: StopReason): void {
   if (stopReason) return;
@@ -19,13 +31,85 @@ function stop(reason: StopReason): void {
   waiters.clear();
 }
 
+function fatal(e: unknown): void {
+  disposeLiveSessions();
+  const err = e as Error;
+  try {
+    process.stderr.write(`polytrace: internal error: ${err?.stack ?? String(e)}\n`);
+  } finally {
+    process.exit(1);
+  }
+}
+
 export function installStopHandlers(): void {
   if (installed) return;
   installed = true;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop('signal'));
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') stop('epipe');
+    else fatal(e);
   });
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+  try {
+    stdoutPipe = fstatSync(1).isFIFO();
+  } catch {
+    stdoutPipe = false;
+  }
+  startWatcher();
+}
+
+/**
+ * End the trace when process `pid` exits (`-p`). Uses a pidfd; where pidfd_open is missing
+ * (before 5.3) it falls back to looking for /proc/PID.
+ */
+export function watchProcess(pid: number | undefined): void {
+  if (pid === undefined) return;
+  let fd: Fd | undefined;
+  try {
+    fd = pidfdOpen(pid);
+  } catch {
+    fd = undefined;
+  }
+  watchedPid = { pid, fd };
+  startWatcher();
+  check();
+}
+
+function startWatcher(): void {
+  if (watcher || (!stdoutPipe && !watchedPid)) return;
+  watcher = setInterval(check, WATCH_MS);
+  watcher.unref();
+}
+
+function check(): void {
+  if (stopReason) return;
+  const fds: Array<{ fd: number; events: number }> = [];
+  if (stdoutPipe) fds.push({ fd: 1, events: 0 });
+  const pidFd = watchedPid?.fd;
+  if (pidFd && !pidFd.closed) fds.push({ fd: pidFd.value, events: POLLIN });
+  const revents = fds.length ? pollNow(fds) : [];
+  // The reader of our stdout pipe is gone: nothing we print can be read any more.
+  if (stdoutPipe && (revents[0]! & (POLLERR | POLLHUP)) !== 0) {
+    stop('epipe');
+    return;
+  }
+  if (!watchedPid) return;
+  const exited = pidFd && !pidFd.closed ? (revents[fds.length - 1]! & POLLIN) !== 0 : !procExists(watchedPid.pid);
+  if (exited) {
+    process.stderr.write(`process ${watchedPid.pid} exited\n`);
+    pidFd?.close();
+    stop('exited');
+  }
+}
+
+function procExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export function stopped(): StopReason | undefined {
@@ -60,18 +144,34 @@ export function sleepOrStop(ms: number | undefined): Promise<'timeout' | StopRea
   });
 }
 
+/**
+ * Test hook: POLYTRACE_TEST_THROW_IN_OUTPUT=N makes the Nth call of out() throw, to prove that
+ * an error in output code still disposes everything and exits non-zero.
+ */
+const throwAt = Number(process.env['POLYTRACE_TEST_THROW_IN_OUTPUT'] ?? 0);
+let outCalls = 0;
+
 /** Write to stdout, resolving when the data has been handed to the OS (back-pressure). */
 export function out(text: string): Promise<void> {
+  if (throwAt > 0 && ++outCalls === throwAt) throw new Error('test hook: thrown in output (POLYTRACE_TEST_THROW_IN_OUTPUT)');
   if (stopReason === 'epipe') return Promise.resolve();
   return new Promise((resolve) => {
-    if (process.stdout.write(text)) resolve();
-    else process.stdout.once('drain', () => resolve());
+    if (process.stdout.write(text) || stopReason) return resolve();
+    // Wait for the pipe to drain, or for a stop: a reader that went away never drains it.
+    const done = () => {
+      process.stdout.off('drain', done);
+      waiters.delete(done);
+      resolve();
+    };
+    process.stdout.once('drain', done);
+    waiters.add(done);
   });
 }
 
 /** Dispose the session, flush stdout, and exit with `code`. */
 export async function finish(session: TraceSession | undefined, code: number): Promise<never> {
   session?.dispose();
+  watchedPid?.fd?.close();
   await new Promise<void>((resolve) => {
     if (stopReason === 'epipe') return resolve();
     process.stdout.write('', () => resolve());

@@ -9,7 +9,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { toolCommand, intArg, parseDump } from './options.js';
-import { installStopHandlers, sleepOrStop, out, finish, stopped } from './lifecycle.js';
+import { installStopHandlers, watchProcess, sleepOrStop, out, finish, stopped } from './lifecycle.js';
 import { ResolveError, TracerError } from '../errors.js';
 import { parseFuncPattern } from '../specs/parse.js';
 import { resolvePattern, type PatternRef } from '../probes/pattern.js';
@@ -135,6 +135,7 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   if (o.dump.includes('resolved')) await out(`${JSON.stringify(targets, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
 
   installStopHandlers();
+  watchProcess(o.pid);
   const session = new TraceSession();
   try {
     await trace(o, p, targets, session);

@@ -23,6 +23,7 @@ const epollWaitFn = libc.func('int epoll_wait(int epfd, void *events, int maxeve
 const mountFn = libc.func('int mount(const char *src, const char *target, const char *fstype, unsigned long flags, const char *data)');
 const getrlimitFn = libc.func('int getrlimit(int resource, void *rlim)');
 const setrlimitFn = libc.func('int setrlimit(int resource, void *rlim)');
+const pollFn = libc.func('int poll(void *fds, unsigned long nfds, int timeout)');
 
 export type Pointer = unknown;
 
@@ -106,4 +107,9 @@ export function getrlimit(resource: number, buf: Pointer): number {
 
 export function setrlimit(resource: number, buf: Pointer): number {
   return setrlimitFn(resource, buf) as number;
+}
+
+/** poll(2) over an array of `struct pollfd` in native memory. */
+export function poll(fds: Pointer, nfds: number, timeoutMs: number): number {
+  return pollFn(fds, nfds, timeoutMs) as number;
 }
