@@ -4,7 +4,30 @@
  * Everything above works with `NativeBuffer`s so that pointers placed inside syscall
  * attribute structs stay valid (V8 may move small typed arrays; native memory never moves).
  */
-import koffi from 'koffi';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+type Koffi = typeof import('koffi');
+
+/**
+ * koffi's index.js eagerly loads https, zlib and crypto for its prebuilt-binary downloader
+ * (about 20 ms of start-up); everything we use is in the native addon, so load that directly
+ * and fall back to the package entry point if the layout is not the one we know.
+ */
+function loadKoffi(): Koffi {
+  const nodeRequire = createRequire(import.meta.url);
+  try {
+    const dir = dirname(nodeRequire.resolve('koffi'));
+    const pkg = nodeRequire(join(dir, 'package.json')) as { version: string };
+    const native = nodeRequire(join(dir, 'build', 'koffi', `${process.platform}_${process.arch}`, 'koffi.node')) as Koffi & { version: string };
+    if (native.version === pkg.version) return native;
+  } catch {
+    // Unknown layout: use the package entry point.
+  }
+  return nodeRequire('koffi') as Koffi;
+}
+
+const koffi = loadKoffi();
 
 const libc = koffi.load('libc.so.6');
 
