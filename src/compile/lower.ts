@@ -17,8 +17,10 @@
  *  - division by zero gives 0 and modulo by zero gives the dividend (BPF's runtime rule);
  *  - signed overflow (INT_MIN / -1, x * y) wraps in the result type.
  *
- * Memory reads: bpf_probe_read_{user,kernel}[_str]; a failed read leaves zeroes and adds one to
- * the per-CPU `read_errors` counter (READ_ERRORS_MAP) that tools report.
+ * Memory reads: bpf_probe_read_user[_str] for user memory; in kernel probes, other memory is read
+ * with bpf_probe_read[_str], which dispatches on the address (see LowerOptions.addressDispatch),
+ * elsewhere with bpf_probe_read_kernel[_str]. A failed read leaves zeroes and adds one to the
+ * per-CPU `read_errors` counter (READ_ERRORS_MAP) that tools report.
  */
 import { CheckError } from '../errors.js';
 import type { ProgramBuilder } from '../emit/builder.js';
@@ -42,6 +44,14 @@ export interface LowerOptions {
   readonly stringSize?: number;
   /** Count failed reads into READ_ERRORS_MAP (default true). */
   readonly countReadErrors?: boolean;
+  /**
+   * Read memory the checker calls kernel memory with bpf_probe_read[_str], which picks user or
+   * kernel by the address on x86-64 and arm64 (their address spaces do not overlap). Default:
+   * on in kernel probes, where "kernel" often only means "not known to be user": an untyped
+   * `arg2`, a cast, or a `char *` parameter of a kernel built without BTF type tags (GCC
+   * builds have none, so `const char __user *filename` reads as `char *`).
+   */
+  readonly addressDispatch?: boolean;
 }
 
 const INVERSE: Readonly<Record<CmpOp, CmpOp>> = { '<': '>=', '<=': '>', '>': '<=', '>=': '<', '==': '!=', '!=': '==' };
@@ -68,6 +78,7 @@ const fitsImm = (v: bigint): boolean => v >= -(1n << 31n) && v < 1n << 31n;
 export class Lowerer {
   readonly stringSize: number;
   readonly #countErrors: boolean;
+  readonly #dispatch: boolean;
   readonly #free8: number[] = [];
   readonly #buffers = new Map<number, number[]>();
   #keySlot: number | undefined;
@@ -79,6 +90,7 @@ export class Lowerer {
   ) {
     this.stringSize = opts.stringSize ?? 80;
     this.#countErrors = opts.countReadErrors ?? true;
+    this.#dispatch = opts.addressDispatch ?? !ctx.userMemory;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -507,10 +519,10 @@ export class Lowerer {
   }
 
   private readHelper(space: MemSpace): number {
-    return space === 'user' ? Helper.ProbeReadUser : Helper.ProbeReadKernel;
+    return space === 'user' ? Helper.ProbeReadUser : this.#dispatch ? Helper.ProbeRead : Helper.ProbeReadKernel;
   }
   private readStrHelper(space: MemSpace): number {
-    return space === 'user' ? Helper.ProbeReadUserStr : Helper.ProbeReadKernelStr;
+    return space === 'user' ? Helper.ProbeReadUserStr : this.#dispatch ? Helper.ProbeReadStr : Helper.ProbeReadKernelStr;
   }
 
   /** After a probe read (R0 = result): count a failure in read_errors. Clobbers R0–R5. */
