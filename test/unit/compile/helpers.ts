@@ -166,8 +166,8 @@ export function run(insns: readonly Insn[], m: Machine): bigint {
       if (code === op.BPF_CALL) {
         const a = r.slice(1, 6) as bigint[];
         switch (i.imm) {
-          case Helper.ProbeReadKernel: case Helper.ProbeReadUser: r[0] = u64(probeRead(a[0]!, Number(a[1]), a[2]!, false)); break;
-          case Helper.ProbeReadKernelStr: case Helper.ProbeReadUserStr: r[0] = u64(probeRead(a[0]!, Number(a[1]), a[2]!, true)); break;
+          case Helper.ProbeRead: case Helper.ProbeReadKernel: case Helper.ProbeReadUser: r[0] = u64(probeRead(a[0]!, Number(a[1]), a[2]!, false)); break;
+          case Helper.ProbeReadStr: case Helper.ProbeReadKernelStr: case Helper.ProbeReadUserStr: r[0] = u64(probeRead(a[0]!, Number(a[1]), a[2]!, true)); break;
           case Helper.GetCurrentPidTgid: r[0] = m.pidTgid ?? 0x0000_1234_0000_1235n; break;
           case Helper.KtimeGetNs: r[0] = 1_000_000n; break;
           case Helper.MapLookupElem: r[0] = 0n; break;
