@@ -3,7 +3,7 @@
  * with its options (-p -i -d -T -r -D -c) and its exact output.
  */
 import { existsSync } from 'node:fs';
-import { toolCommand, intArg, parseDump } from './options.js';
+import { toolCommand, intArg, parseDump, parseListen, type ListenAddress } from './options.js';
 import { installStopHandlers, watchProcess, sleepOrStop, out, finish, stopped } from './lifecycle.js';
 import { ResolveError, TracerError, UsageError } from '../errors.js';
 import { parseFuncPattern } from '../specs/parse.js';
@@ -17,6 +17,7 @@ import { TraceSession } from '../session.js';
 import { disasm } from '../emit/disasm.js';
 import type { ProgramSpec } from '../emit/types.js';
 import { renderFunccountBanner, renderFunccountTable, DETACHING } from '../output/funccount.js';
+import { jsonLine } from '../output/json.js';
 
 export interface FunccountOptions {
   readonly pattern: string;
@@ -28,6 +29,8 @@ export interface FunccountOptions {
   readonly debug: boolean;
   readonly cpu?: number;
   readonly dump: readonly string[];
+  readonly json: boolean;
+  readonly prometheus?: ListenAddress;
 }
 
 const EPILOG = `examples:
@@ -43,7 +46,9 @@ const EPILOG = `examples:
     funccount go:os.*             # count all "os.*" calls in libgo
     funccount -p 185 go:os.*      # count all "os.*" calls in libgo, PID 185
     funccount ./test:read*        # count "read*" calls in the ./test binary
-    funccount -c 1 'vfs_*'        # count vfs calls on CPU 1 only`;
+    funccount -c 1 'vfs_*'        # count vfs calls on CPU 1 only
+    funccount --json -i 1 'c:str*'  # one JSON document per interval
+    funccount --prometheus 9100 'c:malloc'   # serve the counts on :9100/metrics`;
 
 export function parseOptions(argv: readonly string[], prog: string): FunccountOptions {
   const cmd = toolCommand(prog, 'Count functions, tracepoints, and USDT probes', EPILOG)
@@ -55,12 +60,14 @@ export function parseOptions(argv: readonly string[], prog: string): FunccountOp
     .option('-r, --regexp', 'use regular expressions. Default is "*" wildcards only.', false)
     .option('-D, --debug', 'print BPF program before starting (for debugging purposes)', false)
     .option('-c, --cpu <CPU>', 'trace this CPU only', intArg('CPU', { min: 0 }))
+    .option('--json', 'print one JSON document per interval', false)
+    .option('--prometheus <[HOST:]PORT>', 'serve the counts at http://HOST:PORT/metrics for Prometheus', parseListen)
     .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);
   cmd.parse([...argv], { from: 'user' });
   const o = cmd.opts();
   return {
     pattern: cmd.args[0], pid: o.pid, interval: o.interval, duration: o.duration, timestamp: o.timestamp,
-    regexp: o.regexp, debug: o.debug, cpu: o.cpu, dump: o.dump,
+    regexp: o.regexp, debug: o.debug, cpu: o.cpu, dump: o.dump, json: o.json, prometheus: o.prometheus,
   };
 }
 
@@ -118,10 +125,13 @@ async function trace(o: FunccountOptions, targets: readonly ProbeTarget[], sessi
     if (o.debug || o.dump.includes('asm') || o.dump.includes('ir')) {
       for (const s of specs) await out(`; program ${s.name}\n${disasm(s.insns)}\n`);
     }
-    await out(renderFunccountBanner(targets.length, o.pattern));
+    const banner = renderFunccountBanner(targets.length, o.pattern);
+    if (o.json) process.stderr.write(banner);
+    else await out(banner);
 
     const countsMap = session.maps.get('counts')!;
     const key = new Uint8Array(4);
+    const exporter = o.prometheus ? await serveCounts(o, o.prometheus, targets, () => decodeCounts(countsMap.lookup(key)!)) : undefined;
     let previous = new Array<bigint>(targets.length).fill(0n);
     const intervalMs = (o.interval ?? o.duration ?? 99999999) * 1000;
     let elapsed = 0;
@@ -135,11 +145,46 @@ async function trace(o: FunccountOptions, targets: readonly ProbeTarget[], sessi
       const rows = targets.map((t, i) => ({ name: t.name, count: totals[i] - previous[i] }));
       previous = totals;
       if (stopped() === 'epipe') break;
-      await out(renderFunccountTable(rows, { timestamp: o.timestamp ? new Date() : undefined }));
+      if (o.json) await out(jsonInterval(o, targets, rows, new Date()));
+      else await out(renderFunccountTable(rows, { timestamp: o.timestamp ? new Date() : undefined }));
       if (last) {
-        await out(DETACHING);
+        await exporter?.close();
+        if (!o.json) await out(DETACHING);
         break;
       }
     }
   }
+}
+
+/** One `--json` document: the counts of this interval, non-zero, ascending as the table. */
+export function jsonInterval(o: Pick<FunccountOptions, 'pattern' | 'pid'>, targets: readonly ProbeTarget[], rows: readonly { name: string; count: bigint }[], time: Date): string {
+  const counts = rows
+    .map((r, i) => ({ ...r, target: targets[i]! }))
+    .filter((r) => r.count > 0n)
+    .sort((a, b) => (a.count < b.count ? -1 : a.count > b.count ? 1 : 0));
+  return jsonLine({
+    tool: 'funccount',
+    time: time.toISOString(),
+    pattern: o.pattern,
+    pid: o.pid,
+    counts: counts.map((r) => ({ function: r.name, library: targetLibrary(r.target), count: r.count })),
+  });
+}
+
+/** The `library` of a target as JSON and Prometheus label it: a path, or "kernel". */
+export function targetLibrary(t: ProbeTarget): string {
+  return t.kind === 'uprobe' || t.kind === 'usdt' ? t.path : 'kernel';
+}
+
+/** `--prometheus`: a counter per function, read from the kernel at each scrape. */
+async function serveCounts(o: FunccountOptions, addr: ListenAddress, targets: readonly ProbeTarget[], totals: () => bigint[]) {
+  const { PrometheusExporter } = await import('../output/prometheus.js');
+  const ex = new PrometheusExporter();
+  ex.counter('funccount_calls_total', `Calls counted by funccount ${o.pattern}`, ['function', 'library', 'pid'], () => {
+    const t = totals();
+    return targets.map((x, i) => ({ labels: { function: x.name, library: targetLibrary(x), pid: o.pid === undefined ? '' : String(o.pid) }, value: t[i]! }));
+  });
+  const where = await ex.listen(addr);
+  process.stderr.write(`Serving Prometheus metrics at http://${where}/metrics\n`);
+  return ex;
 }

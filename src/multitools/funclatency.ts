@@ -3,8 +3,8 @@
  * funclatency does, with its options (-p -i -d -T -u -m -F -r -l -v), libbpf-tools' -c CGROUP
  * and -k, and `--json`.
  */
-import { existsSync, openSync, closeSync, statSync } from 'node:fs';
-import { toolCommand, intArg, parseDump } from './options.js';
+import { existsSync, openSync, closeSync, statSync, writeFileSync } from 'node:fs';
+import { toolCommand, intArg, parseDump, parseListen, type ListenAddress } from './options.js';
 import { installStopHandlers, watchProcess, sleepOrStop, out, finish, stopped } from './lifecycle.js';
 import { ResolveError, UsageError } from '../errors.js';
 import { parseFuncPattern } from '../specs/parse.js';
@@ -23,6 +23,7 @@ import { LOG2_SLOTS, type HistSection } from '../output/log2hist.js';
 import { log2Buckets } from '../output/value.js';
 import { jsonLine, type JsonValue } from '../output/json.js';
 import { trueDivide } from '../output/pyfmt.js';
+import { renderHeatmap, type HeatmapColumn } from '../output/heatmap.js';
 
 export interface FunclatencyOptions {
   readonly pattern: string;
@@ -40,6 +41,8 @@ export interface FunclatencyOptions {
   readonly kprobes: boolean;
   readonly json: boolean;
   readonly dump: readonly string[];
+  readonly prometheus?: ListenAddress;
+  readonly heatmap?: string;
 }
 
 const EPILOG = `examples:
@@ -55,7 +58,9 @@ const EPILOG = `examples:
     funclatency -F 'vfs_r*'       # show one histogram per matched function
     funclatency -l 8 -F ./a.out:fact   # time recursive calls, 8 levels deep
     funclatency -c /sys/fs/cgroup/system.slice c:malloc   # one cgroup only
-    funclatency --json -u c:read  # one JSON document per interval`;
+    funclatency --json -u c:read  # one JSON document per interval
+    funclatency -i 1 --heatmap lat.svg c:read   # latency heat map, a column a second
+    funclatency --prometheus 127.0.0.1:9101 c:read   # serve a histogram for Prometheus`;
 
 export function parseOptions(argv: readonly string[], prog: string): FunclatencyOptions {
   const cmd = toolCommand(prog, 'Time functions and print latency as a histogram', EPILOG)
@@ -74,17 +79,22 @@ export function parseOptions(argv: readonly string[], prog: string): Funclatency
     .option('-k, --kprobes', 'use kprobes for kernel functions, not fentry', false)
     .option('--json', 'print one JSON document per interval', false)
     .option('--ebpf', 'print the BPF program and exit', false)
+    .option('--prometheus <[HOST:]PORT>', 'serve the histogram at http://HOST:PORT/metrics for Prometheus', parseListen)
+    .option('--heatmap <FILE>', 'write a latency heat map (SVG) to FILE at each interval (needs -i)')
     .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);
   cmd.parse([...argv], { from: 'user' });
   const o = cmd.opts();
   if (o.level !== undefined && o.level > MAX_LEVEL) {
     throw new UsageError(`argument -l/--level: level must be between 1 and ${MAX_LEVEL}, got ${o.level}`);
   }
+  if (o.heatmap !== undefined && o.interval === undefined) {
+    throw new UsageError('argument --heatmap: a heat map has a column per interval: give -i/--interval too', [`see '${prog} -h'`]);
+  }
   return {
     pattern: cmd.args[0]!, pid: o.pid, interval: o.interval, duration: o.duration, timestamp: o.timestamp,
     unit: o.milliseconds ? 'msecs' : o.microseconds ? 'usecs' : 'nsecs',
     function: o.function, regexp: o.regexp, level: o.level, verbose: o.verbose, ebpf: o.ebpf,
-    cgroup: o.cgroup, kprobes: o.kprobes, json: o.json, dump: o.dump,
+    cgroup: o.cgroup, kprobes: o.kprobes, json: o.json, dump: o.dump, prometheus: o.prometheus, heatmap: o.heatmap,
   };
 }
 
@@ -194,6 +204,31 @@ async function trace(o: FunclatencyOptions, p: FunclatencyPlan, targets: readonl
 
   const hist = session.maps.get('hist')!;
   const avg = session.maps.get('avg')!;
+  // The kernel's hist map is drained as it is read: a scrape and an interval both take what
+  // is there, the interval's share waits in `pending`, and `cumulative` keeps the totals.
+  let pending: Array<readonly [Uint8Array, Uint8Array]> = [];
+  const cumulative = new Map<string, Section>();
+  const take = () => {
+    const got = hist.drain();
+    pending = pending.concat(got);
+    if (o.prometheus) {
+      for (const s of readHist(got, targets, p)) {
+        const id = `${s.name}\0${s.tgid ?? ''}`;
+        const c = cumulative.get(id);
+        if (!c) cumulative.set(id, { ...s, slots: [...s.slots] });
+        else s.slots.forEach((n, i) => ((c.slots as bigint[])[i]! += n));
+      }
+    }
+  };
+  const avgTotals = () => {
+    const a = avg.lookup(new Uint8Array(4));
+    return a ? sumAvg(a, avg.ncpus) : { total: 0n, count: 0n };
+  };
+  const exporter = o.prometheus ? await serveHistogram(o, o.prometheus, targets, () => {
+    take();
+    return { sections: [...cumulative.values()], totalNs: avgTotals().total };
+  }) : undefined;
+  const columns: HeatmapColumn[] = [];
   let prevTotal = 0n;
   let prevCount = 0n;
   const intervalMs = (o.interval ?? o.duration ?? 99999999) * 1000;
@@ -202,12 +237,19 @@ async function trace(o: FunclatencyOptions, p: FunclatencyPlan, targets: readonl
     const r = await sleepOrStop(intervalMs);
     if (r === 'timeout') elapsed += intervalMs;
     const last = r !== 'timeout' || o.interval === undefined || (o.duration !== undefined && elapsed >= o.duration * 1000);
-    const sections = readHist(hist.drain(), targets, p);
-    const a = avg.lookup(new Uint8Array(4));
-    const { total, count } = a ? sumAvg(a, avg.ncpus) : { total: 0n, count: 0n };
+    take();
+    const sections = readHist(pending, targets, p);
+    pending = [];
+    const { total, count } = avgTotals();
     const block = { totalNs: total - prevTotal, count: count - prevCount };
     prevTotal = total;
     prevCount = count;
+    if (o.heatmap !== undefined) {
+      const slots = new Array<bigint>(LOG2_SLOTS).fill(0n);
+      for (const s of sections) s.slots.forEach((n, i) => (slots[i]! += n));
+      columns.push({ time: new Date(), slots });
+      writeFileSync(o.heatmap, renderHeatmap({ title: `funclatency ${o.pattern} (${o.unit}, every ${o.interval}s)`, unit: o.unit, columns }));
+    }
     if (stopped() === 'epipe') break;
     const timestamp = o.timestamp ? new Date() : undefined;
     if (o.json) {
@@ -219,10 +261,45 @@ async function trace(o: FunclatencyOptions, p: FunclatencyPlan, targets: readonl
       }));
     }
     if (last) {
+      await exporter?.close();
       if (!o.json) await out(DETACHING);
       break;
     }
   }
+}
+
+/** `--prometheus`: one log2 histogram series per section (per function with -F, per process for user functions). */
+async function serveHistogram(o: FunclatencyOptions, addr: ListenAddress, targets: readonly ProbeTarget[], read: () => { sections: readonly Section[]; totalNs: bigint }) {
+  const { PrometheusExporter } = await import('../output/prometheus.js');
+  const ex = new PrometheusExporter();
+  const div = o.unit === 'msecs' ? 1e6 : o.unit === 'usecs' ? 1e3 : 1;
+  const unitName = o.unit === 'msecs' ? 'milliseconds' : o.unit === 'usecs' ? 'microseconds' : 'nanoseconds';
+  const t0 = targets[0]!;
+  const library = t0.kind === 'uprobe' || t0.kind === 'usdt' ? t0.path : 'kernel';
+  const one = targets.length === 1 ? t0.name : o.pattern;
+  ex.log2Histogram(`funclatency_${unitName}`, `Latency of ${o.pattern} in ${unitName} (log2 buckets: le="2^i" counts calls shorter than 2^i)`, ['function', 'library', 'pid'], () => {
+    const { sections, totalNs } = read();
+    return log2Sums(sections, Number(totalNs) / div).map(({ section: s, sum }) => ({
+      labels: { function: s.name || one, library, pid: s.tgid !== undefined ? String(s.tgid) : o.pid !== undefined ? String(o.pid) : '' },
+      slots: s.slots,
+      sum,
+    }));
+  });
+  const where = await ex.listen(addr);
+  process.stderr.write(`Serving Prometheus metrics at http://${where}/metrics\n`);
+  return ex;
+}
+
+/**
+ * The `_sum` of each series. The kernel keeps one total for all calls: with one series it is
+ * that series' exact sum; with several, the total is shared out in proportion to each
+ * series' bucket midpoints (so the sums add up to the exact total).
+ */
+export function log2Sums<S extends { readonly slots: readonly bigint[] }>(sections: readonly S[], total: number): { section: S; sum: number }[] {
+  if (sections.length <= 1) return sections.map((section) => ({ section, sum: total }));
+  const est = sections.map((s) => s.slots.reduce((a, n, i) => a + Number(n) * (i === 0 ? 0 : 0.75 * 2 ** i), 0));
+  const all = est.reduce((a, b) => a + b, 0);
+  return sections.map((section, i) => ({ section, sum: all > 0 ? (total * est[i]!) / all : 0 }));
 }
 
 function sumAvg(v: Uint8Array, ncpus: number): { total: bigint; count: bigint } {

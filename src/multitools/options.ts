@@ -27,7 +27,60 @@ export function toolCommand(prog: string, description: string, epilog: string): 
       throw new UsageError(err.message.replace(/^error: /, ''), [`see '${prog} -h'`]);
     });
   cmd.addHelpText('after', `\n${epilog}`);
+  epilogs.set(cmd, epilog);
+  if (capturing) {
+    // The man page and completion generators ask a tool's parseOptions for its Command:
+    // parsing stops here, before any option is read, and nothing of the tool runs.
+    const c = cmd;
+    c.parse = () => {
+      throw new CapturedCommand(c);
+    };
+  }
   return cmd;
+}
+
+const epilogs = new WeakMap<Command, string>();
+let capturing = false;
+
+/** Thrown by a captured Command's parse(): carries the Command the tool built. */
+class CapturedCommand {
+  constructor(readonly command: Command) {}
+}
+
+/** The epilog (examples) a tool gave toolCommand. */
+export function epilogOf(cmd: Command): string {
+  return epilogs.get(cmd) ?? '';
+}
+
+/**
+ * The Command a tool's `parseOptions(argv, prog)` builds, without parsing or running
+ * anything: the one source of `--help`, the man pages and shell completion.
+ */
+export function commandOf(parseOptions: (argv: readonly string[], prog: string) => unknown, prog: string): Command {
+  capturing = true;
+  try {
+    parseOptions([], prog);
+  } catch (e) {
+    if (e instanceof CapturedCommand) return e.command;
+    throw e;
+  } finally {
+    capturing = false;
+  }
+  throw new Error(`${prog}: parseOptions did not build its Command through toolCommand`);
+}
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `--prometheus [HOST:]PORT` (HOST may be `[::1]`); the host defaults to every address. */
+export function parseListen(value: string): ListenAddress {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:\s]+):)?(\d+)$/.exec(value.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) throw new InvalidArgumentError(`invalid [HOST:]PORT: '${value}'`);
+  const host = m[1] ? m[1].replace(/^\[(.*)\]$/, '$1') : '0.0.0.0';
+  return { host, port };
 }
 
 export function parseDump(value: string, prev: string[] = []): string[] {

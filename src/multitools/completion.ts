@@ -1,0 +1,334 @@
+/**
+ * `polytrace completion bash|zsh`: a completion script for polytrace and the five BCC-named
+ * bins. Options come from each tool's own Command (the one --help prints); probe names are
+ * completed by calling back `polytrace completion --candidates TOOL WORD`, which reads the
+ * host: tracefs for `t:category:event`, kernel BTF for kernel function names, the ELF
+ * symbols of the library typed so far for `lib:func` and `p:lib:func`, USDT notes for
+ * `u:lib:probe`.
+ *
+ *   eval "$(polytrace completion bash)"      # or: polytrace completion bash > /etc/bash_completion.d/polytrace
+ *   source <(polytrace completion zsh)
+ */
+import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
+import type { Command, Option } from 'commander';
+import { commandOf } from './options.js';
+import { TOOLS } from './main.js';
+import { UsageError } from '../errors.js';
+
+/** What completes after `polytrace`. */
+export const SUBCOMMANDS = [...TOOLS, 'list', 'features', 'completion'] as const;
+
+export interface ToolOptions {
+  /** Every flag spelling (`-p`, `--pid`). */
+  readonly flags: string[];
+  /** Spellings of the options that take a value. */
+  readonly withValue: string[];
+  /** Options whose value is a probe spec (argdist -C/-H). */
+  readonly specValue: string[];
+  /** Options whose value is a file or directory. */
+  readonly fileValue: string[];
+}
+
+export async function toolCommand(tool: string): Promise<Command> {
+  switch (tool) {
+    case 'trace':
+      return commandOf((await import('./trace.js')).parseOptions, tool);
+    case 'argdist':
+      return commandOf((await import('./argdist.js')).parseOptions, tool);
+    case 'funccount':
+      return commandOf((await import('./funccount.js')).parseOptions, tool);
+    case 'funclatency':
+      return commandOf((await import('./funclatency.js')).parseOptions, tool);
+    case 'stackcount':
+      return commandOf((await import('./stackcount.js')).parseOptions, tool);
+    default:
+      throw new UsageError(`unknown tool '${tool}'`);
+  }
+}
+
+export function toolOptions(cmd: Command): ToolOptions {
+  const r: ToolOptions = { flags: [], withValue: [], specValue: [], fileValue: [] };
+  const opts = [...(cmd.options as readonly Option[])];
+  for (const o of opts) {
+    const spellings = [o.short, o.long].filter((x): x is string => !!x);
+    r.flags.push(...spellings);
+    if (o.required || o.optional) {
+      r.withValue.push(...spellings);
+      if (/specifier/.test(o.flags)) r.specValue.push(...spellings);
+      if (/FILE|CGROUP|SYM_FILE|header/.test(o.flags)) r.fileValue.push(...spellings);
+    }
+  }
+  r.flags.push('-h', '--help');
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Candidates
+// ---------------------------------------------------------------------------------------------
+
+const LIMIT = 5000;
+
+function prefixed(names: Iterable<string>, prefix: string, want: string): string[] {
+  const out = new Set<string>();
+  for (const n of names) {
+    if (n.startsWith(want)) out.add(prefix + n);
+    if (out.size >= LIMIT) break;
+  }
+  return [...out].sort();
+}
+
+async function tracepointCandidates(rest: string): Promise<string[]> {
+  const { findTracefs, listTracepoints } = await import('../symbols/tracefs.js');
+  const root = findTracefs();
+  if (!root) return [];
+  const tps = listTracepoints(root);
+  const colon = rest.indexOf(':');
+  if (colon < 0) return prefixed(new Set(tps.map((t) => `${t.category}:`)), 't:', rest);
+  const cat = rest.slice(0, colon);
+  return prefixed(tps.filter((t) => t.category === cat).map((t) => t.event), `t:${cat}:`, rest.slice(colon + 1));
+}
+
+async function kernelFunctionCandidates(prefix: string, want: string): Promise<string[]> {
+  if (want === '') return [];
+  try {
+    const { loadKernelBtf } = await import('../btf/kernel.js');
+    const btf = loadKernelBtf();
+    const names: string[] = [];
+    for (const id of btf.idsOfKind('func')) {
+      const n = btf.nameOf(id);
+      if (n.startsWith(want)) names.push(n);
+    }
+    return prefixed(names, prefix, want);
+  } catch {
+    return [];
+  }
+}
+
+async function elfFunctionCandidates(lib: string, prefix: string, want: string): Promise<string[]> {
+  try {
+    const [{ resolveLibrary }, { ElfFile, unversioned }] = await Promise.all([import('../symbols/library.js'), import('../symbols/elf.js')]);
+    const elf = ElfFile.open(resolveLibrary(lib).path);
+    return prefixed(elf.functionSymbols().map((s) => unversioned(s.name)).filter((n) => n !== ''), prefix, want);
+  } catch {
+    return [];
+  }
+}
+
+async function usdtCandidates(lib: string, prefix: string, want: string): Promise<string[]> {
+  try {
+    const [{ resolveUsdtBinary }, { ElfFile }, { usdtProbes }] = await Promise.all([
+      import('../symbols/library.js'), import('../symbols/elf.js'), import('../symbols/usdt/probes.js'),
+    ]);
+    const elf = ElfFile.open(resolveUsdtBinary(lib).path);
+    const probes = usdtProbes(elf);
+    // `u:lib:probe` and `u:lib:provider:probe` both work; offer the short form.
+    return prefixed(new Set(probes.map((p) => p.name)), prefix, want);
+  } catch {
+    return [];
+  }
+}
+
+/** Libraries named so far: files for paths, ld.so.cache names otherwise. */
+async function libraryCandidates(prefix: string, want: string): Promise<string[]> {
+  if (want.includes('/')) {
+    const dir = want.slice(0, want.lastIndexOf('/') + 1);
+    try {
+      return readdirSync(dir || '/', { withFileTypes: true })
+        .map((e) => `${dir}${e.name}${e.isDirectory() ? '/' : ':'}`)
+        .filter((n) => n.startsWith(want))
+        .sort()
+        .map((n) => prefix + n);
+    } catch {
+      return [];
+    }
+  }
+  if (want === '') return [];
+  try {
+    const { readLdCache } = await import('../symbols/ldcache.js');
+    const names = new Set<string>();
+    for (const e of readLdCache().entries) {
+      const m = /^lib(.+?)\.so/.exec(e.name);
+      if (m) names.add(`${m[1]}:`);
+    }
+    return prefixed(names, prefix, want);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Completions of one probe word for `tool`. Forms: `t:cat:event`, `u:lib:probe`,
+ * `p:lib:func` / `r:lib:func` (`p::func` kernel), `lib:func`, and a bare kernel function.
+ */
+export async function probeCandidates(tool: string, word: string): Promise<string[]> {
+  // trace/argdist specs carry a format or types after the name: complete only the name part.
+  const m = /^([a-z]+):(.*)$/.exec(word);
+  if (m) {
+    const [, head, rest] = m as unknown as [string, string, string];
+    if (head === 't') return tracepointCandidates(rest);
+    if (head === 'u' || head === 'p' || head === 'r') {
+      const c = rest.indexOf(':');
+      if (c < 0) return libraryCandidates(`${head}:`, rest);
+      const lib = rest.slice(0, c);
+      const want = rest.slice(c + 1);
+      if (head === 'u') return usdtCandidates(lib, `u:${lib}:`, want);
+      if (lib === '') return kernelFunctionCandidates(`${head}::`, want);
+      return elfFunctionCandidates(lib, `${head}:${lib}:`, want);
+    }
+    // `lib:func` (funccount, funclatency, stackcount, trace's short form).
+    return elfFunctionCandidates(head, `${head}:`, rest);
+  }
+  const slash = /^(.*\/[^:]*):(.*)$/.exec(word);
+  if (slash) return elfFunctionCandidates(slash[1]!, `${slash[1]}:`, slash[2]!);
+  if (word.includes('/')) return libraryCandidates('', word);
+  const kinds = tool === 'argdist' || tool === 'trace' ? ['p:', 'r:', 't:', 'u:'] : ['t:', 'u:', 'p:'];
+  const fromKernel = await kernelFunctionCandidates('', word);
+  return [...kinds.filter((k) => k.startsWith(word)), ...fromKernel];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scripts
+// ---------------------------------------------------------------------------------------------
+
+/** The command the scripts call back: this node and this package's bin, absolute. */
+function selfCommand(): string[] {
+  const bin = fileURLToPath(new URL('../../bin/polytrace.js', import.meta.url));
+  return [process.execPath, bin];
+}
+
+const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export async function bashScript(): Promise<string> {
+  const cases: string[] = [];
+  for (const tool of TOOLS) {
+    const o = toolOptions(await toolCommand(tool));
+    cases.push(`    ${tool})
+      opts=${q(o.flags.join(' '))}; valued=${q(o.withValue.join(' '))}; specs=${q(o.specValue.join(' '))}; files=${q(o.fileValue.join(' '))} ;;`);
+  }
+  const self = selfCommand().map(q).join(' ');
+  return `# bash completion for polytrace and its tools (trace argdist funccount funclatency stackcount).
+# Generated by: polytrace completion bash
+__polytrace_self=(${self})
+
+_polytrace() {
+  local tool cur prev i line opts valued specs files first=1
+  COMPREPLY=()
+  tool=\${COMP_WORDS[0]##*/}
+  if [[ $tool == polytrace ]]; then
+    if (( COMP_CWORD == 1 )); then
+      COMPREPLY=( $(compgen -W ${q([...SUBCOMMANDS, '-h', '--help', '-V', '--version'].join(' '))} -- "\${COMP_WORDS[1]}") )
+      return 0
+    fi
+    tool=\${COMP_WORDS[1]}
+    first=2
+  fi
+  # The word being completed and the one before, whole: bash splits words at ':'
+  # (COMP_WORDBREAKS), so both are read off the line up to the cursor.
+  if [[ -n \${COMP_LINE-} ]]; then
+    line=\${COMP_LINE:0:\${COMP_POINT:-\${#COMP_LINE}}}
+  else
+    line="\${COMP_WORDS[*]:0:COMP_CWORD+1}"
+  fi
+  if [[ $line == *[[:space:]] ]]; then cur=; else cur=\${line##*[[:space:]]}; fi
+  local -a toks
+  read -ra toks <<< "\${line%"$cur"}"
+  prev=\${toks[\${#toks[@]}-1]-}
+  (( \${#toks[@]} > first )) || prev=
+  cur=\${cur#[\\"\\']}
+  case $tool in
+${cases.join('\n')}
+    completion)
+      COMPREPLY=( $(compgen -W 'bash zsh' -- "$cur") ); return 0 ;;
+    *) return 0 ;;
+  esac
+  if [[ -n $prev && " $files " == *" $prev "* ]]; then
+    COMPREPLY=( $(compgen -f -- "$cur") ); return 0
+  fi
+  if [[ $prev == -p || $prev == --pid ]]; then
+    COMPREPLY=( $(cd /proc 2>/dev/null && compgen -W "$(ls -d [0-9]* 2>/dev/null)" -- "$cur") ); return 0
+  fi
+  if [[ -n $prev && " $valued " == *" $prev "* && " $specs " != *" $prev "* ]]; then
+    return 0
+  fi
+  if [[ $cur == -* ]]; then
+    COMPREPLY=( $(compgen -W "$opts" -- "$cur") ); return 0
+  fi
+  local IFS=$'\\n' c
+  COMPREPLY=( $("\${__polytrace_self[@]}" completion --candidates "$tool" "$cur" 2>/dev/null) )
+  # Candidates are whole words; bash wants them from the last ':' on.
+  if [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then
+    local strip=\${cur%"\${cur##*:}"}
+    for i in "\${!COMPREPLY[@]}"; do COMPREPLY[i]=\${COMPREPLY[i]#"$strip"}; done
+  fi
+  # A category, library or directory goes on: no space after it.
+  if (( \${#COMPREPLY[@]} )) && [[ \${COMPREPLY[0]} == *[:/] ]]; then
+    compopt -o nospace 2>/dev/null
+  fi
+  return 0
+}
+complete -F _polytrace polytrace trace argdist funccount funclatency stackcount
+`;
+}
+
+export async function zshScript(): Promise<string> {
+  const cases: string[] = [];
+  for (const tool of TOOLS) {
+    const o = toolOptions(await toolCommand(tool));
+    cases.push(`    ${tool}) opts=(${o.flags.map(q).join(' ')}); valued=(${o.withValue.map(q).join(' ')}); specs=(${o.specValue.map(q).join(' ')}) ;;`);
+  }
+  return `#compdef polytrace trace argdist funccount funclatency stackcount
+# zsh completion for polytrace and its tools. Generated by: polytrace completion zsh
+__polytrace_self=(${selfCommand().map(q).join(' ')})
+
+_polytrace() {
+  local tool=\${words[1]:t} first=2 cur=\${words[CURRENT]} prev=\${words[CURRENT-1]}
+  local -a opts valued specs cands
+  if [[ $tool == polytrace ]]; then
+    if (( CURRENT == 2 )); then
+      compadd -- ${[...SUBCOMMANDS, '--help', '--version'].join(' ')}
+      return
+    fi
+    tool=\${words[2]}
+  fi
+  case $tool in
+${cases.join('\n')}
+    completion) compadd -- bash zsh; return ;;
+    *) return 1 ;;
+  esac
+  if (( \${valued[(Ie)$prev]} && ! \${specs[(Ie)$prev]} )); then
+    _files
+    return
+  fi
+  if [[ $cur == -* ]]; then
+    compadd -- $opts
+    return
+  fi
+  cands=("\${(@f)$("\${__polytrace_self[@]}" completion --candidates "$tool" "$cur" 2>/dev/null)}")
+  local c
+  for c in $cands; do
+    [[ -z $c ]] && continue
+    if [[ $c == *[:/] ]]; then compadd -Q -S '' -- "$c"; else compadd -Q -- "$c"; fi
+  done
+}
+compdef _polytrace polytrace trace argdist funccount funclatency stackcount
+`;
+}
+
+export async function run(argv: readonly string[], prog: string): Promise<void> {
+  if (argv[0] === '--candidates') {
+    const [, tool = '', word = ''] = argv;
+    const c = await probeCandidates(tool, word);
+    process.stdout.write(c.length ? `${c.join('\n')}\n` : '');
+    return;
+  }
+  const shell = argv[0];
+  if (argv.length !== 1 || (shell !== 'bash' && shell !== 'zsh')) {
+    if (shell === '-h' || shell === '--help') {
+      process.stdout.write(`usage: ${prog} {bash,zsh}\n\nPrint a shell completion script.\n\nexamples:\n    eval "$(polytrace completion bash)"\n    source <(polytrace completion zsh)\n`);
+      return;
+    }
+    throw new UsageError(`argument shell: invalid choice: '${shell ?? ''}' (choose from 'bash', 'zsh')`, [`usage: ${prog} {bash,zsh}`]);
+  }
+  process.stdout.write(shell === 'bash' ? await bashScript() : await zshScript());
+}
