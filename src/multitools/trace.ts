@@ -26,7 +26,7 @@ import { usdtProbes, findUsdtProbes } from '../symbols/usdt/probes.js';
 import type { UsdtArg } from '../symbols/usdt/types.js';
 import { readTracepointFormat } from '../symbols/tracefs.js';
 import { requireTracefs } from '../kernel/tracefs.js';
-import { attachTargets } from '../attach/targets.js';
+import { attachTargets, type ProgramShape } from '../attach/targets.js';
 import { TraceSession } from '../session.js';
 import { disasm } from '../emit/disasm.js';
 import type { ProgramBuilder } from '../emit/builder.js';
@@ -369,16 +369,32 @@ export function planUnits(o: TraceOptions, probes: readonly TraceProbeAst[], typ
   return units;
 }
 
-function loweringFor(u: TraceUnit, stringSize: number): TraceLowering {
+/**
+ * The unit's expressions, lowered for the hook the attach layer chose: a kernel function probed
+ * through a BPF trampoline sees `u64 args[]` instead of pt_regs, so its expressions are checked
+ * again for an fentry/fexit site.
+ */
+function loweringFor(u: TraceUnit, stringSize: number, hook: ProgramShape['hook']): TraceLowering {
+  let typed: { ctx: ProbeContext; predicate?: TypedExpr; args: readonly TypedExpr[] } = u;
+  const site = u.ctx.site;
+  if (hook === 'fentry' && (site.kind === 'kprobe' || site.kind === 'kretprobe') && site.symbol) {
+    const ctx: ProbeContext = { ...u.ctx, site: { kind: site.kind === 'kprobe' ? 'fentry' : 'fexit', symbol: site.symbol } };
+    typed = spanned(u.probe, () => ({
+      ctx,
+      ...(u.probe.predicate ? { predicate: checkExpr(u.probe.predicate, ctx) } : {}),
+      args: u.probe.args.map((e) => checkExpr(e, ctx)),
+    }));
+  }
   let last: { b: ProgramBuilder; l: Lowerer } | undefined;
   const lw = (b: ProgramBuilder): Lowerer => {
-    if (last?.b !== b) last = { b, l: new Lowerer(b, u.ctx, { stringSize }) };
+    if (last?.b !== b) last = { b, l: new Lowerer(b, typed.ctx, { stringSize }) };
     return last.l;
   };
+  const predicate = typed.predicate;
   return {
-    ...(u.predicate ? { predicate: (b: ProgramBuilder, label: string) => lw(b).branchIfFalse(u.predicate!, label) } : {}),
-    scalar: (b, i, dst) => lw(b).scalar(u.args[i], dst),
-    string: (b, i, base, off, size) => lw(b).string(u.args[i], base, off, size),
+    ...(predicate ? { predicate: (b: ProgramBuilder, label: string) => lw(b).branchIfFalse(predicate, label) } : {}),
+    scalar: (b, i, dst) => lw(b).scalar(typed.args[i], dst),
+    string: (b, i, base, off, size) => lw(b).string(typed.args[i], base, off, size),
   };
 }
 
@@ -430,6 +446,10 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   }
 
   installStopHandlers();
+  // Node writes to a pipe synchronously: a full pipe would block the whole process (no Ctrl-C,
+  // no draining of the ring). Asynchronous writes keep the loop turning; out() waits for 'drain'.
+  const handle = (process.stdout as unknown as { _handle?: { setBlocking?: (b: boolean) => number } })._handle;
+  if (handle?.setBlocking && !process.stdout.isTTY) handle.setBlocking(false);
   const session = new TraceSession();
   let code = 0;
   try {
@@ -489,13 +509,12 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
   const specs: ProgramSpec[] = [];
   const excludeTgid = o.includeSelf || o.pid !== undefined || o.tid !== undefined ? undefined : process.pid;
   for (const u of units) {
-    const lowering = loweringFor(u, o.stringSize);
     attachTargets(session, [u.target], {
       pid: o.pid, ret: u.ret, prefix: `trace_${u.index}`, verbose: o.verbose,
       build: (shape) => traceProgram({
         name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType,
         probeIndex: u.index, layout: u.layout, maps, transport: ring ? 'ringbuf' : 'perfbuf',
-        tgid: o.pid, tid: o.tid, uid: o.uid, excludeTgid, lowering,
+        tgid: o.pid, tid: o.tid, uid: o.uid, excludeTgid, lowering: loweringFor(u, o.stringSize, shape.hook),
       }),
       onProgram: (spec) => specs.push(spec),
     });
@@ -599,16 +618,19 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
 
   const stopWait = () => sleepOrStop(undefined);
   let lastReport = Date.now();
-  const flush = async () => {
-    if (chunk.length) {
-      const c = chunk.join('');
-      chunk = [];
-      await out(c);
-    }
+  /** Writes the pending lines; false when `until` settles first (stdout is not being read). */
+  const flush = async (until: Promise<unknown>): Promise<boolean> => {
+    if (!chunk.length) return true;
+    const c = chunk.join('');
+    chunk = [];
+    let wrote = false;
+    await Promise.race([out(c).then(() => (wrote = true)), until]);
+    return wrote;
   };
   while (!done && !stopped()) {
     const n = reader.drain(sink, 4096);
-    await flush();
+    // A stop (Ctrl-C) does not wait for a slow stdout: the loop ends and the rest is drained below.
+    await flush(stopWait());
     const now = Date.now();
     if (now - lastReport >= 1000) {
       lastReport = now;
@@ -620,13 +642,46 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
 
   // Detach, then print what is still in the buffer: every event produced is printed or lost.
   for (const l of session.links) l.close();
+  let stuck = false;
   if (!done && stopped() !== 'epipe') {
     await new Promise((r) => setTimeout(r, 5));
-    while (!done && stopped() !== 'epipe' && reader.drain(sink, 4096) > 0) await flush();
-    await flush();
+    // After a stop out() no longer waits for the pipe: wait here, but not for a reader that
+    // does not read at all.
+    const drained = (ms: number) => new Promise<boolean>((resolve) => {
+      if (!process.stdout.writableNeedDrain) return resolve(true);
+      const on = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        process.stdout.off('drain', on);
+        resolve(false);
+      }, ms);
+      process.stdout.once('drain', on);
+    });
+    for (;;) {
+      const n = done ? 0 : reader.drain(sink, 4096);
+      await flush(stopWait());
+      if (!(await drained(2000))) {
+        stuck = true;
+        break;
+      }
+      if (n === 0) break;
+    }
+    if (stuck) {
+      // Nobody reads stdout: what remains in the ring is not printed, so it is reported as lost.
+      let rest = 0;
+      while (reader.drain(() => rest++, 1 << 20) > 0);
+      if (rest) process.stderr.write(`${rest} events lost\n`);
+    }
   }
-  if (o.aggregate) await out(renderTraceAggregate([...aggregate]));
+  if (o.aggregate && !stuck) await out(renderTraceAggregate([...aggregate]));
   if (stopped() !== 'epipe') reportLost();
+  if (stuck) {
+    // Waiting for stdout would hang: release everything and leave now.
+    session.dispose();
+    process.exit(0);
+  }
   return 0;
 }
 
