@@ -41,6 +41,7 @@ int main(void) {
 `;
 
 const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
+const OPENAT_NR = process.arch === 'arm64' ? 56 : 257;
 
 describe.skipIf(skip)('compile: end to end', () => {
   beforeAll(() => {
@@ -75,6 +76,27 @@ describe.skipIf(skip)('compile: end to end', () => {
     expect(got.get('STRCMP("/etc", args->filename)')).toBe(0n);
     expect(got.get('args->flags & 0x40')).toBe(0n);
     expect(s.maps.has(READ_ERRORS_MAP.name)).toBe(true);
+  });
+
+  it('a user pointer the types call kernel memory (raw_syscalls args[1]) is read by address dispatch', () => {
+    const tracefs = findTracefs()!;
+    const fields = readTracepointFormat(tracefs, 'raw_syscalls', 'sys_enter').fields;
+    const ctx = probeContext({ kind: 'tracepoint', category: 'raw_syscalls', event: 'sys_enter', fields }, {});
+    const path = `/tmp/polytrace-compile-dispatch-${process.pid}`;
+    writeFileSync(path, 'x');
+    const built = buildProgram(ctx, ProgType.Tracepoint, ['(char *)args->args[1]', 'args->id', '(int)args->args[0]'], {
+      predicate: `args->id == ${OPENAT_NR} && $tgid == ${process.pid} && STRCMP("/tmp/polytrace-compile-dispatch", (char *)args->args[1])`,
+      name: 'cmp_e2e_disp',
+    });
+    using s = new TraceSession();
+    const prog = s.load(built.spec, { verbose: true });
+    s.attach(attachTracepoint(prog, { category: 'raw_syscalls', event: 'sys_enter' }));
+    closeSync(openSync(path, 'r'));
+    const got = decode(built, s.maps.get('out')!.lookup(new Uint8Array(4))!);
+    rmSync(path, { force: true });
+    expect(got.get('(char *)args->args[1]')).toBe(path);
+    expect(got.get('args->id')).toBe(BigInt(OPENAT_NR));
+    expect(got.get('(int)args->args[0]')).toBe(u64(-100n));
   });
 
   it('uprobe arg1, a struct member through a cast, signature names; uretprobe retval', async () => {

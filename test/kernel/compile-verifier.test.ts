@@ -101,6 +101,20 @@ describe.skipIf(skip)('compile: lowered expressions pass the verifier', () => {
     load(buildProgram(usdt, ProgType.Kprobe, ['arg1', 'arg2', 'arg3', 'arg4', 'arg1 + arg2 * arg4', 'arg5'], { predicates: ['STRCMP("go", arg5)'] }).spec);
   });
 
+  it('signed arithmetic without ISA v4, address-dispatched reads, argdist spellings', () => {
+    const ctx = probeContext({ kind: 'kprobe', symbol: 'do_sys_openat2' }, { btf });
+    load(buildProgram(ctx, ProgType.Kprobe, [
+      '(int)arg1 / (s8)arg2', '(long)arg3 % -3', '(s16)dfd / 7 - (int)how->flags % (int)arg3', '(char *)arg2', 'filename',
+      '((struct open_how *)arg3)->resolve >> (arg1 & 63)', '(int)dfd < 0 ? -dfd : dfd',
+    ], { predicates: ['STRCMP("/", filename)', 'STRCMP("/", (char *)arg2)', '(int)arg1 / 2 < -3'] }).spec);
+    const ret = probeContext({ kind: 'kretprobe', symbol: 'do_sys_openat2' }, { btf });
+    load(buildProgram(ret, ProgType.Kprobe, ['$retval', '(int)$retval', 'retval / -2'], { predicates: ['(int)$retval < 0'] }).spec);
+    const up = probeContext({ kind: 'uprobe', symbol: 'f' }, { btf });
+    load(buildProgram(up, ProgType.Kprobe, ['$task->comm', '$task->pid', '(char *)arg1', '(int)arg2 / (int)arg3'], {
+      predicates: ['STRCMP("x", $task->comm)', 'STRCMP("y", arg1)'],
+    }).spec);
+  });
+
   it('return probes with $entry and $latency: entry stash and return load', () => {
     const sig = parseTraceProbe('r::vfs_read(struct file *file, char *buf, size_t count)').signature!;
     const entryCtx = probeContext({ kind: 'kprobe', symbol: 'vfs_read' }, { btf, signature: sig });
