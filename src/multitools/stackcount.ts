@@ -157,7 +157,8 @@ async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly 
       kernelStack: p.kernelStack && shape.hook !== 'uprobe',
       userStack: p.userStack,
       comm: p.perpid,
-      tgid: shape.hook === 'tracepoint' ? o.pid : undefined,
+      // Uprobes are filtered by process at attach time; the other hooks see every process.
+      tgid: shape.hook === 'uprobe' ? undefined : o.pid,
       cpu: o.cpu,
     }),
     onProgram: (s) => specs.push(s),
