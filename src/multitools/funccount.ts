@@ -173,7 +173,8 @@ export function jsonInterval(o: Pick<FunccountOptions, 'pattern' | 'pid'>, targe
 
 /** The `library` of a target as JSON and Prometheus label it: a path, or "kernel". */
 export function targetLibrary(t: ProbeTarget): string {
-  return t.kind === 'uprobe' || t.kind === 'usdt' ? t.path : 'kernel';
+  // With -p, paths are opened through /proc/PID/root: label them as the process names them.
+  return t.kind === 'uprobe' || t.kind === 'usdt' ? t.path.replace(/^\/proc\/\d+\/root(?=\/)/, '') : 'kernel';
 }
 
 /** `--prometheus`: a counter per function, read from the kernel at each scrape. */

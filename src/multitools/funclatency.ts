@@ -275,7 +275,7 @@ async function serveHistogram(o: FunclatencyOptions, addr: ListenAddress, target
   const div = o.unit === 'msecs' ? 1e6 : o.unit === 'usecs' ? 1e3 : 1;
   const unitName = o.unit === 'msecs' ? 'milliseconds' : o.unit === 'usecs' ? 'microseconds' : 'nanoseconds';
   const t0 = targets[0]!;
-  const library = t0.kind === 'uprobe' || t0.kind === 'usdt' ? t0.path : 'kernel';
+  const library = t0.kind === 'uprobe' || t0.kind === 'usdt' ? t0.path.replace(/^\/proc\/\d+\/root(?=\/)/, '') : 'kernel';
   const one = targets.length === 1 ? t0.name : o.pattern;
   ex.log2Histogram(`funclatency_${unitName}`, `Latency of ${o.pattern} in ${unitName} (log2 buckets: le="2^i" counts calls shorter than 2^i)`, ['function', 'library', 'pid'], () => {
     const { sections, totalNs } = read();
