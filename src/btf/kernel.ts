@@ -12,7 +12,8 @@ import { BtfError } from '../errors.js';
 import { mmapFile } from '../sys/mmap-file.js';
 import { BtfSpec } from './spec.js';
 
-export const KERNEL_BTF_DIR = '/sys/kernel/btf';
+/** POLYTRACE_TEST_BTF_DIR=DIR reads BTF from DIR instead (tests: a machine without BTF). */
+export const KERNEL_BTF_DIR = process.env['POLYTRACE_TEST_BTF_DIR'] || '/sys/kernel/btf';
 
 let vmlinux: BtfSpec | undefined;
 const modules = new Map<string, BtfSpec>();

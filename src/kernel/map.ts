@@ -4,6 +4,7 @@
  * CPU, each rounded up to 8 bytes as the kernel lays them out.
  */
 import { Fd } from '../sys/fd.js';
+import { SysError, TracerError } from '../errors.js';
 import { NativeBuffer } from '../sys/mem.js';
 import {
   mapCreate, mapLookupElem, mapUpdateElem, mapDeleteElem, mapGetNextKey, mapLookupBatch,
@@ -39,10 +40,22 @@ export class BpfMap implements Disposable {
   }
 
   static create(spec: MapSpec): BpfMap {
-    const fd = mapCreate({
-      type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize,
-      maxEntries: spec.maxEntries, flags: spec.flags, name: spec.name,
-    });
+    const bytes = mapBytes(spec);
+    const tooBig = (code: string) => new TracerError(
+      `cannot create BPF map ${spec.name} of ${humanBytes(bytes)} (${code}): out of memory for maps`,
+      ['use a smaller buffer or fewer entries (e.g. a smaller trace -b)', 'before Linux 5.11 maps are charged to the locked-memory limit: ulimit -l unlimited']);
+    if (!Number.isInteger(spec.maxEntries) || spec.maxEntries > 0xffffffff) throw tooBig('more than 2^32 entries');
+    let fd: number;
+    try {
+      fd = mapCreate({
+        type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize,
+        maxEntries: spec.maxEntries, flags: spec.flags, name: spec.name,
+      });
+    } catch (e) {
+      // EINVAL is also the kernel's answer to a ring buffer past its maximum size.
+      if (e instanceof SysError && (e.code === 'ENOMEM' || e.code === 'E2BIG' || (e.code === 'EINVAL' && bytes >= 2 ** 30))) throw tooBig(e.code);
+      throw e;
+    }
     return new BpfMap(spec, fd);
   }
 
@@ -162,4 +175,20 @@ export class BpfMap implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** Roughly how much kernel memory a map asks for (for error messages). */
+function mapBytes(spec: MapSpec): number {
+  if (spec.type === MapType.Ringbuf) return spec.maxEntries;
+  return spec.maxEntries * (spec.keySize + spec.valueSize) * (PERCPU_TYPES.has(spec.type) ? possibleCpus().length : 1);
+}
+
+function humanBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${Number.isInteger(n) ? n : n.toFixed(1)} ${units[i]}`;
 }

@@ -52,7 +52,9 @@ export function installStopHandlers(): void {
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
   try {
-    stdoutPipe = fstatSync(1).isFIFO();
+    // A pipe from a shell, or the socketpair that Node's child_process (libuv) gives a child.
+    const st = fstatSync(1);
+    stdoutPipe = st.isFIFO() || st.isSocket();
   } catch {
     stdoutPipe = false;
   }

@@ -2,7 +2,8 @@
  * The command-line entry point: `polytrace <tool> …` and the five BCC-named bins. Tool
  * modules are imported on demand so each tool loads only what it uses.
  */
-import { TracerError, UsageError, DiagnosticsError, SpecSyntaxError, SpannedCheckError } from '../errors.js';
+import { TracerError, UsageError, DiagnosticsError, SpecSyntaxError, SpannedCheckError, SysError } from '../errors.js';
+import { hasTracingCapabilities, PRIVILEGE_ADVICE } from '../features/privileges.js';
 
 export const TOOLS = ['trace', 'argdist', 'funccount', 'funclatency', 'stackcount'] as const;
 export type ToolName = (typeof TOOLS)[number];
@@ -52,6 +53,12 @@ Run 'polytrace <tool> -h' for a tool's options, 'man polytrace' for more.
 `;
 }
 
+/** The kernel refused an operation for lack of privilege (bpf, perf_event_open, tracefs). */
+function isPermissionError(e: TracerError): boolean {
+  if (e instanceof SysError) return e.code === 'EPERM' || e.code === 'EACCES';
+  return /\((EPERM|EACCES)\)/.test(e.message);
+}
+
 export function reportError(prog: string, e: unknown): number {
   if (e instanceof DiagnosticsError) {
     for (const x of e.errors) reportError(prog, x);
@@ -60,6 +67,10 @@ export function reportError(prog: string, e: unknown): number {
   if (e instanceof SpecSyntaxError || e instanceof SpannedCheckError) {
     const caretLine = ' '.repeat(e.span.start) + '^' + '~'.repeat(Math.max(0, e.span.end - e.span.start - 1));
     process.stderr.write(`${prog}: ${e.message}\n    ${e.source}\n    ${caretLine}\n` + e.hints.map((h) => `${prog}: hint: ${h}\n`).join(''));
+    return 1;
+  }
+  if (e instanceof TracerError && isPermissionError(e) && !hasTracingCapabilities()) {
+    process.stderr.write(`${prog}: not permitted (${e.message.trimEnd()}): ${PRIVILEGE_ADVICE}\n`);
     return 1;
   }
   if (e instanceof TracerError) {

@@ -1,0 +1,114 @@
+/**
+ * Looking for kernel state a tool left behind. A Sampler reads the tool process's own file
+ * descriptors while it runs (/proc/PID/fd and fdinfo: bpf-prog, bpf_link, bpf-map ids), so it
+ * knows exactly which kernel objects are the tool's even when other tests load programs at the
+ * same time; after the tool exits, none of those ids may still exist (bpftool), and tracefs
+ * may hold no polytrace probe events.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+
+type Kind = 'prog' | 'link' | 'map';
+
+/** Ids of the BPF objects bpftool lists now. */
+export function bpfIds(kind: Kind): Map<number, string> {
+  const json = execFileSync('bpftool', ['-j', kind, 'show'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const out = new Map<number, string>();
+  for (const x of JSON.parse(json) as Array<{ id: number; name?: string; prog_id?: number }>) {
+    out.set(x.id, x.name ?? (x.prog_id !== undefined ? `-> prog ${x.prog_id}` : ''));
+  }
+  return out;
+}
+
+const TRACEFS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].find((d) => existsSync(`${d}/events`));
+
+/** Lines of kprobe_events / uprobe_events / dynamic_events that belong to polytrace. */
+export function tracefsEntries(): string[] {
+  if (!TRACEFS) return [];
+  const out: string[] = [];
+  for (const f of ['kprobe_events', 'uprobe_events', 'dynamic_events']) {
+    let text = '';
+    try {
+      text = readFileSync(`${TRACEFS}/${f}`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const l of text.split('\n')) if (/polytrace/.test(l)) out.push(`${f}: ${l}`);
+  }
+  return out;
+}
+
+/** The BPF objects process `pid` holds through its fds now. */
+export function heldBy(pid: number): Record<Kind, Set<number>> {
+  const held = { prog: new Set<number>(), link: new Set<number>(), map: new Set<number>() };
+  let fds: string[] = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return held;
+  }
+  for (const fd of fds) {
+    try {
+      const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      const kind: Kind | undefined = target === 'anon_inode:bpf-prog' ? 'prog' : target === 'anon_inode:bpf_link' ? 'link' : target === 'anon_inode:bpf-map' ? 'map' : undefined;
+      if (!kind) continue;
+      const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+      const m = new RegExp(`^${kind}_id:\\s*(\\d+)`, 'm').exec(info);
+      if (m) held[kind].add(Number(m[1]));
+    } catch {
+      // The fd closed between readdir and here.
+    }
+  }
+  return held;
+}
+
+export class Sampler {
+  readonly seen = { prog: new Set<number>(), link: new Set<number>(), map: new Set<number>() };
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(readonly pid: number, everyMs = 50) {
+    this.#timer = setInterval(() => this.sample(), everyMs);
+    this.sample();
+  }
+
+  sample(): void {
+    const h = heldBy(this.pid);
+    for (const k of ['prog', 'link', 'map'] as const) for (const id of h[k]) this.seen[k].add(id);
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Resolves true once the tool holds a program and a link to it (it has attached). */
+  async attached(timeoutMs = 15_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      this.sample();
+      if (this.seen.prog.size > 0 && this.seen.link.size > 0) return true;
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    return false;
+  }
+
+  /**
+   * What is left of the tool's objects, after it exited: waits up to `graceMs` for the kernel
+   * to free them (release is deferred a little after the last fd closes).
+   */
+  async leftovers(graceMs = 3000): Promise<string[]> {
+    this.stop();
+    const deadline = Date.now() + graceMs;
+    for (;;) {
+      const left: string[] = [];
+      for (const k of ['prog', 'link', 'map'] as const) {
+        if (this.seen[k].size === 0) continue;
+        const now = bpfIds(k);
+        for (const id of this.seen[k]) if (now.has(id)) left.push(`${k} ${id} ${now.get(id)}`);
+      }
+      left.push(...tracefsEntries());
+      if (left.length === 0 || Date.now() > deadline) return left;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
