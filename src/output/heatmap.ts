@@ -48,7 +48,7 @@ export interface HeatmapLayout {
   readonly cells: readonly HeatmapCell[];
 }
 
-const LEFT = 120;
+const LEFT = 150;
 const TOP = 40;
 const RIGHT = 90;
 const BOTTOM = 50;
