@@ -7,7 +7,7 @@
 //   FUZZ_RUNS=200000 node scripts/fuzz.mjs
 //   FUZZ_SEED=123 FUZZ_RUNS=5000 node scripts/fuzz.mjs   # replay a failure's seed (one round)
 //
-// The cases run in rounds of at most 5,000 per property, each round a vitest run with fresh
+// The cases run in rounds of at most 2,000 per property, each round a vitest run with fresh
 // random seeds: one property computing for minutes would block vitest's worker past its RPC
 // timeout. Per round, FUZZ_RUNS sets the case count of test/unit/fuzz/*, and FUZZ_SCALE that
 // of test/unit/specs/fuzz.test.ts (whose properties default to 1,000-2,500 cases).
@@ -21,7 +21,7 @@ if (!Number.isInteger(total) || total <= 0) {
   console.error(`fuzz: FUZZ_RUNS must be a positive integer, got ${process.env.FUZZ_RUNS}`);
   process.exit(2);
 }
-const ROUND = 5000;
+const ROUND = 2000;
 const rounds = process.env.FUZZ_SEED ? 1 : Math.ceil(total / ROUND);
 const perRound = Math.min(total, ROUND);
 const scale = process.env.FUZZ_SCALE ?? String(Math.max(1, Math.round(perRound / 2000)));

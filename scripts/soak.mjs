@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// The soak test (minutes; not in the default run): funccount, stackcount, trace and argdist on
+// one workload calling getpid() at a sustained high rate, with RSS sampling and exact
+// accounting. Needs root and a build (npm run build).
+//
+//   node scripts/soak.mjs                  # SOAK_MINUTES=5
+//   SOAK_MINUTES=2 node scripts/soak.mjs
+//   SOAK_RATE=200000 node scripts/soak.mjs # calls per second (default: as fast as it can)
+//   SOAK_RSS_GROWTH_MB=40 SOAK_SAMPLE_S=5  # the RSS bound after warm-up, the sampling period
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const minutes = process.env.SOAK_MINUTES ?? '5';
+console.error(`soak: SOAK_MINUTES=${minutes}${process.env.SOAK_RATE ? ` SOAK_RATE=${process.env.SOAK_RATE}` : ''}`);
+const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'test/soak/vitest.config.ts'], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, SOAK_MINUTES: minutes },
+});
+process.exit(r.status ?? 1);
