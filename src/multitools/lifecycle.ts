@@ -118,6 +118,30 @@ export function stopped(): StopReason | undefined {
   return stopReason;
 }
 
+/**
+ * Races `p` against a stop: resolves with `p`'s value, or with undefined as soon as a stop is
+ * requested. The stop waiter is removed when `p` settles first, so a loop that calls this on
+ * every turn keeps nothing alive (racing a long-lived promise, or sleepOrStop(undefined), in a
+ * loop would retain one reaction or waiter per turn until the stop).
+ */
+export function raceStop<T>(p: Promise<T>): Promise<T | undefined> {
+  if (stopReason) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const wake = () => resolve(undefined);
+    waiters.add(wake);
+    p.then(
+      (v) => {
+        waiters.delete(wake);
+        resolve(v);
+      },
+      (e) => {
+        waiters.delete(wake);
+        reject(e);
+      },
+    );
+  });
+}
+
 /** Resolves after `ms` (infinite when undefined) or as soon as a stop is requested. */
 export function sleepOrStop(ms: number | undefined): Promise<'timeout' | StopReason> {
   if (stopReason) return Promise.resolve(stopReason);

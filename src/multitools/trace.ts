@@ -13,7 +13,7 @@ import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { toolCommand, intArg, parseDump } from './options.js';
-import { installStopHandlers, sleepOrStop, out, finish, stopped } from './lifecycle.js';
+import { installStopHandlers, watchProcess, raceStop, out, finish, stopped } from './lifecycle.js';
 import { CheckError, ResolveError, SpecSyntaxError, SysError, TracerError, UsageError } from '../errors.js';
 import { parseTraceProbes } from '../specs/parse.js';
 import type { Expr, TraceProbeAst, FormatPiece } from '../specs/ast.js';
@@ -446,6 +446,7 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   }
 
   installStopHandlers();
+  watchProcess(o.pid);
   // Node writes to a pipe synchronously: a full pipe would block the whole process (no Ctrl-C,
   // no draining of the ring). Asynchronous writes keep the loop turning; out() waits for 'drain'.
   const handle = (process.stdout as unknown as { _handle?: { setBlocking?: (b: boolean) => number } })._handle;
@@ -616,27 +617,31 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
     }
   };
 
-  const stopWait = () => sleepOrStop(undefined);
   let lastReport = Date.now();
-  /** Writes the pending lines; false when `until` settles first (stdout is not being read). */
-  const flush = async (until: Promise<unknown>): Promise<boolean> => {
-    if (!chunk.length) return true;
+  /**
+   * Writes the pending lines and waits until stdout has taken them (or a stop). Memory stays
+   * bounded: one batch (at most 4,096 records' lines) is in Node's heap at a time, because the
+   * next batch is read from the ring only after stdout drained this one; a slow stdout leaves
+   * the events in the ring, where the kernel counts what it has to drop.
+   */
+  const flush = async (): Promise<void> => {
+    if (!chunk.length) return;
     const c = chunk.join('');
     chunk = [];
-    let wrote = false;
-    await Promise.race([out(c).then(() => (wrote = true)), until]);
-    return wrote;
+    await raceStop(out(c));
   };
   while (!done && !stopped()) {
     const n = reader.drain(sink, 4096);
     // A stop (Ctrl-C) does not wait for a slow stdout: the loop ends and the rest is drained below.
-    await flush(stopWait());
+    await flush();
     const now = Date.now();
     if (now - lastReport >= 1000) {
       lastReport = now;
       reportLost();
     }
-    if (n === 0 && !done) await Promise.race([reader.wait(200), stopWait()]);
+    // raceStop, not a race with one long-lived stop promise: that would keep one reaction per
+    // turn of this loop alive until the stop (the 4 MiB/s growth the soak test found).
+    if (n === 0 && !done) await raceStop(reader.wait(200));
     else await new Promise((r) => setImmediate(r));
   }
 
@@ -661,7 +666,7 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
     });
     for (;;) {
       const n = done ? 0 : reader.drain(sink, 4096);
-      await flush(stopWait());
+      await flush();
       if (!(await drained(2000))) {
         stuck = true;
         break;
