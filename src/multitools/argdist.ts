@@ -9,7 +9,8 @@
 import { existsSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { toolCommand, intArg, parseDump } from './options.js';
-import { installStopHandlers, sleepOrStop, out, finish, stopped } from './lifecycle.js';
+import { installStopHandlers, watchProcess, sleepOrStop, out, finish, stopped } from './lifecycle.js';
+import { ProgramBarrier } from '../kernel/barrier.js';
 import { CheckError, ResolveError, TracerError, assertNever } from '../errors.js';
 import { parseArgdistSpec } from '../specs/parse.js';
 import { walk } from '../specs/walk.js';
@@ -24,9 +25,9 @@ import { attachTargets, type ProgramShape } from '../attach/targets.js';
 import { TraceSession } from '../session.js';
 import type { BpfMap } from '../kernel/map.js';
 import { disasm } from '../emit/disasm.js';
-import type { ProgramSpec } from '../emit/types.js';
+import type { MapSpec, ProgramSpec } from '../emit/types.js';
 import {
-  keyLayout, decodeField, freqMapSpec, histMapSpec, droppedMapSpec, argdistProgram, argdistEntryProgram,
+  keyLayout, decodeField, freqMapSpec, activeMapSpec, histMapSpec, droppedMapSpec, argdistProgram, argdistEntryProgram,
   compileArgdist, HIST_SLOTS, FREQ_ENTRIES, type ArgdistValueType, type KeyLayout, type KeyValue, type ArgdistSite,
   type CompiledArgdist,
 } from '../compile/tools/argdist.js';
@@ -454,6 +455,7 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   }
 
   installStopHandlers();
+  watchProcess(o.pid);
   const session = new TraceSession();
   try {
     await trace(o, p, targets, session);
@@ -467,6 +469,21 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
 function compileFor(p: ProbePlan, site: ArgdistSite, stringSize: number): CompiledArgdist {
   const btf = site.kind === 'uprobe' || site.kind === 'uretprobe' || site.kind === 'usdt' ? undefined : loadKernelBtf();
   return compileArgdist({ ast: p.ast, types: p.types, site, stringSize, prefix: `ad${p.index}`, ...(btf ? { btf } : {}) });
+}
+
+/**
+ * Entries of each frequency hash. Test hook: POLYTRACE_TEST_MAP_ENTRIES=N makes the maps of
+ * keys N entries (argdist's frequency hashes, stackcount's counts and stacks), so a test can
+ * fill them.
+ */
+export function freqEntries(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env['POLYTRACE_TEST_MAP_ENTRIES'] ?? 0);
+  return Number.isInteger(n) && n > 0 ? n : FREQ_ENTRIES;
+}
+
+/** The two hashes of a frequency probe (double-buffered: see compile/tools/argdist.ts). */
+function freqPair(probe: ProbePlan): readonly [MapSpec, MapSpec] {
+  return [freqMapSpec(probe.index, probe.layout.size, freqEntries(), 0), freqMapSpec(probe.index, probe.layout.size, freqEntries(), 1)];
 }
 
 function attachAll(o: ArgdistOptions, p: ArgdistPlan, targets: readonly ProbeTarget[][], session: TraceSession, specs: ProgramSpec[]): void {
@@ -488,7 +505,7 @@ function attachAll(o: ArgdistOptions, p: ArgdistPlan, targets: readonly ProbeTar
         build: (shape) => {
           const c = compiledFor(shape);
           return probe.kind === 'freq'
-            ? argdistProgram({ ...filters(shape), kind: 'freq', index: probe.index, layout: probe.layout, freq: freqMapSpec(probe.index, probe.layout.size), dropped, lower: c.lower })
+            ? argdistProgram({ ...filters(shape), kind: 'freq', index: probe.index, layout: probe.layout, freq: freqPair(probe), active: activeMapSpec(), dropped, lower: c.lower })
             : argdistProgram({ ...filters(shape), kind: 'hist', index: probe.index, type: probe.types[0]!, hist: histMapSpec(probe.index), lower: c.lower });
         },
       });
@@ -513,25 +530,33 @@ async function trace(o: ArgdistOptions, p: ArgdistPlan, targets: readonly ProbeT
     for (const s of specs) await out(`; program ${s.name}\n${disasm(s.insns)}\n`);
   }
   const maps = p.probes.map((x) => session.maps.get(x.kind === 'freq' ? freqMapSpec(x.index, 1).name : histMapSpec(x.index).name)!);
+  const halves = p.probes.map((x) => (x.kind === 'freq' ? session.maps.get(freqMapSpec(x.index, 1, 1, 1).name) : undefined));
   const droppedMap = session.maps.get(droppedMapSpec(p.probes.length).name);
+  const activeMap = session.maps.get(activeMapSpec().name);
+  const barrier = activeMap ? session.own(new ProgramBarrier()) : undefined;
+  let active = 0;
+  const zero = new Uint8Array(4);
+  /**
+   * The frequency counts of the interval, exactly: flip ad_active to the other hash, wait for
+   * the programs that may still count in this one (an RCU grace period: kernel/barrier.ts),
+   * then read and clear it. Nothing writes it any more, so no increment falls between the
+   * read and the delete.
+   */
+  const takeFreq = (): void => {
+    if (!activeMap || !barrier) return;
+    const next = new Uint8Array(4);
+    new DataView(next.buffer).setUint32(0, active ^ 1, true);
+    activeMap.update(zero, next);
+    barrier.wait();
+    active ^= 1;
+  };
+  const idleHash = (i: number): BpfMap => (active === 1 ? maps[i]! : halves[i]!);
+  /** -c: the counts so far, by displayed key. */
+  const cumulative = p.probes.map(() => new Map<string, { values: readonly KeyValue[]; count: bigint }>());
   const prevSlots = p.probes.map(() => new Array<bigint>(HIST_SLOTS).fill(0n));
   const prevDropped = p.probes.map(() => 0n);
-  let printed = 0;
-  let elapsed = 0;
-  for (;;) {
-    const r = await sleepOrStop(o.interval * 1000);
-    // Interrupted during the sleep: BCC's argdist exits quietly, without a last interval.
-    if (r !== 'timeout') break;
-    elapsed += o.interval;
-    const now = new Date();
-    const probes: IntervalProbe[] = p.probes.map((x, i) => {
-      const m = maps[i]!;
-      if (x.kind === 'freq') return { plan: x, kind: 'freq', entries: decodeFreq(x, o.cumulative ? m.entries() : m.drain()) };
-      const total = sumSlots(m, m.entries());
-      const slots = o.cumulative ? total : total.map((v, k) => v - prevSlots[i]![k]!);
-      prevSlots[i] = total;
-      return { plan: x, kind: 'hist', slots };
-    });
+  /** Updates a full hash refused since the last report, per probe; said on stderr. */
+  const reportDropped = (): bigint[] => {
     const dropped = p.probes.map((x, i) => {
       if (!droppedMap || x.kind !== 'freq') return 0n;
       const key = new Uint8Array(4);
@@ -544,11 +569,48 @@ async function trace(o: ArgdistOptions, p: ArgdistPlan, targets: readonly ProbeT
     });
     for (const x of p.probes) {
       const d = dropped[x.index]!;
-      if (d > 0n) process.stderr.write(`argdist: ${d} events not counted for '${x.text}': its map is full (${FREQ_ENTRIES} keys)\n`);
+      if (d > 0n) process.stderr.write(`argdist: ${d} events not counted for '${x.text}': its map is full (${freqEntries()} keys)\n`);
     }
+    return dropped;
+  };
+  let printed = 0;
+  let elapsed = 0;
+  for (;;) {
+    const r = await sleepOrStop(o.interval * 1000);
+    // Interrupted during the sleep: BCC's argdist exits quietly, without a last interval, but
+    // what a full map refused since the last one is still said. When the -p process exited,
+    // its last (partial) interval is printed: nothing more will come.
+    if (r === 'signal' || r === 'epipe') {
+      if (r !== 'epipe') reportDropped();
+      break;
+    }
+    elapsed += o.interval;
+    const now = new Date();
+    takeFreq();
+    const probes: IntervalProbe[] = p.probes.map((x, i) => {
+      const m = maps[i]!;
+      if (x.kind === 'freq') {
+        const entries = decodeFreq(x, idleHash(i).drain());
+        if (!o.cumulative) return { plan: x, kind: 'freq', entries };
+        const acc = cumulative[i]!;
+        for (const e of entries) {
+          const id = JSON.stringify(e.values, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+          const have = acc.get(id);
+          if (have) have.count += e.count;
+          else acc.set(id, { values: e.values, count: e.count });
+        }
+        return { plan: x, kind: 'freq', entries: [...acc.values()].map((e) => ({ values: e.values, count: e.count })) };
+      }
+      const total = sumSlots(m, m.entries());
+      const slots = o.cumulative ? total : total.map((v, k) => v - prevSlots[i]![k]!);
+      prevSlots[i] = total;
+      return { plan: x, kind: 'hist', slots };
+    });
+    const dropped = reportDropped();
     if (stopped() === 'epipe') break;
     await out(o.json ? jsonInterval(now, probes, o.top, dropped) : renderInterval(now, probes, o.top));
     printed++;
+    if (r === 'exited') break;
     if (o.count !== undefined && printed >= o.count) break;
     if (o.duration !== undefined && elapsed >= o.duration) break;
   }

@@ -62,6 +62,8 @@ export interface MapCreateAttr {
   maxEntries: number;
   flags?: number;
   name?: string;
+  /** Map-in-map outer maps: a map of the inner maps' shape. */
+  innerMapFd?: number;
 }
 
 export function mapCreate(a: MapCreateAttr): number {
@@ -71,6 +73,7 @@ export function mapCreate(a: MapCreateAttr): number {
   dv.setUint32(8, a.valueSize, true);
   dv.setUint32(12, a.maxEntries, true);
   dv.setUint32(16, a.flags ?? 0, true);
+  if (a.innerMapFd !== undefined) dv.setUint32(20, a.innerMapFd, true);
   if (a.name) setName(dv, 28, a.name);
   return bpf(BpfCmd.MapCreate, a.name ? `map ${a.name}` : undefined);
 }

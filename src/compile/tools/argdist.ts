@@ -8,6 +8,13 @@
  * inserted with BPF_NOEXIST and the value 1; a racing insert from another CPU (EEXIST) falls
  * back to the atomic increment; any other failure (a full map) is counted in `dropped`.
  *
+ * Exact intervals: the counts are double-buffered. Each frequency probe has two hashes, and the
+ * one-slot array `ad_active` says which one the programs count in. At the end of an interval
+ * user space flips `ad_active`, waits until every program that may have read the old value has
+ * returned (kernel/barrier.ts: one RCU grace period), then reads and clears the idle hash, which
+ * nothing writes any more. Reading and deleting the live hash instead would lose an increment
+ * landing between the copy and the delete.
+ *
  * Histogram probes (`-H`): the value is converted to the declared type (truncated, sign- or
  * zero-extended), then to u64 as BCC's `bpf_log2l()` takes it (negative values land in slot
  * 64), and counted in a per-CPU array of 65 log2 slots. Tracing programs do not nest on one
@@ -21,7 +28,7 @@
  * where their values go (see {@link ArgdistLowering}).
  */
 import { ProgramBuilder } from '../../emit/builder.js';
-import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, R0, R1, R2, R3, R4, R6, R8, R9, FP, type Reg, type Label } from '../../emit/asm.js';
+import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, R0, R1, R2, R3, R4, R6, R7, R8, R9, FP, type Reg, type Label, type MapRef } from '../../emit/asm.js';
 import { Helper } from '../../emit/helpers.gen.js';
 import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
 import { log2Insns } from './latency.js';
@@ -120,9 +127,14 @@ export function encodeKey(layout: KeyLayout, values: readonly KeyValue[]): Uint8
   return key;
 }
 
-/** Map names: the kernel keeps 15 characters. */
-export function freqMapSpec(index: number, keySize: number, maxEntries = FREQ_ENTRIES): MapSpec {
-  return { name: `ad_freq${index}`, type: MapType.Hash, keySize, valueSize: 8, maxEntries };
+/** Map names: the kernel keeps 15 characters. `half` 1 is the second buffer of the pair. */
+export function freqMapSpec(index: number, keySize: number, maxEntries = FREQ_ENTRIES, half: 0 | 1 = 0): MapSpec {
+  return { name: `ad_freq${index}${half ? '_b' : ''}`, type: MapType.Hash, keySize, valueSize: 8, maxEntries };
+}
+
+/** Which of each frequency probe's two hashes the programs count in (u32 0 or 1, slot 0). */
+export function activeMapSpec(): MapSpec {
+  return { name: 'ad_active', type: MapType.Array, keySize: 4, valueSize: 4, maxEntries: 1 };
 }
 
 export function histMapSpec(index: number): MapSpec {
@@ -164,7 +176,9 @@ export interface FreqProgramOptions extends Common {
   readonly kind: 'freq';
   readonly index: number;
   readonly layout: KeyLayout;
-  readonly freq: MapSpec;
+  /** One hash, or a double-buffered pair selected by `active` (both or neither). */
+  readonly freq: MapSpec | readonly [MapSpec, MapSpec];
+  readonly active?: MapSpec;
   readonly dropped: MapSpec;
   lower(b: ProgramBuilder): ArgdistLowering;
 }
@@ -211,12 +225,30 @@ export function argdistProgram(o: ArgdistProgramOptions): ProgramSpec {
   return b.build({ expectedAttachType: o.expectedAttachType });
 }
 
+/** `r` = the hash to count in: `a`, or `b` when R7 (ad_active) is not 0. */
+function selectMap(bld: ProgramBuilder, r: Reg, a: MapRef, b: MapRef | undefined): void {
+  if (!b) {
+    bld.emit(ldMapFd(r, a));
+    return;
+  }
+  const second = bld.newLabel('freq_b');
+  const done = bld.newLabel('freq_sel');
+  bld.emit(jmp.jne.imm(R7, 0, second), ldMapFd(r, a), jmp.ja(done));
+  bld.bind(second);
+  bld.emit(ldMapFd(r, b));
+  bld.bind(done);
+}
+
 function freqBody(b: ProgramBuilder, o: FreqProgramOptions, lw: ArgdistLowering, out: Label): void {
   if (o.layout.size > MAX_KEY_SIZE) {
     throw new EmitError(`the key of probe ${o.index} is ${o.layout.size} bytes, over the ${MAX_KEY_SIZE} that fit the BPF stack`,
       ['use a smaller string size (-z)']);
   }
-  const freq = b.map(o.freq);
+  const pair = Array.isArray(o.freq) ? (o.freq as readonly [MapSpec, MapSpec]) : undefined;
+  if ((pair !== undefined) !== (o.active !== undefined)) throw new EmitError('internal: a double-buffered frequency map needs both hashes and ad_active');
+  const freqA = b.map(pair ? pair[0] : (o.freq as MapSpec));
+  const freqB = pair ? b.map(pair[1]) : undefined;
+  const active = o.active ? b.map(o.active) : undefined;
   const dropped = b.map(o.dropped);
   const key = b.stackAlloc(Math.ceil(o.layout.size / 8) * 8);
   for (let off = 0; off < o.layout.size; off += 8) b.emit(st('DW', FP, key + off, 0, off === 0 ? 'key = {}' : undefined));
@@ -231,12 +263,30 @@ function freqBody(b: ProgramBuilder, o: FreqProgramOptions, lw: ArgdistLowering,
   });
   const one = b.stackAlloc(8);
   const add = b.newLabel('add');
-  const lookup = () => b.emit(ldMapFd(R1, freq), alu64.mov.reg(R2, FP), alu64.add.imm(R2, key), call(Helper.MapLookupElem));
+  if (active) {
+    // R7 = ad_active[0]: read once, so every access of this event goes to the same hash.
+    const have = b.newLabel('have_active');
+    b.emit(
+      st('W', FP, one, 0),
+      ldMapFd(R1, active),
+      alu64.mov.reg(R2, FP),
+      alu64.add.imm(R2, one),
+      call(Helper.MapLookupElem),
+      alu64.mov.imm(R7, 0),
+      jmp.jeq.imm(R0, 0, have),
+      ldx('W', R7, R0, 0, 'active hash'),
+    );
+    b.bind(have);
+  }
+  const freqTo = (r: Reg) => selectMap(b, r, freqA, freqB);
+  const lookup = () => {
+    freqTo(R1);
+    b.emit(alu64.mov.reg(R2, FP), alu64.add.imm(R2, key), call(Helper.MapLookupElem));
+  };
   lookup();
+  b.emit(jmp.jne.imm(R0, 0, add), st('DW', FP, one, 1));
+  freqTo(R1);
   b.emit(
-    jmp.jne.imm(R0, 0, add),
-    st('DW', FP, one, 1),
-    ldMapFd(R1, freq),
     alu64.mov.reg(R2, FP),
     alu64.add.imm(R2, key),
     alu64.mov.reg(R3, FP),
