@@ -2,8 +2,9 @@
 /**
  * npm run test:vm — the kernel-function tests (test/vm/) inside the stock-kernel VM of
  * ../shared/vmtest/run, all in ONE boot (the VM emulates its CPU and is ~15x slower than
- * the host). dist/ is built here first, on the fast host; the repository is shared into
- * the VM read-write at the same path. Extra arguments go to vitest (a file filter, -t …).
+ * the host). dist/ and the C workloads of test/vm/workloads/ are built here first, on the fast
+ * host; the repository is shared into the VM read-write at the same path. Extra arguments go
+ * to vitest (a file filter, -t …).
  *
  *   npm run test:vm
  *   npm run test:vm -- test/vm/funccount.test.ts
@@ -12,7 +13,8 @@
  * boots another kernel (e.g. a 6.12 with CONFIG_FPROBE, for kprobe_multi; see the vmtest README).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,6 +36,30 @@ if (process.env.POLYTRACE_VM_NO_BUILD !== '1') {
   if (b.status !== 0) {
     process.stderr.write('test:vm: npm run build failed\n');
     process.exit(b.status ?? 1);
+  }
+}
+
+// The VM tests' C workloads, compiled here on the host as test/helpers/cbuild.ts's buildC(name,
+// source, ['-O1']) would (same hash, same path), so that buildC inside the VM finds them built.
+{
+  const dir = join(repo, 'test', 'vm', 'workloads');
+  const out = join(repo, 'test', '.build');
+  mkdirSync(out, { recursive: true });
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.c'))) {
+    const name = file.slice(0, -2);
+    const flags = ['-O1'];
+    const source = readFileSync(join(dir, file), 'utf8');
+    const hash = createHash('sha256').update(source).update('\0').update(flags.join('\0')).digest('hex').slice(0, 12);
+    const exe = join(out, `${name}-${hash}`);
+    if (existsSync(exe)) continue;
+    const src = join(out, `${name}-${hash}.c`);
+    writeFileSync(src, source);
+    const g = run('gcc', ['-o', `${exe}.tmp${process.pid}`, src, ...flags]);
+    if (g.status !== 0) {
+      process.stderr.write(`test:vm: gcc failed on ${file}\n`);
+      process.exit(g.status ?? 1);
+    }
+    renameSync(`${exe}.tmp${process.pid}`, exe);
   }
 }
 
