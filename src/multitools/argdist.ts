@@ -11,6 +11,7 @@ import { InvalidArgumentError } from 'commander';
 import { toolCommand, intArg, parseDump } from './options.js';
 import { installStopHandlers, watchProcess, sleepOrStop, out, finish, stopped } from './lifecycle.js';
 import { ProgramBarrier } from '../kernel/barrier.js';
+import { READ_ERRORS_MAP } from '../compile/lower.js';
 import { CheckError, ResolveError, TracerError, assertNever } from '../errors.js';
 import { parseArgdistSpec } from '../specs/parse.js';
 import { walk } from '../specs/walk.js';
@@ -413,7 +414,7 @@ function jsonValue(v: KeyValue): JsonValue {
   return v;
 }
 
-export function jsonInterval(time: Date, probes: readonly IntervalProbe[], top: number | undefined, dropped: readonly bigint[]): string {
+export function jsonInterval(time: Date, probes: readonly IntervalProbe[], top: number | undefined, dropped: readonly bigint[], readErrors = 0n): string {
   const docs: JsonValue[] = probes.map((x) => {
     const base = { spec: x.plan.text, ...(x.plan.ast.label !== undefined ? { label: x.plan.ast.label } : {}) };
     if (x.kind === 'hist') {
@@ -431,7 +432,7 @@ export function jsonInterval(time: Date, probes: readonly IntervalProbe[], top: 
       })),
     };
   });
-  return jsonLine({ tool: 'argdist', time: time.toISOString(), probes: docs });
+  return jsonLine({ tool: 'argdist', time: time.toISOString(), read_errors: readErrors, probes: docs });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -573,6 +574,17 @@ async function trace(o: ArgdistOptions, p: ArgdistPlan, targets: readonly ProbeT
     }
     return dropped;
   };
+  // Failed reads of memory by the expressions (the compiler's per-CPU read_errors counter).
+  const readErrorsMap = session.maps.get(READ_ERRORS_MAP.name);
+  let prevReadErrors = 0n;
+  const reportReadErrors = (): bigint => {
+    const v = readErrorsMap?.lookup(new Uint8Array(4));
+    const total = v ? readErrorsMap!.sumU64(v) : 0n;
+    const d = total - prevReadErrors;
+    prevReadErrors = total;
+    if (d > 0n) process.stderr.write(`${d} reads of user memory failed\n`);
+    return d;
+  };
   let printed = 0;
   let elapsed = 0;
   for (;;) {
@@ -581,7 +593,10 @@ async function trace(o: ArgdistOptions, p: ArgdistPlan, targets: readonly ProbeT
     // what a full map refused since the last one is still said. When the -p process exited,
     // its last (partial) interval is printed: nothing more will come.
     if (r === 'signal' || r === 'epipe') {
-      if (r !== 'epipe') reportDropped();
+      if (r !== 'epipe') {
+        reportDropped();
+        reportReadErrors();
+      }
       break;
     }
     elapsed += o.interval;
@@ -607,8 +622,9 @@ async function trace(o: ArgdistOptions, p: ArgdistPlan, targets: readonly ProbeT
       return { plan: x, kind: 'hist', slots };
     });
     const dropped = reportDropped();
+    const readErrors = reportReadErrors();
     if (stopped() === 'epipe') break;
-    await out(o.json ? jsonInterval(now, probes, o.top, dropped) : renderInterval(now, probes, o.top));
+    await out(o.json ? jsonInterval(now, probes, o.top, dropped, readErrors) : renderInterval(now, probes, o.top));
     printed++;
     if (r === 'exited') break;
     if (o.count !== undefined && printed >= o.count) break;

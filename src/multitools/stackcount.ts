@@ -15,7 +15,7 @@ import { parseFuncPattern } from '../specs/parse.js';
 import { resolvePattern, type PatternRef } from '../probes/pattern.js';
 import { resolveKernelPattern } from '../probes/kernel.js';
 import type { ProbeTarget } from '../probes/targets.js';
-import { stackMaps, stackProgram, decodeStackKey, decodeStackTrace } from '../compile/tools/stacks.js';
+import { stackMaps, stackProgram, decodeStackKey, decodeStackTrace, LOST_STACKS, DROPPED_COUNTS } from '../compile/tools/stacks.js';
 import { attachTargets } from '../attach/targets.js';
 import { requireTracefs } from '../kernel/tracefs.js';
 import { TraceSession } from '../session.js';
@@ -146,8 +146,25 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   await finish(session, 0);
 }
 
+/**
+ * Test hook: POLYTRACE_TEST_MAP_ENTRIES=N gives the counts hash and the stack map N entries
+ * (so a test can fill them).
+ */
+function testMapEntries(): { countEntries?: number; stackEntries?: number } {
+  const n = Number(process.env['POLYTRACE_TEST_MAP_ENTRIES'] ?? 0);
+  return Number.isInteger(n) && n > 0 ? { countEntries: n, stackEntries: n } : {};
+}
+
+/** Sum over CPUs of slot `slot` of the per-CPU `lost` array. */
+function lostSlot(lost: BpfMap, slot: number): bigint {
+  const key = new Uint8Array(4);
+  new DataView(key.buffer).setUint32(0, slot, true);
+  const v = lost.lookup(key);
+  return v ? lost.sumU64(v) : 0n;
+}
+
 async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly ProbeTarget[], session: TraceSession): Promise<void> {
-  const maps = stackMaps();
+  const maps = stackMaps(testMapEntries());
   const specs: ProgramSpec[] = [];
   attachTargets(session, targets, {
     pid: o.pid, prefix: 'stackcount',
@@ -176,6 +193,7 @@ async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly 
   const stacks = session.maps.get('stack_traces')!;
   const lost = session.maps.get('lost')!;
   let prevLost = 0n;
+  let prevDropped = 0n;
   const allFolded = new Map<string, bigint>();
   const intervalMs = (o.interval ?? o.duration ?? 99999999) * 1000;
   // Snapshot the maps of processes as they appear, so stacks of short-lived ones resolve.
@@ -193,11 +211,13 @@ async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly 
     }
     if (r === 'timeout') elapsed += intervalMs;
     const last = r !== 'timeout' || o.interval === undefined || (o.duration !== undefined && elapsed >= o.duration * 1000);
-    const entries = readStacks(counts, stacks, sym, o, p);
-    const lostNow = lost.lookup(new Uint8Array(4));
-    const lostTotal = lostNow ? lost.sumU64(lostNow) : 0n;
+    const entries = await readStacks(counts, stacks, sym, o, p);
+    const lostTotal = lostSlot(lost, LOST_STACKS);
     if (lostTotal > prevLost) process.stderr.write(`${lostTotal - prevLost} stacks lost (stack map full or hash bucket taken)\n`);
     prevLost = lostTotal;
+    const droppedTotal = lostSlot(lost, DROPPED_COUNTS);
+    if (droppedTotal > prevDropped) process.stderr.write(`${droppedTotal - prevDropped} events dropped (counts map full)\n`);
+    prevDropped = droppedTotal;
     if (stopped() === 'epipe') break;
     if (o.svg !== undefined) {
       for (const line of renderStackcountFolded(entries, { delimited: p.delimiter }).split('\n')) {
@@ -207,7 +227,7 @@ async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly 
       writeSvg(o, allFolded);
     }
     const timestamp = o.timestamp ? new Date() : undefined;
-    if (o.json) await out(jsonInterval(o, entries, lostTotal));
+    if (o.json) await out(jsonInterval(o, entries, lostTotal, droppedTotal));
     else await out(renderStackcountInterval(entries, { folded: o.folded, timestamp, verbose: o.verbose, delimited: p.delimiter, pidFiltered: o.pid !== undefined }));
     if (last) {
       if (!o.folded && !o.json) await out(DETACHING);
@@ -226,8 +246,21 @@ function noticeProcesses(counts: BpfMap, sym: Symbolizer): void {
   }
 }
 
-/** Drain the counts, read (and free) the stacks they name, symbolise, merge as BCC keys them. */
-function readStacks(counts: BpfMap, stacks: BpfMap, sym: Symbolizer, o: StackcountOptions, p: StackcountPlan): StackcountEntry[] {
+/** How long symbolization runs before it yields to the event loop (signals, timers). */
+const SLICE_MS = 8;
+/** After a stop, how long symbolization may still take before frames print as addresses. */
+const STOP_BUDGET_MS = 1000;
+
+/**
+ * Drain the counts, read (and free) the stacks they name, symbolise, merge as BCC keys them.
+ *
+ * Symbolization is the slow part (a busy tracepoint brings many processes and libraries):
+ * each distinct stack is symbolised once per interval and each address once per process
+ * (Symbolizer caches), and the work yields to the event loop every SLICE_MS, so Ctrl-C is
+ * seen while it runs. Once a stop was asked for, it goes on for at most STOP_BUDGET_MS; frames
+ * not resolved by then print as their address.
+ */
+async function readStacks(counts: BpfMap, stacks: BpfMap, sym: Symbolizer, o: StackcountOptions, p: StackcountPlan): Promise<StackcountEntry[]> {
   const drained = counts.drain();
   const traces = new Map<number, bigint[]>();
   const trace = (id: number): bigint[] => {
@@ -242,27 +275,52 @@ function readStacks(counts: BpfMap, stacks: BpfMap, sym: Symbolizer, o: Stackcou
     }
     return t;
   };
-  const merged = new Map<string, StackcountEntry & { count: bigint }>();
-  for (const [k, v] of drained) {
-    const key = decodeStackKey(k);
-    const n = new DataView(v.buffer, v.byteOffset, v.byteLength).getBigUint64(0, true);
-    sym.notice(key.tgid);
-    const kernel: Frame[] = trace(key.kernelId).map((addr) => ({ addr, name: sym.kernel(addr, { offset: o.offset }) }));
-    const user: Frame[] = trace(key.userId).map((addr) => ({ addr, name: sym.user(key.tgid, addr, { offset: o.offset }) }));
-    const tgid = p.perpid ? key.tgid : NO_TGID;
-    const comm = p.perpid ? key.comm : '';
-    const id = p.perpid
-      ? `${key.tgid}\0${key.comm}\0${key.kernelId}\0${key.userId}`
-      : `${key.kernelId}\0${key.userId}\0${user.map((f) => f.name).join(';')}`;
-    const have = merged.get(id);
-    if (have) have.count += n;
-    else merged.set(id, { kernel, user, tgid, comm, count: n });
-  }
   // Free the stacks read, so a long run does not fill the stack map.
-  for (const id of traces.keys()) {
-    const key = new Uint8Array(4);
-    new DataView(key.buffer).setInt32(0, id, true);
-    stacks.delete(key);
+  const free = () => {
+    for (const id of traces.keys()) {
+      const key = new Uint8Array(4);
+      new DataView(key.buffer).setInt32(0, id, true);
+      stacks.delete(key);
+    }
+  };
+  let sliceEnd = performance.now() + SLICE_MS;
+  let stopDeadline: number | undefined;
+  const hurry = (): boolean => {
+    if (stopDeadline === undefined && stopped()) stopDeadline = performance.now() + STOP_BUDGET_MS;
+    return stopDeadline !== undefined && performance.now() > stopDeadline;
+  };
+  const kernelFrames = new Map<number, Frame[]>();
+  const userFrames = new Map<string, Frame[]>();
+  const frames = (ids: readonly bigint[], name: (a: bigint) => string): Frame[] =>
+    ids.map((addr) => ({ addr, name: hurry() ? `0x${addr.toString(16)}` : name(addr) }));
+  const merged = new Map<string, StackcountEntry & { count: bigint }>();
+  try {
+    for (const [k, v] of drained) {
+      if (performance.now() > sliceEnd) {
+        await new Promise((r) => setImmediate(r));
+        sliceEnd = performance.now() + SLICE_MS;
+      }
+      const key = decodeStackKey(k);
+      const n = new DataView(v.buffer, v.byteOffset, v.byteLength).getBigUint64(0, true);
+      let kernel = kernelFrames.get(key.kernelId);
+      if (!kernel) kernelFrames.set(key.kernelId, (kernel = frames(trace(key.kernelId), (a) => sym.kernel(a, { offset: o.offset }))));
+      const uid = `${key.tgid}\0${key.userId}`;
+      let user = userFrames.get(uid);
+      if (!user) {
+        if (key.userId >= 0 && !hurry()) sym.notice(key.tgid);
+        userFrames.set(uid, (user = frames(trace(key.userId), (a) => sym.user(key.tgid, a, { offset: o.offset }))));
+      }
+      const tgid = p.perpid ? key.tgid : NO_TGID;
+      const comm = p.perpid ? key.comm : '';
+      const id = p.perpid
+        ? `${key.tgid}\0${key.comm}\0${key.kernelId}\0${key.userId}`
+        : `${key.kernelId}\0${key.userId}\0${user.map((f) => f.name).join(';')}`;
+      const have = merged.get(id);
+      if (have) have.count += n;
+      else merged.set(id, { kernel, user, tgid, comm, count: n });
+    }
+  } finally {
+    free();
   }
   return [...merged.values()];
 }
@@ -276,7 +334,7 @@ function writeSvg(o: StackcountOptions, folded: ReadonlyMap<string, bigint>): vo
   writeFileSync(o.svg!, renderFlameGraph(stacks, { title: `stackcount ${o.pattern}`, countName: 'events' }));
 }
 
-function jsonInterval(o: StackcountOptions, entries: readonly StackcountEntry[], lost: bigint): string {
+function jsonInterval(o: StackcountOptions, entries: readonly StackcountEntry[], lost: bigint, dropped: bigint): string {
   const sorted = [...entries].sort((a, b) => (a.count < b.count ? -1 : a.count > b.count ? 1 : 0));
   return jsonLine({
     tool: 'stackcount',
@@ -289,5 +347,6 @@ function jsonInterval(o: StackcountOptions, entries: readonly StackcountEntry[],
       user: e.user.map((f) => ({ addr: `0x${f.addr.toString(16)}`, sym: f.name })),
     })),
     lost,
+    dropped,
   });
 }

@@ -51,6 +51,7 @@ import { ljust } from '../output/pyfmt.js';
 import { jsonLine, type JsonValue } from '../output/json.js';
 import { Symbolizer } from '../output/symbolize.js';
 import { BpfMap } from '../kernel/map.js';
+import { READ_ERRORS_MAP } from '../compile/lower.js';
 
 export interface TraceOptions {
   readonly probes: readonly string[];
@@ -608,13 +609,27 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
   };
 
   let reportedLost = 0n;
-  const reportLost = () => {
+  let reportedReadErrors = 0n;
+  // Failed reads of memory (the compiler's per-CPU read_errors counter; present when some
+  // expression reads memory).
+  const readErrorsMap = session.maps.get(READ_ERRORS_MAP.name);
+  /**
+   * Says on stderr what was lost since the last report: events the full buffer dropped
+   * (`N events lost`) and failed reads (`N reads of user memory failed`). With --json the
+   * same goes to stdout as a loss record, returned for the caller to print in order.
+   */
+  const reportLost = (extraLost = 0n): string => {
     const kernel = readLost(lostMap);
-    const total = kernel > reader.transportLost() ? kernel : reader.transportLost();
-    if (total > reportedLost) {
-      process.stderr.write(`${total - reportedLost} events lost\n`);
-      reportedLost = total;
-    }
+    const total = (kernel > reader.transportLost() ? kernel : reader.transportLost()) + extraLost;
+    const readErrors = readErrorsMap ? readLost(readErrorsMap) : 0n;
+    const lost = total - reportedLost;
+    const failed = readErrors - reportedReadErrors;
+    reportedLost = total;
+    reportedReadErrors = readErrors;
+    if (lost > 0n) process.stderr.write(`${lost} events lost\n`);
+    if (failed > 0n) process.stderr.write(`${failed} reads of user memory failed\n`);
+    if (!o.json || (lost === 0n && failed === 0n)) return '';
+    return jsonLine({ tool: 'trace', time: new Date().toISOString(), lost, read_errors: failed });
   };
 
   let lastReport = Date.now();
@@ -637,7 +652,8 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
     const now = Date.now();
     if (now - lastReport >= 1000) {
       lastReport = now;
-      reportLost();
+      const rec = reportLost();
+      if (rec) chunk.push(rec);
     }
     // raceStop, not a race with one long-lived stop promise: that would keep one reaction per
     // turn of this loop alive until the stop (the 4 MiB/s growth the soak test found).
@@ -648,6 +664,8 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
   // Detach, then print what is still in the buffer: every event produced is printed or lost.
   for (const l of session.links) l.close();
   let stuck = false;
+  /** Events left in the ring because nobody reads stdout: reported as lost. */
+  let unread = 0n;
   if (!done && stopped() !== 'epipe') {
     await new Promise((r) => setTimeout(r, 5));
     // After a stop out() no longer waits for the pipe: wait here, but not for a reader that
@@ -677,11 +695,14 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
       // Nobody reads stdout: what remains in the ring is not printed, so it is reported as lost.
       let rest = 0;
       while (reader.drain(() => rest++, 1 << 20) > 0);
-      if (rest) process.stderr.write(`${rest} events lost\n`);
+      unread = BigInt(rest);
     }
   }
   if (o.aggregate && !stuck) await out(renderTraceAggregate([...aggregate]));
-  if (stopped() !== 'epipe') reportLost();
+  if (stopped() !== 'epipe') {
+    const rec = reportLost(unread);
+    if (rec && !stuck) await out(rec);
+  }
   if (stuck) {
     // Waiting for stdout would hang: release everything and leave now.
     session.dispose();

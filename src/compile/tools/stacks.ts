@@ -12,7 +12,8 @@
  * A negative stack id other than -EFAULT (the side has no stack: a kernel thread has no user
  * stack, a uprobe no kernel stack) means the stack was lost (-EEXIST: the hash bucket holds
  * another stack; -ENOMEM: the map is full). Those are counted in the per-CPU `lost` array so
- * the tool can report them.
+ * the tool can report them (slot LOST_STACKS). An event whose new key the full `counts` hash
+ * refuses is counted in slot DROPPED_COUNTS.
  */
 import { ProgramBuilder } from '../../emit/builder.js';
 import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, R0, R1, R2, R3, R4, R6, R7, FP, type Insn, type MapRef } from '../../emit/asm.js';
@@ -25,6 +26,9 @@ export const MAX_STACK_DEPTH = 127;
 export const STACK_KEY_SIZE = 28;
 const EFAULT = 14;
 const NOEXIST = 1;
+/** Slots of the per-CPU `lost` array. */
+export const LOST_STACKS = 0;
+export const DROPPED_COUNTS = 1;
 
 export interface StackMaps {
   readonly counts: MapSpec;
@@ -36,7 +40,7 @@ export function stackMaps(o: { stackEntries?: number; countEntries?: number } = 
   return {
     counts: { name: 'counts', type: MapType.Hash, keySize: STACK_KEY_SIZE, valueSize: 8, maxEntries: o.countEntries ?? 10240 },
     stacks: { name: 'stack_traces', type: MapType.StackTrace, keySize: 4, valueSize: 8 * MAX_STACK_DEPTH, maxEntries: o.stackEntries ?? 8192 },
-    lost: { name: 'lost', type: MapType.PercpuArray, keySize: 4, valueSize: 8, maxEntries: 1 },
+    lost: { name: 'lost', type: MapType.PercpuArray, keySize: 4, valueSize: 8, maxEntries: 2 },
   };
 }
 
@@ -55,6 +59,21 @@ export interface StackProgramOptions {
   readonly cpu?: number;
 }
 
+/** lost[slot]++ (per-CPU: tracing programs do not nest on a CPU), then on to `next`. */
+function countLost(b: ProgramBuilder, lost: MapRef, slot: number, scratch: number, next: string, what: string): void {
+  b.emit(
+    st('W', FP, scratch, slot),
+    ldMapFd(R1, lost),
+    alu64.mov.reg(R2, FP),
+    alu64.add.imm(R2, scratch),
+    call(Helper.MapLookupElem),
+    jmp.jeq.imm(R0, 0, next),
+    ldx('DW', R1, R0, 0),
+    alu64.add.imm(R1, 1),
+    stx('DW', R0, 0, R1, `lost++ (per-CPU: ${what})`),
+  );
+}
+
 function stackId(b: ProgramBuilder, stacks: MapRef, lost: MapRef, flags: number, slot: number, lostKey: number, what: string): void {
   const ok = b.newLabel('stack_ok');
   b.emit(
@@ -65,16 +84,8 @@ function stackId(b: ProgramBuilder, stacks: MapRef, lost: MapRef, flags: number,
     stx('W', FP, slot, R0, `${what} stack id`),
     jmp.jsge.imm(R0, 0, ok),
     jmp.jeq.imm(R0, -EFAULT, ok, 'no stack on this side'),
-    st('W', FP, lostKey, 0),
-    ldMapFd(R1, lost),
-    alu64.mov.reg(R2, FP),
-    alu64.add.imm(R2, lostKey),
-    call(Helper.MapLookupElem),
-    jmp.jeq.imm(R0, 0, ok),
-    ldx('DW', R1, R0, 0),
-    alu64.add.imm(R1, 1),
-    stx('DW', R0, 0, R1, 'lost++ (per-CPU)'),
   );
+  countLost(b, lost, LOST_STACKS, lostKey, ok, 'lost stacks');
   b.bind(ok);
 }
 
@@ -115,8 +126,11 @@ export function stackProgram(o: StackProgramOptions): ProgramSpec {
     alu64.mov.imm(R4, NOEXIST),
     call(Helper.MapUpdateElem),
     ...lookup(),
-    jmp.jeq.imm(R0, 0, out),
+    jmp.jne.imm(R0, 0, add, 'inserted (here or by another CPU)'),
   );
+  // Neither there nor insertable: the hash is full.
+  countLost(b, lost, DROPPED_COUNTS, scratch, out, 'counts map full: dropped');
+  b.emit(jmp.ja(out));
   b.bind(add);
   b.emit(alu64.mov.imm(R1, 1), atomic.add('DW', R0, 0, R1, 'counts[key]++'));
   b.bind(out);

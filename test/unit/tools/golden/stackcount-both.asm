@@ -22,7 +22,7 @@
   23: (15) if r0 == 0x0 goto pc+3
   24: (79) r1 = *(u64 *)(r0 +0)
   25: (07) r1 += 1
-  26: (7b) *(u64 *)(r0 +0) = r1	; lost++ (per-CPU)
+  26: (7b) *(u64 *)(r0 +0) = r1	; lost++ (per-CPU: lost stacks)
   27: (bf) r1 = r6
   28: (18) r2 = map[id:stack_traces]
   30: (b7) r3 = 256
@@ -38,7 +38,7 @@
   41: (15) if r0 == 0x0 goto pc+3
   42: (79) r1 = *(u64 *)(r0 +0)
   43: (07) r1 += 1
-  44: (7b) *(u64 *)(r0 +0) = r1	; lost++ (per-CPU)
+  44: (7b) *(u64 *)(r0 +0) = r1	; lost++ (per-CPU: lost stacks)
   45: (bf) r1 = r10
   46: (07) r1 += -20
   47: (b7) r2 = 16
@@ -47,7 +47,7 @@
   51: (bf) r2 = r10
   52: (07) r2 += -32
   53: (85) call bpf_map_lookup_elem#1
-  54: (55) if r0 != 0x0 goto pc+15
+  54: (55) if r0 != 0x0 goto pc+26
   55: (7a) *(u64 *)(r10 -40) = 0
   56: (18) r1 = map[id:counts]
   58: (bf) r2 = r10
@@ -60,8 +60,18 @@
   66: (bf) r2 = r10
   67: (07) r2 += -32
   68: (85) call bpf_map_lookup_elem#1
-  69: (15) if r0 == 0x0 goto pc+2
-  70: (b7) r1 = 1
-  71: (db) lock *(u64 *)(r0 +0) += r1	; counts[key]++
-  72: (b7) r0 = 0
-  73: (95) exit
+  69: (55) if r0 != 0x0 goto pc+11	; inserted (here or by another CPU)
+  70: (62) *(u32 *)(r10 -40) = 1
+  71: (18) r1 = map[id:lost]
+  73: (bf) r2 = r10
+  74: (07) r2 += -40
+  75: (85) call bpf_map_lookup_elem#1
+  76: (15) if r0 == 0x0 goto pc+6
+  77: (79) r1 = *(u64 *)(r0 +0)
+  78: (07) r1 += 1
+  79: (7b) *(u64 *)(r0 +0) = r1	; lost++ (per-CPU: counts map full: dropped)
+  80: (05) goto pc+2
+  81: (b7) r1 = 1
+  82: (db) lock *(u64 *)(r0 +0) += r1	; counts[key]++
+  83: (b7) r0 = 0
+  84: (95) exit

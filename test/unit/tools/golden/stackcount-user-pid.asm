@@ -2,7 +2,7 @@
    1: (85) call bpf_get_current_pid_tgid#14
    2: (77) r0 >>= 32
    3: (bf) r7 = r0	; tgid
-   4: (55) if r7 != 0x4d2 goto pc+51	; -p 1234
+   4: (55) if r7 != 0x4d2 goto pc+62	; -p 1234
    5: (7a) *(u64 *)(r10 -32) = 0
    6: (7a) *(u64 *)(r10 -24) = 0
    7: (7a) *(u64 *)(r10 -16) = 0
@@ -24,7 +24,7 @@
   25: (15) if r0 == 0x0 goto pc+3
   26: (79) r1 = *(u64 *)(r0 +0)
   27: (07) r1 += 1
-  28: (7b) *(u64 *)(r0 +0) = r1	; lost++ (per-CPU)
+  28: (7b) *(u64 *)(r0 +0) = r1	; lost++ (per-CPU: lost stacks)
   29: (bf) r1 = r10
   30: (07) r1 += -20
   31: (b7) r2 = 16
@@ -33,7 +33,7 @@
   35: (bf) r2 = r10
   36: (07) r2 += -32
   37: (85) call bpf_map_lookup_elem#1
-  38: (55) if r0 != 0x0 goto pc+15
+  38: (55) if r0 != 0x0 goto pc+26
   39: (7a) *(u64 *)(r10 -40) = 0
   40: (18) r1 = map[id:counts]
   42: (bf) r2 = r10
@@ -46,8 +46,18 @@
   50: (bf) r2 = r10
   51: (07) r2 += -32
   52: (85) call bpf_map_lookup_elem#1
-  53: (15) if r0 == 0x0 goto pc+2
-  54: (b7) r1 = 1
-  55: (db) lock *(u64 *)(r0 +0) += r1	; counts[key]++
-  56: (b7) r0 = 0
-  57: (95) exit
+  53: (55) if r0 != 0x0 goto pc+11	; inserted (here or by another CPU)
+  54: (62) *(u32 *)(r10 -40) = 1
+  55: (18) r1 = map[id:lost]
+  57: (bf) r2 = r10
+  58: (07) r2 += -40
+  59: (85) call bpf_map_lookup_elem#1
+  60: (15) if r0 == 0x0 goto pc+6
+  61: (79) r1 = *(u64 *)(r0 +0)
+  62: (07) r1 += 1
+  63: (7b) *(u64 *)(r0 +0) = r1	; lost++ (per-CPU: counts map full: dropped)
+  64: (05) goto pc+2
+  65: (b7) r1 = 1
+  66: (db) lock *(u64 *)(r0 +0) += r1	; counts[key]++
+  67: (b7) r0 = 0
+  68: (95) exit
