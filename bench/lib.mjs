@@ -121,3 +121,62 @@ export function printTable(title, header, rows) {
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const r of rows) console.log(line(r));
 }
+
+/**
+ * Spawn a getpid_loop workload that waits for "go". Resolves once it is ready, with its pid and
+ * go(), which starts it and resolves with the workload's elapsed ns per iteration.
+ */
+export function spawnWorkload(bin, args) {
+  return new Promise((resolveReady, rejectReady) => {
+    const c = spawn(bin, args.map(String), { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    let done;
+    const finished = new Promise((res, rej) => {
+      done = { res, rej };
+    });
+    finished.catch(() => {});
+    c.stdout.setEncoding('utf8').on('data', (d) => {
+      out += d;
+      if (out === 'ready\n') resolveReady({ pid: c.pid, go: () => (c.stdin.write('go\n'), finished), child: c });
+    });
+    c.on('exit', (code) => {
+      if (code === 0) done.res(Number(out.split('\n')[1]));
+      else {
+        done.rej(new Error(`workload exit ${code}`));
+        rejectReady(new Error(`workload exit ${code}`));
+      }
+    });
+  });
+}
+
+/**
+ * In-kernel ns per event of the programs loaded since `beforeIds` that ran at least `minCnt`
+ * times (the ones the workload drove; this ignores programs other users load meanwhile):
+ * the sum over those programs of run_time_ns / run_cnt, so an entry + return pair counts both.
+ */
+export function kernelNsPerEvent(beforeIds, minCnt) {
+  const progs = progStats().filter((p) => !beforeIds.has(p.id) && p.runCnt >= minCnt);
+  return { perEvent: progs.length ? progs.reduce((a, p) => a + p.runTimeNs / p.runCnt, 0) : NaN, progs: progs.length };
+}
+
+/** Wait for a child to exit, at most `ms`; resolves with the time waited, or Infinity. */
+export function waitExit(child, ms) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(0);
+    const t0 = Date.now();
+    const t = setTimeout(() => resolve(Infinity), ms);
+    child.on('exit', () => {
+      clearTimeout(t);
+      resolve(Date.now() - t0);
+    });
+  });
+}
+
+export function loadavg() {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+/** ratio of a tool's value to polytrace's, as text */
+export function ratio(x, poly, digits = 2) {
+  return Number.isFinite(x) && Number.isFinite(poly) && poly > 0 ? `${(x / poly).toFixed(digits)}x` : 'n/a';
+}
