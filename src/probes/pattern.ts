@@ -5,6 +5,7 @@
  * anchored regex, `-r` is start-anchored; user functions are de-duplicated by address and
  * by name (the first wins, as funccount does for glibc aliases such as malloc/__libc_malloc).
  */
+import { existsSync } from 'node:fs';
 import { ResolveError } from '../errors.js';
 import { globToRegExp, userRegExp } from '../symbols/match.js';
 import { listTracepoints } from '../symbols/tracefs.js';
@@ -32,7 +33,16 @@ export function patternRegExp(pattern: string, regex: boolean): RegExp {
   return regex ? userRegExp(pattern) : globToRegExp(pattern);
 }
 
+/** A glob with no wildcard and no regex metacharacter names exactly one tracepoint. */
+const LITERAL_TRACEPOINT = /^([A-Za-z0-9_-]+):([A-Za-z0-9_-]+)$/;
+
 export function resolveTracepointPattern(pattern: string, o: PatternOptions): ProbeTarget[] {
+  const literal = o.regex ? null : LITERAL_TRACEPOINT.exec(pattern);
+  if (literal) {
+    // Skip listing every tracepoint (thousands of directories) for a plain name.
+    const [, category, event] = literal;
+    return existsSync(`${o.tracefs()}/events/${category}/${event}/id`) ? [{ kind: 'tracepoint', category, event, name: pattern }] : [];
+  }
   const re = patternRegExp(pattern, o.regex);
   const out: ProbeTarget[] = [];
   for (const { category, event } of listTracepoints(o.tracefs())) {
