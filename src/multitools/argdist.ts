@@ -387,13 +387,12 @@ export function freqRows(p: ProbePlan, entries: readonly FreqEntry[]): ArgdistFr
   });
 }
 
-/** Per-CPU 65-slot array entries → summed slots. */
-export function sumSlots(map: BpfMap, entries: ReadonlyArray<readonly [Uint8Array, Uint8Array]>): bigint[] {
+/** The 65 slots of a histogram probe, from its one-element array's value (u64 slots[65]). */
+export function histSlots(value: Uint8Array | undefined): bigint[] {
   const slots = new Array<bigint>(HIST_SLOTS).fill(0n);
-  for (const [k, v] of entries) {
-    const i = new DataView(k.buffer, k.byteOffset, k.byteLength).getUint32(0, true);
-    if (i < HIST_SLOTS) slots[i] = map.sumU64(v);
-  }
+  if (!value) return slots;
+  const dv = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  for (let i = 0; i < HIST_SLOTS && 8 * i + 8 <= value.byteLength; i++) slots[i] = dv.getBigUint64(8 * i, true);
   return slots;
 }
 
@@ -616,7 +615,8 @@ async function trace(o: ArgdistOptions, p: ArgdistPlan, targets: readonly ProbeT
         }
         return { plan: x, kind: 'freq', entries: [...acc.values()].map((e) => ({ values: e.values, count: e.count })) };
       }
-      const total = sumSlots(m, m.entries());
+      // The slots only grow (atomic adds): this interval is the difference from the last read.
+      const total = histSlots(m.lookup(zero));
       const slots = o.cumulative ? total : total.map((v, k) => v - prevSlots[i]![k]!);
       prevSlots[i] = total;
       return { plan: x, kind: 'hist', slots };

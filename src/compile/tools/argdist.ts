@@ -17,8 +17,11 @@
  *
  * Histogram probes (`-H`): the value is converted to the declared type (truncated, sign- or
  * zero-extended), then to u64 as BCC's `bpf_log2l()` takes it (negative values land in slot
- * 64), and counted in a per-CPU array of 65 log2 slots. Tracing programs do not nest on one
- * CPU, so the per-CPU add needs no atomics; user space sums the CPUs.
+ * 64), and counted with an atomic add in 65 log2 slots that live in the value of a one-element
+ * array, addressed directly (BPF_PSEUDO_MAP_VALUE, as funccount's counters: compile/tools/
+ * count.ts), so an event makes no helper call. The slots only grow; user space reads the value
+ * and prints the difference from its previous read, so every event lands in exactly one
+ * interval.
  *
  * Return probes that use `$entry(param)` or `$latency` get an entry program that stashes what
  * they need per thread (compile/entry.ts); the return program drops the event when its entry
@@ -28,7 +31,7 @@
  * where their values go (see {@link ArgdistLowering}).
  */
 import { ProgramBuilder } from '../../emit/builder.js';
-import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, R0, R1, R2, R3, R4, R6, R7, R8, R9, FP, type Reg, type Label, type MapRef } from '../../emit/asm.js';
+import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, ldMapValue, R0, R1, R2, R3, R4, R6, R7, R8, R9, FP, type Reg, type Label, type MapRef } from '../../emit/asm.js';
 import { Helper } from '../../emit/helpers.gen.js';
 import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
 import { log2Insns } from './latency.js';
@@ -137,8 +140,9 @@ export function activeMapSpec(): MapSpec {
   return { name: 'ad_active', type: MapType.Array, keySize: 4, valueSize: 4, maxEntries: 1 };
 }
 
+/** u64 slots[65] of one histogram probe, in the value of a one-element array (direct value access). */
 export function histMapSpec(index: number): MapSpec {
-  return { name: `ad_hist${index}`, type: MapType.PercpuArray, keySize: 4, valueSize: 8, maxEntries: HIST_SLOTS };
+  return { name: `ad_hist${index}`, type: MapType.Array, keySize: 4, valueSize: 8 * HIST_SLOTS, maxEntries: 1 };
 }
 
 /** Per-CPU count of updates a full frequency map refused, one slot per probe. */
@@ -264,19 +268,9 @@ function freqBody(b: ProgramBuilder, o: FreqProgramOptions, lw: ArgdistLowering,
   const one = b.stackAlloc(8);
   const add = b.newLabel('add');
   if (active) {
-    // R7 = ad_active[0]: read once, so every access of this event goes to the same hash.
-    const have = b.newLabel('have_active');
-    b.emit(
-      st('W', FP, one, 0),
-      ldMapFd(R1, active),
-      alu64.mov.reg(R2, FP),
-      alu64.add.imm(R2, one),
-      call(Helper.MapLookupElem),
-      alu64.mov.imm(R7, 0),
-      jmp.jeq.imm(R0, 0, have),
-      ldx('W', R7, R0, 0, 'active hash'),
-    );
-    b.bind(have);
+    // R7 = ad_active[0], read once (so every access of this event goes to the same hash) and
+    // directly: the one-element array's value is addressed without a helper call.
+    b.emit(ldMapValue(R1, active, 0, '&ad_active[0]'), ldx('W', R7, R1, 0, 'active hash'));
   }
   const freqTo = (r: Reg) => selectMap(b, r, freqA, freqB);
   const lookup = () => {
@@ -319,21 +313,17 @@ function histBody(b: ProgramBuilder, o: HistProgramOptions, lw: ArgdistLowering)
     o = { ...o, type: { kind: 'int', size: 8, signed: false, name: o.type.name } };
   }
   const hist = b.map(o.hist);
-  const key = b.stackAlloc(4, 4);
   const skip = b.newLabel('skip');
   lw.scalar(0, R8);
   convert(b, R8, o.type);
   log2Insns(b, R9, R8, R1);
   b.emit(
-    stx('W', FP, key, R9),
-    ldMapFd(R1, hist),
-    alu64.mov.reg(R2, FP),
-    alu64.add.imm(R2, key),
-    call(Helper.MapLookupElem),
-    jmp.jeq.imm(R0, 0, skip),
-    ldx('DW', R1, R0, 0),
-    alu64.add.imm(R1, 1),
-    stx('DW', R0, 0, R1, 'hist[slot]++ (per-CPU)'),
+    jmp.jgt.imm(R9, HIST_SLOTS - 1, skip, 'slot <= 64 (for the verifier)'),
+    alu64.lsh.imm(R9, 3),
+    ldMapValue(R1, hist, 0, '&hist[0]'),
+    alu64.add.reg(R1, R9),
+    alu64.mov.imm(R2, 1),
+    atomic.add('DW', R1, 0, R2, 'hist[slot]++'),
   );
   b.bind(skip);
 }

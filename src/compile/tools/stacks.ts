@@ -6,8 +6,9 @@
  * `bpf_get_stackid` into the `stack_traces` STACK_TRACE map: flags 0 for the kernel stack,
  * BPF_F_USER_STACK for the user stack; -1 for a side that is not collected.
  *
- * Unlike BCC the tgid is always kept (user frames need the process to be symbolised); the
- * tool merges processes unless -P. comm is recorded only with -P.
+ * Unlike BCC the tgid is kept whenever user stacks are collected (user frames need the process
+ * to be symbolised); the tool merges processes unless -P. Kernel stacks only without -P or -p
+ * store 0xffffffff, as BCC does, and skip the helper call. comm is recorded only with -P.
  *
  * A negative stack id other than -EFAULT (the side has no stack: a kernel thread has no user
  * stack, a uprobe no kernel stack) means the stack was lost (-EEXIST: the hash bucket holds
@@ -101,10 +102,15 @@ export function stackProgram(o: StackProgramOptions): ProgramSpec {
   if (o.cpu !== undefined) {
     b.emit(call(Helper.GetSmpProcessorId), jmp.jne.imm(R0, o.cpu, out, `-c ${o.cpu}`));
   }
-  b.emit(call(Helper.GetCurrentPidTgid), alu64.rsh.imm(R0, 32), alu64.mov.reg(R7, R0, 'tgid'));
-  if (o.tgid !== undefined) b.emit(jmp.jne.imm(R7, o.tgid, out, `-p ${o.tgid}`));
+  // The tgid only when something needs it: -p, -P, or user frames (symbolised per process).
+  const needTgid = o.tgid !== undefined || o.comm || o.userStack;
+  if (needTgid) {
+    b.emit(call(Helper.GetCurrentPidTgid), alu64.rsh.imm(R0, 32), alu64.mov.reg(R7, R0, 'tgid'));
+    if (o.tgid !== undefined) b.emit(jmp.jne.imm(R7, o.tgid, out, `-p ${o.tgid}`));
+  }
   for (let off = 0; off < 32; off += 8) b.emit(st('DW', FP, key + off, 0));
-  b.emit(stx('W', FP, key, R7, 'key.tgid'));
+  if (needTgid) b.emit(stx('W', FP, key, R7, 'key.tgid'));
+  else b.emit(st('W', FP, key, -1, 'key.tgid = 0xffffffff (not needed: as BCC without -P)'));
   if (o.kernelStack) stackId(b, stacks, lost, 0, key + 4, scratch, 'kernel');
   else b.emit(st('W', FP, key + 4, -1, 'no kernel stack'));
   if (o.userStack) stackId(b, stacks, lost, BPF_F_USER_STACK, key + 8, scratch, 'user');
@@ -114,19 +120,23 @@ export function stackProgram(o: StackProgramOptions): ProgramSpec {
   }
   const add = b.newLabel('add');
   const lookup = (): Insn[] => [ldMapFd(R1, counts), alu64.mov.reg(R2, FP), alu64.add.imm(R2, key), call(Helper.MapLookupElem)];
+  // Known key (the common case): one lookup and an atomic add. New key: insert it with the
+  // count 1 (BPF_NOEXIST), done; only when that fails (another CPU inserted it first, or the
+  // hash is full) look it up again.
   b.emit(
     ...lookup(),
     jmp.jne.imm(R0, 0, add),
-    st('DW', FP, scratch, 0),
+    st('DW', FP, scratch, 1),
     ldMapFd(R1, counts),
     alu64.mov.reg(R2, FP),
     alu64.add.imm(R2, key),
     alu64.mov.reg(R3, FP),
     alu64.add.imm(R3, scratch),
     alu64.mov.imm(R4, NOEXIST),
-    call(Helper.MapUpdateElem),
+    call(Helper.MapUpdateElem, 'new key: insert with count 1'),
+    jmp.jeq.imm(R0, 0, out),
     ...lookup(),
-    jmp.jne.imm(R0, 0, add, 'inserted (here or by another CPU)'),
+    jmp.jne.imm(R0, 0, add, 'another CPU inserted it'),
   );
   // Neither there nor insertable: the hash is full.
   countLost(b, lost, DROPPED_COUNTS, scratch, out, 'counts map full: dropped');

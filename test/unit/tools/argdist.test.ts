@@ -184,15 +184,17 @@ describe('argdist program shapes', () => {
     expect(text).toMatch(/r4 = 1/);
     expect(text).toMatch(/if r0 != 0x2a goto/);
   });
-  it('hist: log2 slot of the converted value into a per-CPU array', () => {
+  it('hist: log2 slot of the converted value, atomically added in one array value (no helper call)', () => {
     const spec = argdistProgram({
       kind: 'hist', name: 'argdist1', progType: 2, index: 1, type: u(4, true, 'int'), hist: histMapSpec(1),
       lower: (b) => ({ ...lower(), scalar: (_i, dst) => b.emit(alu64.mov.imm(dst, -1)) }),
     });
     expect(spec.maps).toEqual([histMapSpec(1)]);
-    expect(histMapSpec(1)).toMatchObject({ type: 6, maxEntries: 65 });
+    expect(histMapSpec(1)).toMatchObject({ type: 2, maxEntries: 1, valueSize: 8 * 65 });
     const text = disasm(spec.insns);
     expect(text).toMatch(/s>>= 32/);
+    expect(text).toMatch(/lock \*\(u64 \*\)\(r1 \+0\) \+= r2/);
+    expect(text).not.toMatch(/call/);
   });
   it('entry program: filters then the stash', () => {
     const spec = argdistEntryProgram({ name: 'argdist0e', progType: 2, tid: 9, stash: (b) => b.emit(stx('DW', FP, -8, R2)) });

@@ -47,31 +47,32 @@
   51: (bf) r2 = r10
   52: (07) r2 += -32
   53: (85) call bpf_map_lookup_elem#1
-  54: (55) if r0 != 0x0 goto pc+26
-  55: (7a) *(u64 *)(r10 -40) = 0
+  54: (55) if r0 != 0x0 goto pc+27
+  55: (7a) *(u64 *)(r10 -40) = 1
   56: (18) r1 = map[id:counts]
   58: (bf) r2 = r10
   59: (07) r2 += -32
   60: (bf) r3 = r10
   61: (07) r3 += -40
   62: (b7) r4 = 1
-  63: (85) call bpf_map_update_elem#2
-  64: (18) r1 = map[id:counts]
-  66: (bf) r2 = r10
-  67: (07) r2 += -32
-  68: (85) call bpf_map_lookup_elem#1
-  69: (55) if r0 != 0x0 goto pc+11	; inserted (here or by another CPU)
-  70: (62) *(u32 *)(r10 -40) = 1
-  71: (18) r1 = map[id:lost]
-  73: (bf) r2 = r10
-  74: (07) r2 += -40
-  75: (85) call bpf_map_lookup_elem#1
-  76: (15) if r0 == 0x0 goto pc+6
-  77: (79) r1 = *(u64 *)(r0 +0)
-  78: (07) r1 += 1
-  79: (7b) *(u64 *)(r0 +0) = r1	; lost++ (per-CPU: counts map full: dropped)
-  80: (05) goto pc+2
-  81: (b7) r1 = 1
-  82: (db) lock *(u64 *)(r0 +0) += r1	; counts[key]++
-  83: (b7) r0 = 0
-  84: (95) exit
+  63: (85) call bpf_map_update_elem#2	; new key: insert with count 1
+  64: (15) if r0 == 0x0 goto pc+19
+  65: (18) r1 = map[id:counts]
+  67: (bf) r2 = r10
+  68: (07) r2 += -32
+  69: (85) call bpf_map_lookup_elem#1
+  70: (55) if r0 != 0x0 goto pc+11	; another CPU inserted it
+  71: (62) *(u32 *)(r10 -40) = 1
+  72: (18) r1 = map[id:lost]
+  74: (bf) r2 = r10
+  75: (07) r2 += -40
+  76: (85) call bpf_map_lookup_elem#1
+  77: (15) if r0 == 0x0 goto pc+6
+  78: (79) r1 = *(u64 *)(r0 +0)
+  79: (07) r1 += 1
+  80: (7b) *(u64 *)(r0 +0) = r1	; lost++ (per-CPU: counts map full: dropped)
+  81: (05) goto pc+2
+  82: (b7) r1 = 1
+  83: (db) lock *(u64 *)(r0 +0) += r1	; counts[key]++
+  84: (b7) r0 = 0
+  85: (95) exit

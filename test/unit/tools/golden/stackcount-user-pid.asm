@@ -2,7 +2,7 @@
    1: (85) call bpf_get_current_pid_tgid#14
    2: (77) r0 >>= 32
    3: (bf) r7 = r0	; tgid
-   4: (55) if r7 != 0x4d2 goto pc+62	; -p 1234
+   4: (55) if r7 != 0x4d2 goto pc+63	; -p 1234
    5: (7a) *(u64 *)(r10 -32) = 0
    6: (7a) *(u64 *)(r10 -24) = 0
    7: (7a) *(u64 *)(r10 -16) = 0
@@ -33,31 +33,32 @@
   35: (bf) r2 = r10
   36: (07) r2 += -32
   37: (85) call bpf_map_lookup_elem#1
-  38: (55) if r0 != 0x0 goto pc+26
-  39: (7a) *(u64 *)(r10 -40) = 0
+  38: (55) if r0 != 0x0 goto pc+27
+  39: (7a) *(u64 *)(r10 -40) = 1
   40: (18) r1 = map[id:counts]
   42: (bf) r2 = r10
   43: (07) r2 += -32
   44: (bf) r3 = r10
   45: (07) r3 += -40
   46: (b7) r4 = 1
-  47: (85) call bpf_map_update_elem#2
-  48: (18) r1 = map[id:counts]
-  50: (bf) r2 = r10
-  51: (07) r2 += -32
-  52: (85) call bpf_map_lookup_elem#1
-  53: (55) if r0 != 0x0 goto pc+11	; inserted (here or by another CPU)
-  54: (62) *(u32 *)(r10 -40) = 1
-  55: (18) r1 = map[id:lost]
-  57: (bf) r2 = r10
-  58: (07) r2 += -40
-  59: (85) call bpf_map_lookup_elem#1
-  60: (15) if r0 == 0x0 goto pc+6
-  61: (79) r1 = *(u64 *)(r0 +0)
-  62: (07) r1 += 1
-  63: (7b) *(u64 *)(r0 +0) = r1	; lost++ (per-CPU: counts map full: dropped)
-  64: (05) goto pc+2
-  65: (b7) r1 = 1
-  66: (db) lock *(u64 *)(r0 +0) += r1	; counts[key]++
-  67: (b7) r0 = 0
-  68: (95) exit
+  47: (85) call bpf_map_update_elem#2	; new key: insert with count 1
+  48: (15) if r0 == 0x0 goto pc+19
+  49: (18) r1 = map[id:counts]
+  51: (bf) r2 = r10
+  52: (07) r2 += -32
+  53: (85) call bpf_map_lookup_elem#1
+  54: (55) if r0 != 0x0 goto pc+11	; another CPU inserted it
+  55: (62) *(u32 *)(r10 -40) = 1
+  56: (18) r1 = map[id:lost]
+  58: (bf) r2 = r10
+  59: (07) r2 += -40
+  60: (85) call bpf_map_lookup_elem#1
+  61: (15) if r0 == 0x0 goto pc+6
+  62: (79) r1 = *(u64 *)(r0 +0)
+  63: (07) r1 += 1
+  64: (7b) *(u64 *)(r0 +0) = r1	; lost++ (per-CPU: counts map full: dropped)
+  65: (05) goto pc+2
+  66: (b7) r1 = 1
+  67: (db) lock *(u64 *)(r0 +0) += r1	; counts[key]++
+  68: (b7) r0 = 0
+  69: (95) exit
