@@ -473,6 +473,19 @@ function readLost(map: BpfMap): bigint {
   return v ? map.sumU64(v) : 0n;
 }
 
+/**
+ * A uprobe at func+N: the kernel decodes the instruction there when a process maps the file and
+ * refuses one it cannot decode (ENOEXEC) or single-step (ENOTSUPP), usually because N falls
+ * inside an instruction. Say that instead of the bare errno of the attach call.
+ */
+function refusedOffset(u: TraceUnit, e: unknown): unknown {
+  const r = u.probe.ref;
+  if (!(e instanceof SysError) || (e.code !== 'ENOTSUPP' && e.code !== 'ENOEXEC') || !r.offset || u.target.kind !== 'uprobe') return e;
+  return new TracerError(`the kernel refused to probe ${r.function}+${r.offset} in ${u.target.path} (${e.code}): ` +
+    `offset ${r.offset} is not the start of an instruction it can probe`,
+  [`pick an instruction boundary from 'objdump -d --disassemble=${r.function} ${u.target.path}'`]);
+}
+
 async function trace(o: TraceOptions, units: readonly TraceUnit[], session: TraceSession, prog: string): Promise<number> {
   const ring = useRingbuf();
   const recordSize = Math.max(...units.map((u) => u.layout.size));
@@ -511,15 +524,19 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
   const specs: ProgramSpec[] = [];
   const excludeTgid = o.includeSelf || o.pid !== undefined || o.tid !== undefined ? undefined : process.pid;
   for (const u of units) {
-    attachTargets(session, [u.target], {
-      pid: o.pid, ret: u.ret, prefix: `trace_${u.index}`, verbose: o.verbose,
-      build: (shape) => traceProgram({
-        name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType,
-        probeIndex: u.index, layout: u.layout, maps, transport: ring ? 'ringbuf' : 'perfbuf',
-        tgid: o.pid, tid: o.tid, uid: o.uid, excludeTgid, lowering: loweringFor(u, o.stringSize, shape.hook),
-      }),
-      onProgram: (spec) => specs.push(spec),
-    });
+    try {
+      attachTargets(session, [u.target], {
+        pid: o.pid, ret: u.ret, prefix: `trace_${u.index}`, verbose: o.verbose,
+        build: (shape) => traceProgram({
+          name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType,
+          probeIndex: u.index, layout: u.layout, maps, transport: ring ? 'ringbuf' : 'perfbuf',
+          tgid: o.pid, tid: o.tid, uid: o.uid, excludeTgid, lowering: loweringFor(u, o.stringSize, shape.hook),
+        }),
+        onProgram: (spec) => specs.push(spec),
+      });
+    } catch (e) {
+      throw refusedOffset(u, e);
+    }
   }
   if (o.verbose || o.dump.includes('asm') || o.dump.includes('ir')) {
     for (const s of specs) await out(`; program ${s.name} (${reader.kind})\n${disasm(s.insns)}\n`);
