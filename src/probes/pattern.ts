@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { ResolveError } from '../errors.js';
 import { globToRegExp, userRegExp } from '../symbols/match.js';
-import { listTracepoints } from '../symbols/tracefs.js';
+import { listTracepointDirs, hasEventId } from '../symbols/tracefs.js';
 import { resolveLibrary, resolveUsdtBinary } from '../symbols/library.js';
 import { ElfFile, unversioned } from '../symbols/elf.js';
 import { usdtProbes } from '../symbols/usdt/probes.js';
@@ -44,10 +44,11 @@ export function resolveTracepointPattern(pattern: string, o: PatternOptions): Pr
     return existsSync(`${o.tracefs()}/events/${category}/${event}/id`) ? [{ kind: 'tracepoint', category, event, name: pattern }] : [];
   }
   const re = patternRegExp(pattern, o.regex);
+  const root = o.tracefs();
   const out: ProbeTarget[] = [];
-  for (const { category, event } of listTracepoints(o.tracefs())) {
-    const name = `${category}:${event}`;
-    if (re.test(name)) out.push({ kind: 'tracepoint', category, event, name });
+  for (const t of listTracepointDirs(root)) {
+    const name = `${t.category}:${t.event}`;
+    if (re.test(name) && hasEventId(root, t)) out.push({ kind: 'tracepoint', category: t.category, event: t.event, name });
   }
   return out;
 }
