@@ -5,10 +5,10 @@
 import { existsSync } from 'node:fs';
 import { toolCommand, intArg, parseDump, parseListen, type ListenAddress } from './options.js';
 import { installStopHandlers, watchProcess, sleepOrStop, out, finish, stopped } from './lifecycle.js';
-import { ResolveError, TracerError, UsageError } from '../errors.js';
+import { ResolveError, UsageError } from '../errors.js';
 import { parseFuncPattern } from '../specs/parse.js';
 import { resolvePattern, type PatternRef } from '../probes/pattern.js';
-import { resolveKernelPattern } from '../probes/kernel.js';
+import { resolveKernelPattern, probeLimit, probeLimitError } from '../probes/kernel.js';
 import type { ProbeTarget } from '../probes/targets.js';
 import { countProgram, countsMapSpec, decodeCounts } from '../compile/tools/count.js';
 import { attachTargets } from '../attach/targets.js';
@@ -18,6 +18,9 @@ import { disasm } from '../emit/disasm.js';
 import type { ProgramSpec } from '../emit/types.js';
 import { renderFunccountBanner, renderFunccountTable, DETACHING } from '../output/funccount.js';
 import { jsonLine } from '../output/json.js';
+
+/** Default bound on user-function and tracepoint targets (kernel functions: BCC's 1000). */
+const USER_PROBE_LIMIT = 100_000;
 
 export interface FunccountOptions {
   readonly pattern: string;
@@ -93,8 +96,10 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
     const shown = o.regexp ? o.pattern : ref.pattern;
     throw new ResolveError(`No functions matched by pattern ${shown}`);
   }
-  const limit = Number(process.env.BCC_PROBE_LIMIT ?? process.env.POLYTRACE_PROBE_LIMIT ?? 100000);
-  if (targets.length > limit) throw new TracerError(`maximum of ${limit} probes allowed, attempted ${targets.length}`);
+  // Kernel patterns were held to BCC's limit while resolving; user functions and tracepoints
+  // attach through one link or cheap perf events, so only an explicit BCC_PROBE_LIMIT binds them.
+  const limit = process.env.BCC_PROBE_LIMIT === undefined ? USER_PROBE_LIMIT : probeLimit();
+  if (targets.length > limit) throw probeLimitError(limit, targets.length);
   if (o.dump.includes('resolved')) await out(`${JSON.stringify(targets, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
 
   installStopHandlers();
