@@ -4,6 +4,7 @@
  * whatever the capabilities), so this is probed, never assumed from the version.
  */
 import { defineFeature } from './feature.js';
+import { verifierReason } from './probes.js';
 import { progLoad } from '../sys/bpf.js';
 import { close } from '../sys/ffi.js';
 import { errnoName } from '../sys/errno.js';
@@ -33,7 +34,7 @@ export const haveFentry = defineFeature({
       close(r.fd);
       return 'yes';
     }
-    const last = r.log.trim().split('\n').filter(Boolean).pop();
+    const last = verifierReason(r.log);
     return { no: `the kernel refused an fentry program (${errnoName(r.errno)}${last ? `: ${last}` : ''})` };
   },
 });

@@ -10,7 +10,8 @@ import { close } from '../sys/ffi.js';
 import { errnoName, EBADF } from '../sys/errno.js';
 import { NativeBuffer } from '../sys/mem.js';
 import { encode } from '../emit/assemble.js';
-import { alu64, call, exit, R0, R1 } from '../emit/asm.js';
+import { alu64, call, exit } from '../emit/asm.js';
+import { R0, R1, R2, R3, FP, type Insn } from '../emit/insn.js';
 import { Helper } from '../emit/helpers.gen.js';
 import { ProgType, AttachType, MapType } from '../emit/types.js';
 import { findTracefs } from '../symbols/tracefs.js';
@@ -20,12 +21,19 @@ const RETURN_0 = encode([alu64.mov.imm(R0, 0), exit()]);
 function loadProbe(type: number, insns: Uint8Array, expectedAttachType = 0): { fd: number; why: string } {
   const r = progLoad({ type, insns, license: 'GPL', name: 'polytrace_feat', expectedAttachType, logLevel: 1, logSize: 4096 });
   if (r.fd >= 0) return { fd: r.fd, why: '' };
-  const last = r.log.trim().split('\n').filter(Boolean).pop() ?? '';
+  const last = verifierReason(r.log);
   return { fd: -1, why: `${errnoName(r.errno)}${last ? `: ${last}` : ''}` };
 }
 
-function helperProbe(type: number, helper: number, name: string): ProbeAnswer {
-  const insns = encode([alu64.mov.imm(R1, 0), call(helper), alu64.mov.imm(R0, 0), exit()]);
+/** The verifier's complaint: the last log line that is not its statistics footer. */
+export function verifierReason(log: string): string {
+  const lines = log.trim().split('\n').filter((l) => l && !/^(processed \d+ insns|verification time)/.test(l));
+  return lines.pop() ?? '';
+}
+
+/** Load a program calling `helper`; `args` sets up its arguments (r1 is the ctx on entry). */
+function helperProbe(type: number, helper: number, name: string, args: Insn[] = []): ProbeAnswer {
+  const insns = encode([...args, call(helper), alu64.mov.imm(R0, 0), exit()]);
   const { fd, why } = loadProbe(type, insns);
   if (fd >= 0) {
     close(fd);
@@ -200,7 +208,8 @@ export const haveProbeReadKernel = defineFeature({
   name: 'probe_read_kernel',
   description: 'bpf_probe_read_{kernel,user}[_str]',
   fallback: 'bpf_probe_read',
-  probe: () => helperProbe(ProgType.Kprobe, Helper.ProbeReadKernel, 'bpf_probe_read_kernel'),
+  probe: () => helperProbe(ProgType.Kprobe, Helper.ProbeReadKernel, 'bpf_probe_read_kernel',
+    [alu64.mov.reg(R1, FP), alu64.add.imm(R1, -8), alu64.mov.imm(R2, 8), alu64.mov.imm(R3, 0)]),
 });
 
 export const haveBatchOps = defineFeature({
