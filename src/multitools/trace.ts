@@ -9,6 +9,7 @@
  * events, the ring fills and the kernel counts what it drops, which is reported on stderr as
  * `N events lost` every second and at exit. Printed + reported lost = produced.
  */
+import { DiagnosticsError } from '../errors.js';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { InvalidArgumentError } from 'commander';
@@ -332,10 +333,22 @@ function needsBtf(p: TraceProbeAst): boolean {
 
 export function planUnits(o: TraceOptions, probes: readonly TraceProbeAst[], types: UserTypes): TraceUnit[] {
   const units: TraceUnit[] = [];
+  // Every fault of every probe is reported in one run: each step's error is kept and the
+  // next step, expression or probe is still checked.
+  const errors: TracerError[] = [];
+  const attempt = <T>(p: TraceProbeAst, f: () => T): T | undefined => {
+    try {
+      return spanned(p, f);
+    } catch (e) {
+      if (!(e instanceof TracerError)) throw e;
+      errors.push(e);
+      return undefined;
+    }
+  };
   for (const p of probes) {
-    spanned(p, () => {
-      const pieces = p.format?.pieces ?? [];
-      const kinds = argKinds(pieces);
+    const pieces = p.format?.pieces ?? [];
+    const kinds = argKinds(pieces);
+    const resolved = attempt(p, () => {
       if (kinds.length !== p.args.length) {
         throw new CheckError(`format string expects ${kinds.length} argument${kinds.length === 1 ? '' : 's'}, got ${p.args.length}`);
       }
@@ -343,30 +356,37 @@ export function planUnits(o: TraceOptions, probes: readonly TraceProbeAst[], typ
         if (p.predicate) binaryStrcmp(p.predicate);
         p.args.forEach(binaryStrcmp);
       }
-      const wantBtf = needsBtf(p);
-      for (const r of resolveProbe(p, o)) {
-        const kernelFn = r.site.kind === 'kprobe' || r.site.kind === 'kretprobe';
-        const spec = wantBtf || kernelFn ? btf() : undefined;
-        const ctx = probeContext(r.site, {
-          ...(p.signature ? { signature: p.signature } : {}),
-          ...(spec ? { btf: spec } : {}),
-          userTypes: types,
-        });
-        const predicate = p.predicate ? checkExpr(p.predicate, ctx) : undefined;
-        const args = p.args.map((e, i) => {
-          const te = checkExpr(e, ctx);
-          if (kinds[i] === 'string') requirePointerOrString(te, `the argument of %s (#${i + 1})`);
-          else requireScalar(te, `argument #${i + 1}`);
-          return te;
-        });
-        const layout = recordLayout(kinds, { stringSize: o.stringSize, kernelStack: o.kernelStack, userStack: o.userStack });
-        units.push({
-          index: units.length, probe: p, func: funcColumn(p), target: r.target, ret: p.ref.type === 'r',
-          ctx, ...(predicate ? { predicate } : {}), args, pieces, layout,
-        });
-      }
+      return resolveProbe(p, o);
     });
+    if (!resolved) continue;
+    const wantBtf = needsBtf(p);
+    for (const r of resolved) {
+      const kernelFn = r.site.kind === 'kprobe' || r.site.kind === 'kretprobe';
+      const spec = wantBtf || kernelFn ? btf() : undefined;
+      const ctx = probeContext(r.site, {
+        ...(p.signature ? { signature: p.signature } : {}),
+        ...(spec ? { btf: spec } : {}),
+        userTypes: types,
+      });
+      const before = errors.length;
+      const predicate = p.predicate ? attempt(p, () => checkExpr(p.predicate!, ctx)) : undefined;
+      const args = p.args.map((e, i) => attempt(p, () => {
+        const te = checkExpr(e, ctx);
+        if (kinds[i] === 'string') requirePointerOrString(te, `the argument of %s (#${i + 1})`);
+        else requireScalar(te, `argument #${i + 1}`);
+        return te;
+      }));
+      // The sites of one USDT probe share its expressions: their errors would repeat.
+      if (errors.length > before) break;
+      const layout = recordLayout(kinds, { stringSize: o.stringSize, kernelStack: o.kernelStack, userStack: o.userStack });
+      units.push({
+        index: units.length, probe: p, func: funcColumn(p), target: r.target, ret: p.ref.type === 'r',
+        ctx, ...(predicate ? { predicate } : {}), args: args as TypedExpr[], pieces, layout,
+      });
+    }
   }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new DiagnosticsError(errors);
   return units;
 }
 
