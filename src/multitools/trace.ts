@@ -9,13 +9,12 @@
  * events, the ring fills and the kernel counts what it drops, which is reported on stderr as
  * `N events lost` every second and at exit. Printed + reported lost = produced.
  */
-import { DiagnosticsError } from '../errors.js';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { toolCommand, intArg, parseDump } from './options.js';
 import { installStopHandlers, watchProcess, raceStop, out, finish, stopped } from './lifecycle.js';
-import { CheckError, ResolveError, SpecSyntaxError, SysError, TracerError, UsageError } from '../errors.js';
+import { CheckError, DiagnosticsError, ResolveError, SpecSyntaxError, SysError, TracerError, UsageError } from '../errors.js';
 import { parseTraceProbes } from '../specs/parse.js';
 import type { Expr, TraceProbeAst, FormatPiece } from '../specs/ast.js';
 import { walk } from '../specs/walk.js';
