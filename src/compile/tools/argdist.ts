@@ -31,7 +31,7 @@
  * where their values go (see {@link ArgdistLowering}).
  */
 import { ProgramBuilder } from '../../emit/builder.js';
-import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, ldMapValue, R0, R1, R2, R3, R4, R6, R7, R8, R9, FP, type Reg, type Label, type MapRef } from '../../emit/asm.js';
+import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, ldMapValue, R0, R1, R2, R3, R4, R6, R7, R8, R9, FP, type Reg, type Label, type MapRef, type Insn } from '../../emit/asm.js';
 import { Helper } from '../../emit/helpers.gen.js';
 import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
 import { log2Insns } from './latency.js';
@@ -229,20 +229,6 @@ export function argdistProgram(o: ArgdistProgramOptions): ProgramSpec {
   return b.build({ expectedAttachType: o.expectedAttachType });
 }
 
-/** `r` = the hash to count in: `a`, or `b` when R7 (ad_active) is not 0. */
-function selectMap(bld: ProgramBuilder, r: Reg, a: MapRef, b: MapRef | undefined): void {
-  if (!b) {
-    bld.emit(ldMapFd(r, a));
-    return;
-  }
-  const second = bld.newLabel('freq_b');
-  const done = bld.newLabel('freq_sel');
-  bld.emit(jmp.jne.imm(R7, 0, second), ldMapFd(r, a), jmp.ja(done));
-  bld.bind(second);
-  bld.emit(ldMapFd(r, b));
-  bld.bind(done);
-}
-
 function freqBody(b: ProgramBuilder, o: FreqProgramOptions, lw: ArgdistLowering, out: Label): void {
   if (o.layout.size > MAX_KEY_SIZE) {
     throw new EmitError(`the key of probe ${o.index} is ${o.layout.size} bytes, over the ${MAX_KEY_SIZE} that fit the BPF stack`,
@@ -272,25 +258,39 @@ function freqBody(b: ProgramBuilder, o: FreqProgramOptions, lw: ArgdistLowering,
     // directly: the one-element array's value is addressed without a helper call.
     b.emit(ldMapValue(R1, active, 0, '&ad_active[0]'), ldx('W', R7, R1, 0, 'active hash'));
   }
-  const freqTo = (r: Reg) => selectMap(b, r, freqA, freqB);
-  const lookup = () => {
-    freqTo(R1);
-    b.emit(alu64.mov.reg(R2, FP), alu64.add.imm(R2, key), call(Helper.MapLookupElem));
+  const full = b.newLabel('full');
+  // One copy of the count sequence per hash, each call site with its own constant map: a call
+  // reached with either of two maps in R1 would not get the verifier's inlined hash lookup
+  // (the map pointer of the call site is "poisoned"), costing an indirect call per event.
+  const countIn = (m: MapRef, last: boolean): void => {
+    const lookup = (): Insn[] => [ldMapFd(R1, m), alu64.mov.reg(R2, FP), alu64.add.imm(R2, key), call(Helper.MapLookupElem)];
+    b.emit(
+      ...lookup(),
+      jmp.jne.imm(R0, 0, add),
+      st('DW', FP, one, 1),
+      ldMapFd(R1, m),
+      alu64.mov.reg(R2, FP),
+      alu64.add.imm(R2, key),
+      alu64.mov.reg(R3, FP),
+      alu64.add.imm(R3, one),
+      alu64.mov.imm(R4, NOEXIST),
+      call(Helper.MapUpdateElem, 'new key: insert with count 1'),
+      jmp.jeq.imm(R0, 0, out),
+      ...lookup(),
+      jmp.jne.imm(R0, 0, add, 'another CPU inserted it'),
+    );
+    if (!last) b.emit(jmp.ja(full));
   };
-  lookup();
-  b.emit(jmp.jne.imm(R0, 0, add), st('DW', FP, one, 1));
-  freqTo(R1);
-  b.emit(
-    alu64.mov.reg(R2, FP),
-    alu64.add.imm(R2, key),
-    alu64.mov.reg(R3, FP),
-    alu64.add.imm(R3, one),
-    alu64.mov.imm(R4, NOEXIST),
-    call(Helper.MapUpdateElem, 'new key: insert with count 1'),
-    jmp.jeq.imm(R0, 0, out),
-  );
-  lookup();
-  b.emit(jmp.jne.imm(R0, 0, add, 'another CPU inserted it'));
+  if (freqB) {
+    const second = b.newLabel('freq_b');
+    b.emit(jmp.jne.imm(R7, 0, second, 'ad_active: the second hash'));
+    countIn(freqA, false);
+    b.bind(second);
+    countIn(freqB, true);
+  } else {
+    countIn(freqA, true);
+  }
+  b.bind(full);
   b.emit(
     st('W', FP, one, o.index, 'map full: dropped[probe]++'),
     ldMapFd(R1, dropped),
