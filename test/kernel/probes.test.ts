@@ -732,7 +732,7 @@ polytrace_lines(int(sys.argv[2]))
       const { lib } = bigLib();
       const r = await runTool('funccount', [`${lib}:f_*`], { BCC_PROBE_LIMIT: '1000' });
       expect(r.code).toBe(1);
-      expect(r.stderr.split('\n')[0]).toBe(`funccount: maximum of 1000 probes allowed, attempted ${BIG}`);
+      expect(r.stderr.split('\n')[0]).toBe(`funccount: maximum of 1000 probes allowed, attempted ${BIG} (narrow the pattern, or raise the limit with BCC_PROBE_LIMIT=N)`);
       expect(r.stdout).toBe('');
       const raised = await runTool('funccount', ['-d', '1', `${lib}:f_1*`], { BCC_PROBE_LIMIT: '1000' });
       expect(raised.code).toBe(0);
