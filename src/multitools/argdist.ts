@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { toolCommand, intArg, parseDump } from './options.js';
-import { installStopHandlers, watchProcess, sleepOrStop, out, finish, stopped } from './lifecycle.js';
+import { runWithSession, dumpJson, sleepOrStop, out, stopped } from './lifecycle.js';
 import { ProgramBarrier } from '../kernel/barrier.js';
 import { READ_ERRORS_MAP } from '../compile/lower.js';
 import { CheckError, ResolveError, TracerError, assertNever } from '../errors.js';
@@ -447,23 +447,14 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
     process.stderr.write(`${prog}: note: -I ${h} is not needed: kernel types come from BTF (user-space structs are not supported)\n`);
   }
   const targets = p.probes.map((x) => resolveProbe(x, o.pid));
-  if (o.dump.includes('resolved')) await out(`${JSON.stringify(targets, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
+  if (o.dump.includes('resolved')) await dumpJson(targets);
   // Type-check everything before anything is loaded, so a mistake in the last specifier
   // does not leave the first ones attached.
   for (const x of p.probes) {
     for (const t of targets[x.index]!) compileFor(x, siteOf(siteKind(x.ast.ref.type === 'r', undefined, t), t), o.stringSize);
   }
 
-  installStopHandlers();
-  watchProcess(o.pid);
-  const session = new TraceSession();
-  try {
-    await trace(o, p, targets, session);
-  } catch (e) {
-    session.dispose();
-    throw e;
-  }
-  await finish(session, 0);
+  await runWithSession(o.pid, (session) => trace(o, p, targets, session));
 }
 
 function compileFor(p: ProbePlan, site: ArgdistSite, stringSize: number): CompiledArgdist {

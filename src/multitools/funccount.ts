@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { toolCommand, intArg, parseDump, parseListen, type ListenAddress } from './options.js';
-import { installStopHandlers, watchProcess, sleepOrStop, out, finish, stopped } from './lifecycle.js';
+import { runWithSession, dumpJson, sleepOrStop, out, stopped } from './lifecycle.js';
 import { ResolveError, UsageError } from '../errors.js';
 import { parseFuncPattern } from '../specs/parse.js';
 import { resolvePattern, type PatternRef } from '../probes/pattern.js';
@@ -100,18 +100,9 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   // attach through one link or cheap perf events, so only an explicit BCC_PROBE_LIMIT binds them.
   const limit = process.env.BCC_PROBE_LIMIT === undefined ? USER_PROBE_LIMIT : probeLimit();
   if (targets.length > limit) throw probeLimitError(limit, targets.length);
-  if (o.dump.includes('resolved')) await out(`${JSON.stringify(targets, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
+  if (o.dump.includes('resolved')) await dumpJson(targets);
 
-  installStopHandlers();
-  watchProcess(o.pid);
-  const session = new TraceSession();
-  try {
-    await trace(o, targets, session);
-  } catch (e) {
-    session.dispose();
-    throw e;
-  }
-  await finish(session, 0);
+  await runWithSession(o.pid, (session) => trace(o, targets, session));
 }
 
 async function trace(o: FunccountOptions, targets: readonly ProbeTarget[], session: TraceSession): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { existsSync, openSync, closeSync, statSync, writeFileSync } from 'node:fs';
 import { toolCommand, intArg, parseDump, parseListen, type ListenAddress } from './options.js';
-import { installStopHandlers, watchProcess, sleepOrStop, out, finish, stopped } from './lifecycle.js';
+import { runWithSession, dumpJson, sleepOrStop, out, stopped } from './lifecycle.js';
 import { ResolveError, UsageError } from '../errors.js';
 import { parseFuncPattern } from '../specs/parse.js';
 import { resolvePattern, type PatternRef } from '../probes/pattern.js';
@@ -136,23 +136,14 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   const targets = resolvePattern(ref, { regex: o.regexp, pid: o.pid, tracefs: requireTracefs },
     (pattern) => resolveKernelPattern(pattern, { regex: o.regexp, tracefs: requireTracefs }));
   if (targets.length === 0) throw new ResolveError(`0 functions matched by "${o.pattern}". Exiting.`);
-  if (o.dump.includes('resolved')) await out(`${JSON.stringify(targets, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
+  if (o.dump.includes('resolved')) await dumpJson(targets);
 
   const p = plan(o, ref);
   if (o.ebpf) {
     for (const s of programsFor(o, p)) await out(`; program ${s.name}\n${disasm(s.insns)}\n`);
     return;
   }
-  installStopHandlers();
-  watchProcess(o.pid);
-  const session = new TraceSession();
-  try {
-    await trace(o, p, targets, session);
-  } catch (e) {
-    session.dispose();
-    throw e;
-  }
-  await finish(session, 0);
+  await runWithSession(o.pid, (session) => trace(o, p, targets, session));
 }
 
 /** The two programs as they would be built for a cookie-carrying attachment (for --ebpf). */

@@ -8,7 +8,7 @@
  * the session is disposed before the process exits.
  */
 import { fstatSync } from 'node:fs';
-import { disposeLiveSessions, type TraceSession } from '../session.js';
+import { disposeLiveSessions, TraceSession } from '../session.js';
 import { pidfdOpen, pollNow, POLLIN, POLLERR, POLLHUP } from '../sys/pidfd.js';
 import type { Fd } from '../sys/fd.js';
 
@@ -203,4 +203,28 @@ export async function finish(session: TraceSession | undefined, code: number): P
     process.stdout.write('', () => resolve());
   });
   process.exit(code);
+}
+
+/**
+ * The life of every tool after its spec is checked: stop handlers, the `-p` process watched,
+ * `body` run with a fresh session, then exit with its code. The session is disposed on every
+ * path (an error propagates to the CLI's reporter after the kernel objects are gone).
+ */
+export async function runWithSession(pid: number | undefined, body: (session: TraceSession) => Promise<number | void>): Promise<never> {
+  installStopHandlers();
+  watchProcess(pid);
+  const session = new TraceSession();
+  let code: number | void;
+  try {
+    code = await body(session);
+  } catch (e) {
+    session.dispose();
+    throw e;
+  }
+  return finish(session, code ?? 0);
+}
+
+/** `--dump=resolved`: pretty JSON with u64s (addresses, offsets) in hex. */
+export function dumpJson(value: unknown): Promise<void> {
+  return out(`${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
 }

@@ -9,7 +9,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { toolCommand, intArg, parseDump } from './options.js';
-import { installStopHandlers, watchProcess, sleepOrStop, out, finish, stopped } from './lifecycle.js';
+import { runWithSession, dumpJson, sleepOrStop, out, stopped } from './lifecycle.js';
 import { ResolveError, TracerError } from '../errors.js';
 import { parseFuncPattern } from '../specs/parse.js';
 import { resolvePattern, type PatternRef } from '../probes/pattern.js';
@@ -132,18 +132,9 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   if (targets.length === 0) {
     throw new ResolveError(`No functions matched by pattern ${ref.pattern}`);
   }
-  if (o.dump.includes('resolved')) await out(`${JSON.stringify(targets, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
+  if (o.dump.includes('resolved')) await dumpJson(targets);
 
-  installStopHandlers();
-  watchProcess(o.pid);
-  const session = new TraceSession();
-  try {
-    await trace(o, p, targets, session);
-  } catch (e) {
-    session.dispose();
-    throw e;
-  }
-  await finish(session, 0);
+  await runWithSession(o.pid, (session) => trace(o, p, targets, session));
 }
 
 /**

@@ -13,7 +13,7 @@ import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { toolCommand, intArg, parseDump } from './options.js';
-import { installStopHandlers, watchProcess, raceStop, out, finish, stopped } from './lifecycle.js';
+import { runWithSession, dumpJson, raceStop, out, stopped } from './lifecycle.js';
 import { CheckError, DiagnosticsError, ResolveError, SpecSyntaxError, SysError, TracerError, UsageError } from '../errors.js';
 import { parseTraceProbes } from '../specs/parse.js';
 import type { Expr, TraceProbeAst, FormatPiece } from '../specs/ast.js';
@@ -461,25 +461,13 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   const headers = loadHeaders(o.includes);
   for (const n of headers.notes) process.stderr.write(`${prog}: ${n}\n`);
   const units = planUnits(o, probes, headers.types);
-  if (o.dump.includes('resolved')) {
-    await out(`${JSON.stringify(units.map((u) => ({ probe: u.probe.text, target: u.target, layout: u.layout })), (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
-  }
+  if (o.dump.includes('resolved')) await dumpJson(units.map((u) => ({ probe: u.probe.text, target: u.target, layout: u.layout })));
 
-  installStopHandlers();
-  watchProcess(o.pid);
   // Node writes to a pipe synchronously: a full pipe would block the whole process (no Ctrl-C,
   // no draining of the ring). Asynchronous writes keep the loop turning; out() waits for 'drain'.
   const handle = (process.stdout as unknown as { _handle?: { setBlocking?: (b: boolean) => number } })._handle;
   if (handle?.setBlocking && !process.stdout.isTTY) handle.setBlocking(false);
-  const session = new TraceSession();
-  let code = 0;
-  try {
-    code = await trace(o, units, session, prog);
-  } catch (e) {
-    session.dispose();
-    throw e;
-  }
-  await finish(session, code);
+  await runWithSession(o.pid, (session) => trace(o, units, session, prog));
 }
 
 function useRingbuf(): boolean {
