@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { toolCommand, intArg, parseDump } from './options.js';
+import { toolCommand, intArg, parseDump, parseListen, type ListenAddress } from './options.js';
 import { runWithSession, dumpJson, sleepOrStop, out, stopped } from './lifecycle.js';
 import { ProgramBarrier } from '../kernel/barrier.js';
 import { READ_ERRORS_MAP } from '../compile/lower.js';
@@ -57,6 +57,7 @@ export interface ArgdistOptions {
   readonly includes: readonly string[];
   readonly json: boolean;
   readonly dump: readonly string[];
+  readonly prometheus?: ListenAddress;
 }
 
 const EPILOG = `Probe specifier syntax:
@@ -123,6 +124,7 @@ export function parseOptions(argv: readonly string[], prog: string): ArgdistOpti
     .option('-C, --count <specifier>', 'probe specifier to capture count of (see examples below)', collect, [])
     .option('-I, --include <header>', 'additional header files (kernel types come from BTF)', collect, [])
     .option('--json', 'print one JSON document per interval', false)
+    .option('--prometheus <[HOST:]PORT>', 'serve the counts and histograms at http://HOST:PORT/metrics for Prometheus', parseListen)
     .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);
   cmd.parse([...argv], { from: 'user' });
   const o = cmd.opts();
@@ -130,7 +132,7 @@ export function parseOptions(argv: readonly string[], prog: string): ArgdistOpti
   return {
     pid: o.pid, tid: o.tid, stringSize: o.stringSize, interval: o.interval, duration: o.duration, count: o.number,
     verbose: o.verbose, cumulative: o.cumulative, top: o.top, histograms: o.histogram, counts: o.count,
-    includes: o.include, json: o.json, dump: o.dump,
+    includes: o.include, json: o.json, dump: o.dump, prometheus: o.prometheus,
   };
 }
 
@@ -575,6 +577,10 @@ async function trace(o: ArgdistOptions, p: ArgdistPlan, targets: readonly ProbeT
     if (d > 0n) process.stderr.write(`${d} reads of user memory failed\n`);
     return d;
   };
+  // --prometheus: running totals whatever -c says (counters only grow), updated each interval.
+  const promCounts = p.probes.map(() => new Map<string, bigint>());
+  const promSlots = p.probes.map(() => new Array<bigint>(HIST_SLOTS).fill(0n));
+  const exporter = o.prometheus ? await serveArgdist(o.prometheus, p, promCounts, promSlots) : undefined;
   let printed = 0;
   let elapsed = 0;
   for (;;) {
@@ -596,6 +602,9 @@ async function trace(o: ArgdistOptions, p: ArgdistPlan, targets: readonly ProbeT
       const m = maps[i]!;
       if (x.kind === 'freq') {
         const entries = decodeFreq(x, idleHash(i).drain());
+        if (exporter) {
+          for (const row of freqRows(x, entries)) promCounts[i]!.set(row.key, (promCounts[i]!.get(row.key) ?? 0n) + row.count);
+        }
         if (!o.cumulative) return { plan: x, kind: 'freq', entries };
         const acc = cumulative[i]!;
         for (const e of entries) {
@@ -608,6 +617,7 @@ async function trace(o: ArgdistOptions, p: ArgdistPlan, targets: readonly ProbeT
       }
       // The slots only grow (atomic adds): this interval is the difference from the last read.
       const total = histSlots(m.lookup(zero));
+      promSlots[i] = total;
       const slots = o.cumulative ? total : total.map((v, k) => v - prevSlots[i]![k]!);
       prevSlots[i] = total;
       return { plan: x, kind: 'hist', slots };
@@ -621,4 +631,22 @@ async function trace(o: ArgdistOptions, p: ArgdistPlan, targets: readonly ProbeT
     if (o.count !== undefined && printed >= o.count) break;
     if (o.duration !== undefined && elapsed >= o.duration) break;
   }
+  await exporter?.close();
+}
+
+/**
+ * `--prometheus`: every -C probe as a counter series per key (`argdist_events_total{probe,key}`),
+ * every -H probe as a log2 histogram (`argdist_value{probe}`; argdist does not keep the sum of
+ * the values, so _sum is NaN).
+ */
+async function serveArgdist(addr: ListenAddress, p: ArgdistPlan, counts: readonly Map<string, bigint>[], slots: readonly bigint[][]) {
+  const { PrometheusExporter } = await import('../output/prometheus.js');
+  const ex = new PrometheusExporter();
+  ex.counter('argdist_events_total', 'Events counted by argdist -C, by probe and key', ['probe', 'key'], () =>
+    p.probes.flatMap((x, i) => x.kind !== 'freq' ? [] : [...counts[i]!].map(([key, value]) => ({ labels: { probe: x.title, key }, value }))));
+  ex.log2Histogram('argdist_value', 'Values histogrammed by argdist -H (log2 buckets)', ['probe'], () =>
+    p.probes.flatMap((x, i) => x.kind !== 'hist' ? [] : [{ labels: { probe: x.title }, slots: slots[i]!, sum: NaN }]));
+  const where = await ex.listen(addr);
+  process.stderr.write(`Serving Prometheus metrics at http://${where}/metrics\n`);
+  return ex;
 }

@@ -118,6 +118,7 @@ describe.skipIf(skipKernel || noPrometheus)('--prometheus scraped by a real Prom
   const tools: Running[] = [];
   let fcPort = 0;
   let flPort = 0;
+  let adPort = 0;
 
   beforeAll(async () => {
     requireKernel();
@@ -126,7 +127,8 @@ describe.skipIf(skipKernel || noPrometheus)('--prometheus scraped by a real Prom
     chainExe();
     fcPort = await freePort();
     flPort = await freePort();
-    prom = await startPrometheus([`127.0.0.1:${fcPort}`, `127.0.0.1:${flPort}`]);
+    adPort = await freePort();
+    prom = await startPrometheus([`127.0.0.1:${fcPort}`, `127.0.0.1:${flPort}`, `127.0.0.1:${adPort}`]);
   });
 
   afterAll(async () => {
@@ -189,5 +191,30 @@ describe.skipIf(skipKernel || noPrometheus)('--prometheus scraped by a real Prom
     // histogram_quantile works on the buckets: the median lies inside the histogram.
     const q = await query(prom!, `histogram_quantile(0.5, funclatency_nanoseconds_bucket{function="target"})`);
     expect(Number(q[0]!.value[1])).toBeGreaterThan(0);
+  });
+
+  it('argdist: -C counts per key and -H buckets, exact in PromQL', async () => {
+    const { lib } = counterWorkload();
+    const w = await startCounter(1);
+    const c = `p:${lib}:pt_f3(int x):int:x`;
+    const h = `p:${lib}:pt_f11(int x):int:x#x11`;
+    const t = start('argdist', ['--prometheus', `127.0.0.1:${adPort}`, '-p', String(w.pid), '-C', c, '-H', h]);
+    tools.push(t);
+    await waitServing(t);
+    await until(prom!, `up{instance="127.0.0.1:${adPort}"}`, (v) => v === 1);
+    await w.go();
+    // pt_f3 is called with x = 0..3 once each; pt_f11 with x = 0..11.
+    await until(prom!, `sum(argdist_events_total{probe="${c}"})`, (v) => v === 4);
+    const keys = await query(prom!, `argdist_events_total{probe="${c}"}`);
+    expect(keys.map((k) => [k.metric.key, k.value[1]]).sort()).toEqual([['x = 0', '1'], ['x = 1', '1'], ['x = 2', '1'], ['x = 3', '1']]);
+    await until(prom!, `argdist_value_count{probe="x11"}`, (v) => v === 12);
+    // BCC's slots: 0..1 → le 2, 2..3 → le 4, 4..7 → le 8, 8..11 → le 16 (cumulative).
+    for (const [le, n] of [['2', 2], ['4', 4], ['8', 8], ['16', 12]] as const) {
+      const b = await query(prom!, `argdist_value_bucket{probe="x11",le="${le}"}`);
+      expect(Number(b[0]!.value[1]), `le=${le}`).toBe(n);
+    }
+    await w.end();
+    t.child.kill('SIGINT');
+    await t.exited;
   });
 });
