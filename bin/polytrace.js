@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
-await main(undefined, process.argv.slice(2));
+import { loadCli } from './load.js';
+await loadCli().main(undefined, process.argv.slice(2));

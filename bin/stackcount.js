@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
-await main('stackcount', process.argv.slice(2));
+import { loadCli } from './load.js';
+await loadCli().main('stackcount', process.argv.slice(2));

@@ -1,9 +1,10 @@
-// Bundles the command-line entry point into one file, dist/cli/main.js, with esbuild.
+// Bundles the command-line entry point into one file, dist/cli/main.cjs, with esbuild.
 // Resolving and compiling ~100 ES modules one by one dominated start-up (ModuleJob and
 // defaultResolve in CPU profiles); code-split chunks still cost ~1-2 ms each to resolve and
 // link, so the bundle is a single minified file (V8 compiles function bodies lazily, so the
-// tools' code a run does not call costs only a pre-parse). koffi stays external: it loads
-// its native addon itself.
+// tools' code a run does not call costs only a pre-parse), and bin/load.js runs it through
+// V8's code cache so that the parse and compile are mostly skipped after the first run.
+// koffi stays external: it loads its native addon itself.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -16,10 +17,10 @@ rmSync(join(root, 'dist/cli'), { recursive: true, force: true });
 
 await build({
   entryPoints: [join(root, 'src/multitools/main.ts')],
-  outdir: join(root, 'dist/cli'),
+  outfile: join(root, 'dist/cli/main.cjs'),
   bundle: true,
-  splitting: false,
-  format: 'esm',
+  // CommonJS, so that bin/load.js can run it through vm.Script with V8's code cache.
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   external: ['koffi'],
@@ -29,5 +30,7 @@ await build({
   keepNames: true,
   logLevel: 'warning',
   // CJS dependencies (commander, nearley, moo) call require() for node built-ins.
-  banner: { js: "import { createRequire as __polytraceCreateRequire } from 'node:module'; const require = __polytraceCreateRequire(import.meta.url);" },
+  // import.meta.url (ffi.ts resolves koffi, main.ts reads package.json) becomes the file's URL.
+  define: { 'import.meta.url': '__polytraceModuleUrl' },
+  banner: { js: "var __polytraceModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });

@@ -2,6 +2,7 @@
  * The command-line entry point: `polytrace <tool> …` and the five BCC-named bins. Tool
  * modules are imported on demand so each tool loads only what it uses.
  */
+import { readFileSync } from 'node:fs';
 import { TracerError, UsageError, DiagnosticsError, SpecSyntaxError, SpannedCheckError, SysError } from '../errors.js';
 import { hasTracingCapabilities, PRIVILEGE_ADVICE } from '../features/privileges.js';
 
@@ -94,7 +95,6 @@ export async function main(tool: string | undefined, argv: readonly string[]): P
       process.exit(first ? 0 : 2);
     }
     if (first === '-V' || first === '--version') {
-      const { readFileSync } = await import('node:fs');
       const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
       process.stdout.write(`polytrace ${pkg.version}\n`);
       process.exit(0);
