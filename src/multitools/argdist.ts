@@ -12,7 +12,8 @@ import { toolCommand, intArg, parseDump, parseListen, type ListenAddress } from 
 import { runWithSession, dumpJson, sleepOrStop, out, stopped } from './lifecycle.js';
 import { ProgramBarrier } from '../kernel/barrier.js';
 import { READ_ERRORS_MAP } from '../compile/lower.js';
-import { CheckError, ResolveError, TracerError, assertNever } from '../errors.js';
+import { CheckError, DiagnosticsError, ResolveError, TracerError, assertNever } from '../errors.js';
+import { withSource } from '../compile/diagnose.js';
 import { parseArgdistSpec } from '../specs/parse.js';
 import { walk } from '../specs/walk.js';
 import type { ArgdistKind, ArgdistSpecAst, Expr, TypeName } from '../specs/ast.js';
@@ -452,9 +453,19 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   if (o.dump.includes('resolved')) await dumpJson(targets);
   // Type-check everything before anything is loaded, so a mistake in the last specifier
   // does not leave the first ones attached.
+  // Every specifier is checked, and every fault reported in one run, with a caret.
+  const errors: TracerError[] = [];
   for (const x of p.probes) {
-    for (const t of targets[x.index]!) compileFor(x, siteOf(siteKind(x.ast.ref.type === 'r', undefined, t), t), o.stringSize);
+    try {
+      for (const t of targets[x.index]!) compileFor(x, siteOf(siteKind(x.ast.ref.type === 'r', undefined, t), t), o.stringSize);
+    } catch (e) {
+      const found = withSource(e, x.text);
+      if (found.length === 0) throw e;
+      errors.push(...found);
+    }
   }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new DiagnosticsError(errors);
 
   await runWithSession(o.pid, (session) => trace(o, p, targets, session));
 }
