@@ -19,6 +19,7 @@ import { stackMaps, stackProgram, decodeStackKey, decodeStackTrace, LOST_STACKS,
 import { attachTargets } from '../attach/targets.js';
 import { requireTracefs } from '../kernel/tracefs.js';
 import { TraceSession } from '../session.js';
+import { ProgramBarrier } from '../kernel/barrier.js';
 import type { BpfMap } from '../kernel/map.js';
 import { disasm } from '../emit/disasm.js';
 import type { ProgramSpec } from '../emit/types.js';
@@ -138,7 +139,7 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
 }
 
 /**
- * Test hook: POLYTRACE_TEST_MAP_ENTRIES=N gives the counts hash and the stack map N entries
+ * Test hook: POLYTRACE_TEST_MAP_ENTRIES=N gives each counts hash and the stack map N entries
  * (so a test can fill them).
  */
 function testMapEntries(): { countEntries?: number; stackEntries?: number } {
@@ -180,7 +181,26 @@ async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly 
 
   const sym = new Symbolizer();
   if (o.pid !== undefined) sym.notice(o.pid);
-  const counts = session.maps.get('counts')!;
+  // The double-buffered counts (compile/tools/stacks.ts): the programs count in
+  // hashes[active]; each interval takes the other one, which nothing writes any more.
+  const hashes = [session.maps.get(maps.counts.name)!, session.maps.get(maps.countsB.name)!] as const;
+  const activeMap = session.maps.get(maps.active.name)!;
+  const barrier = session.own(new ProgramBarrier());
+  let active = 0;
+  /**
+   * This interval's counts, exactly: flip sc_active to the other hash, wait until every
+   * program that may have read the old index has returned (an RCU grace period), then read
+   * and clear the hash they counted in.
+   */
+  const takeCounts = (): Array<[Uint8Array, Uint8Array]> => {
+    const next = new Uint8Array(4);
+    new DataView(next.buffer).setUint32(0, active ^ 1, true);
+    activeMap.update(new Uint8Array(4), next);
+    barrier.wait();
+    const idle = hashes[active]!;
+    active ^= 1;
+    return idle.drain();
+  };
   const stacks = session.maps.get('stack_traces')!;
   const lost = session.maps.get('lost')!;
   let prevLost = 0n;
@@ -198,11 +218,11 @@ async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly 
       r = await sleepOrStop(step);
       if (r !== 'timeout') break;
       slept += step;
-      if (p.userStack) noticeProcesses(counts, sym);
+      if (p.userStack) noticeProcesses(hashes[active]!, sym);
     }
     if (r === 'timeout') elapsed += intervalMs;
     const last = r !== 'timeout' || o.interval === undefined || (o.duration !== undefined && elapsed >= o.duration * 1000);
-    const entries = await readStacks(counts, stacks, sym, o, p);
+    const entries = await readStacks(takeCounts(), stacks, sym, o, p);
     const lostTotal = lostSlot(lost, LOST_STACKS);
     if (lostTotal > prevLost) process.stderr.write(`${lostTotal - prevLost} stacks lost (stack map full or hash bucket taken)\n`);
     prevLost = lostTotal;
@@ -243,7 +263,13 @@ const SLICE_MS = 8;
 const STOP_BUDGET_MS = 1000;
 
 /**
- * Drain the counts, read (and free) the stacks they name, symbolise, merge as BCC keys them.
+ * Read (and free) the stacks the drained counts name, symbolise, merge as BCC keys them.
+ *
+ * Stack ids stay valid until here: a stack is deleted only after the entries naming it were
+ * read. An event counted in the live hash after the flip may name a stack deleted here; the
+ * next event on that stack stores it again under the same id (the id is its hash bucket), and
+ * only when none comes does its count print without that stack's frames (as before the
+ * double-buffering: the counts are exact, this stack map is shared by both hashes).
  *
  * Symbolization is the slow part (a busy tracepoint brings many processes and libraries):
  * each distinct stack is symbolised once per interval and each address once per process
@@ -251,8 +277,7 @@ const STOP_BUDGET_MS = 1000;
  * seen while it runs. Once a stop was asked for, it goes on for at most STOP_BUDGET_MS; frames
  * not resolved by then print as their address.
  */
-async function readStacks(counts: BpfMap, stacks: BpfMap, sym: Symbolizer, o: StackcountOptions, p: StackcountPlan): Promise<StackcountEntry[]> {
-  const drained = counts.drain();
+async function readStacks(drained: ReadonlyArray<readonly [Uint8Array, Uint8Array]>, stacks: BpfMap, sym: Symbolizer, o: StackcountOptions, p: StackcountPlan): Promise<StackcountEntry[]> {
   const traces = new Map<number, bigint[]>();
   const trace = (id: number): bigint[] => {
     if (id < 0) return [];

@@ -1,7 +1,8 @@
 /**
  * stackcount against the real kernel, on the chain workload: the main → a → b → target chain
  * exactly N times (multi-line and folded), user frames symbolised without -P, a syscall
- * tracepoint's kernel stack, --json, --svg, the error paths, nothing left loaded.
+ * tracepoint's kernel stack, --json, --svg, the error paths, nothing left loaded; exact
+ * counts over many short intervals (the counts hashes are double-buffered).
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -9,6 +10,47 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { skipKernel, requireKernel, start, runTool, loadedProgramNames } from '../helpers/kernel.js';
 import { chainExe, startChain } from './workloads/chain.js';
+import { buildC } from '../helpers/cbuild.js';
+
+/**
+ * paced THREADS BURSTS CALLS: prints "ready", waits for a line, then THREADS threads each make
+ * BURSTS bursts of CALLS calls of target() (all on one stack), sleeping 100 ms between
+ * bursts, so the calls spread over several seconds and many intervals; prints "done", waits
+ * for a line and exits.
+ */
+const PACED = `
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+volatile long sink;
+static long bursts, calls;
+__attribute__((noinline)) void target(long i) { sink += i; __asm__ volatile("" ::: "memory"); }
+__attribute__((noinline)) void work(void) {
+  struct timespec ts = {0, 100000000};
+  for (long k = 0; k < bursts; k++) {
+    for (long i = 0; i < calls; i++) target(i);
+    nanosleep(&ts, NULL);
+  }
+  __asm__ volatile("" ::: "memory");
+}
+static void *run(void *arg) { (void)arg; work(); return NULL; }
+int main(int argc, char **argv) {
+  int threads = atoi(argv[1]);
+  bursts = atol(argv[2]);
+  calls = atol(argv[3]);
+  pthread_t t[64];
+  char line[64];
+  setvbuf(stdout, NULL, _IONBF, 0);
+  printf("ready\\n");
+  if (!fgets(line, sizeof line, stdin)) return 1;
+  for (int i = 0; i < threads; i++) pthread_create(&t[i], NULL, run, NULL);
+  for (int i = 0; i < threads; i++) pthread_join(t[i], NULL);
+  printf("done\\n");
+  fgets(line, sizeof line, stdin);
+  return 0;
+}
+`;
 
 const N = 1000;
 
@@ -108,6 +150,48 @@ describe.skipIf(skipKernel)('stackcount (kernel)', () => {
     expect(text).toContain(`<title>target (${N} events, `);
     expect(text).toContain('</svg>');
   });
+
+  for (const json of [false, true]) {
+    it(`-i 1: a known large number of calls over several seconds sums to exactly that number over the intervals${json ? ' (--json)' : ''}`, async () => {
+      const [threads, bursts, calls] = [4, 40, 1500];
+      const total = threads * bursts * calls;
+      const exe = buildC('paced', PACED, ['-O1', '-fno-omit-frame-pointer', '-pthread']);
+      const w = start(exe, [String(threads), String(bursts), String(calls)]);
+      await w.waitFor('ready');
+      const args = ['-i', '1', ...(json ? ['--json'] : []), `${exe}:target`];
+      const tool = start('stackcount', args);
+      await attached(tool, args);
+      w.child.stdin.write('go\n');
+      await w.waitFor('done', 120_000);
+      // At least one interval after the last call, so the sum is complete before the stop.
+      await new Promise((r) => setTimeout(r, 2500));
+      tool.child.kill('SIGINT');
+      expect(await tool.exited, tool.stderr).toBe(0);
+      w.child.stdin.end('\n');
+      await w.exited;
+      let counts: number[];
+      let withTarget: number;
+      if (json) {
+        const docs = tool.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { stacks: Array<{ count: number; user: Array<{ sym: string }> }>; dropped: number });
+        expect(docs.length).toBeGreaterThan(4);
+        const stacks = docs.flatMap((d) => d.stacks);
+        counts = stacks.map((s) => Number(s.count));
+        withTarget = stacks.filter((s) => s.user[0]?.sym === 'target').length;
+        expect(Number(docs[docs.length - 1]!.dropped)).toBe(0);
+      } else {
+        const intervals = tool.stdout.split('\n\n').length;
+        expect(intervals).toBeGreaterThan(4);
+        counts = [...tool.stdout.matchAll(/^ {4}(\d+)$/gm)].map((m) => Number(m[1]));
+        withTarget = [...tool.stdout.matchAll(/\n {2}target\n/g)].length;
+      }
+      // The calls land in several intervals (a lost increment would make the sum short).
+      expect(counts.filter((c) => c > 0).length).toBeGreaterThan(2);
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(total);
+      expect(withTarget).toBeGreaterThan(2);
+      expect(tool.stderr).not.toMatch(/lost|dropped/);
+      expect(ours()).toEqual([]);
+    }, 120_000);
+  }
 
   it.skipIf(!existsSync('/usr/bin/chromium'))('the SVG opens in headless Chromium', async () => {
     // Optional: chromium is not installed on the development machines.

@@ -15,9 +15,19 @@
  * another stack; -ENOMEM: the map is full). Those are counted in the per-CPU `lost` array so
  * the tool can report them (slot LOST_STACKS). An event whose new key the full `counts` hash
  * refuses is counted in slot DROPPED_COUNTS.
+ *
+ * Exact intervals: the counts are double-buffered, as argdist's (compile/tools/argdist.ts).
+ * There are two counts hashes, `counts` and `counts_b`, and the one-slot array `sc_active`
+ * says which one the programs count in; a program reads it once, directly (a map value
+ * address, no helper call), and has one copy of the count sequence per hash so that each
+ * lookup's call site has one constant map (the verifier inlines the hash lookup). At the end
+ * of an interval user space flips `sc_active`, waits for every program that may have read the
+ * old value (kernel/barrier.ts: one RCU grace period), then drains the idle hash, which
+ * nothing writes any more: no increment falls between the read and the delete. The stack map
+ * is shared by both hashes.
  */
 import { ProgramBuilder } from '../../emit/builder.js';
-import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, R0, R1, R2, R3, R4, R6, R7, FP, type Insn, type MapRef } from '../../emit/asm.js';
+import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, ldMapValue, R0, R1, R2, R3, R4, R6, R7, FP, type Insn, type MapRef } from '../../emit/asm.js';
 import { Helper } from '../../emit/helpers.gen.js';
 import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
 
@@ -32,7 +42,11 @@ export const LOST_STACKS = 0;
 export const DROPPED_COUNTS = 1;
 
 export interface StackMaps {
+  /** The first counts hash, and the second of the double-buffered pair. */
   readonly counts: MapSpec;
+  readonly countsB: MapSpec;
+  /** Which counts hash the programs count in: u32 0 (`counts`) or 1 (`counts_b`), slot 0. */
+  readonly active: MapSpec;
   readonly stacks: MapSpec;
   readonly lost: MapSpec;
 }
@@ -40,6 +54,8 @@ export interface StackMaps {
 export function stackMaps(o: { stackEntries?: number; countEntries?: number } = {}): StackMaps {
   return {
     counts: { name: 'counts', type: MapType.Hash, keySize: STACK_KEY_SIZE, valueSize: 8, maxEntries: o.countEntries ?? 10240 },
+    countsB: { name: 'counts_b', type: MapType.Hash, keySize: STACK_KEY_SIZE, valueSize: 8, maxEntries: o.countEntries ?? 10240 },
+    active: { name: 'sc_active', type: MapType.Array, keySize: 4, valueSize: 4, maxEntries: 1 },
     stacks: { name: 'stack_traces', type: MapType.StackTrace, keySize: 4, valueSize: 8 * MAX_STACK_DEPTH, maxEntries: o.stackEntries ?? 8192 },
     lost: { name: 'lost', type: MapType.PercpuArray, keySize: 4, valueSize: 8, maxEntries: 2 },
   };
@@ -93,6 +109,8 @@ function stackId(b: ProgramBuilder, stacks: MapRef, lost: MapRef, flags: number,
 export function stackProgram(o: StackProgramOptions): ProgramSpec {
   const b = new ProgramBuilder(o.name, o.progType);
   const counts = b.map(o.maps.counts);
+  const countsB = b.map(o.maps.countsB);
+  const active = b.map(o.maps.active);
   const stacks = b.map(o.maps.stacks);
   const lost = b.map(o.maps.lost);
   const out = b.newLabel('out');
@@ -119,26 +137,39 @@ export function stackProgram(o: StackProgramOptions): ProgramSpec {
     b.emit(alu64.mov.reg(R1, FP), alu64.add.imm(R1, key + 12), alu64.mov.imm(R2, 16), call(Helper.GetCurrentComm));
   }
   const add = b.newLabel('add');
-  const lookup = (): Insn[] => [ldMapFd(R1, counts), alu64.mov.reg(R2, FP), alu64.add.imm(R2, key), call(Helper.MapLookupElem)];
+  const full = b.newLabel('full');
+  // R7 (the tgid is stored in the key by now) = sc_active[0], read once, so this event's
+  // lookups and insert all go to the same hash, and directly: no helper call.
+  b.emit(ldMapValue(R1, active, 0, '&sc_active[0]'), ldx('W', R7, R1, 0, 'active counts hash'));
   // Known key (the common case): one lookup and an atomic add. New key: insert it with the
   // count 1 (BPF_NOEXIST), done; only when that fails (another CPU inserted it first, or the
-  // hash is full) look it up again.
-  b.emit(
-    ...lookup(),
-    jmp.jne.imm(R0, 0, add),
-    st('DW', FP, scratch, 1),
-    ldMapFd(R1, counts),
-    alu64.mov.reg(R2, FP),
-    alu64.add.imm(R2, key),
-    alu64.mov.reg(R3, FP),
-    alu64.add.imm(R3, scratch),
-    alu64.mov.imm(R4, NOEXIST),
-    call(Helper.MapUpdateElem, 'new key: insert with count 1'),
-    jmp.jeq.imm(R0, 0, out),
-    ...lookup(),
-    jmp.jne.imm(R0, 0, add, 'another CPU inserted it'),
-  );
+  // hash is full) look it up again. One copy per hash, each call site with one constant map.
+  const countIn = (m: MapRef, last: boolean): void => {
+    const lookup = (): Insn[] => [ldMapFd(R1, m), alu64.mov.reg(R2, FP), alu64.add.imm(R2, key), call(Helper.MapLookupElem)];
+    b.emit(
+      ...lookup(),
+      jmp.jne.imm(R0, 0, add),
+      st('DW', FP, scratch, 1),
+      ldMapFd(R1, m),
+      alu64.mov.reg(R2, FP),
+      alu64.add.imm(R2, key),
+      alu64.mov.reg(R3, FP),
+      alu64.add.imm(R3, scratch),
+      alu64.mov.imm(R4, NOEXIST),
+      call(Helper.MapUpdateElem, 'new key: insert with count 1'),
+      jmp.jeq.imm(R0, 0, out),
+      ...lookup(),
+      jmp.jne.imm(R0, 0, add, 'another CPU inserted it'),
+    );
+    if (!last) b.emit(jmp.ja(full));
+  };
+  const second = b.newLabel('counts_b');
+  b.emit(jmp.jne.imm(R7, 0, second, 'sc_active: the second hash'));
+  countIn(counts, false);
+  b.bind(second);
+  countIn(countsB, true);
   // Neither there nor insertable: the hash is full.
+  b.bind(full);
   countLost(b, lost, DROPPED_COUNTS, scratch, out, 'counts map full: dropped');
   b.emit(jmp.ja(out));
   b.bind(add);

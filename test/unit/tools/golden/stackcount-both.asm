@@ -43,36 +43,59 @@
   46: (07) r1 += -20
   47: (b7) r2 = 16
   48: (85) call bpf_get_current_comm#16
-  49: (18) r1 = map[id:counts]
-  51: (bf) r2 = r10
-  52: (07) r2 += -32
-  53: (85) call bpf_map_lookup_elem#1
-  54: (55) if r0 != 0x0 goto pc+27
-  55: (7a) *(u64 *)(r10 -40) = 1
-  56: (18) r1 = map[id:counts]
-  58: (bf) r2 = r10
-  59: (07) r2 += -32
-  60: (bf) r3 = r10
-  61: (07) r3 += -40
-  62: (b7) r4 = 1
-  63: (85) call bpf_map_update_elem#2	; new key: insert with count 1
-  64: (15) if r0 == 0x0 goto pc+19
-  65: (18) r1 = map[id:counts]
-  67: (bf) r2 = r10
-  68: (07) r2 += -32
-  69: (85) call bpf_map_lookup_elem#1
-  70: (55) if r0 != 0x0 goto pc+11	; another CPU inserted it
-  71: (62) *(u32 *)(r10 -40) = 1
-  72: (18) r1 = map[id:lost]
-  74: (bf) r2 = r10
-  75: (07) r2 += -40
-  76: (85) call bpf_map_lookup_elem#1
-  77: (15) if r0 == 0x0 goto pc+6
-  78: (79) r1 = *(u64 *)(r0 +0)
-  79: (07) r1 += 1
-  80: (7b) *(u64 *)(r0 +0) = r1	; lost++ (per-CPU: counts map full: dropped)
-  81: (05) goto pc+2
-  82: (b7) r1 = 1
-  83: (db) lock *(u64 *)(r0 +0) += r1	; counts[key]++
-  84: (b7) r0 = 0
-  85: (95) exit
+  49: (18) r1 = map[id:sc_active][0]+0	; &sc_active[0]
+  51: (61) r7 = *(u32 *)(r1 +0)	; active counts hash
+  52: (55) if r7 != 0x0 goto pc+23	; sc_active: the second hash
+  53: (18) r1 = map[id:counts]
+  55: (bf) r2 = r10
+  56: (07) r2 += -32
+  57: (85) call bpf_map_lookup_elem#1
+  58: (55) if r0 != 0x0 goto pc+50
+  59: (7a) *(u64 *)(r10 -40) = 1
+  60: (18) r1 = map[id:counts]
+  62: (bf) r2 = r10
+  63: (07) r2 += -32
+  64: (bf) r3 = r10
+  65: (07) r3 += -40
+  66: (b7) r4 = 1
+  67: (85) call bpf_map_update_elem#2	; new key: insert with count 1
+  68: (15) if r0 == 0x0 goto pc+42
+  69: (18) r1 = map[id:counts]
+  71: (bf) r2 = r10
+  72: (07) r2 += -32
+  73: (85) call bpf_map_lookup_elem#1
+  74: (55) if r0 != 0x0 goto pc+34	; another CPU inserted it
+  75: (05) goto pc+22
+  76: (18) r1 = map[id:counts_b]
+  78: (bf) r2 = r10
+  79: (07) r2 += -32
+  80: (85) call bpf_map_lookup_elem#1
+  81: (55) if r0 != 0x0 goto pc+27
+  82: (7a) *(u64 *)(r10 -40) = 1
+  83: (18) r1 = map[id:counts_b]
+  85: (bf) r2 = r10
+  86: (07) r2 += -32
+  87: (bf) r3 = r10
+  88: (07) r3 += -40
+  89: (b7) r4 = 1
+  90: (85) call bpf_map_update_elem#2	; new key: insert with count 1
+  91: (15) if r0 == 0x0 goto pc+19
+  92: (18) r1 = map[id:counts_b]
+  94: (bf) r2 = r10
+  95: (07) r2 += -32
+  96: (85) call bpf_map_lookup_elem#1
+  97: (55) if r0 != 0x0 goto pc+11	; another CPU inserted it
+  98: (62) *(u32 *)(r10 -40) = 1
+  99: (18) r1 = map[id:lost]
+ 101: (bf) r2 = r10
+ 102: (07) r2 += -40
+ 103: (85) call bpf_map_lookup_elem#1
+ 104: (15) if r0 == 0x0 goto pc+6
+ 105: (79) r1 = *(u64 *)(r0 +0)
+ 106: (07) r1 += 1
+ 107: (7b) *(u64 *)(r0 +0) = r1	; lost++ (per-CPU: counts map full: dropped)
+ 108: (05) goto pc+2
+ 109: (b7) r1 = 1
+ 110: (db) lock *(u64 *)(r0 +0) += r1	; counts[key]++
+ 111: (b7) r0 = 0
+ 112: (95) exit

@@ -2,7 +2,7 @@
    1: (85) call bpf_get_current_pid_tgid#14
    2: (77) r0 >>= 32
    3: (bf) r7 = r0	; tgid
-   4: (55) if r7 != 0x4d2 goto pc+63	; -p 1234
+   4: (55) if r7 != 0x4d2 goto pc+90	; -p 1234
    5: (7a) *(u64 *)(r10 -32) = 0
    6: (7a) *(u64 *)(r10 -24) = 0
    7: (7a) *(u64 *)(r10 -16) = 0
@@ -29,36 +29,59 @@
   30: (07) r1 += -20
   31: (b7) r2 = 16
   32: (85) call bpf_get_current_comm#16
-  33: (18) r1 = map[id:counts]
-  35: (bf) r2 = r10
-  36: (07) r2 += -32
-  37: (85) call bpf_map_lookup_elem#1
-  38: (55) if r0 != 0x0 goto pc+27
-  39: (7a) *(u64 *)(r10 -40) = 1
-  40: (18) r1 = map[id:counts]
-  42: (bf) r2 = r10
-  43: (07) r2 += -32
-  44: (bf) r3 = r10
-  45: (07) r3 += -40
-  46: (b7) r4 = 1
-  47: (85) call bpf_map_update_elem#2	; new key: insert with count 1
-  48: (15) if r0 == 0x0 goto pc+19
-  49: (18) r1 = map[id:counts]
-  51: (bf) r2 = r10
-  52: (07) r2 += -32
-  53: (85) call bpf_map_lookup_elem#1
-  54: (55) if r0 != 0x0 goto pc+11	; another CPU inserted it
-  55: (62) *(u32 *)(r10 -40) = 1
-  56: (18) r1 = map[id:lost]
-  58: (bf) r2 = r10
-  59: (07) r2 += -40
-  60: (85) call bpf_map_lookup_elem#1
-  61: (15) if r0 == 0x0 goto pc+6
-  62: (79) r1 = *(u64 *)(r0 +0)
-  63: (07) r1 += 1
-  64: (7b) *(u64 *)(r0 +0) = r1	; lost++ (per-CPU: counts map full: dropped)
-  65: (05) goto pc+2
-  66: (b7) r1 = 1
-  67: (db) lock *(u64 *)(r0 +0) += r1	; counts[key]++
-  68: (b7) r0 = 0
-  69: (95) exit
+  33: (18) r1 = map[id:sc_active][0]+0	; &sc_active[0]
+  35: (61) r7 = *(u32 *)(r1 +0)	; active counts hash
+  36: (55) if r7 != 0x0 goto pc+23	; sc_active: the second hash
+  37: (18) r1 = map[id:counts]
+  39: (bf) r2 = r10
+  40: (07) r2 += -32
+  41: (85) call bpf_map_lookup_elem#1
+  42: (55) if r0 != 0x0 goto pc+50
+  43: (7a) *(u64 *)(r10 -40) = 1
+  44: (18) r1 = map[id:counts]
+  46: (bf) r2 = r10
+  47: (07) r2 += -32
+  48: (bf) r3 = r10
+  49: (07) r3 += -40
+  50: (b7) r4 = 1
+  51: (85) call bpf_map_update_elem#2	; new key: insert with count 1
+  52: (15) if r0 == 0x0 goto pc+42
+  53: (18) r1 = map[id:counts]
+  55: (bf) r2 = r10
+  56: (07) r2 += -32
+  57: (85) call bpf_map_lookup_elem#1
+  58: (55) if r0 != 0x0 goto pc+34	; another CPU inserted it
+  59: (05) goto pc+22
+  60: (18) r1 = map[id:counts_b]
+  62: (bf) r2 = r10
+  63: (07) r2 += -32
+  64: (85) call bpf_map_lookup_elem#1
+  65: (55) if r0 != 0x0 goto pc+27
+  66: (7a) *(u64 *)(r10 -40) = 1
+  67: (18) r1 = map[id:counts_b]
+  69: (bf) r2 = r10
+  70: (07) r2 += -32
+  71: (bf) r3 = r10
+  72: (07) r3 += -40
+  73: (b7) r4 = 1
+  74: (85) call bpf_map_update_elem#2	; new key: insert with count 1
+  75: (15) if r0 == 0x0 goto pc+19
+  76: (18) r1 = map[id:counts_b]
+  78: (bf) r2 = r10
+  79: (07) r2 += -32
+  80: (85) call bpf_map_lookup_elem#1
+  81: (55) if r0 != 0x0 goto pc+11	; another CPU inserted it
+  82: (62) *(u32 *)(r10 -40) = 1
+  83: (18) r1 = map[id:lost]
+  85: (bf) r2 = r10
+  86: (07) r2 += -40
+  87: (85) call bpf_map_lookup_elem#1
+  88: (15) if r0 == 0x0 goto pc+6
+  89: (79) r1 = *(u64 *)(r0 +0)
+  90: (07) r1 += 1
+  91: (7b) *(u64 *)(r0 +0) = r1	; lost++ (per-CPU: counts map full: dropped)
+  92: (05) goto pc+2
+  93: (b7) r1 = 1
+  94: (db) lock *(u64 *)(r0 +0) += r1	; counts[key]++
+  95: (b7) r0 = 0
+  96: (95) exit
