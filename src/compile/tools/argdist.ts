@@ -30,8 +30,9 @@
  * The expressions themselves are lowered by the expression compiler; this file only decides
  * where their values go (see {@link ArgdistLowering}).
  */
+import { emitHashCount } from './hash-count.js';
 import { ProgramBuilder } from '../../emit/builder.js';
-import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, ldMapValue, R0, R1, R2, R3, R4, R6, R7, R8, R9, FP, type Reg, type Label, type MapRef, type Insn } from '../../emit/asm.js';
+import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, ldMapValue, R0, R1, R2, R6, R7, R8, R9, FP, type Reg, type Label } from '../../emit/asm.js';
 import { Helper } from '../../emit/helpers.gen.js';
 import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
 import { log2Insns } from './latency.js';
@@ -43,8 +44,6 @@ import { probeContext, entrySite, isReturnSite, type ProbeContext, type ProbeSit
 import { Lowerer } from '../lower.js';
 import { entryNeeds, emitEntryStash, emitEntryLoad, type EntryValues } from '../entry.js';
 
-/** BPF_NOEXIST */
-const NOEXIST = 1;
 /** BCC's BPF_HASH default size. */
 export const FREQ_ENTRIES = 10240;
 /** bpf_log2l() slots 0..64. */
@@ -259,37 +258,10 @@ function freqBody(b: ProgramBuilder, o: FreqProgramOptions, lw: ArgdistLowering,
     b.emit(ldMapValue(R1, active, 0, '&ad_active[0]'), ldx('W', R7, R1, 0, 'active hash'));
   }
   const full = b.newLabel('full');
-  // One copy of the count sequence per hash, each call site with its own constant map: a call
-  // reached with either of two maps in R1 would not get the verifier's inlined hash lookup
-  // (the map pointer of the call site is "poisoned"), costing an indirect call per event.
-  const countIn = (m: MapRef, last: boolean): void => {
-    const lookup = (): Insn[] => [ldMapFd(R1, m), alu64.mov.reg(R2, FP), alu64.add.imm(R2, key), call(Helper.MapLookupElem)];
-    b.emit(
-      ...lookup(),
-      jmp.jne.imm(R0, 0, add),
-      st('DW', FP, one, 1),
-      ldMapFd(R1, m),
-      alu64.mov.reg(R2, FP),
-      alu64.add.imm(R2, key),
-      alu64.mov.reg(R3, FP),
-      alu64.add.imm(R3, one),
-      alu64.mov.imm(R4, NOEXIST),
-      call(Helper.MapUpdateElem, 'new key: insert with count 1'),
-      jmp.jeq.imm(R0, 0, out),
-      ...lookup(),
-      jmp.jne.imm(R0, 0, add, 'another CPU inserted it'),
-    );
-    if (!last) b.emit(jmp.ja(full));
-  };
-  if (freqB) {
-    const second = b.newLabel('freq_b');
-    b.emit(jmp.jne.imm(R7, 0, second, 'ad_active: the second hash'));
-    countIn(freqA, false);
-    b.bind(second);
-    countIn(freqB, true);
-  } else {
-    countIn(freqA, true);
-  }
+  emitHashCount(b, {
+    hashes: freqB ? [freqA, freqB] : [freqA], key, scratch: one, add, out, full,
+    selectorComment: 'ad_active: the second hash',
+  });
   b.bind(full);
   b.emit(
     st('W', FP, one, o.index, 'map full: dropped[probe]++'),

@@ -27,7 +27,8 @@
  * is shared by both hashes.
  */
 import { ProgramBuilder } from '../../emit/builder.js';
-import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, ldMapValue, R0, R1, R2, R3, R4, R6, R7, FP, type Insn, type MapRef } from '../../emit/asm.js';
+import { emitHashCount } from './hash-count.js';
+import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, ldMapValue, R0, R1, R2, R3, R6, R7, FP, type MapRef } from '../../emit/asm.js';
 import { Helper } from '../../emit/helpers.gen.js';
 import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
 
@@ -36,7 +37,6 @@ export const BPF_F_USER_STACK = 1 << 8;
 export const MAX_STACK_DEPTH = 127;
 export const STACK_KEY_SIZE = 28;
 const EFAULT = 14;
-const NOEXIST = 1;
 /** Slots of the per-CPU `lost` array. */
 export const LOST_STACKS = 0;
 export const DROPPED_COUNTS = 1;
@@ -141,33 +141,10 @@ export function stackProgram(o: StackProgramOptions): ProgramSpec {
   // R7 (the tgid is stored in the key by now) = sc_active[0], read once, so this event's
   // lookups and insert all go to the same hash, and directly: no helper call.
   b.emit(ldMapValue(R1, active, 0, '&sc_active[0]'), ldx('W', R7, R1, 0, 'active counts hash'));
-  // Known key (the common case): one lookup and an atomic add. New key: insert it with the
-  // count 1 (BPF_NOEXIST), done; only when that fails (another CPU inserted it first, or the
-  // hash is full) look it up again. One copy per hash, each call site with one constant map.
-  const countIn = (m: MapRef, last: boolean): void => {
-    const lookup = (): Insn[] => [ldMapFd(R1, m), alu64.mov.reg(R2, FP), alu64.add.imm(R2, key), call(Helper.MapLookupElem)];
-    b.emit(
-      ...lookup(),
-      jmp.jne.imm(R0, 0, add),
-      st('DW', FP, scratch, 1),
-      ldMapFd(R1, m),
-      alu64.mov.reg(R2, FP),
-      alu64.add.imm(R2, key),
-      alu64.mov.reg(R3, FP),
-      alu64.add.imm(R3, scratch),
-      alu64.mov.imm(R4, NOEXIST),
-      call(Helper.MapUpdateElem, 'new key: insert with count 1'),
-      jmp.jeq.imm(R0, 0, out),
-      ...lookup(),
-      jmp.jne.imm(R0, 0, add, 'another CPU inserted it'),
-    );
-    if (!last) b.emit(jmp.ja(full));
-  };
-  const second = b.newLabel('counts_b');
-  b.emit(jmp.jne.imm(R7, 0, second, 'sc_active: the second hash'));
-  countIn(counts, false);
-  b.bind(second);
-  countIn(countsB, true);
+  emitHashCount(b, {
+    hashes: [counts, countsB], key, scratch, add, out, full,
+    selectorComment: 'sc_active: the second hash',
+  });
   // Neither there nor insertable: the hash is full.
   b.bind(full);
   countLost(b, lost, DROPPED_COUNTS, scratch, out, 'counts map full: dropped');
