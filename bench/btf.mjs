@@ -20,8 +20,8 @@ const RUNS = Number(process.env.RUNS ?? 5);
 async function child() {
   const url = (f) => pathToFileURL(join(dist, 'btf', f)).href;
   const tImp0 = performance.now();
-  // kernel.js brings src/sys (koffi) for the mapping; its import time is its own row.
-  const kernel = await import(url('kernel.js'));
+  // kernel/btf.js brings src/sys (koffi) for the mapping; its import time is its own row.
+  const kernel = await import(pathToFileURL(join(dist, 'kernel', 'btf.js')).href);
   const tImp = performance.now() - tImp0;
   const { funcProto, funcProtoOf } = await import(url('func.js'));
   const { formatFuncSignature } = await import(url('format.js'));
@@ -108,7 +108,7 @@ async function main() {
   const [l1, l5] = (await import('node:os')).loadavg();
   console.log(`BTF reader: ${rows[0].types} types in ${VMLINUX}; ${RUNS} fresh processes per row; load average ${l1.toFixed(1)}`);
   console.log(`${'measurement'.padEnd(34)} ${'median'.padStart(8)} ${'min'.padStart(8)}     ${'/bpftool'.padStart(9)}  target (median)`);
-  line('import btf/kernel.js (with koffi)', col(rows, 'imp'), 'ms');
+  line('import kernel/btf.js (with koffi)', col(rows, 'imp'), 'ms');
   line(`open (${rows[0].source} + parse)`, col(rows, 'open'), 'ms');
   line('open + first prototype (vfs_read)', col(rows, 'first'), 'ms', 30);
   line('full name index (after open)', col(indexRows, 'index'), 'ms', 100);

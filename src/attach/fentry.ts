@@ -14,7 +14,7 @@ import { linkCreate, rawTracepointOpen } from '../sys/bpf.js';
 import { close } from '../sys/ffi.js';
 import { EINVAL, ENOTSUPP, EOPNOTSUPP } from '../sys/errno.js';
 import { SysError, ResolveError } from '../errors.js';
-import { loadKernelBtf } from '../btf/kernel.js';
+import { loadKernelBtf } from '../kernel/btf.js';
 import { AttachType } from '../emit/types.js';
 import { FdLink, type Link } from './link.js';
 import type { LoadedProgram } from '../kernel/program.js';

@@ -11,7 +11,7 @@ import { errnoName } from '../sys/errno.js';
 import { encode } from '../emit/assemble.js';
 import { alu64, exit, R0 } from '../emit/asm.js';
 import { ProgType, AttachType } from '../emit/types.js';
-import { loadKernelBtf } from '../btf/kernel.js';
+import { loadKernelBtf } from '../kernel/btf.js';
 
 export const haveFentry = defineFeature({
   name: 'fentry',

@@ -21,7 +21,7 @@ import { resolveTracepointPattern, resolveUprobePattern, resolveUsdtPattern } fr
 import { resolveKernelPattern } from '../probes/kernel.js';
 import type { ProbeTarget } from '../probes/targets.js';
 import { requireTracefs } from '../kernel/tracefs.js';
-import { loadKernelBtf } from '../btf/kernel.js';
+import { loadKernelBtf } from '../kernel/btf.js';
 import type { BtfSpec, BtfType } from '../btf/index.js';
 import { attachTargets, type ProgramShape } from '../attach/targets.js';
 import { TraceSession } from '../session.js';

@@ -92,7 +92,7 @@ async function tracepointCandidates(rest: string): Promise<string[]> {
 async function kernelFunctionCandidates(prefix: string, want: string): Promise<string[]> {
   if (want === '') return [];
   try {
-    const { loadKernelBtf } = await import('../btf/kernel.js');
+    const { loadKernelBtf } = await import('../kernel/btf.js');
     const btf = loadKernelBtf();
     const names: string[] = [];
     for (const id of btf.idsOfKind('func')) {

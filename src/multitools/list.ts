@@ -57,7 +57,7 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
       return root;
     },
     async btf() {
-      btf ??= (await import('../btf/kernel.js')).loadKernelBtf();
+      btf ??= (await import('../kernel/btf.js')).loadKernelBtf();
       return btf;
     },
   };

@@ -43,7 +43,7 @@ import { probeContext, type ProbeContext, type ProbeSite } from '../compile/cont
 import { userTypes, BUILTIN_USER_TYPES, type UserTypes } from '../compile/usertypes.js';
 import { checkExpr, requirePointerOrString, requireScalar, ExprCheckError, type TypedExpr } from '../compile/check.js';
 import { Lowerer } from '../compile/lower.js';
-import { loadKernelBtf } from '../btf/kernel.js';
+import { loadKernelBtf } from '../kernel/btf.js';
 import type { BtfSpec } from '../btf/index.js';
 import { renderTraceHeader, renderTraceEvent, renderTraceAggregate, traceTimeOffset, type TraceStack } from '../output/trace.js';
 import { strftimeHMS } from '../output/time.js';

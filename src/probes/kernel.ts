@@ -14,7 +14,7 @@ import { haveKprobePmu, haveTracefsKprobeEvents } from '../features/probes.js';
 import { haveFentry } from '../features/fentry.js';
 import { listTracepoints, availableFilterFunctions, kprobeBlacklist } from '../symbols/tracefs.js';
 import { Kallsyms } from '../symbols/kallsyms.js';
-import { loadKernelBtf } from '../btf/kernel.js';
+import { loadKernelBtf } from '../kernel/btf.js';
 import { ResolveError, TracerError } from '../errors.js';
 import { patternRegExp } from './pattern.js';
 import { kernelFunctionsUnavailable, suggestTracepoints } from './kfunc-unavailable.js';

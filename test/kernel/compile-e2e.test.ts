@@ -15,7 +15,7 @@ import { attachTracepoint } from '../../src/attach/tracepoint.js';
 import { attachUprobe } from '../../src/attach/uprobe.js';
 import { ElfFile } from '../../src/symbols/elf.js';
 import { findTracefs, readTracepointFormat } from '../../src/symbols/tracefs.js';
-import { loadKernelBtf } from '../../src/btf/kernel.js';
+import { loadKernelBtf } from '../../src/kernel/btf.js';
 import { parseTraceProbe } from '../../src/specs/index.js';
 import { probeContext } from '../../src/compile/context.js';
 import { READ_ERRORS_MAP } from '../../src/compile/lower.js';

@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { isRoot, inCI } from '../helpers/kernel.js';
 import { TraceSession } from '../../src/session.js';
 import { ProgType } from '../../src/emit/types.js';
-import { loadKernelBtf } from '../../src/btf/kernel.js';
+import { loadKernelBtf } from '../../src/kernel/btf.js';
 import type { BtfSpec } from '../../src/btf/index.js';
 import { findTracefs, readTracepointFormat } from '../../src/symbols/tracefs.js';
 import { parseExpr, parseTraceProbe } from '../../src/specs/index.js';

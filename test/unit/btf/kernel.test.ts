@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { dumpRaw } from '../../../src/btf/dump.js';
 import { formatDecl, formatFuncSignature } from '../../../src/btf/format.js';
 import { funcProto } from '../../../src/btf/func.js';
-import { listModuleBtf, loadKernelBtf, loadModuleBtf } from '../../../src/btf/kernel.js';
+import { listModuleBtf, loadKernelBtf, loadModuleBtf } from '../../../src/kernel/btf.js';
 import { BPFTOOL, bpftool, firstDiff, formatCBlocks } from './helpers.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';

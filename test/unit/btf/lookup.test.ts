@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BtfSpec } from '../../../src/btf/spec.js';
-import { kernelBtfSource, loadKernelBtf } from '../../../src/btf/kernel.js';
+import { kernelBtfSource, loadKernelBtf } from '../../../src/kernel/btf.js';
 import { dumpRaw } from '../../../src/btf/dump.js';
 import { fixtureBytes } from './helpers.js';
 

@@ -1,6 +1,7 @@
 /**
- * The running kernel's BTF: /sys/kernel/btf/vmlinux and split module blobs beside it. The only
- * file readers in src/btf; loaded once per process and cached.
+ * The running kernel's BTF: /sys/kernel/btf/vmlinux and split module blobs beside it, loaded
+ * once per process and cached. It lives in the live layer (not src/btf, which only parses
+ * bytes) because it maps the file through src/sys.
  *
  * vmlinux is mapped read-only when the kernel allows it (Linux 6.16+) and parsed in place: a
  * read() of a kernfs file returns at most one page, so reading ~5 MiB takes ~1,300 syscalls
@@ -10,7 +11,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { BtfError } from '../errors.js';
 import { mmapFile } from '../sys/mmap-file.js';
-import { BtfSpec } from './spec.js';
+import { BtfSpec } from '../btf/spec.js';
 
 /** POLYTRACE_TEST_BTF_DIR=DIR reads BTF from DIR instead (tests: a machine without BTF). */
 export const KERNEL_BTF_DIR = process.env['POLYTRACE_TEST_BTF_DIR'] || '/sys/kernel/btf';
