@@ -25,6 +25,25 @@ function loadProbe(type: number, insns: Uint8Array, expectedAttachType = 0): { f
   return { fd: -1, why: `${errnoName(r.errno)}${last ? `: ${last}` : ''}` };
 }
 
+/**
+ * Load a kprobe-type program with `attachType` and try BPF_LINK_CREATE with `targetFd` and the
+ * attach-type specific attr part `extra`. With `badTargetMeansYes`, an EBADF answer (the kernel
+ * understood the attach type and then rejected the deliberately bad target) counts as present.
+ */
+function linkProbe(attachType: number, typeName: string, targetFd: number, extra: ((dv: DataView) => void) | undefined, badTargetMeansYes: boolean): ProbeAnswer {
+  const { fd, why } = loadProbe(ProgType.Kprobe, RETURN_0, attachType);
+  if (fd < 0) return { no: `program with expected attach type ${typeName} refused (${why})` };
+  try {
+    close(linkCreate(fd, targetFd, attachType, extra));
+    return 'yes';
+  } catch (e) {
+    if (badTargetMeansYes && e instanceof SysError && e.errno === EBADF) return 'yes';
+    return { no: e instanceof Error ? e.message : String(e) };
+  } finally {
+    close(fd);
+  }
+}
+
 /** The verifier's complaint: the last log line that is not its statistics footer. */
 export function verifierReason(log: string): string {
   const lines = log.trim().split('\n').filter((l) => l && !/^(processed \d+ insns|verification time)/.test(l));
@@ -105,20 +124,7 @@ export const haveBpfLinkPerfEvent = defineFeature({
   name: 'bpf_link_perf_event',
   description: 'bpf_link for perf events',
   fallback: 'PERF_EVENT_IOC_SET_BPF',
-  probe: () => {
-    const { fd, why } = loadProbe(ProgType.Kprobe, RETURN_0, AttachType.PerfEvent);
-    if (fd < 0) return { no: `kprobe program with expected attach type BPF_PERF_EVENT refused (${why})` };
-    try {
-      const l = linkCreate(fd, 0x7fffffff, AttachType.PerfEvent);
-      close(l);
-      return 'yes';
-    } catch (e) {
-      if (e instanceof SysError && e.errno === EBADF) return 'yes';
-      return { no: e instanceof Error ? e.message : String(e) };
-    } finally {
-      close(fd);
-    }
-  },
+  probe: () => linkProbe(AttachType.PerfEvent, 'BPF_PERF_EVENT', 0x7fffffff, undefined, true),
 });
 
 /**
@@ -130,24 +136,13 @@ export const haveUprobeMulti = defineFeature({
   description: 'uprobe_multi links',
   fallback: 'one perf event per uprobe',
   probe: () => {
-    const { fd, why } = loadProbe(ProgType.Kprobe, RETURN_0, AttachType.TraceUprobeMulti);
-    if (fd < 0) return { no: `program with expected attach type BPF_TRACE_UPROBE_MULTI refused (${why})` };
     using path = NativeBuffer.cString('/');
     using offsets = new NativeBuffer(8);
-    try {
-      const l = linkCreate(fd, 0, AttachType.TraceUprobeMulti, (dv) => {
-        dv.setBigUint64(16, path.addr, true);
-        dv.setBigUint64(24, offsets.addr, true);
-        dv.setUint32(48, 1, true);
-      });
-      close(l);
-      return 'yes';
-    } catch (e) {
-      if (e instanceof SysError && e.errno === EBADF) return 'yes';
-      return { no: e instanceof Error ? e.message : String(e) };
-    } finally {
-      close(fd);
-    }
+    return linkProbe(AttachType.TraceUprobeMulti, 'BPF_TRACE_UPROBE_MULTI', 0, (dv) => {
+      dv.setBigUint64(16, path.addr, true);
+      dv.setBigUint64(24, offsets.addr, true);
+      dv.setUint32(48, 1, true);
+    }, true);
   },
 });
 
@@ -157,23 +152,13 @@ export const haveKprobeMulti = defineFeature({
   description: 'kprobe_multi links',
   fallback: 'one kprobe per function',
   probe: () => {
-    const { fd, why } = loadProbe(ProgType.Kprobe, RETURN_0, AttachType.TraceKprobeMulti);
-    if (fd < 0) return { no: `program with expected attach type BPF_TRACE_KPROBE_MULTI refused (${why})` };
     using sym = NativeBuffer.cString('vprintk');
     using syms = new NativeBuffer(8);
     syms.dv.setBigUint64(0, sym.addr, true);
-    try {
-      const l = linkCreate(fd, 0, AttachType.TraceKprobeMulti, (dv) => {
-        dv.setUint32(20, 1, true); // cnt
-        dv.setBigUint64(24, syms.addr, true); // syms
-      });
-      close(l);
-      return 'yes';
-    } catch (e) {
-      return { no: e instanceof Error ? e.message : String(e) };
-    } finally {
-      close(fd);
-    }
+    return linkProbe(AttachType.TraceKprobeMulti, 'BPF_TRACE_KPROBE_MULTI', 0, (dv) => {
+      dv.setUint32(20, 1, true); // cnt
+      dv.setBigUint64(24, syms.addr, true); // syms
+    }, false);
   },
 });
 
