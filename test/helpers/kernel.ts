@@ -79,6 +79,21 @@ export function runTool(tool: string, args: readonly string[], env?: NodeJS.Proc
   return r.exited.then((code) => ({ code, stdout: r.stdout, stderr: r.stderr }));
 }
 
+/**
+ * Our programs still loaded (names matching `match`), after waiting up to `graceMs` for the
+ * kernel to free them: a link whose ops defer dealloc (uprobe_multi, since 6.9's
+ * bpf_link_free) drops its program only after an RCU grace period, so the program's id
+ * outlives the tool's exit by a few milliseconds.
+ */
+export async function programsLeft(match: RegExp, graceMs = 3000): Promise<string[]> {
+  const deadline = Date.now() + graceMs;
+  for (;;) {
+    const left = loadedProgramNames().filter((n) => match.test(n));
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Names of loaded BPF programs (bpftool prog show). */
 export function loadedProgramNames(): string[] {
   const json = execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' });

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { skipKernel, requireKernel, start, runTool, root, loadedProgramNames, type Running } from '../helpers/kernel.js';
+import { skipKernel, requireKernel, start, runTool, root, programsLeft, type Running } from '../helpers/kernel.js';
 import { buildC } from '../helpers/cbuild.js';
 
 let exe = '';
@@ -128,7 +128,7 @@ describe.skipIf(skipKernel)('argdist (kernel)', () => {
     // Rows ascending by count, BCC's exact layout.
     expect(block).toContain(`${c}\n\tCOUNT      EVENT\n\t7          n = 4096\n\t50         n = 32\n\t100        n = 16\n`);
     expect(block).toContain('        16 -> 31         : 100      |****************************************|\n');
-    expect(loadedProgramNames().filter((n) => n.startsWith('argdist'))).toEqual([]);
+    expect(await programsLeft(/^argdist/)).toEqual([]);
   });
 
   it('default expression: "total calls" for p, "retval = N" for r', async () => {

@@ -4,7 +4,7 @@
  * SIGINT and SIGTERM, and nothing of ours left loaded afterwards.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import { skipKernel, requireKernel, start, runTool, loadedProgramNames } from '../helpers/kernel.js';
+import { skipKernel, requireKernel, start, runTool, programsLeft } from '../helpers/kernel.js';
 import { counterWorkload, startCounter } from '../helpers/workloads.js';
 
 const N = 1000;
@@ -20,9 +20,7 @@ function lastTable(stdout: string): Map<string, number> {
   return rows;
 }
 
-function ours(): string[] {
-  return loadedProgramNames().filter((n) => n.startsWith('funccount'));
-}
+const ours = (): Promise<string[]> => programsLeft(/^funccount/);
 
 async function countWhile(args: string[], work: () => Promise<void>, signal: NodeJS.Signals = 'SIGINT') {
   const tool = start('funccount', args);
@@ -47,7 +45,7 @@ describe.skipIf(skipKernel)('funccount (kernel)', () => {
     expect(r.stdout).toBe('Tracing 1 functions for "t:syscalls:sys_enter_getpid"... Hit Ctrl-C to end.\n\n' +
       `${'FUNC'.padEnd(36)} ${'COUNT'.padStart(8)}\n${'syscalls:sys_enter_getpid'.padEnd(36)} ${String(N).padStart(8)}\nDetaching...\n`);
     expect(lastTable(r.stdout).get('syscalls:sys_enter_getpid')).toBe(N);
-    expect(ours()).toEqual([]);
+    expect(await ours()).toEqual([]);
   });
 
   it('counts a uprobe on an executable exactly', async () => {
@@ -113,7 +111,7 @@ describe.skipIf(skipKernel)('funccount (kernel)', () => {
     expect(r.code).toBe(0);
     expect(lastTable(r.stdout).get('work_fn')).toBe(N);
     expect(r.stdout.endsWith('Detaching...\n')).toBe(true);
-    expect(ours()).toEqual([]);
+    expect(await ours()).toEqual([]);
   });
 
   it('-d ends by itself; -i prints one table per interval with -T timestamps', async () => {
@@ -125,7 +123,7 @@ describe.skipIf(skipKernel)('funccount (kernel)', () => {
     expect(i.code).toBe(0);
     expect(i.stdout.match(/^FUNC/gm)).toHaveLength(3);
     expect(i.stdout.match(/^\d\d:\d\d:\d\d\s*$/gm)).toHaveLength(3);
-    expect(ours()).toEqual([]);
+    expect(await ours()).toEqual([]);
   });
 
   it('bad input: one clear line, exit 1, nothing attached', async () => {
@@ -148,6 +146,6 @@ describe.skipIf(skipKernel)('funccount (kernel)', () => {
     }
     const usage = await runTool('funccount', ['-p', 'abc', 'c:malloc']);
     expect(usage.code).toBe(2);
-    expect(ours()).toEqual([]);
+    expect(await ours()).toEqual([]);
   });
 });

@@ -5,14 +5,12 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
-import { skipKernel, requireKernel, start, runTool, loadedProgramNames } from '../helpers/kernel.js';
+import { skipKernel, requireKernel, start, runTool, programsLeft } from '../helpers/kernel.js';
 import { chainExe, startChain } from './workloads/chain.js';
 
 const N = 1000;
 
-function ours(): string[] {
-  return loadedProgramNames().filter((n) => n.startsWith('funclat'));
-}
+const ours = (): Promise<string[]> => programsLeft(/^funclat/);
 
 async function latencyWhile(args: string[], work: () => Promise<void>) {
   const tool = start('funclatency', args);
@@ -65,7 +63,7 @@ describe.skipIf(skipKernel)('funclatency (kernel)', () => {
     expect(sum(rows(r.stdout))).toBe(N);
     expect(r.stdout).toMatch(new RegExp(`\\navg = \\d+ nsecs, total: \\d+ nsecs, count: ${N}\\n\\nDetaching\\.\\.\\.\\n$`));
     expect(r.stdout).not.toContain('Function =');
-    expect(ours()).toEqual([]);
+    expect(await ours()).toEqual([]);
   });
 
   it('-m: the 1 ms function lands in the 0 -> 1 msecs bucket; -u: in 1024 -> 2047 usecs', async () => {
@@ -171,6 +169,6 @@ describe.skipIf(skipKernel)('funclatency (kernel)', () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
     expect((await runTool('funclatency', ['-l', '99', 'c:read'])).code).toBe(2);
-    expect(ours()).toEqual([]);
+    expect(await ours()).toEqual([]);
   });
 });

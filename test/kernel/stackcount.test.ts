@@ -8,7 +8,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { skipKernel, requireKernel, start, runTool, loadedProgramNames } from '../helpers/kernel.js';
+import { skipKernel, requireKernel, start, runTool, programsLeft } from '../helpers/kernel.js';
 import { chainExe, startChain } from './workloads/chain.js';
 import { buildC } from '../helpers/cbuild.js';
 
@@ -54,9 +54,7 @@ int main(int argc, char **argv) {
 
 const N = 1000;
 
-function ours(): string[] {
-  return loadedProgramNames().filter((n) => n.startsWith('stackcount'));
-}
+const ours = (): Promise<string[]> => programsLeft(/^stackcount/);
 
 /** Resolves once the banner is out (on stderr with --json, not at all with -f: then a pause). */
 async function attached(tool: ReturnType<typeof start>, args: readonly string[]): Promise<void> {
@@ -89,7 +87,7 @@ describe.skipIf(skipKernel)('stackcount (kernel)', () => {
     expect(r.stdout).toMatch(new RegExp(`\\n  target\\n  b\\n  a\\n  main\\n(  \\S+\\n)*    ${N}\\n\\nDetaching\\.\\.\\.\\n$`));
     expect(r.stdout).not.toMatch(/\[\d+\]/);
     expect(r.stderr).toBe('');
-    expect(ours()).toEqual([]);
+    expect(await ours()).toEqual([]);
   });
 
   it('-f -p: the folded line comm;…;main;a;b;target N; -P prints comm [pid]', async () => {
@@ -189,7 +187,7 @@ describe.skipIf(skipKernel)('stackcount (kernel)', () => {
       expect(counts.reduce((a, b) => a + b, 0)).toBe(total);
       expect(withTarget).toBeGreaterThan(2);
       expect(tool.stderr).not.toMatch(/lost|dropped/);
-      expect(ours()).toEqual([]);
+      expect(await ours()).toEqual([]);
     }, 120_000);
   }
 
@@ -210,6 +208,6 @@ describe.skipIf(skipKernel)('stackcount (kernel)', () => {
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr, args.join(' ')).toMatch(msg);
     }
-    expect(ours()).toEqual([]);
+    expect(await ours()).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { skipKernel, requireKernel, start, runTool, loadedProgramNames, root } from '../helpers/kernel.js';
+import { skipKernel, requireKernel, start, runTool, programsLeft, root } from '../helpers/kernel.js';
 import { buildC } from '../helpers/cbuild.js';
 
 const HEADER = 'PID     TID     COMM            FUNC             -\n';
@@ -100,16 +100,7 @@ async function traceWhile(args: string[], work: () => Promise<void>, o: { header
   return { code, stdout: tool.stdout, stderr: tool.stderr, pid: tool.child.pid! };
 }
 
-/** Our programs still loaded, after waiting up to 3 s (uprobe_multi links are freed after an RCU grace period). */
-async function ours(): Promise<string[]> {
-  let left: string[] = [];
-  for (let i = 0; i < 30; i++) {
-    left = loadedProgramNames().filter((n) => n.startsWith('trace_'));
-    if (left.length === 0) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return left;
-}
+const ours = (): Promise<string[]> => programsLeft(/^trace_/);
 
 const N = 200;
 

@@ -8,7 +8,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
-import { requireKernel, start, loadedProgramNames, root } from '../helpers/kernel.js';
+import { requireKernel, start, programsLeft, root } from '../helpers/kernel.js';
 import { buildC } from '../helpers/cbuild.js';
 import type { ProbeTarget } from '../../src/probes/targets.js';
 
@@ -68,9 +68,7 @@ function ourKprobeEvents(): string[] {
   return readFileSync(KPROBE_EVENTS, 'utf8').split('\n').filter((l) => l.includes('polytrace_'));
 }
 
-function ourPrograms(): string[] {
-  return loadedProgramNames().filter((n) => n.startsWith('funccount') || n.startsWith('vmret'));
-}
+const ourPrograms = (): Promise<string[]> => programsLeft(/^(funccount|vmret)/);
 
 /** Run funccount, wait until it is attached, drive the work, stop it with `signal`. */
 async function countWhile(args: string[], work: (tool: ReturnType<typeof start>) => Promise<void>,
@@ -106,7 +104,7 @@ describe('kernel functions (VM)', () => {
     expect(r.stdout).toContain(`Tracing 1 functions for "${FN}"... Hit Ctrl-C to end.`);
     expect(lastTable(r.stdout).get(FN)).toBe(N);
     expect(during).toEqual([]);
-    expect(ourPrograms()).toEqual([]);
+    expect(await ourPrograms()).toEqual([]);
   });
 
   it('tracefs kprobe_events (POLYTRACE_DISABLE=kprobe_multi,kprobe_pmu): exact count, tagged entries removed on SIGTERM, stale groups swept', async () => {
@@ -126,7 +124,7 @@ describe('kernel functions (VM)', () => {
     expect(lastTable(r.stdout).get(FN)).toBe(N);
     expect(during).toEqual([`p:polytrace_${r.pid}/p_${FN} ${FN}`]);
     expect(ourKprobeEvents()).toEqual([]);
-    expect(ourPrograms()).toEqual([]);
+    expect(await ourPrograms()).toEqual([]);
   });
 
   it('fentry (POLYTRACE_DISABLE=kprobe_multi,kprobe_pmu,kprobe_events): exact count through a BPF trampoline', async () => {
@@ -137,7 +135,7 @@ describe('kernel functions (VM)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/; program funccount_fe0\n/);
     expect(lastTable(r.stdout).get(FN)).toBe(N);
-    expect(ourPrograms()).toEqual([]);
+    expect(await ourPrograms()).toEqual([]);
   });
 
   it("wildcard 'vfs_*': counts every process without -p, only that process with -p", async () => {
@@ -164,7 +162,7 @@ describe('kernel functions (VM)', () => {
     // N reads of /dev/zero, and the read of stdin that waits for 'end' (it starts before we stop).
     expect(lastTable(one.stdout).get('vfs_read')).toBe(N + 1);
     expect(ourKprobeEvents()).toEqual([]);
-    expect(ourPrograms()).toEqual([]);
+    expect(await ourPrograms()).toEqual([]);
   });
 
   /** Count returns from FN in one workload through attachTargets({ ret: true }), with `disable` set. */
@@ -206,7 +204,7 @@ describe('kernel functions (VM)', () => {
     expect(fexit.count).toBe(BigInt(N));
     expect(fexit.names).toEqual(['vmret_fx0']);
     expect(fexit.links).toEqual([`fexit:${FN} (bpf_link)`]);
-    expect(ourPrograms()).toEqual([]);
+    expect(await ourPrograms()).toEqual([]);
   });
 
   // Debian's 6.1 has no CONFIG_FPROBE; run with VMTEST_KERNEL=<a 6.12 vmlinuz> to cover this.
@@ -225,6 +223,6 @@ describe('kernel functions (VM)', () => {
     const ret = await countReturns('');
     expect(ret.count).toBe(BigInt(N));
     expect(ret.links).toEqual([`kretprobe_multi ${FN}`]);
-    expect(ourPrograms()).toEqual([]);
+    expect(await ourPrograms()).toEqual([]);
   });
 });

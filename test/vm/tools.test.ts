@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { tmpdir, release } from 'node:os';
 import { join } from 'node:path';
-import { requireKernel, start, loadedProgramNames, root, type Running } from '../helpers/kernel.js';
+import { requireKernel, start, programsLeft, root, type Running } from '../helpers/kernel.js';
 import { buildC } from '../helpers/cbuild.js';
 
 let exe = '';
@@ -187,9 +187,7 @@ async function argdist(args: string[], ops: string[]): Promise<Result> {
   });
 }
 
-function ours(): string[] {
-  return loadedProgramNames().filter((n) => /^(funclat|stackcount|trace_|argdist)/.test(n));
-}
+const ours = (): Promise<string[]> => programsLeft(/^(funclat|stackcount|trace_|argdist)/);
 
 const TRACE_READY = /FUNC {13}.*\n/;
 const BANNER = /Hit Ctrl-C to end\.\n/;
@@ -428,6 +426,6 @@ describe('multi-tools on kernel functions (VM)', () => {
   });
 
   it('leaves none of its programs loaded', () => {
-    expect(ours()).toEqual([]);
+    expect(await ours()).toEqual([]);
   });
 });
