@@ -1,3 +1,2 @@
 #!/usr/bin/env node
-import { loadCli } from './load.js';
-await loadCli().main('argdist', process.argv.slice(2));
+require('./load.js').runTool('argdist', process.argv.slice(2));

@@ -1,3 +1,2 @@
 #!/usr/bin/env node
-import { loadCli } from './load.js';
-await loadCli().main('trace', process.argv.slice(2));
+require('./load.js').runTool('trace', process.argv.slice(2));

@@ -1,16 +1,16 @@
 /**
- * The command-line entry point: `polytrace <tool> …` and the five BCC-named bins. Tool
- * modules are imported on demand so each tool loads only what it uses.
+ * The umbrella entry point, `polytrace <tool> …`: tool modules are imported on demand. The
+ * five BCC-named bins (and `polytrace <tool>` for those five) run a bundle of their own tool
+ * instead (scripts/bundle.mjs, bin/load.js), which holds only that tool's code.
  */
 import { readFileSync } from 'node:fs';
-import { TracerError, UsageError, DiagnosticsError, SpecSyntaxError, SpannedCheckError, SysError } from '../errors.js';
-import { hasTracingCapabilities, PRIVILEGE_ADVICE } from '../features/privileges.js';
+import { runTool, type ToolModule } from './run-tool.js';
+
+export { reportError } from './run-tool.js';
 
 export const TOOLS = ['trace', 'argdist', 'funccount', 'funclatency', 'stackcount'] as const;
 export type ToolName = (typeof TOOLS)[number];
 const EXTRA = ['list', 'features', 'completion'] as const;
-
-type ToolModule = { run(argv: readonly string[], prog: string): Promise<void> };
 
 async function loadTool(name: string): Promise<ToolModule | undefined> {
   switch (name) {
@@ -54,36 +54,6 @@ Run 'polytrace <tool> -h' for a tool's options, 'man polytrace' for more.
 `;
 }
 
-/** The kernel refused an operation for lack of privilege (bpf, perf_event_open, tracefs). */
-function isPermissionError(e: TracerError): boolean {
-  if (e instanceof SysError) return e.code === 'EPERM' || e.code === 'EACCES';
-  return /\((EPERM|EACCES)\)/.test(e.message);
-}
-
-export function reportError(prog: string, e: unknown): number {
-  if (e instanceof DiagnosticsError) {
-    for (const x of e.errors) reportError(prog, x);
-    return 1;
-  }
-  if (e instanceof SpecSyntaxError || e instanceof SpannedCheckError) {
-    const caretLine = ' '.repeat(e.span.start) + '^' + '~'.repeat(Math.max(0, e.span.end - e.span.start - 1));
-    process.stderr.write(`${prog}: ${e.message}\n    ${e.source}\n    ${caretLine}\n` + e.hints.map((h) => `${prog}: hint: ${h}\n`).join(''));
-    return 1;
-  }
-  if (e instanceof TracerError && isPermissionError(e) && !hasTracingCapabilities()) {
-    process.stderr.write(`${prog}: not permitted (${e.message.trimEnd()}): ${PRIVILEGE_ADVICE}\n`);
-    return 1;
-  }
-  if (e instanceof TracerError) {
-    const hint = e.hints.length ? ` (${e.hints.join('; ')})` : '';
-    process.stderr.write(`${prog}: ${e.message.trimEnd()}${hint}\n`);
-    return e instanceof UsageError ? 2 : 1;
-  }
-  const err = e as Error;
-  process.stderr.write(`${prog}: internal error: ${err?.stack ?? String(e)}\n`);
-  return 1;
-}
-
 export async function main(tool: string | undefined, argv: readonly string[]): Promise<void> {
   let name = tool;
   let args = argv;
@@ -109,9 +79,5 @@ export async function main(tool: string | undefined, argv: readonly string[]): P
     process.stderr.write(known ? `polytrace: ${name} is not implemented yet\n` : `polytrace: unknown tool '${name}'\n${usage()}`);
     process.exit(2);
   }
-  try {
-    await mod.run(args, prog);
-  } catch (e) {
-    process.exit(reportError(prog, e));
-  }
+  await runTool(mod, args, prog);
 }

@@ -13,7 +13,7 @@ export const root = join(import.meta.dirname, '..', '..');
 /** Why kernel tests cannot run here, or '' when they can. */
 export function kernelUnavailable(): string {
   if (!isRoot) return 'kernel tests need root';
-  if (!existsSync(join(root, 'dist', 'cli', 'main.cjs'))) return 'dist/ is not built (run npm run build)';
+  if (!existsSync(join(root, 'dist', 'cli', 'polytrace.cjs'))) return 'dist/ is not built (run npm run build)';
   return '';
 }
 

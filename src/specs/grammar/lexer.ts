@@ -189,8 +189,20 @@ function validate(tok: moo.Token): Fault | undefined {
 }
 
 /** A nearley lexer over a moo lexer: skips blanks, validates, and turns faults into `fault` tokens. */
-export class CLexer {
-  private readonly inner = moo.compile(cRules);
+/**
+ * moo compiles its rules into one big regular expression: ~1 ms a lexer, paid at first use
+ * rather than at start-up (funccount, funclatency and stackcount never lex C).
+ */
+abstract class LazyMoo {
+  #inner: moo.Lexer | undefined;
+  protected abstract readonly rules: moo.Rules;
+  protected get inner(): moo.Lexer {
+    return (this.#inner ??= moo.compile(this.rules));
+  }
+}
+
+export class CLexer extends LazyMoo {
+  protected readonly rules = cRules;
   /** The first fault of the current input, if any. */
   fault: Fault | undefined;
 
@@ -251,8 +263,8 @@ const fmtRules: moo.Rules = {
   text: { match: /[^%\\]+/, lineBreaks: true },
 };
 
-export class FormatLexer {
-  private readonly inner = moo.compile(fmtRules);
+export class FormatLexer extends LazyMoo {
+  protected readonly rules = fmtRules;
   reset(chunk: string, info?: unknown): void {
     this.inner.reset(chunk, info as moo.LexerState | undefined);
   }
@@ -281,8 +293,8 @@ const partRules: moo.Rules = {
   text: { match: /[^:]+/, lineBreaks: true },
 };
 
-export class PartLexer {
-  private readonly inner = moo.compile(partRules);
+export class PartLexer extends LazyMoo {
+  protected readonly rules = partRules;
   reset(chunk: string, info?: unknown): void {
     this.inner.reset(chunk, info as moo.LexerState | undefined);
   }

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { bashScript, zshScript, toolOptions, toolCommand, probeCandidates } from '../../../src/multitools/completion.js';
 import { root, inCI } from '../../helpers/kernel.js';
 
-const built = existsSync(join(root, 'dist', 'cli', 'main.cjs'));
+const built = existsSync(join(root, 'dist', 'cli', 'polytrace.cjs'));
 const tracefs = existsSync('/sys/kernel/tracing/events/sched') || existsSync('/sys/kernel/debug/tracing/events/sched');
 let script = '';
 
