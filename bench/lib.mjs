@@ -85,9 +85,9 @@ export function stop(child, sig = 'SIGINT') {
   });
 }
 
-export function timeCmd(cmd, args) {
+export function timeCmd(cmd, args, env) {
   const t0 = process.hrtime.bigint();
-  execFileSync(cmd, args, { stdio: 'ignore' });
+  execFileSync(cmd, args, { stdio: 'ignore', env: { ...process.env, ...env } });
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
