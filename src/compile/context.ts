@@ -149,6 +149,12 @@ export function argLocation(ctx: ProbeContext, n: number): ArgLocation {
       ]);
     case 'fentry':
     case 'fexit':
+      // A trampoline passes the wrapper's own argument, `struct pt_regs *regs`: the system
+      // call's arguments are in the registers it points at, as for a kprobe on the wrapper.
+      if (isSyscallWrapper(s.symbol)) {
+        if (n > 6) throw new CheckError(`arg${n}: system calls take at most 6 arguments`);
+        return { kind: 'deref', baseOffset: 0, disp: regs.args[n - 1]!, size: 8, signed: false, space: 'kernel' };
+      }
       if (n > 12) throw new CheckError(`arg${n}: BPF trampolines pass at most 12 arguments`);
       return { kind: 'ctx', offset: 8 * (n - 1), size: 8, signed: false };
     case 'raw_tracepoint':
@@ -189,9 +195,11 @@ export function retvalLocation(ctx: ProbeContext): ArgLocation {
     case 'uretprobe':
       return { kind: 'ctx', offset: regs.ret, size: 8, signed: false };
     case 'fexit': {
-      const p = kernelProto(ctx);
-      if (!p) throw new CheckError(`retval: no BTF prototype for ${s.symbol}`);
-      return { kind: 'ctx', offset: 8 * p.params.length, size: 8, signed: false };
+      // The return value follows the traced function's own arguments in the trampoline's
+      // context; a syscall wrapper has one (regs), whatever the typed __do_sys_ prototype says.
+      const nparams = isSyscallWrapper(s.symbol) ? 1 : kernelProto(ctx)?.params.length;
+      if (nparams === undefined) throw new CheckError(`retval: no BTF prototype for ${s.symbol}`);
+      return { kind: 'ctx', offset: 8 * nparams, size: 8, signed: false };
     }
     default:
       throw new CheckError('retval is only available in return probes (r:…)', ['probe the return with r:: instead of p::']);

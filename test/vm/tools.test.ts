@@ -398,6 +398,18 @@ describe('multi-tools on kernel functions (VM)', () => {
     expect(msgs.length).toBeLessThanOrEqual(N + 1);
   });
 
+  it("trace on a syscall wrapper through fentry and fexit: arg1 read through the wrapper's regs, retval after its one argument", async () => {
+    const N = 5;
+    const r = await trace([`p::__x64_sys_umask "in %o", arg1`, `r::__x64_sys_umask "out %o", retval`], [`umask:${N}`], 2 * N,
+      { POLYTRACE_DISABLE: 'kprobe_multi,kprobe_pmu,kprobe_events' });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const msgs = events(r.stdout, r.pid).map((e) => e.msg);
+    expect(msgs.filter((m) => m.startsWith('in '))).toEqual(Array(N).fill('in 22'));
+    // umask(022) returns the mask before: the inherited one first, 022 after.
+    expect(msgs.filter((m) => m.startsWith('out ')).slice(1)).toEqual(Array(N - 1).fill('out 22'));
+  });
+
   // ---- argdist (issue 8) ----
 
   const TCP = 'tcp:100:100:50:4096';
@@ -425,7 +437,7 @@ describe('multi-tools on kernel functions (VM)', () => {
     expect(histTotals(r.stdout, 'args->ret').get(2097152)).toBe(N);
   });
 
-  it('leaves none of its programs loaded', () => {
+  it('leaves none of its programs loaded', async () => {
     expect(await ours()).toEqual([]);
   });
 });
