@@ -18,7 +18,7 @@ import {
 } from './wire.js';
 import { StringTable } from './strings.js';
 import {
-  VOID, type BtfKindName, type BtfMember, type BtfType, type Linkage, type TypeId,
+  VOID, type BtfKindName, type BtfOfKind, type BtfMember, type BtfType, type Linkage, type TypeId,
 } from './types.js';
 import { alignof, memberPath, sizeof, underlying, type MemberLocation } from './resolve.js';
 
@@ -429,14 +429,14 @@ export class BtfSpec {
   }
 
   /** The one type of this name and kind; ResolveError when there is none or several. */
-  one<K extends BtfKindName>(name: string, kind: K): Extract<BtfType, { kind: K }> {
+  one<K extends BtfKindName>(name: string, kind: K): BtfOfKind<K> {
     const ids = this.idsByName(name, kind);
     if (ids.length === 0) throw new ResolveError(`no ${kind} named '${name}' in BTF`);
     if (ids.length > 1) {
       // Identical duplicates are common in vmlinux BTF (e.g. FUNC emitted twice); prefer the first.
       if (kind !== 'func') throw new ResolveError(`${ids.length} ${kind} types named '${name}' in BTF (ids ${ids.slice(0, 5).join(', ')})`);
     }
-    return this.get(ids[0]!) as Extract<BtfType, { kind: K }>;
+    return this.get(ids[0]!) as BtfOfKind<K>;
   }
 
   /** Every distinct type name, base first. */

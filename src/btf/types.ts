@@ -92,6 +92,8 @@ export type BtfType =
   | BtfVoid | BtfInt | BtfPtr | BtfArray | BtfStruct | BtfEnum | BtfFwd | BtfRef
   | BtfFunc | BtfProto | BtfVar | BtfDatasec | BtfFloat | BtfDeclTag;
 export type BtfKindName = BtfType['kind'];
+/** The type record of kind `K` (a struct record's kind is 'struct' | 'union', hence not Extract). */
+export type BtfOfKind<K extends BtfKindName> = BtfType extends infer T ? (T extends { readonly kind: infer X } ? (K extends X ? T : never) : never) : never;
 /** Types a value can have (bpftrace's ValueType). */
 export type BtfValueType = Exclude<BtfType, BtfFunc | BtfProto | BtfVar | BtfDatasec | BtfDeclTag>;
 

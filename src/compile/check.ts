@@ -19,12 +19,12 @@ import { BUILTIN_NAMES, type BinaryOp, type Expr, type Param, type TypeName } fr
 import type { Diagnostic } from '../specs/diagnostics.js';
 import type { TracepointField } from '../symbols/tracefs.js';
 import {
-  INT, LONG, U32, U64, BOOL, VOID, int, ptr, basicType, knownTypedef, fromBtf, formatType, isInteger, isRecord, isScalar,
+  INT, LONG, U64, VOID, int, ptr, basicType, knownTypedef, fromBtf, formatType, isInteger, isRecord, isScalar,
   makeRecord, sizeOf, scalarRep, findMember, asUser, charSigned,
   type CType, type IntType, type Member, type PtrType, type RecordType,
 } from './types.js';
 import {
-  argLocation, isReturnSite, kernelProto, retvalLocation, hostArch,
+  argLocation, isReturnSite, kernelProto, retvalLocation,
   type ArgLocation, type MemSpace, type ProbeContext,
 } from './context.js';
 

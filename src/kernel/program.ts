@@ -36,8 +36,6 @@ export interface LoadOptions {
   origin?: string;
 }
 
-const LOG_TAIL = 12;
-
 export function loadProgram(spec: ProgramSpec, maps: ReadonlyMap<string, BpfMap>, opts: LoadOptions = {}): LoadedProgram {
   const fds = new Map<string, number>();
   for (const m of spec.maps) {

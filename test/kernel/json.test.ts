@@ -6,7 +6,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { skipKernel, requireKernel, start, runTool, root } from '../helpers/kernel.js';
+import { skipKernel, requireKernel, start, root } from '../helpers/kernel.js';
 import { counterWorkload, startCounter } from '../helpers/workloads.js';
 import { chainExe, startChain } from './workloads/chain.js';
 

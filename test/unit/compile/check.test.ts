@@ -27,7 +27,6 @@ const kp = withSignature({ kind: 'kprobe', symbol: 'f' }, SIG);
 const up = withSignature({ kind: 'uprobe', symbol: 'f' }, SIG);
 const raw = probeContext({ kind: 'kprobe' }, { arch: 'x64' });
 const ret = probeContext({ kind: 'kretprobe', symbol: 'f' }, { arch: 'x64' });
-const uret = probeContext({ kind: 'uretprobe', symbol: 'malloc' }, { arch: 'x64' });
 const openat = probeContext(tracepoint('syscalls', 'sys_enter_openat'), { arch: 'x64' });
 const sw = probeContext(tracepoint('sched', 'sched_switch'), { arch: 'x64' });
 const vfs = probeContext({ kind: 'kprobe', symbol: 'vfs_read' }, { btf: kindsBtf(), arch: 'x64' });

@@ -79,9 +79,9 @@ describe('golden disassembly of lowered expressions', () => {
     ['bitfield', '((struct flags *)arg1)->c', probeContext({ kind: 'kprobe' }, { btf: kindsBtf(), arch: 'x64' })],
     ['arg-user-strcmp', 'STRCMP("go", arg1@user)', probeContext({ kind: 'kprobe' }, { arch: 'x64' }), 'predicate'],
   ];
-  it.each(cases)('%s: %s', (name, text, ctx, kind) => {
-    golden(name, listing(text, ctx, kind ?? 'scalar'));
-  });
+  for (const [name, text, ctx, kind] of cases) {
+    it(`${name}: ${text}`, () => golden(name, listing(text, ctx, kind ?? 'scalar')));
+  }
 
   it('latency-per-byte: $latency / $entry(count) in a return probe', () => {
     const entryCtx = withSignature({ kind: 'kprobe', symbol: '__vfs_read' }, 'void *file, char *buf, size_t count');
