@@ -3,8 +3,9 @@
  * locally, but with CI=true it runs and fails with the reason: CI never skips silently.
  */
 import { existsSync } from 'node:fs';
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
+import { bpftoolShow } from '../soak/kernel-state.js';
 
 export const inCI = process.env.CI === 'true';
 export const isRoot = process.getuid?.() === 0;
@@ -96,6 +97,6 @@ export async function programsLeft(match: RegExp, graceMs = 3000): Promise<strin
 
 /** Names of loaded BPF programs (bpftool prog show). */
 export function loadedProgramNames(): string[] {
-  const json = execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' });
+  const json = bpftoolShow('prog');
   return (JSON.parse(json) as Array<{ name?: string }>).map((p) => p.name ?? '');
 }

@@ -1,5 +1,5 @@
 /** The C workloads of the kernel tests, built once per run with gcc. */
-import { readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { buildC } from './cbuild.js';
@@ -58,4 +58,71 @@ export function startCounter(n: number, cpu?: number): Promise<CounterRun> {
         child.stdin.write('end\n');
       }),
   }));
+}
+
+let traceeExe = '';
+
+/** The workload, copied where every user may run it (--uid runs it as nobody). */
+export function traceeWorkload(): string {
+  if (traceeExe) return traceeExe;
+  const built = buildC('tracee', readFileSync(join(SRC, 'tracee.c'), 'utf8'), ['-O1', '-fno-omit-frame-pointer', '-pthread']);
+  const exe = `/tmp/polytrace-${built.split('/').pop()}`;
+  if (!existsSync(exe)) {
+    copyFileSync(built, `${exe}.tmp`);
+    chmodSync(`${exe}.tmp`, 0o755);
+    copyFileSync(`${exe}.tmp`, exe);
+    chmodSync(exe, 0o755);
+  }
+  return (traceeExe = exe);
+}
+
+export interface Tracee {
+  readonly pid: number;
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Output so far. */
+  out(): string;
+  cmd(line: string): Promise<void>;
+  end(): Promise<void>;
+}
+
+/** Start `tracee N` (as `uid`, if given) and wait for it to be ready. */
+export function startTracee(n: number, opts: { uid?: number } = {}): Promise<Tracee> {
+  const child = spawn(traceeWorkload(), [String(n)], opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {});
+  let out = '';
+  let seen = 0;
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const waitDone = () => new Promise<void>((resolve, reject) => {
+    const check = () => {
+      const count = out.split('done\n').length - 1;
+      if (count > seen) {
+        seen = count;
+        child.stdout.off('data', check);
+        resolve();
+      }
+    };
+    child.stdout.on('data', check);
+    child.on('exit', () => reject(new Error(`tracee exited: ${out}`)));
+  });
+  return new Promise((resolve, reject) => {
+    const ready = () => {
+      const m = /ready (\d+)/.exec(out);
+      if (!m) return;
+      child.stdout.off('data', ready);
+      resolve({
+        pid: Number(m[1]), child, out: () => out,
+        cmd: (line) => {
+          const p = waitDone();
+          child.stdin.write(`${line}\n`);
+          return p;
+        },
+        end: () => new Promise((r) => {
+          if (child.exitCode !== null) return r();
+          child.on('exit', () => r());
+          child.stdin.end('end\n');
+        }),
+      });
+    };
+    child.stdout.on('data', ready);
+    child.on('error', reject);
+  });
 }

@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpat
 import { dirname, join } from 'node:path';
 import { skipKernel, requireKernel, start, runTool, root, inCI, type Running } from '../helpers/kernel.js';
 import { buildC, BUILD_DIR } from '../helpers/cbuild.js';
+import { bpftoolShow } from '../soak/kernel-state.js';
 import { counterWorkload, startCounter } from '../helpers/workloads.js';
 
 const WORKLOADS = join(root, 'test', 'kernel', 'workloads');
@@ -196,7 +197,7 @@ function counts(stdout: string): Record<string, number> {
 /** What a process holds: BPF programs (by name), links (fdinfo fields) and map types. */
 function bpfObjects(pid: number) {
   const names = new Map<number, string>();
-  for (const p of JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as Array<{ id: number; name?: string }>) {
+  for (const p of JSON.parse(bpftoolShow('prog')) as Array<{ id: number; name?: string }>) {
     names.set(p.id, p.name ?? '');
   }
   const progs: string[] = [];
@@ -253,7 +254,7 @@ function heldProgramIds(): Set<number> {
 async function leftovers(): Promise<string[]> {
   let left: string[] = [];
   for (let i = 0; i < 30; i++) {
-    const all = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as Array<{ id: number; name?: string }>;
+    const all = JSON.parse(bpftoolShow('prog')) as Array<{ id: number; name?: string }>;
     const ours = all.filter((p) => PREFIXES.some((x) => (p.name ?? '').startsWith(x)));
     if (ours.length === 0) return [];
     const held = heldProgramIds();

@@ -4,11 +4,8 @@
  * counts and header fields; and under overload, received + counted lost = produced.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { skipKernel, isRoot, inCI, root } from '../helpers/kernel.js';
-import { buildC } from '../helpers/cbuild.js';
+import { skipKernel, isRoot, inCI } from '../helpers/kernel.js';
+import { traceeWorkload as tracee, startTracee } from '../helpers/workloads.js';
 import { TraceSession } from '../../src/session.js';
 import { attachTargets } from '../../src/attach/targets.js';
 import { RingBuffer, ringbufMapSpec, ringBytes } from '../../src/events/ringbuf.js';
@@ -20,58 +17,6 @@ import { alu64 } from '../../src/emit/asm.js';
 import type { ProbeTarget } from '../../src/probes/targets.js';
 
 const skip = !isRoot && !inCI;
-
-function tracee(): string {
-  return buildC('tracee', readFileSync(join(root, 'test', 'kernel', 'workloads', 'tracee.c'), 'utf8'), ['-O1', '-pthread']);
-}
-
-interface Tracee {
-  pid: number;
-  child: ChildProcessWithoutNullStreams;
-  cmd(line: string): Promise<void>;
-  end(): Promise<void>;
-}
-
-function startTracee(n: number): Promise<Tracee> {
-  const child = spawn(tracee(), [String(n)]);
-  let out = '';
-  let seen = 0;
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const waitDone = () => new Promise<void>((resolve, reject) => {
-    const check = () => {
-      const count = out.split('done\n').length - 1;
-      if (count > seen) {
-        seen = count;
-        child.stdout.off('data', check);
-        resolve();
-      }
-    };
-    child.stdout.on('data', check);
-    child.on('exit', () => reject(new Error(`tracee exited: ${out}`)));
-  });
-  return new Promise((resolve, reject) => {
-    const ready = () => {
-      const m = /ready (\d+)/.exec(out);
-      if (!m) return;
-      child.stdout.off('data', ready);
-      resolve({
-        pid: Number(m[1]), child,
-        cmd: (line) => {
-          const p = waitDone();
-          child.stdin.write(`${line}\n`);
-          return p;
-        },
-        end: () => new Promise((r) => {
-          if (child.exitCode !== null) return r();
-          child.on('exit', () => r());
-          child.stdin.end('end\n');
-        }),
-      });
-    };
-    child.stdout.on('data', ready);
-    child.on('error', reject);
-  });
-}
 
 function setup(transport: 'ringbuf' | 'perfbuf', target: ProbeTarget, o: { tgid?: number; ringBytes?: number; pages?: number; argWords?: number } = {}) {
   const session = new TraceSession();

@@ -6,80 +6,14 @@
  * --json; stacks; and under overload, printed + reported lost = produced, with a clean SIGINT.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { skipKernel, requireKernel, start, runTool, programsLeft, root } from '../helpers/kernel.js';
-import { buildC } from '../helpers/cbuild.js';
+import { traceeWorkload as tracee, startTracee } from '../helpers/workloads.js';
 
 const HEADER = 'PID     TID     COMM            FUNC             -\n';
 const PYTHON = '/usr/bin/python3.11';
-
-let exe = '';
-
-/** The workload, copied where every user may run it (--uid runs it as nobody). */
-function tracee(): string {
-  if (exe) return exe;
-  const built = buildC('tracee', readFileSync(join(root, 'test', 'kernel', 'workloads', 'tracee.c'), 'utf8'), ['-O1', '-fno-omit-frame-pointer', '-pthread']);
-  exe = `/tmp/polytrace-${built.split('/').pop()}`;
-  if (!existsSync(exe)) {
-    copyFileSync(built, `${exe}.tmp`);
-    chmodSync(`${exe}.tmp`, 0o755);
-    copyFileSync(`${exe}.tmp`, exe);
-    chmodSync(exe, 0o755);
-  }
-  return exe;
-}
-
-interface Tracee {
-  readonly pid: number;
-  readonly child: ChildProcessWithoutNullStreams;
-  /** Output so far. */
-  out(): string;
-  cmd(line: string): Promise<void>;
-  end(): Promise<void>;
-}
-
-function startTracee(n: number, opts: { uid?: number } = {}): Promise<Tracee> {
-  const child = spawn(tracee(), [String(n)], opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {});
-  let out = '';
-  let seen = 0;
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const waitDone = () => new Promise<void>((resolve, reject) => {
-    const check = () => {
-      const count = out.split('done\n').length - 1;
-      if (count > seen) {
-        seen = count;
-        child.stdout.off('data', check);
-        resolve();
-      }
-    };
-    child.stdout.on('data', check);
-    child.on('exit', () => reject(new Error(`tracee exited: ${out}`)));
-  });
-  return new Promise((resolve, reject) => {
-    const ready = () => {
-      const m = /ready (\d+)/.exec(out);
-      if (!m) return;
-      child.stdout.off('data', ready);
-      resolve({
-        pid: Number(m[1]), child, out: () => out,
-        cmd: (line) => {
-          const p = waitDone();
-          child.stdin.write(`${line}\n`);
-          return p;
-        },
-        end: () => new Promise((r) => {
-          if (child.exitCode !== null) return r();
-          child.on('exit', () => r());
-          child.stdin.end('end\n');
-        }),
-      });
-    };
-    child.stdout.on('data', ready);
-    child.on('error', reject);
-  });
-}
 
 /** Event lines (after the header) of trace's text output. */
 function lines(stdout: string): string[] {

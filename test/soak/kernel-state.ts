@@ -10,9 +10,23 @@ import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 type Kind = 'prog' | 'link' | 'map';
 
+/**
+ * `bpftool -j KIND show`, tried again when it fails: bpftool walks the ids and then opens each,
+ * and gives up when an object is freed in between (other tools exiting at the same time).
+ */
+export function bpftoolShow(kind: Kind): string {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return execFileSync('bpftool', ['-j', kind, 'show'], { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      if (attempt >= 5) throw new Error(`bpftool -j ${kind} show: ${(e as { stderr?: string }).stderr?.trim() || String(e)}`);
+    }
+  }
+}
+
 /** Ids of the BPF objects bpftool lists now. */
 export function bpfIds(kind: Kind): Map<number, string> {
-  const json = execFileSync('bpftool', ['-j', kind, 'show'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const json = bpftoolShow(kind);
   const out = new Map<number, string>();
   for (const x of JSON.parse(json) as Array<{ id: number; name?: string; prog_id?: number }>) {
     out.set(x.id, x.name ?? (x.prog_id !== undefined ? `-> prog ${x.prog_id}` : ''));
