@@ -490,38 +490,46 @@ describe.skipIf(skipKernel)('probes (kernel)', () => {
 
     describe.skipIf(!existsSync(PYTHON) && !inCI)('python3.11 (Debian, built with probes)', () => {
       const file = '/tmp/polytrace-probes-line.py';
-      const script = `import sys, time
-time.sleep(float(sys.argv[1]))
+      // The tool attaches while python waits on stdin, after its start-up (which runs thousands
+      // of lines of the standard library): what it sees is exactly the lines after the wait.
+      const script = `import sys
+print("ready", flush=True)
+sys.stdin.buffer.readline()
 def polytrace_lines(n):
     total = 0
     for i in range(n):
         total += i
     return total
-polytrace_lines(int(sys.argv[2]))
+polytrace_lines(int(sys.argv[1]))
 `;
-      /** Lines after the sleep: the def (3), the call (8), then 4, (5, 6) per iteration, 5, 7. */
-      const lines = (n: number) => [`${file} <module> 3`, `${file} <module> 8`, `${file} polytrace_lines 4`,
-        ...Array.from({ length: n }, () => [`${file} polytrace_lines 5`, `${file} polytrace_lines 6`]).flat(),
-        `${file} polytrace_lines 5`, `${file} polytrace_lines 7`];
+      /** Lines after the wait: the def (4), the call (9), then 5, (6, 7) per iteration, 6, 8. */
+      const lines = (n: number) => [`${file} <module> 4`, `${file} <module> 9`, `${file} polytrace_lines 5`,
+        ...Array.from({ length: n }, () => [`${file} polytrace_lines 6`, `${file} polytrace_lines 7`]).flat(),
+        `${file} polytrace_lines 6`, `${file} polytrace_lines 8`];
+
+      /** python running the script with `n`, waiting on stdin once it is ready; go() lets it run to its end. */
+      async function startScript(n: number) {
+        writeFileSync(file, script);
+        const py = spawn(PYTHON, [file, String(n)]);
+        const exited = new Promise((r) => py.on('exit', r));
+        await new Promise<void>((resolve, reject) => {
+          py.stdout.setEncoding('utf8').on('data', (d: string) => d.includes('ready') && resolve());
+          py.on('exit', (c) => reject(new Error(`python exited ${c}`)));
+        });
+        return { pid: py.pid!, go: async () => { py.stdin.end('go\n'); await exited; } };
+      }
 
       it('python:line: trace -p prints every line executed, with file, function and line number', async () => {
-        writeFileSync(file, script);
-        const py = spawn(PYTHON, [file, '2', '5']);
-        const exited = new Promise((r) => py.on('exit', r));
-        const r = await during('trace', ['-p', String(py.pid), `u:${PYTHON}:python:line "%s %s %d", arg1, arg2, arg3`], async () => {
-          await exited;
-        }, { enough: (s) => events(s).length >= lines(5).length });
+        const py = await startScript(5);
+        const r = await during('trace', ['-p', String(py.pid), `u:${PYTHON}:python:line "%s %s %d", arg1, arg2, arg3`], py.go,
+          { enough: (s) => events(s).length >= lines(5).length });
         expect(r.code).toBe(0);
         expect(events(r.stdout).map((e) => `${e.func} ${e.msg}`)).toEqual(lines(5).map((l) => `python:line ${l}`));
       });
 
       it('python:line: funccount -p counts them exactly', async () => {
-        writeFileSync(file, script);
-        const py = spawn(PYTHON, [file, '2', '20']);
-        const exited = new Promise((r) => py.on('exit', r));
-        const r = await during('funccount', ['-p', String(py.pid), `u:${PYTHON}:line`], async () => {
-          await exited;
-        });
+        const py = await startScript(20);
+        const r = await during('funccount', ['-p', String(py.pid), `u:${PYTHON}:line`], py.go);
         expect(r.code).toBe(0);
         expect(counts(r.stdout)).toEqual({ line: lines(20).length });
       });

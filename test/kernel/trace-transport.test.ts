@@ -4,6 +4,7 @@
  * counts and header fields; and under overload, received + counted lost = produced.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
+import { basename } from 'node:path';
 import { skipKernel, isRoot, inCI } from '../helpers/kernel.js';
 import { traceeWorkload as tracee, startTracee } from '../helpers/workloads.js';
 import { TraceSession } from '../../src/session.js';
@@ -72,7 +73,7 @@ describe.skipIf(skipKernel || skip)('trace transport (kernel)', () => {
         await drainAll(reader, (bytes, dv, off, len) => {
           count++;
           const h = readHeader(bytes, dv, off);
-          if (len < layout.size || h.tgid !== w.pid || h.tid !== w.pid || h.probe !== 3 || !h.comm.startsWith('tracee') ||
+          if (len < layout.size || h.tgid !== w.pid || h.tid !== w.pid || h.probe !== 3 || h.comm !== basename(tracee()).slice(0, 15) ||
             dv.getBigUint64(off + layout.args[0].offset, true) !== 0x1122334455667788n) bad++;
         });
         expect(count).toBe(N);
