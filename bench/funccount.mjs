@@ -35,9 +35,8 @@ const tools = [
 ];
 const CLEAN_ENV = { NODE_EXTRA_CA_CERTS: undefined };
 const extraCerts = process.env.NODE_EXTRA_CA_CERTS !== undefined;
-if (extraCerts) {
-  tools.push({ name: 'polytrace, no NODE_EXTRA_CA_CERTS', cmd: process.execPath, args: tools[0].args, banner: tools[0].banner, env: CLEAN_ENV });
-}
+const CLEAN_POLY = 'polytrace, no NODE_EXTRA_CA_CERTS';
+if (extraCerts) tools.push({ ...tools[0], name: CLEAN_POLY, env: CLEAN_ENV });
 // bpftrace prints "Attaching N probes" before it attaches; BEGIN runs once every probe is attached.
 if (have('bpftrace')) tools.push({ name: 'bpftrace', cmd: 'bpftrace', args: ['-e', `tracepoint:${TP} { @ = count(); } BEGIN { printf("attached\\n"); }`], banner: /^attached$/m });
 if (have('funccount-bpfcc')) tools.push({ name: 'BCC funccount', cmd: 'funccount-bpfcc', args: [`t:${TP}`], banner: /Tracing \d+ functions/ });
@@ -90,7 +89,7 @@ export async function benchFunccount() {
     printTable(`funccount t:${TP}: start-up median of ${STARTS}; ${N} events, median of ${RUNS}`,
       ['tool', 'exec→attached ms', 'peak RSS MB', 'kernel ns/event', 'overhead ns/event', 'ratio to polytrace (startup / kernel ns)'], rows);
     console.log(`\npolytrace startup over node's floor: ${fmt(median(poly.startup) - nodeFloor)} ms` +
-      (extraCerts ? ` (${fmt(median(results.get(tools[1].name).startup) - median(cleanFloorRuns))} ms without NODE_EXTRA_CA_CERTS)` : '') +
+      (extraCerts ? ` (${fmt(median(results.get(CLEAN_POLY).startup) - median(cleanFloorRuns))} ms without NODE_EXTRA_CA_CERTS)` : '') +
       `; kernel ns vs empty program: ${fmt(median(poly.ns) / empty, 2)}x`);
   } finally {
     setBpfStats(false);

@@ -8,12 +8,14 @@
 // umbrella, and so is its code cache: ~4 ms less to read and deserialise at every start.
 // koffi stays external: it loads its native addon itself.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const TOOLS = ['trace', 'argdist', 'funccount', 'funclatency', 'stackcount'];
+// A bundle of its own for every BCC-named bin of package.json (bin/load.js runs it).
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const TOOLS = Object.keys(pkg.bin).filter((name) => name !== 'polytrace');
 
 // Start clean: old bundles and their code caches do not pile up.
 rmSync(join(root, 'dist/cli'), { recursive: true, force: true });

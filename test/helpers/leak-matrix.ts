@@ -29,6 +29,14 @@ export const TOOL_OUTPUT: Record<Tool, { readonly periodic: readonly string[]; r
   argdist: { periodic: [], throwAt: 1 },
 };
 
+export const TOOLS = Object.keys(TOOL_OUTPUT) as Tool[];
+
+/** The tools to run: all, or those LEAKS_TOOLS=trace,argdist names (when working on one tool). */
+export function selectedTools(): Tool[] {
+  const only = process.env['LEAKS_TOOLS']?.split(',');
+  return TOOLS.filter((t) => !only || only.includes(t));
+}
+
 export interface LeakCase {
   readonly tool: Tool;
   /** A name for the probe kind in failure messages ('uprobe', 'fentry', …). */

@@ -11,7 +11,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireKernel, skipKernel } from '../helpers/kernel.js';
 import { counterWorkload } from '../helpers/workloads.js';
-import { PYTHON, runLeakCases, type LeakCase, type Tool } from '../helpers/leak-matrix.js';
+import { PYTHON, runLeakCases, selectedTools, type LeakCase, type Tool } from '../helpers/leak-matrix.js';
 import { tracefsEntries } from '../soak/kernel-state.js';
 
 /** Every tool's probes, per host probe kind. */
@@ -34,8 +34,6 @@ function cases(tool: Tool, lib: string): LeakCase[] {
   }
 }
 
-const TOOLS: readonly Tool[] = ['funccount', 'funclatency', 'stackcount', 'trace', 'argdist'];
-
 describe.skipIf(skipKernel)('no leaked kernel state (kernel)', () => {
   let lib = '';
   beforeAll(() => {
@@ -45,9 +43,7 @@ describe.skipIf(skipKernel)('no leaked kernel state (kernel)', () => {
   });
 
   describe.concurrent('every tool, probe kind and ending', () => {
-    // LEAKS_TOOLS=trace,argdist runs a subset (when working on one tool).
-    const only = process.env['LEAKS_TOOLS']?.split(',');
-    for (const tool of TOOLS.filter((t) => !only || only.includes(t))) {
+    for (const tool of selectedTools()) {
       it(tool, async () => {
         const { ran, failures } = await runLeakCases(cases(tool, lib));
         expect(ran).toBeGreaterThan(0);

@@ -10,7 +10,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { existsSync } from 'node:fs';
 import { requireKernel } from '../helpers/kernel.js';
 import { counterWorkload } from '../helpers/workloads.js';
-import { runLeakCases, type LeakCase, type Tool } from '../helpers/leak-matrix.js';
+import { runLeakCases, selectedTools, type LeakCase, type Tool } from '../helpers/leak-matrix.js';
 import { tracefsEntries } from '../soak/kernel-state.js';
 
 /** The VM emulates its CPU: every wait of the matrix is this many times the host's. */
@@ -50,8 +50,6 @@ function cases(tool: Tool, m: Mechanism): LeakCase[] {
   }
 }
 
-const TOOLS: readonly Tool[] = ['funccount', 'funclatency', 'stackcount', 'trace', 'argdist'];
-
 describe('no leaked kernel state on kernel functions (VM)', () => {
   beforeAll(() => {
     requireKernel();
@@ -64,8 +62,7 @@ describe('no leaked kernel state on kernel functions (VM)', () => {
 
   // One mechanism at a time, its five tools at once. LEAKS_TOOLS=trace,argdist and
   // LEAKS_MECHANISMS=fentry run a subset (when working on one tool).
-  const only = process.env['LEAKS_TOOLS']?.split(',');
-  const tools = TOOLS.filter((t) => !only || only.includes(t));
+  const tools = selectedTools();
   const mechanisms = (['kprobe', 'fentry'] as const).filter((m) => !process.env['LEAKS_MECHANISMS'] || process.env['LEAKS_MECHANISMS'].split(',').includes(m));
   for (const m of mechanisms) {
     it(`${m}: ${tools.join(', ')}`, async () => {

@@ -188,7 +188,6 @@ function validate(tok: moo.Token): Fault | undefined {
   }
 }
 
-/** A nearley lexer over a moo lexer: skips blanks, validates, and turns faults into `fault` tokens. */
 /**
  * moo compiles its rules into one big regular expression: ~1 ms a lexer, paid at first use
  * rather than at start-up (funccount, funclatency and stackcount never lex C).
@@ -201,6 +200,7 @@ abstract class LazyMoo {
   }
 }
 
+/** A nearley lexer over a moo lexer: skips blanks, validates, and turns faults into `fault` tokens. */
 export class CLexer extends LazyMoo {
   protected readonly rules = cRules;
   /** The first fault of the current input, if any. */
