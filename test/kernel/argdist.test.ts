@@ -221,8 +221,8 @@ describe.skipIf(skipKernel)('argdist (kernel)', () => {
     const took = Date.now() - t0;
     expect(r.code).toBe(0);
     expect(intervals(r.stdout)).toBe(2);
+    // Two 2-second intervals cannot end sooner (a lower bound only: slowness never fails it).
     expect(took).toBeGreaterThanOrEqual(4000);
-    expect(took).toBeLessThan(9000);
   });
 
   it('-d stops when the duration has passed', async () => {

@@ -1,12 +1,13 @@
 /**
- * funclatency against the real kernel, on the chain workload: exact call counts, the 1 ms
- * function in the 1 ms bucket (-m and -u), BCC's sections for user functions, nesting with
- * -l, -p, --json, the error paths, and nothing left loaded.
+ * funclatency against the real kernel, on the chain workload: exact call counts, each call
+ * of the 1 ms function in the bucket of its own timed duration (-m and -u), BCC's sections
+ * for user functions, nesting with -l, -p, --json, the error paths, and nothing left loaded.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { skipKernel, requireKernel, start, runTool, programsLeft } from '../helpers/kernel.js';
-import { chainExe, startChain } from './workloads/chain.js';
+import { chainExe, startChain, type SleepTiming } from './workloads/chain.js';
+import { log2Slot } from '../../src/output/log2hist.js';
 
 const N = 1000;
 
@@ -34,6 +35,30 @@ function rows(block: string): Map<number, number> {
     if (r) m.set(Number(r[1]), Number(r[3]));
   }
   return m;
+}
+
+/** The printed low bound of the row BCC's log2 histogram puts a value in (0 -> 1, 2 -> 3, 4 -> 7, ...). */
+function rowLow(v: number): number {
+  const slot = log2Slot(BigInt(v));
+  return slot === 1 ? 0 : 2 ** (slot - 1);
+}
+
+/**
+ * Matches histogram rows to timed calls, each call allowed any row between those of its
+ * inner and outer duration (in the unit): returns the calls no row is left for (empty
+ * when the histogram is exactly explained). Greedy by upper row is optimal for intervals.
+ */
+function unexplained(hist: Map<number, number>, timings: SleepTiming[], div: number): SleepTiming[] {
+  const left = new Map(hist);
+  const byUpper = [...timings].sort((x, y) => x.outerNs - y.outerNs);
+  return byUpper.filter((t) => {
+    const lo = rowLow(Math.floor(t.innerNs / div));
+    const hi = rowLow(Math.floor(t.outerNs / div));
+    const row = [...left.keys()].filter((k) => k >= lo && k <= hi && left.get(k)! > 0).sort((x, y) => x - y)[0];
+    if (row === undefined) return true;
+    left.set(row, left.get(row)! - 1);
+    return false;
+  });
 }
 
 function sum(m: Map<number, number>): number {
@@ -66,22 +91,23 @@ describe.skipIf(skipKernel)('funclatency (kernel)', () => {
     expect(await ours()).toEqual([]);
   });
 
-  it('-m: the 1 ms function lands in the 0 -> 1 msecs bucket; -u: in 1024 -> 2047 usecs', async () => {
-    const w = await startChain(10);
-    const m = await latencyWhile(['-m', '-p', String(w.pid), `${chainExe()}:sleep_1ms`], () => w.go());
-    await w.end();
-    const mr = rows(m.stdout);
-    expect(sum(mr)).toBe(5);
-    expect(mr.get(0)).toBeGreaterThanOrEqual(3);
-    expect(m.stdout).toMatch(/^ {5}msecs {15}: count {5}distribution$/m);
-
-    const w2 = await startChain(10);
-    const u = await latencyWhile(['-u', '-p', String(w2.pid), `${chainExe()}:sleep_1ms`], () => w2.go());
-    await w2.end();
-    const ur = rows(u.stdout);
-    expect(sum(ur)).toBe(5);
-    expect(ur.get(1024)).toBeGreaterThanOrEqual(3);
-    expect(u.stdout).toMatch(/^avg = \d+ usecs, total: \d+ usecs, count: 5$/m);
+  it('-m and -u: each sleep_1ms call lands in the bucket of its own measured duration; totals agree', async () => {
+    for (const [flag, unit, div] of [['-m', 'msecs', 1_000_000], ['-u', 'usecs', 1000]] as const) {
+      const w = await startChain(10);
+      const r = await latencyWhile([flag, '-p', String(w.pid), `${chainExe()}:sleep_1ms`], () => w.go());
+      await w.end();
+      const timings = w.sleeps();
+      expect(timings).toHaveLength(5);
+      expect(r.stdout).toMatch(new RegExp(`^ {5}${unit} {15}: count {5}distribution$`, 'm'));
+      const hist = rows(r.stdout);
+      expect(sum(hist)).toBe(5);
+      // Entry-to-return of each call lies between the workload's own timings inside the
+      // function and around the call, so each must fall in one of that range's buckets.
+      expect(unexplained(hist, timings, div), `${flag} ${JSON.stringify(timings)}\n${r.stdout}`).toEqual([]);
+      const total = Number(new RegExp(`^avg = \\d+ ${unit}, total: (\\d+) ${unit}, count: 5$`, 'm').exec(r.stdout)?.[1]);
+      expect(total).toBeGreaterThanOrEqual(timings.reduce((a, t) => a + Math.floor(t.innerNs / div), 0));
+      expect(total).toBeLessThanOrEqual(timings.reduce((a, t) => a + Math.floor(t.outerNs / div), 0));
+    }
   });
 
   it('user functions without -p: one section per function and process; nesting overwrites without -l', async () => {

@@ -177,10 +177,9 @@ async function during(tool: string, args: readonly string[], work: (t: Running) 
   await t.waitFor(tool === 'trace' ? /^PID +TID +COMM +FUNC.*\n/ : /Hit Ctrl-C to end\.\n/);
   await work(t);
   if (o.enough) await until(() => o.enough!(t.stdout));
-  const stopped = Date.now();
   t.child.kill('SIGINT');
   const code = await t.exited;
-  return { code, stdout: t.stdout, stderr: t.stderr, stopMs: Date.now() - stopped };
+  return { code, stdout: t.stdout, stderr: t.stderr };
 }
 
 /** FUNC/COUNT rows of funccount's last table. */
@@ -718,20 +717,18 @@ polytrace_lines(int(sys.argv[1]))
       const w = await startProc(exe);
       const expectedSink = DRIVEN.reduce((s, d) => s + Array.from({ length: d.calls }, (_, j) => j + Number(d.name.slice(2))).reduce((a, b) => a + b, 0), 0);
       try {
-        const t0 = Date.now();
         const r = await during('funccount', [`${lib}:f_*`], async (t) => {
           const o = bpfObjects(t.child.pid!);
           expect(o.progs).toEqual(['funccount_um0']);
           expect(o.links.map((l) => [l.link_type, l.uprobe_cnt])).toEqual([['uprobe_multi', String(BIG)]]);
           expect(await w.cmd('go')).toBe(`done ${expectedSink}`);
         });
-        expect(Date.now() - t0).toBeLessThan(20_000);
         expect(r.code).toBe(0);
         expect(r.stdout).toContain(`Tracing ${BIG} functions for "${lib}:f_*"`);
         expect(counts(r.stdout)).toEqual(Object.fromEntries(DRIVEN.map((d) => [d.name, d.calls])));
         expect(r.stdout.endsWith('Detaching...\n')).toBe(true);
-        // One link to close, not 1,200 perf events (BCC takes seconds for a hundred).
-        expect(r.stopMs).toBeLessThan(3000);
+        // One link to close, not 1,200 perf events: the link check above proves it; how long
+        // attach and detach take is measured by `npm run bench`, not asserted here.
       } finally {
         await w.end();
       }

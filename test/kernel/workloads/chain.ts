@@ -10,11 +10,19 @@ export function chainExe(): string {
   return buildC('chain', readFileSync(join(root, 'test', 'kernel', 'workloads', 'chain.c'), 'utf8'), ['-O0', '-fno-omit-frame-pointer']);
 }
 
+/** One sleep_1ms call as the workload timed it: a probe's entry-to-return lies in [inner, outer]. */
+export interface SleepTiming {
+  readonly innerNs: number;
+  readonly outerNs: number;
+}
+
 export interface ChainRun {
   readonly pid: number;
   readonly child: ChildProcessWithoutNullStreams;
   go(): Promise<void>;
   end(): Promise<void>;
+  /** The five sleep_1ms calls' timings, known once go() has resolved. */
+  sleeps(): SleepTiming[];
 }
 
 export async function startChain(n: number, depth = 5): Promise<ChainRun> {
@@ -42,5 +50,13 @@ export async function startChain(n: number, depth = 5): Promise<ChainRun> {
         child.on('exit', () => resolve());
         child.stdin.write('end\n');
       }),
+    sleeps: () => {
+      const line = /^sleeps((?: \d+:\d+)+)$/m.exec(out);
+      if (!line) throw new Error(`chain printed no sleep timings: ${out}`);
+      return line[1]!.trim().split(' ').map((pair) => {
+        const [inner, outer] = pair.split(':').map(Number);
+        return { innerNs: inner!, outerNs: outer! };
+      });
+    },
   };
 }

@@ -1,8 +1,9 @@
 /**
  * Shared pieces of the parser fuzz properties: how many cases to run, and the one check every
- * case makes — the parser returns, or throws a TracerError subclass with a message, within a
- * time box. Anything else (TypeError, RangeError, a hang) fails the property and fast-check
- * shrinks it to a minimal input and prints its seed.
+ * case makes — the parser returns, or throws a TracerError subclass with a message. Anything
+ * else (TypeError, RangeError) fails the property and fast-check shrinks it to a minimal
+ * input and prints its seed; a hang fails on the test's own timeout (no wall-clock
+ * assertions in tests: a loaded machine must not fail them).
  *
  *   FUZZ_RUNS=N   run N cases per property (scripts/fuzz.mjs sets it large)
  *   FUZZ_SEED=S   replay a reported seed
@@ -10,9 +11,6 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { TracerError } from '../../../src/errors.js';
-
-/** Wall-clock bound of one case: generous for a loaded CI machine, far below a hang. */
-export const MAX_MS = 2000;
 
 export function runs(defaultRuns: number): number {
   const n = Number(process.env['FUZZ_RUNS'] ?? 0);
@@ -24,16 +22,13 @@ export function params(defaultRuns: number): fc.Parameters<unknown> {
   return { numRuns: runs(defaultRuns), ...(seed ? { seed: Number(seed) } : {}) };
 }
 
-/** Run `fn`; only a TracerError with a non-empty message may escape, and only quickly. */
+/** Run `fn`; only a TracerError with a non-empty message may escape. */
 export function typedOnly(fn: () => unknown): void {
-  const t0 = performance.now();
   try {
     fn();
   } catch (e) {
     if (!(e instanceof TracerError)) throw e;
     expect(e.message.length).toBeGreaterThan(0);
-  } finally {
-    expect(performance.now() - t0).toBeLessThan(MAX_MS);
   }
 }
 

@@ -2,7 +2,7 @@
  * Fuzz properties of the text parsers: tracepoint format files, /proc/kallsyms, /proc/PID/maps,
  * USDT argument strings (x86-64 and arm64), available_filter_functions, kprobes/blacklist,
  * kprobe_events and C type names. Inputs are random text and line/character mutations of real
- * inputs. Every case must parse or throw a TracerError with a message, within a time box.
+ * inputs. Every case must parse or throw a TracerError with a message.
  * (Probe specs, C expressions and format strings are fuzzed in test/unit/specs/fuzz.test.ts,
  * BTF in test/unit/btf/corrupt.test.ts; scripts/fuzz.mjs runs all three at length.)
  */

@@ -12,7 +12,6 @@ import { ARGDIST, COUNT_PATTERNS, LATENCY_PATTERNS, TRACE } from './corpus.js';
 import { strip } from './helpers.js';
 
 const MAX_LEN = 120;
-const MAX_MS = 2000;
 /** FUZZ_SCALE=10 runs ten times as many cases. */
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 
@@ -50,7 +49,6 @@ const randomText = fc.oneof(
 
 /** Parse, allowing only SpecSyntaxError; on success, check the print round trip. */
 function check<T>(text: string, parse: (s: string) => T, print: (t: T) => string): void {
-  const t0 = performance.now();
   let ast: T;
   try {
     ast = parse(text);
@@ -60,8 +58,6 @@ function check<T>(text: string, parse: (s: string) => T, print: (t: T) => string
     expect(e.span.end).toBeGreaterThanOrEqual(e.span.start);
     expect(e.span.end).toBeLessThanOrEqual(text.length);
     return;
-  } finally {
-    expect(performance.now() - t0).toBeLessThan(MAX_MS);
   }
   const printed = print(ast);
   expect(strip(parse(printed))).toEqual(strip(ast));

@@ -60,14 +60,11 @@ describe('kallsyms', () => {
     expect(() => Kallsyms.parse('zz T x\n')).toThrow(/bad address/);
   });
 
-  it('parses the live /proc/kallsyms quickly and agrees with it', () => {
+  it('parses the live /proc/kallsyms and agrees with it', () => {
     const text = readFileSync('/proc/kallsyms', 'latin1');
-    const t0 = performance.now();
     const live = Kallsyms.parse(text);
-    const ms = performance.now() - t0;
     const lines = text.trim().split('\n');
     expect(live.size).toBe(lines.length);
-    expect(ms).toBeLessThan(1500);
     if (process.getuid?.() === 0 && !live.addressesHidden) {
       // Every 997th line: its address looks up to a symbol at that same address.
       for (let i = 0; i < lines.length; i += 997) {
@@ -81,6 +78,5 @@ describe('kallsyms', () => {
       const vfs = live.find('vfs_read')!;
       expect(live.lookup(vfs.addr + 3n)?.name).toBe('vfs_read');
     }
-    console.log(`parsed ${live.size} kallsyms lines in ${ms.toFixed(1)} ms`);
   });
 });
