@@ -64,6 +64,33 @@ export function loadModuleBtf(name: string): BtfSpec {
   return spec;
 }
 
+let moduleOfFunc: Map<string, string> | undefined;
+
+/**
+ * The split BTF of the loaded module that defines a FUNC of this name, with its id; undefined
+ * when none does. The first call reads every module's BTF once (a few ms each): callers ask
+ * only for functions vmlinux BTF does not describe.
+ */
+export function moduleFunction(name: string): { module: string; spec: BtfSpec; id: number } | undefined {
+  if (!moduleOfFunc) {
+    moduleOfFunc = new Map();
+    for (const m of listModuleBtf()) {
+      let spec: BtfSpec;
+      try {
+        spec = loadModuleBtf(m);
+      } catch {
+        continue; // a module unloaded meanwhile, or unreadable: it just has nothing to offer
+      }
+      for (const id of spec.idsOfKind('func')) if (!moduleOfFunc.has(spec.nameOf(id))) moduleOfFunc.set(spec.nameOf(id), m);
+    }
+  }
+  const module = moduleOfFunc.get(name);
+  if (module === undefined) return undefined;
+  const spec = loadModuleBtf(module);
+  const id = spec.idsByName(name, 'func').find((i) => i >= spec.firstId);
+  return id === undefined ? undefined : { module, spec, id };
+}
+
 /** Names of modules that have BTF loaded (empty if none or no /sys/kernel/btf). */
 export function listModuleBtf(): string[] {
   try {

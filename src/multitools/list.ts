@@ -3,9 +3,10 @@
  *
  * -v prints, under each probe, indented by four spaces: for kernel functions the one-line C
  * signature from BTF (`ssize_t vfs_read(struct file *file, char *buf, size_t count, loff_t
- * *pos)`; nothing when BTF does not describe the function), for tracepoints one field per line
- * as its format file declares it, without the common_* header (as `bpftrace -lv`), for USDT
- * probes one line per argument (`arg1: int32 (-4@%edi)`) and the number of sites.
+ * *pos)`; a module's function from that module's split BTF; nothing when no BTF describes
+ * it), for tracepoints one field per line as its format file declares it, without the
+ * common_* header (as `bpftrace -lv`), for USDT probes one line per argument
+ * (`arg1: int32 (-4@%edi)`) and the number of sites.
  *
  * Output streams in 64 KiB chunks with back-pressure, and stops quietly on a closed pipe.
  * Exit status: 0 when something was listed, 1 when nothing matched (a message says so).
@@ -59,6 +60,9 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
     async btf() {
       btf ??= (await import('../kernel/btf.js')).loadKernelBtf();
       return btf;
+    },
+    async moduleFunctions() {
+      return (await import('../kernel/btf.js')).moduleFunction;
     },
   };
 

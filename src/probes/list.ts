@@ -127,6 +127,8 @@ export interface ListSources {
   tracefs(): Promise<string>;
   /** vmlinux BTF. */
   btf(): Promise<BtfSpec>;
+  /** Looks up module functions in their module's split BTF (for what vmlinux lacks). */
+  moduleFunctions?(): Promise<(name: string) => { spec: BtfSpec; id: number } | undefined>;
 }
 
 /** The declaration of a tracepoint field as its format file writes it (`char prev_comm[16]`). */
@@ -258,9 +260,12 @@ async function* listKernelEntries(kind: KernelListKind, pattern: string, src: Li
   if (verbose && names.length) {
     const spec = await src.btf();
     const { formatFuncSignature } = await import('../btf/format.js');
+    const inModule = (await src.moduleFunctions?.()) ?? (() => undefined);
     signature = (name) => {
       const id = spec.idsByName(name, 'func')[0];
-      return id === undefined ? [] : [formatFuncSignature(spec, id)];
+      if (id !== undefined) return [formatFuncSignature(spec, id)];
+      const m = inModule(name);
+      return m ? [formatFuncSignature(m.spec, m.id)] : [];
     };
   }
   for (const name of names) yield { probe: `${kind}:${name}`, details: () => signature(name) };
