@@ -11,15 +11,19 @@ import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 type Kind = 'prog' | 'link' | 'map';
 
 /**
- * `bpftool -j KIND show`, tried again when it fails: bpftool walks the ids and then opens each,
- * and gives up when an object is freed in between (other tools exiting at the same time).
+ * `bpftool -j KIND show`, tried again a little later when it fails: bpftool walks the ids and
+ * then opens each, and gives up when an object is freed in between (a tool exiting, or a
+ * link whose release the kernel defers past an RCU grace period).
  */
 export function bpftoolShow(kind: Kind): string {
   for (let attempt = 1; ; attempt++) {
     try {
       return execFileSync('bpftool', ['-j', kind, 'show'], { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
-      if (attempt >= 5) throw new Error(`bpftool -j ${kind} show: ${(e as { stderr?: string }).stderr?.trim() || String(e)}`);
+      // With -j, bpftool reports its error as JSON on stdout.
+      const { stdout, stderr } = e as { stdout?: string; stderr?: string };
+      if (attempt >= 10) throw new Error(`bpftool -j ${kind} show: ${[stdout, stderr].map((t) => t?.trim()).filter(Boolean).join(' ') || String(e)}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100 * attempt);
     }
   }
 }

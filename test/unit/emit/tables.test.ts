@@ -28,7 +28,7 @@ function cEnum(text: string, enumName: string, prefix: string): Map<string, numb
   return out;
 }
 
-describe.skipIf(!haveHeader)('uapi tables agree with ' + HEADER, () => {
+describe.skipIf(!haveHeader && process.env.CI !== 'true')('uapi tables agree with ' + HEADER, () => {
   const text = haveHeader ? readFileSync(HEADER, 'utf8') : '';
   it.each([
     ['bpf_prog_type', 'BPF_PROG_TYPE_', ProgType],
