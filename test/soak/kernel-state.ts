@@ -12,8 +12,10 @@ type Kind = 'prog' | 'link' | 'map';
 
 /**
  * `bpftool -j KIND show`, tried again a little later when it fails: bpftool walks the ids and
- * then opens each, and gives up when an object is freed in between (a tool exiting, or a
- * link whose release the kernel defers past an RCU grace period).
+ * then opens each, and gives up on the first it cannot open. Besides objects freed in between,
+ * a link being created has an id but is not yet settled, and the kernel answers EAGAIN for it
+ * (bpf_link_by_id, kernel/bpf/syscall.c): a BPF trampoline being built for fentry keeps it so
+ * for a while under the VM's emulated CPU (seen on 6.1).
  */
 export function bpftoolShow(kind: Kind): string {
   for (let attempt = 1; ; attempt++) {
