@@ -2,7 +2,9 @@
  * The kernels `npm run test:vm` boots, besides vmtest's stock Debian 6.1 (which has no
  * CONFIG_FPROBE, so no kprobe_multi): Debian's bookworm-backports 6.12, fetched once with
  * apt-get download, unpacked and depmod'ed into a cache. Nothing is installed: /boot and the
- * bootloader are left alone. With no network, a kernel already in the cache is used.
+ * bootloader are left alone. With no network, a kernel already in the cache is used. When apt
+ * has no bookworm-backports source, one is added (/etc/apt/sources.list.d/polytrace-backports
+ * .sources): apt never installs from backports unless asked to by name.
  *
  *   POLYTRACE_VM_CACHE=DIR   where unpacked kernels live (default /var/cache/polytrace-vm)
  */
