@@ -91,6 +91,17 @@ export function moduleFunction(name: string): { module: string; spec: BtfSpec; i
   return id === undefined ? undefined : { module, spec, id };
 }
 
+/**
+ * The BTF that describes a kernel function: vmlinux's, or — for a function of a loaded module
+ * that vmlinux BTF lacks — that module's split BTF (a superset: vmlinux's ids, then the
+ * module's own), so its parameters can be named and their members followed as for vmlinux.
+ */
+export function btfForKernelFunction(symbol: string | undefined): BtfSpec {
+  const spec = loadKernelBtf();
+  if (symbol === undefined || spec.idsByName(symbol, 'func').length > 0) return spec;
+  return moduleFunction(symbol)?.spec ?? spec;
+}
+
 /** Names of modules that have BTF loaded (empty if none or no /sys/kernel/btf). */
 export function listModuleBtf(): string[] {
   try {

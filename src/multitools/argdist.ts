@@ -21,7 +21,7 @@ import { resolveTracepointPattern, resolveUprobePattern, resolveUsdtPattern } fr
 import { resolveKernelPattern } from '../probes/kernel.js';
 import type { ProbeTarget } from '../probes/targets.js';
 import { requireTracefs } from '../kernel/tracefs.js';
-import { loadKernelBtf } from '../kernel/btf.js';
+import { btfForKernelFunction, loadKernelBtf } from '../kernel/btf.js';
 import type { BtfSpec, BtfType } from '../btf/index.js';
 import { attachTargets, type ProgramShape } from '../attach/targets.js';
 import { TraceSession } from '../session.js';
@@ -471,7 +471,9 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
 }
 
 function compileFor(p: ProbePlan, site: ArgdistSite, stringSize: number): CompiledArgdist {
-  const btf = site.kind === 'uprobe' || site.kind === 'uretprobe' || site.kind === 'usdt' ? undefined : loadKernelBtf();
+  const kernelFn = site.kind === 'kprobe' || site.kind === 'kretprobe' || site.kind === 'fentry' || site.kind === 'fexit';
+  const btf = site.kind === 'uprobe' || site.kind === 'uretprobe' || site.kind === 'usdt' ? undefined
+    : btfForKernelFunction(kernelFn ? site.symbol : undefined);
   return compileArgdist({ ast: p.ast, types: p.types, site, stringSize, prefix: `ad${p.index}`, ...(btf ? { btf } : {}) });
 }
 

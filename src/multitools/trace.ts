@@ -43,7 +43,7 @@ import { probeContext, type ProbeContext, type ProbeSite } from '../compile/cont
 import { userTypes, BUILTIN_USER_TYPES, type UserTypes } from '../compile/usertypes.js';
 import { checkExpr, requirePointerOrString, requireScalar, ExprCheckError, type TypedExpr } from '../compile/check.js';
 import { Lowerer } from '../compile/lower.js';
-import { loadKernelBtf } from '../kernel/btf.js';
+import { btfForKernelFunction } from '../kernel/btf.js';
 import type { BtfSpec } from '../btf/index.js';
 import { renderTraceHeader, renderTraceEvent, renderTraceAggregate, traceTimeOffset, type TraceStack } from '../output/trace.js';
 import { strftimeHMS } from '../output/time.js';
@@ -304,16 +304,13 @@ function resolveProbe(p: TraceProbeAst, o: TraceOptions): Resolved[] {
   }
 }
 
-let kernelBtf: BtfSpec | null | undefined;
-function btf(): BtfSpec | undefined {
-  if (kernelBtf === undefined) {
-    try {
-      kernelBtf = loadKernelBtf();
-    } catch {
-      kernelBtf = null;
-    }
+/** Kernel BTF for a probe (a module function's own when vmlinux lacks it); undefined without BTF. */
+function btf(kernelFunction?: string): BtfSpec | undefined {
+  try {
+    return btfForKernelFunction(kernelFunction);
+  } catch {
+    return undefined;
   }
-  return kernelBtf ?? undefined;
 }
 
 /** Does the probe need kernel BTF (a kernel struct in a signature or cast, a member of one, `$task`)? */
@@ -361,7 +358,7 @@ export function planUnits(o: TraceOptions, probes: readonly TraceProbeAst[], typ
     const wantBtf = needsBtf(p);
     for (const r of resolved) {
       const kernelFn = r.site.kind === 'kprobe' || r.site.kind === 'kretprobe';
-      const spec = wantBtf || kernelFn ? btf() : undefined;
+      const spec = wantBtf || kernelFn ? btf(kernelFn ? r.site.symbol : undefined) : undefined;
       const ctx = probeContext(r.site, {
         ...(p.signature ? { signature: p.signature } : {}),
         ...(spec ? { btf: spec } : {}),

@@ -49,7 +49,9 @@ function startWorkload(n: number): Promise<Workload> {
     end: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.on('exit', () => resolve());
-      child.stdin.write('end\n');
+      // Never told to go (the tool failed first): it would take 'end' for 'go' and then wait.
+      if (!out.includes('done')) child.kill('SIGKILL');
+      else child.stdin.write('end\n');
     }),
   }));
 }

@@ -48,7 +48,9 @@ export async function startChain(n: number, depth = 5): Promise<ChainRun> {
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.on('exit', () => resolve());
-        child.stdin.write('end\n');
+        // Never told to go (the tool failed first): it would take 'end' for 'go' and then wait.
+        if (!out.includes('done')) child.kill('SIGKILL');
+        else child.stdin.write('end\n');
       }),
     sleeps: () => {
       const line = /^sleeps((?: \d+:\d+)+)$/m.exec(out);
