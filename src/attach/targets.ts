@@ -20,7 +20,7 @@ import { attachTracepoint } from './tracepoint.js';
 import { attachUprobe, attachUprobeMulti } from './uprobe.js';
 import { attachKprobe } from './kprobe.js';
 import { attachKprobeMulti } from './kprobe-multi.js';
-import { attachFentry, kernelFunctionBtfId } from './fentry.js';
+import { attachFentry, kernelFunctionBtf } from './fentry.js';
 import type { Link } from './link.js';
 import type { LoadedProgram } from '../kernel/program.js';
 import type { SlotSource } from '../compile/tools/count.js';
@@ -44,6 +44,8 @@ export interface ProgramShape {
   readonly hook: 'tracepoint' | 'uprobe' | 'kprobe' | 'fentry';
   /** fentry/fexit: the function's BTF id, set on the program spec before loading. */
   readonly attachBtfId?: number;
+  /** fentry/fexit on a module's function: the module whose BTF that id is in. */
+  readonly attachBtfModule?: string;
 }
 
 export interface AttachOptions {
@@ -85,7 +87,10 @@ function sitesOf(t: ProbeTarget, slot: number): Site[] {
 export function attachTargets(session: TraceSession, targets: readonly ProbeTarget[], o: AttachOptions): void {
   const load = (shape: ProgramShape) => {
     const built = o.build(shape);
-    const spec = shape.attachBtfId === undefined ? built : { ...built, expectedAttachType: shape.expectedAttachType, attachBtfId: shape.attachBtfId };
+    const spec = shape.attachBtfId === undefined ? built : {
+      ...built, expectedAttachType: shape.expectedAttachType, attachBtfId: shape.attachBtfId,
+      ...(shape.attachBtfModule ? { attachBtfModule: shape.attachBtfModule } : {}),
+    };
     o.onProgram?.(spec);
     return session.load(spec, { verbose: o.verbose, origin: shape.name });
   };
@@ -194,9 +199,11 @@ function attachKernelFunctions(session: TraceSession, fns: readonly KfuncSlot[],
     });
   } else if (haveFentry.available()) {
     each((f) => {
+      const btf = kernelFunctionBtf(f.symbol);
       const prog = load({
         name: `${o.prefix}_${ret ? 'fx' : 'fe'}${f.slot}`, progType: ProgType.Tracing,
-        expectedAttachType: ret ? AttachType.TraceFexit : AttachType.TraceFentry, attachBtfId: kernelFunctionBtfId(f.symbol),
+        expectedAttachType: ret ? AttachType.TraceFexit : AttachType.TraceFentry, attachBtfId: btf.id,
+        ...(btf.module ? { attachBtfModule: btf.module } : {}),
         slot: { kind: 'const', slot: f.slot }, hook: 'fentry',
       });
       return attachFentry(prog, f.symbol);

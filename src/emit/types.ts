@@ -164,4 +164,6 @@ export interface ProgramSpec {
   readonly maps: readonly MapSpec[];
   readonly expectedAttachType?: number;
   readonly attachBtfId?: number;
+  /** fentry/fexit on a module's function: the module whose BTF attachBtfId is an id of. */
+  readonly attachBtfModule?: string;
 }

@@ -12,6 +12,7 @@ import { disasm } from '../emit/disasm.js';
 import { ldx, R0, R9 } from '../emit/asm.js';
 import type { ProgramSpec } from '../emit/types.js';
 import type { BpfMap } from './map.js';
+import { moduleBtfObjectFd } from './btf-object.js';
 
 export class LoadedProgram implements Disposable {
   readonly fd: Fd;
@@ -50,6 +51,7 @@ export function loadProgram(spec: ProgramSpec, maps: ReadonlyMap<string, BpfMap>
   const base = {
     type: spec.type, insns, license: spec.license, name: spec.name,
     expectedAttachType: spec.expectedAttachType, attachBtfId: spec.attachBtfId,
+    ...(spec.attachBtfModule ? { attachBtfObjFd: moduleBtfObjectFd(spec.attachBtfModule) } : {}),
   };
   const first = progLoad({ ...base, logLevel: 0 });
   if (first.fd >= 0) return new LoadedProgram(spec, first.fd);

@@ -14,7 +14,7 @@ import { haveKprobePmu, haveTracefsKprobeEvents } from '../features/probes.js';
 import { haveFentry } from '../features/fentry.js';
 import { listTracepoints, availableFilterFunctions, kprobeBlacklist } from '../symbols/tracefs.js';
 import { Kallsyms } from '../symbols/kallsyms.js';
-import { loadKernelBtf } from '../kernel/btf.js';
+import { loadKernelBtf, moduleFunction } from '../kernel/btf.js';
 import { ResolveError, TracerError } from '../errors.js';
 import { patternRegExp } from './pattern.js';
 import { kernelFunctionsUnavailable, suggestTracepoints } from './kfunc-unavailable.js';
@@ -109,10 +109,16 @@ export function kallsymsFunctions(ks: Kallsyms, hasBtf: (name: string) => boolea
   return out;
 }
 
-/** Does vmlinux BTF describe a function of this name (fentry/fexit need one)? */
+/** Does vmlinux BTF describe a function of this name? */
 export function btfFunctionChecker(): (name: string) => boolean {
   const spec = loadKernelBtf();
   return (name) => spec.idsByName(name, 'func').length > 0;
+}
+
+/** Does vmlinux or a loaded module's BTF describe it (fentry/fexit need one)? */
+function fentryTargetChecker(): (name: string) => boolean {
+  const inVmlinux = btfFunctionChecker();
+  return (name) => inVmlinux(name) || moduleFunction(name) !== undefined;
 }
 
 /** Candidate names: available_filter_functions, else kallsyms ∩ BTF. */
@@ -163,7 +169,7 @@ export function resolveKernelPattern(pattern: string, o: KernelPatternOptions): 
   let { kept } = filterKernelFunctions(matched, kprobeBlacklist());
   // Only fentry: a function needs a BTF FUNC to be attached to.
   if (!support.kprobes && kept.length) {
-    const has = btfFunctionChecker();
+    const has = fentryTargetChecker();
     kept = kept.filter(has);
   }
   const limit = probeLimit();

@@ -199,7 +199,10 @@ export async function kernelFunctionNames(pattern: string, src: ListSources, nee
   if (!found) kernelNamesMemo.set(pattern, (found = candidateKernelFunctions(pattern, src)));
   const { names, source, btfChecked } = await found;
   if (!needBtf || btfChecked) return { names, source };
-  return { names: names.filter(btfFunctionTest(await src.btf())), source };
+  // fentry/fexit attach to what vmlinux's or a loaded module's BTF describes.
+  const inVmlinux = btfFunctionTest(await src.btf());
+  const inModule = (await src.moduleFunctions?.()) ?? (() => undefined);
+  return { names: names.filter((n) => inVmlinux(n) || inModule(n) !== undefined), source };
 }
 
 /**

@@ -256,3 +256,20 @@ export function progGetNextId(start: number): number | undefined {
   if (e !== 0) throw new SysError('bpf(ProgGetNextId)', e, errnoName(e));
   return attr.dv.getUint32(4, true);
 }
+
+/** Iterate the ids of loaded BTF objects, vmlinux's and modules' included (BPF_BTF_GET_NEXT_ID). */
+export function btfGetNextId(start: number): number | undefined {
+  const dv = resetAttr();
+  dv.setUint32(0, start, true);
+  const { errno: e } = tryBpf(BpfCmd.BtfGetNextId);
+  if (e === ENOENT) return undefined;
+  if (e !== 0) throw new SysError('bpf(BtfGetNextId)', e, errnoName(e));
+  return attr.dv.getUint32(4, true);
+}
+
+/** BPF_BTF_GET_FD_BY_ID. */
+export function btfGetFdById(id: number): number {
+  const dv = resetAttr();
+  dv.setUint32(0, id, true);
+  return bpf(BpfCmd.BtfGetFdById);
+}

@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireKernel, start, programsLeft, root, type Running } from '../helpers/kernel.js';
+import { requireKernel, start, programsLeft, root, runTool, type Running } from '../helpers/kernel.js';
 import { buildC } from '../helpers/cbuild.js';
 import { insmod } from './kernel-tree.js';
 
@@ -418,6 +418,26 @@ describe('multi-tools on kernel functions (VM)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(events(r.stdout, r.pid)).toEqual(Array.from({ length: N }, () => ({ func: 'brd_submit_bio', msg: '0 4096', stack: [] })));
+  });
+
+  // The same module function through a BPF trampoline: the program names brd's BTF object
+  // (attach_btf_obj_fd) and the FUNC id in brd's split BTF.
+  it('fentry on a module function (POLYTRACE_DISABLE=kprobe_multi,kprobe_pmu,kprobe_events): funccount exact, trace with module BTF, list fentry:brd_*', async () => {
+    const N = 10;
+    const env = { POLYTRACE_DISABLE: 'kprobe_multi,kprobe_pmu,kprobe_events' };
+    const c = await run('funccount', ['-D', 'brd_submit_bio'], [`dio:${ramdisk}:${N}`], { ready: BANNER, env });
+    expect(c.stderr).toBe('');
+    expect(c.code).toBe(0);
+    expect(c.stdout).toMatch(/; program funccount_fe0\n/);
+    expect(c.stdout).toMatch(new RegExp(`^brd_submit_bio\\s+${N}$`, 'm'));
+    const probe = 'p::brd_submit_bio "%d %u", ((struct brd_device *)bio->bi_bdev->bd_disk->private_data)->brd_number, bio->bi_iter.bi_size';
+    const t = await trace([probe], [`dio:${ramdisk}:${N}`], N, env);
+    expect(t.stderr).toBe('');
+    expect(t.code).toBe(0);
+    expect(events(t.stdout, t.pid)).toEqual(Array.from({ length: N }, () => ({ func: 'brd_submit_bio', msg: '0 4096', stack: [] })));
+    const l = await runTool('polytrace', ['list', '-v', 'fentry:brd_submit_bio']);
+    expect(l.stdout).toBe('fentry:brd_submit_bio\n    void brd_submit_bio(struct bio *bio)\n');
+    expect(await programsLeft(/^(funccount|trace)/)).toEqual([]);
   });
 
   // ---- argdist (issue 8) ----
