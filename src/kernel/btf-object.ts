@@ -45,11 +45,16 @@ export function moduleBtfObjectFd(module: string): number {
       throw e;
     }
     const obj = new Fd(fd);
-    if (kernelBtfName(fd) === module) {
+    let name: string | undefined;
+    try {
+      name = kernelBtfName(fd);
+    } finally {
+      if (name !== module) obj.close();
+    }
+    if (name === module) {
       held.set(module, obj);
       return fd;
     }
-    obj.close();
   }
   throw new ResolveError(`the kernel has no BTF object for module '${module}' (unloaded?)`);
 }
