@@ -247,16 +247,6 @@ export function progTestRun(progFd: number, ctxIn: Uint8Array | null, repeat = 1
   return { retval: attr.dv.getUint32(4, true), durationNs: attr.dv.getUint32(36, true) };
 }
 
-/** Iterate the ids of loaded programs (BPF_PROG_GET_NEXT_ID). */
-export function progGetNextId(start: number): number | undefined {
-  const dv = resetAttr();
-  dv.setUint32(0, start, true);
-  const { errno: e } = tryBpf(BpfCmd.ProgGetNextId);
-  if (e === ENOENT) return undefined;
-  if (e !== 0) throw new SysError('bpf(ProgGetNextId)', e, errnoName(e));
-  return attr.dv.getUint32(4, true);
-}
-
 /** Iterate the ids of loaded BTF objects, vmlinux's and modules' included (BPF_BTF_GET_NEXT_ID). */
 export function btfGetNextId(start: number): number | undefined {
   const dv = resetAttr();
