@@ -20,7 +20,7 @@ import { attachTracepoint } from './tracepoint.js';
 import { attachUprobe, attachUprobeMulti } from './uprobe.js';
 import { attachKprobe } from './kprobe.js';
 import { attachKprobeMulti } from './kprobe-multi.js';
-import { attachFentry, kernelFunctionBtf } from './fentry.js';
+import { attachFentry, fentryAttachBtf } from './fentry.js';
 import type { Link } from './link.js';
 import type { LoadedProgram } from '../kernel/program.js';
 import type { SlotSource } from '../compile/tools/count.js';
@@ -199,7 +199,7 @@ function attachKernelFunctions(session: TraceSession, fns: readonly KfuncSlot[],
     });
   } else if (haveFentry.available()) {
     each((f) => {
-      const btf = kernelFunctionBtf(f.symbol);
+      const btf = fentryAttachBtf(f.symbol);
       const prog = load({
         name: `${o.prefix}_${ret ? 'fx' : 'fe'}${f.slot}`, progType: ProgType.Tracing,
         expectedAttachType: ret ? AttachType.TraceFexit : AttachType.TraceFentry, attachBtfId: btf.id,

@@ -64,7 +64,7 @@ export function loadModuleBtf(name: string): BtfSpec {
   return spec;
 }
 
-let moduleOfFunc: Map<string, string> | undefined;
+let moduleFuncs: Map<string, { module: string; id: number }> | undefined;
 
 /**
  * The split BTF of the loaded module that defines a FUNC of this name, with its id; undefined
@@ -72,34 +72,40 @@ let moduleOfFunc: Map<string, string> | undefined;
  * only for functions vmlinux BTF does not describe.
  */
 export function moduleFunction(name: string): { module: string; spec: BtfSpec; id: number } | undefined {
-  if (!moduleOfFunc) {
-    moduleOfFunc = new Map();
-    for (const m of listModuleBtf()) {
+  if (!moduleFuncs) {
+    moduleFuncs = new Map();
+    for (const module of listModuleBtf()) {
       let spec: BtfSpec;
       try {
-        spec = loadModuleBtf(m);
+        spec = loadModuleBtf(module);
       } catch {
         continue; // a module unloaded meanwhile, or unreadable: it just has nothing to offer
       }
-      for (const id of spec.idsOfKind('func')) if (!moduleOfFunc.has(spec.nameOf(id))) moduleOfFunc.set(spec.nameOf(id), m);
+      for (const id of spec.idsOfKind('func')) {
+        const fn = spec.nameOf(id);
+        if (!moduleFuncs.has(fn)) moduleFuncs.set(fn, { module, id });
+      }
     }
   }
-  const module = moduleOfFunc.get(name);
-  if (module === undefined) return undefined;
-  const spec = loadModuleBtf(module);
-  const id = spec.idsByName(name, 'func').find((i) => i >= spec.firstId);
-  return id === undefined ? undefined : { module, spec, id };
+  const found = moduleFuncs.get(name);
+  return found && { ...found, spec: loadModuleBtf(found.module) };
 }
 
 /**
- * The BTF that describes a kernel function: vmlinux's, or — for a function of a loaded module
- * that vmlinux BTF lacks — that module's split BTF (a superset: vmlinux's ids, then the
- * module's own), so its parameters can be named and their members followed as for vmlinux.
+ * The BTF that describes a kernel function and its FUNC id: vmlinux's, else — for a function
+ * of a loaded module — that module's split BTF (a superset: vmlinux's ids, then the module's
+ * own, numbered as the kernel numbers them), with the module named. Undefined when no BTF
+ * describes it.
  */
-export function btfForKernelFunction(symbol: string | undefined): BtfSpec {
+export function kernelFunctionBtf(name: string): { spec: BtfSpec; id: number; module?: string } | undefined {
   const spec = loadKernelBtf();
-  if (symbol === undefined || spec.idsByName(symbol, 'func').length > 0) return spec;
-  return moduleFunction(symbol)?.spec ?? spec;
+  const id = spec.idsByName(name, 'func')[0];
+  return id !== undefined ? { spec, id } : moduleFunction(name);
+}
+
+/** The BTF to name and type a probe's arguments with: the function's (see kernelFunctionBtf), else vmlinux's. */
+export function btfForKernelFunction(symbol: string | undefined): BtfSpec {
+  return (symbol === undefined ? undefined : kernelFunctionBtf(symbol)?.spec) ?? loadKernelBtf();
 }
 
 /** Names of modules that have BTF loaded (empty if none or no /sys/kernel/btf). */

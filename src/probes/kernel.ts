@@ -14,7 +14,7 @@ import { haveKprobePmu, haveTracefsKprobeEvents } from '../features/probes.js';
 import { haveFentry } from '../features/fentry.js';
 import { listTracepoints, availableFilterFunctions, kprobeBlacklist } from '../symbols/tracefs.js';
 import { Kallsyms } from '../symbols/kallsyms.js';
-import { loadKernelBtf, moduleFunction } from '../kernel/btf.js';
+import { kernelFunctionBtf, loadKernelBtf } from '../kernel/btf.js';
 import { ResolveError, TracerError } from '../errors.js';
 import { patternRegExp } from './pattern.js';
 import { kernelFunctionsUnavailable, suggestTracepoints } from './kfunc-unavailable.js';
@@ -115,11 +115,6 @@ export function btfFunctionChecker(): (name: string) => boolean {
   return (name) => spec.idsByName(name, 'func').length > 0;
 }
 
-/** Does vmlinux or a loaded module's BTF describe it (fentry/fexit need one)? */
-function fentryTargetChecker(): (name: string) => boolean {
-  const inVmlinux = btfFunctionChecker();
-  return (name) => inVmlinux(name) || moduleFunction(name) !== undefined;
-}
 
 /** Candidate names: available_filter_functions, else kallsyms ∩ BTF. */
 function candidateFunctions(tracefs: () => string): { names: string[]; source: string } {
@@ -167,11 +162,8 @@ export function resolveKernelPattern(pattern: string, o: KernelPatternOptions): 
     }
   }
   let { kept } = filterKernelFunctions(matched, kprobeBlacklist());
-  // Only fentry: a function needs a BTF FUNC to be attached to.
-  if (!support.kprobes && kept.length) {
-    const has = fentryTargetChecker();
-    kept = kept.filter(has);
-  }
+  // Only fentry: a function needs a BTF FUNC (vmlinux's or a loaded module's) to be attached to.
+  if (!support.kprobes) kept = kept.filter((name) => kernelFunctionBtf(name) !== undefined);
   const limit = probeLimit();
   if (kept.length > limit) throw probeLimitError(limit, kept.length);
   return kept.map((name) => ({ kind: 'kfunc', symbol: name, name }));

@@ -17,20 +17,30 @@ export function counterWorkload(): { exe: string; lib: string } {
   return (built = { exe, lib });
 }
 
-export interface CounterRun {
+/**
+ * A running workload of the ready/go/done protocol shared by the C workloads (counter, chain,
+ * tools, kfuncs): it prints "ready PID", waits for a line, does its work, prints "done", waits
+ * for another line and exits.
+ */
+export interface GoWorkload {
   readonly pid: number;
   readonly child: ChildProcessWithoutNullStreams;
-  /** Start the calls and wait until they are done. */
+  /** Its stdout so far. */
+  out(): string;
+  /** Start the work and wait until it is done. */
   go(): Promise<void>;
   /** Let the process exit. */
   end(): Promise<void>;
 }
 
-/** Start `counter N [CPU]` and wait for it to be ready. */
-export function startCounter(n: number, cpu?: number): Promise<CounterRun> {
-  const { exe } = counterWorkload();
-  const child = spawn(exe, cpu === undefined ? [String(n)] : [String(n), String(cpu)]);
+/** Start `exe ARGS…` and wait for its "ready PID" line. */
+export function startGoWorkload(exe: string, args: readonly string[]): Promise<GoWorkload> {
+  const child = spawn(exe, [...args]);
+  const name = exe.split('/').pop();
   let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
   const waitFor = (text: string) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
@@ -40,13 +50,13 @@ export function startCounter(n: number, cpu?: number): Promise<CounterRun> {
         }
       };
       child.stdout.on('data', check);
-      child.on('exit', (code) => (out.includes(text) ? resolve() : reject(new Error(`counter exited ${code}: ${out}`))));
+      child.on('exit', (code) => (out.includes(text) ? resolve() : reject(new Error(`${name} exited ${code}: ${out}${err}`))));
       check();
     });
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   return waitFor('ready').then(() => ({
     pid: Number(/ready (\d+)/.exec(out)![1]),
     child,
+    out: () => out,
     go: () => {
       child.stdin.write('go\n');
       return waitFor('done');
@@ -60,6 +70,13 @@ export function startCounter(n: number, cpu?: number): Promise<CounterRun> {
         else child.stdin.write('end\n');
       }),
   }));
+}
+
+export type CounterRun = GoWorkload;
+
+/** Start `counter N [CPU]` and wait for it to be ready. */
+export function startCounter(n: number, cpu?: number): Promise<CounterRun> {
+  return startGoWorkload(counterWorkload().exe, cpu === undefined ? [String(n)] : [String(n), String(cpu)]);
 }
 
 let traceeExe = '';

@@ -6,11 +6,12 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { requireKernel, start, programsLeft, root } from '../helpers/kernel.js';
 import { buildC } from '../helpers/cbuild.js';
 import { kernelConfig } from './kernel-tree.js';
+import { startGoWorkload, type GoWorkload } from '../helpers/workloads.js';
 import type { ProbeTarget } from '../../src/probes/targets.js';
 
 const N = 500;
@@ -19,42 +20,8 @@ const KPROBE_EVENTS = '/sys/kernel/tracing/kprobe_events';
 
 let exe = '';
 
-interface Workload {
-  readonly pid: number;
-  go(): Promise<void>;
-  end(): Promise<void>;
-}
-
 /** `kfuncs N`: ready → (N umask, N getppid, N 1-byte reads) → done. */
-function startWorkload(n: number): Promise<Workload> {
-  const child: ChildProcessWithoutNullStreams = spawn(exe, [String(n)]);
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const waitFor = (text: string) => new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (!out.includes(text)) return;
-      child.stdout.off('data', check);
-      resolve();
-    };
-    child.stdout.on('data', check);
-    child.on('exit', (code) => (out.includes(text) ? resolve() : reject(new Error(`kfuncs exited ${code}: ${out}`))));
-    check();
-  });
-  return waitFor('ready').then(() => ({
-    pid: Number(/ready (\d+)/.exec(out)![1]),
-    go: () => {
-      child.stdin.write('go\n');
-      return waitFor('done');
-    },
-    end: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.on('exit', () => resolve());
-      // Never told to go (the tool failed first): it would take 'end' for 'go' and then wait.
-      if (!out.includes('done')) child.kill('SIGKILL');
-      else child.stdin.write('end\n');
-    }),
-  }));
-}
+const startWorkload = (n: number): Promise<GoWorkload> => startGoWorkload(exe, [String(n)]);
 
 /** FUNC/COUNT rows of the last table funccount printed. */
 function lastTable(stdout: string): Map<string, number> {

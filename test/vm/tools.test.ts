@@ -10,12 +10,12 @@
  */
 import { describe, it, expect, beforeAll, beforeEach, afterAll } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireKernel, start, programsLeft, root, runTool, type Running } from '../helpers/kernel.js';
 import { buildC } from '../helpers/cbuild.js';
 import { insmod } from './kernel-tree.js';
+import { startGoWorkload, type GoWorkload } from '../helpers/workloads.js';
 
 let exe = '';
 let dir = '';
@@ -29,44 +29,8 @@ function traceable(re: RegExp): string[] {
 /** The brd RAM disk (block I/O for submit_bio). */
 const ramdisk = '/dev/ram0';
 
-interface Workload {
-  readonly pid: number;
-  go(): Promise<void>;
-  end(): Promise<void>;
-}
-
 /** `tools OP...`: ready → the OPs → done (see tools.c). */
-function workload(ops: string[]): Promise<Workload> {
-  const child: ChildProcessWithoutNullStreams = spawn(exe, ops);
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const waitFor = (text: string) => new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (!out.includes(text)) return;
-      child.stdout.off('data', check);
-      resolve();
-    };
-    child.stdout.on('data', check);
-    child.on('exit', (code) => (out.includes(text) ? resolve() : reject(new Error(`tools exited ${code}: ${out} ${err}`))));
-    check();
-  });
-  return waitFor('ready').then(() => ({
-    pid: Number(/ready (\d+)/.exec(out)![1]),
-    go: () => {
-      child.stdin.write('go\n');
-      return waitFor('done');
-    },
-    end: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.on('exit', () => resolve());
-      // Never told to go (the tool failed first): it would take 'end' for 'go' and then wait.
-      if (!out.includes('done')) child.kill('SIGKILL');
-      else child.stdin.write('end\n');
-    }),
-  }));
-}
+const workload = (ops: string[]): Promise<GoWorkload> => startGoWorkload(exe, ops);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -84,7 +48,7 @@ let transcript: string[] = [];
  * (events still in flight; at most 20 s), stop it with SIGINT and end the workload.
  */
 async function run(tool: string, args: string[] | ((pid: number) => string[]), ops: string[], o: {
-  ready: RegExp; env?: NodeJS.ProcessEnv; settled?: (t: Running, w: Workload) => boolean;
+  ready: RegExp; env?: NodeJS.ProcessEnv; settled?: (t: Running, w: GoWorkload) => boolean;
 }): Promise<Result> {
   const w = await workload(ops);
   const t = start(tool, typeof args === 'function' ? args(w.pid) : args, { env: o.env });

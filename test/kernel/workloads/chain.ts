@@ -1,9 +1,9 @@
 /** Builds and drives chain.c (the funclatency/stackcount workload). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { buildC } from '../../helpers/cbuild.js';
 import { root } from '../../helpers/kernel.js';
+import { startGoWorkload, type GoWorkload } from '../../helpers/workloads.js';
 
 /** -O0 keeps a frame pointer in every function, leaf `target` included. */
 export function chainExe(): string {
@@ -16,45 +16,18 @@ export interface SleepTiming {
   readonly outerNs: number;
 }
 
-export interface ChainRun {
-  readonly pid: number;
-  readonly child: ChildProcessWithoutNullStreams;
-  go(): Promise<void>;
-  end(): Promise<void>;
+export interface ChainRun extends GoWorkload {
   /** The five sleep_1ms calls' timings, known once go() has resolved. */
   sleeps(): SleepTiming[];
 }
 
 export async function startChain(n: number, depth = 5): Promise<ChainRun> {
-  const child = spawn(chainExe(), [String(n), String(depth)]);
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const waitFor = (text: string) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => out.includes(text) && (child.stdout.off('data', check), resolve());
-      child.stdout.on('data', check);
-      child.on('exit', (code) => (out.includes(text) ? resolve() : reject(new Error(`chain exited ${code}: ${out}`))));
-      check();
-    });
-  await waitFor('ready');
+  const w = await startGoWorkload(chainExe(), [String(n), String(depth)]);
   return {
-    pid: Number(/ready (\d+)/.exec(out)![1]),
-    child,
-    go: () => {
-      child.stdin.write('go\n');
-      return waitFor('done');
-    },
-    end: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.on('exit', () => resolve());
-        // Never told to go (the tool failed first): it would take 'end' for 'go' and then wait.
-        if (!out.includes('done')) child.kill('SIGKILL');
-        else child.stdin.write('end\n');
-      }),
+    ...w,
     sleeps: () => {
-      const line = /^sleeps((?: \d+:\d+)+)$/m.exec(out);
-      if (!line) throw new Error(`chain printed no sleep timings: ${out}`);
+      const line = /^sleeps((?: \d+:\d+)+)$/m.exec(w.out());
+      if (!line) throw new Error(`chain printed no sleep timings: ${w.out()}`);
       return line[1]!.trim().split(' ').map((pair) => {
         const [inner, outer] = pair.split(':').map(Number);
         return { innerNs: inner!, outerNs: outer! };
