@@ -11,15 +11,22 @@ const Module = require('node:module');
 const { join } = require('node:path');
 const vm = require('node:vm');
 
-const TOOLS = ['trace', 'argdist', 'funccount', 'funclatency', 'stackcount'];
-
-/** The exports of dist/cli/NAME.cjs. */
-function loadBundle(name) {
+/**
+ * The exports of dist/cli/NAME.cjs; with `optional`, undefined when there is no such bundle
+ * (reading it is the test: no extra system call when it exists).
+ */
+function loadBundle(name, optional = false) {
   const dir = join(__dirname, '..', 'dist', 'cli');
   const file = join(dir, `${name}.cjs`);
   const cacheFile = `${file}.cache`;
   // The bundles are ASCII (esbuild's charset=ascii): latin1 skips UTF-8 decoding.
-  const source = readFileSync(file, 'latin1');
+  let source;
+  try {
+    source = readFileSync(file, 'latin1');
+  } catch (e) {
+    if (optional && e.code === 'ENOENT') return undefined;
+    throw e;
+  }
   let cachedData;
   try {
     cachedData = readFileSync(cacheFile);
@@ -48,10 +55,17 @@ function runTool(tool, argv) {
   return loadBundle(tool).main(argv, tool);
 }
 
-/** `polytrace …`: a tool's own bundle for the five tools, the umbrella bundle for the rest. */
+/**
+ * `polytrace …`: a tool's own bundle for the BCC-named tools, the umbrella bundle for the rest.
+ * The tools are those with a bundle (scripts/bundle.mjs makes one per BCC-named bin of
+ * package.json), so the list lives in one place and is not read here at every start.
+ */
 function runPolytrace(argv) {
   const first = argv[0];
-  if (TOOLS.includes(first)) return loadBundle(first).main(argv.slice(1), `polytrace ${first}`);
+  if (first !== undefined && first !== 'polytrace' && /^[a-z]+$/.test(first)) {
+    const tool = loadBundle(first, true);
+    if (tool !== undefined) return tool.main(argv.slice(1), `polytrace ${first}`);
+  }
   return loadBundle('polytrace').main(undefined, argv);
 }
 

@@ -13,9 +13,15 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-// A bundle of its own for every BCC-named bin of package.json (bin/load.js runs it).
+// A bundle of its own for every BCC-named tool (bin/load.js runs it, and knows the tools by
+// their bundles). The list is src/multitools/tools.ts's TOOLS (tsc ran before this); npm needs
+// it again in package.json's bin, which must agree.
+const { TOOLS } = await import(join(root, 'dist/multitools/tools.js'));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const TOOLS = Object.keys(pkg.bin).filter((name) => name !== 'polytrace');
+const bins = Object.keys(pkg.bin).filter((name) => name !== 'polytrace').sort();
+if (bins.join() !== [...TOOLS].sort().join()) {
+  throw new Error(`package.json bin (${bins.join(', ')}, besides polytrace) differs from tools.ts's TOOLS (${[...TOOLS].sort().join(', ')})`);
+}
 
 // Start clean: old bundles and their code caches do not pile up.
 rmSync(join(root, 'dist/cli'), { recursive: true, force: true });

@@ -15,7 +15,6 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // A fixed date keeps the pages reproducible (bump it when the prose changes).
 const DATE = '2026-11-25';
 const SOURCE = `polytrace ${pkg.version}`;
-const TOOLS = ['trace', 'argdist', 'funccount', 'funclatency', 'stackcount'];
 
 /** Text → roff: escape backslashes, hyphens and leading control characters. */
 function esc(s) {
@@ -291,6 +290,7 @@ ${seeAlso(name)}
 
 export async function renderPages() {
   const { commandOf, epilogOf } = await import(join(root, 'dist/multitools/options.js'));
+  const { TOOLS } = await import(join(root, 'dist/multitools/tools.js'));
   const pages = {};
   for (const tool of TOOLS) {
     const mod = await import(join(root, `dist/multitools/${tool}.js`));

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * npm run test:vm — the kernel-function tests (test/vm/) inside the VM of
- * ../shared/vmtest/run, once per kernel, each in ONE boot (the VM emulates its CPU and is ~15x
- * slower than the host): first vmtest's stock Debian 6.1, then Debian's bookworm-backports 6.12
- * (CONFIG_FPROBE, so kprobe_multi; fetched once by scripts/vm-kernels.mjs). dist/ and the C
+ * npm run test:vm — the kernel-function tests (test/vm/) inside the VM of scripts/vm/run.mjs,
+ * once per kernel, each in ONE boot (the VM emulates its CPU and is ~15x slower than the host):
+ * first Debian's stock 6.1, then Debian's bookworm-backports 6.12 (CONFIG_FPROBE, so
+ * kprobe_multi), both fetched once by scripts/vm-kernels.mjs. dist/ and the C
  * workloads of test/vm/workloads/ are built here first, on the fast host; the repository is
  * shared into the VM read-write at the same path. Extra arguments go to vitest (a file
  * filter, -t …).
@@ -11,26 +11,23 @@
  *   npm run test:vm
  *   npm run test:vm -- test/vm/kfunc.test.ts
  *
- * VMTEST_RUN=/path/to/run overrides where the VM runner is looked for;
+ * VMTEST_RUN=/path/to/run runs another VM runner (same options and exit statuses);
  * POLYTRACE_VM_KERNELS=stock or =backports boots only one of the two; VMTEST_KERNEL=<vmlinuz>
- * boots only that kernel (its package unpacked as vmtest's README says: DIR/boot/vmlinuz-R
- * beside DIR/lib/modules/R).
+ * boots only that kernel (its package unpacked as scripts/vm/run.mjs expects: DIR/boot/vmlinuz-R
+ * beside DIR/lib/modules/R, with a modules.dep).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { backportsKernel } from './vm-kernels.mjs';
+import { backportsKernel, stockKernel } from './vm-kernels.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const runner = process.env.VMTEST_RUN ?? join(repo, '..', 'shared', 'vmtest', 'run');
+const runner = process.env.VMTEST_RUN ?? join(repo, 'scripts', 'vm', 'run.mjs');
 
 if (!existsSync(runner)) {
-  process.stderr.write(
-    `test:vm: the VM runner is missing: ${runner} does not exist.\n` +
-      `test:vm: kernel-function tests need ../shared/vmtest/run next to the repository (or VMTEST_RUN=/path/to/run).\n`,
-  );
+  process.stderr.write(`test:vm: the VM runner is missing: ${runner} does not exist (VMTEST_RUN)\n`);
   process.exit(2);
 }
 
@@ -68,14 +65,14 @@ if (process.env.POLYTRACE_VM_NO_BUILD !== '1') {
   }
 }
 
-/** The kernels to boot, in order; `get` gives the image and its unpacked package (undefined: vmtest's stock kernel). */
+/** The kernels to boot, in order; `get` gives the image and its unpacked package. */
 function kernels() {
   if (process.env.VMTEST_KERNEL) {
     const vmlinuz = resolve(process.env.VMTEST_KERNEL);
     return [{ label: vmlinuz, get: () => ({ vmlinuz, tree: dirname(dirname(vmlinuz)) }) }];
   }
   const all = {
-    stock: { label: "Debian's stock kernel (vmtest)", get: () => ({ vmlinuz: undefined, tree: undefined }) },
+    stock: { label: "Debian's stock kernel (linux-image-amd64)", get: () => stockKernel() },
     backports: { label: "Debian's bookworm-backports 6.12", get: () => backportsKernel() },
   };
   const names = (process.env.POLYTRACE_VM_KERNELS ?? 'stock,backports').split(',').filter(Boolean);
@@ -103,19 +100,19 @@ for (const k of kernels()) {
   }
   const args = [
     '--timeout', process.env.POLYTRACE_VM_TIMEOUT ?? '900',
-    ...(vmlinuz ? ['--kernel', vmlinuz] : []), '--',
+    '--kernel', vmlinuz, '--',
     process.execPath, vitest, 'run', '--config', 'test/vm/vitest.config.ts', ...process.argv.slice(2),
   ];
-  // vmtest hands the caller's environment to the command: the tests find the guest's modules
-  // and build config through it (the VM's / is the host's).
-  const env = { ...process.env, ...(tree ? { POLYTRACE_VM_KERNEL_TREE: tree } : {}) };
+  // The runner hands the caller's environment to the command: the tests find the guest's
+  // modules and build config through it (the VM's / is the host's).
+  const env = { ...process.env, POLYTRACE_VM_KERNEL_TREE: tree };
   const r = run(runner, args, { env });
   if (r.error) {
     process.stderr.write(`test:vm: cannot start ${runner}: ${r.error.message}\n`);
     process.exit(2);
   }
   if (r.status === 124) process.stderr.write('test:vm: the VM timed out\n');
-  if (r.status === 125) process.stderr.write('test:vm: the VM failed to boot or set up (see the vmtest: lines above)\n');
+  if (r.status === 125) process.stderr.write('test:vm: the VM failed to boot or set up (see the polytrace-vm: lines above)\n');
   results.push({ label: k.label, status: r.status ?? 1 });
 }
 process.stderr.write(`\n${results.map((r) => `test:vm: ${r.status === 0 ? 'passed' : `FAILED (exit ${r.status})`} on ${r.label}`).join('\n')}\n`);

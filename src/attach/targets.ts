@@ -5,16 +5,16 @@
  *    tracepoint (5.15+), else one program per tracepoint with its slot baked in;
  *  - uprobes and USDT sites of one file: one uprobe_multi link (6.6+) for all of them,
  *    else one shared program with a cookie per perf event, else one program per target;
- *  - kernel functions: one kprobe_multi link (5.18+, CONFIG_FPROBE) for all of them, else
- *    a kprobe per function (kprobe PMU, else tracefs kprobe_events) sharing one program
- *    through cookies where it can, else fentry/fexit with one program per function (its
- *    BTF id is part of the program). In a set of several functions, one the kernel will
- *    not probe is skipped with a warning; a set where none attaches is an error.
+ *  - kernel functions, by the mechanism their provider chose when resolving them: kprobes
+ *    through one kprobe_multi link (5.18+, CONFIG_FPROBE) for all of them, else a kprobe per
+ *    function (kprobe PMU, else tracefs kprobe_events) sharing one program through cookies
+ *    where it can; or fentry/fexit with one program per function (its BTF id is part of the
+ *    program). In a set of several functions, one the kernel will not probe is skipped with a
+ *    warning; a set where none attaches is an error.
  * The slot of a target is its index in `targets`: that is where the program counts.
  */
 import { ProgType, AttachType, type ProgramSpec } from '../emit/types.js';
-import { haveUprobeMulti, haveKprobeMulti, haveKprobePmu, haveTracefsKprobeEvents } from '../features/probes.js';
-import { haveFentry } from '../features/fentry.js';
+import { haveUprobeMulti, haveKprobeMulti } from '../features/probes.js';
 import { cookiesSupported } from './perf-event.js';
 import { attachTracepoint } from './tracepoint.js';
 import { attachUprobe, attachUprobeMulti } from './uprobe.js';
@@ -25,6 +25,7 @@ import type { Link } from './link.js';
 import type { LoadedProgram } from '../kernel/program.js';
 import type { SlotSource } from '../compile/tools/count.js';
 import type { ProbeTarget } from '../probes/targets.js';
+import type { KernelFunctionMechanism } from '../probes/host.js';
 import type { TraceSession } from '../session.js';
 import { assertNever, TracerError, UnsupportedFeatureError } from '../errors.js';
 
@@ -111,7 +112,7 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
   // Kernel functions (resolved, and refused on kernels without any mechanism, before here).
   const kfuncs: KfuncSlot[] = [];
   targets.forEach((t, slot) => {
-    if (t.kind === 'kfunc') kfuncs.push({ symbol: t.symbol, slot });
+    if (t.kind === 'kfunc') kfuncs.push({ symbol: t.symbol, slot, mechanism: t.mechanism });
   });
   if (kfuncs.length) attachKernelFunctions(session, kfuncs, o, load, cookies);
 
@@ -162,12 +163,14 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
 interface KfuncSlot {
   readonly symbol: string;
   readonly slot: number;
+  readonly mechanism: KernelFunctionMechanism;
 }
 
 function attachKernelFunctions(session: TraceSession, fns: readonly KfuncSlot[], o: AttachOptions,
   load: (shape: ProgramShape) => LoadedProgram, cookies: boolean): void {
   const ret = !!o.ret;
-  if (haveKprobeMulti.available()) {
+  const mechanism = fns[0]!.mechanism;
+  if (mechanism === 'kprobe' && haveKprobeMulti.available()) {
     const prog = load({
       name: `${o.prefix}_km`, progType: ProgType.Kprobe, expectedAttachType: AttachType.TraceKprobeMulti,
       slot: { kind: 'cookie' }, hook: 'kprobe',
@@ -177,7 +180,7 @@ function attachKernelFunctions(session: TraceSession, fns: readonly KfuncSlot[],
       return;
     } catch (e) {
       // The kernel refuses the whole set when one function cannot be probed: go one by one.
-      if (fns.length === 1 || !haveKprobePmu.available() && !haveTracefsKprobeEvents.available() && !haveFentry.available()) throw e;
+      if (fns.length === 1) throw e;
     }
   }
   const skipped: Array<{ symbol: string; why: string }> = [];
@@ -191,26 +194,29 @@ function attachKernelFunctions(session: TraceSession, fns: readonly KfuncSlot[],
       }
     }
   };
-  if (haveKprobePmu.available() || haveTracefsKprobeEvents.available()) {
-    const shared = cookies ? load({ name: `${o.prefix}_kp`, progType: ProgType.Kprobe, slot: { kind: 'cookie' }, hook: 'kprobe' }) : undefined;
-    each((f) => {
-      const prog = shared ?? load({ name: `${o.prefix}_${f.slot}`, progType: ProgType.Kprobe, slot: { kind: 'const', slot: f.slot }, hook: 'kprobe' });
-      return attachKprobe(prog, { symbol: f.symbol, ret, cookie: shared ? BigInt(f.slot) : undefined });
-    });
-  } else if (haveFentry.available()) {
-    each((f) => {
-      const btf = fentryAttachBtf(f.symbol);
-      const prog = load({
-        name: `${o.prefix}_${ret ? 'fx' : 'fe'}${f.slot}`, progType: ProgType.Tracing,
-        expectedAttachType: ret ? AttachType.TraceFexit : AttachType.TraceFentry, attachBtfId: btf.id,
-        ...(btf.module ? { attachBtfModule: btf.module } : {}),
-        slot: { kind: 'const', slot: f.slot }, hook: 'fentry',
+  switch (mechanism) {
+    case 'kprobe': {
+      const shared = cookies ? load({ name: `${o.prefix}_kp`, progType: ProgType.Kprobe, slot: { kind: 'cookie' }, hook: 'kprobe' }) : undefined;
+      each((f) => {
+        const prog = shared ?? load({ name: `${o.prefix}_${f.slot}`, progType: ProgType.Kprobe, slot: { kind: 'const', slot: f.slot }, hook: 'kprobe' });
+        return attachKprobe(prog, { symbol: f.symbol, ret, cookie: shared ? BigInt(f.slot) : undefined });
       });
-      return attachFentry(prog, f.symbol);
-    });
-  } else {
-    throw new UnsupportedFeatureError('kernel_functions',
-      `this kernel offers no way to attach to kernel functions (kprobes: ${haveKprobePmu.reason()}; fentry/fexit: ${haveFentry.reason()})`);
+      break;
+    }
+    case 'fentry':
+      each((f) => {
+        const btf = fentryAttachBtf(f.symbol);
+        const prog = load({
+          name: `${o.prefix}_${ret ? 'fx' : 'fe'}${f.slot}`, progType: ProgType.Tracing,
+          expectedAttachType: ret ? AttachType.TraceFexit : AttachType.TraceFentry, attachBtfId: btf.id,
+          ...(btf.module ? { attachBtfModule: btf.module } : {}),
+          slot: { kind: 'const', slot: f.slot }, hook: 'fentry',
+        });
+        return attachFentry(prog, f.symbol);
+      });
+      break;
+    default:
+      assertNever(mechanism, 'kernel function mechanism');
   }
   if (skipped.length === fns.length) {
     throw new TracerError(`none of the ${fns.length} kernel functions could be probed (${skipped[0]!.symbol}: ${skipped[0]!.why})`);

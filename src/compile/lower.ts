@@ -22,10 +22,11 @@
  * elsewhere with bpf_probe_read_kernel[_str]. A failed read leaves zeroes and adds one to the
  * per-CPU `read_errors` counter (READ_ERRORS_MAP) that tools report.
  */
+import { emitCountSlot } from './counter.js';
 import { CheckError } from '../errors.js';
 import type { ProgramBuilder } from '../emit/builder.js';
 import {
-  alu32, alu64, call, jmp, jmp32, ldImm64, ldMapFd, ldx, st, stx,
+  alu32, alu64, call, jmp, jmp32, ldImm64, ldx, st, stx,
   R0, R1, R2, R3, R6, R7, R8, R9, FP, type Insn, type Label, type Reg,
 } from '../emit/asm.js';
 import { Helper } from '../emit/helpers.gen.js';
@@ -532,17 +533,7 @@ export class Lowerer {
     this.emit(str ? jmp.jsge.imm(R0, 0, ok) : jmp.jeq.imm(R0, 0, ok));
     const map = this.b.map(READ_ERRORS_MAP);
     this.#keySlot ??= this.b.stackAlloc(8);
-    this.emit(
-      st('W', FP, this.#keySlot, 0),
-      ldMapFd(R1, map),
-      alu64.mov.reg(R2, FP),
-      alu64.add.imm(R2, this.#keySlot),
-      call(Helper.MapLookupElem),
-      jmp.jeq.imm(R0, 0, ok),
-      ldx('DW', R1, R0, 0),
-      alu64.add.imm(R1, 1),
-      stx('DW', R0, 0, R1),
-    );
+    emitCountSlot(this.b, map, 0, this.#keySlot, ok, 'read_errors++');
     this.b.bind(ok);
   }
 

@@ -129,7 +129,12 @@ export function basicType(name: string): CType | undefined {
   }
 }
 
-/** Typedef names every probe knows without BTF (the lexer's list, plus a few BTF-less spellings). */
+/**
+ * Typedef names every probe knows without BTF: the one table of their sizes and signedness
+ * (argdist's type lists, spec casts and signatures, -I headers all read it through
+ * knownTypedef). Its names are the lexer's TYPEDEF_NAMES (specs/grammar/lexer.ts, which cannot
+ * import this layer); test/unit/compile/typedefs.test.ts keeps the two equal.
+ */
 const TYPEDEFS: Readonly<Record<string, CType>> = (() => {
   const t: Record<string, CType> = {};
   for (const [n, size, signed] of [
@@ -155,8 +160,11 @@ const TYPEDEFS: Readonly<Record<string, CType>> = (() => {
 })();
 
 export function knownTypedef(name: string): CType | undefined {
-  return TYPEDEFS[name];
+  return Object.hasOwn(TYPEDEFS, name) ? TYPEDEFS[name] : undefined;
 }
+
+/** Every name knownTypedef knows. */
+export const KNOWN_TYPEDEF_NAMES: readonly string[] = Object.keys(TYPEDEFS);
 
 // ---------------------------------------------------------------------------------------------
 // Queries

@@ -13,7 +13,10 @@ import { BtfError } from '../errors.js';
 import { mmapFile } from '../sys/mmap-file.js';
 import { BtfSpec } from '../btf/spec.js';
 
-/** POLYTRACE_TEST_BTF_DIR=DIR reads BTF from DIR instead (tests: a machine without BTF). */
+/**
+ * POLYTRACE_TEST_BTF_DIR=DIR reads BTF from DIR instead (tests: a machine without BTF). An env
+ * var: test/kernel/failures.test.ts runs the real CLI as a child process, no other seam reaches it.
+ */
 export const KERNEL_BTF_DIR = process.env['POLYTRACE_TEST_BTF_DIR'] || '/sys/kernel/btf';
 
 let vmlinux: BtfSpec | undefined;

@@ -46,6 +46,7 @@ export function loadProgram(spec: ProgramSpec, maps: ReadonlyMap<string, BpfMap>
   }
   // Test hook: POLYTRACE_TEST_BAD_INSN=1 starts every program with a read of the never-written
   // r9, which the verifier must refuse ("R9 !read_ok").
+  // An env var: test/kernel/failures.test.ts runs the real CLI as a child process, no other seam reaches it.
   if (process.env['POLYTRACE_TEST_BAD_INSN'] === '1') spec = { ...spec, insns: [ldx('DW', R0, R9, 0, 'test hook: read of an uninitialised register'), ...spec.insns] };
   const insns = assemble(spec, fds);
   const base = {

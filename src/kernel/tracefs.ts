@@ -12,6 +12,7 @@ let root: string | undefined;
 export function requireTracefs(): string {
   if (root) return root;
   // Test hook: POLYTRACE_TEST_TRACEFS=DIR looks (and would mount) there instead.
+  // An env var: test/kernel/failures.test.ts runs the real CLI as a child process, no other seam reaches it.
   const testDir = process.env['POLYTRACE_TEST_TRACEFS'];
   const candidates = testDir ? [testDir] : TRACEFS_CANDIDATES;
   const target = candidates[0]!;

@@ -9,39 +9,39 @@
 import { existsSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { toolCommand, intArg, parseDump, parseListen, type ListenAddress } from './options.js';
-import { runWithSession, dumpJson, sleepOrStop, out, stopped } from './lifecycle.js';
-import { ProgramBarrier } from '../kernel/barrier.js';
+import { runWithSession, out } from '../report/lifecycle.js';
+import { runIntervals } from '../report/interval.js';
+import { DoubleBuffer } from '../report/double-buffer.js';
+import { Counter } from '../report/counters.js';
 import { READ_ERRORS_MAP } from '../compile/lower.js';
-import { CheckError, DiagnosticsError, ResolveError, TracerError, assertNever } from '../errors.js';
-import { withSource } from '../compile/diagnose.js';
+import { basicType, knownTypedef, isInteger, scalarRep, type IntSize } from '../compile/types.js';
+import { CheckError, ResolveError, TracerError, assertNever } from '../errors.js';
+import { checkProbes } from '../compile/diagnose.js';
 import { parseArgdistSpec } from '../specs/parse.js';
 import { walk } from '../specs/walk.js';
 import type { ArgdistKind, ArgdistSpecAst, Expr, TypeName } from '../specs/ast.js';
-import { resolveTracepointPattern, resolveUprobePattern, resolveUsdtPattern } from '../probes/pattern.js';
-import { resolveKernelPattern } from '../probes/kernel.js';
-import type { ProbeTarget } from '../probes/targets.js';
-import { requireTracefs } from '../kernel/tracefs.js';
-import { btfForKernelFunction, loadKernelBtf } from '../kernel/btf.js';
+import type { ProbeHost } from '../probes/host.js';
+import type { ResolvedProbe } from '../probes/provider.js';
+import { resolveProbe as resolveFromRegistry } from '../probes/registry.js';
+import { liveHost } from '../pipeline/host.js';
+import { dumpProgramStages, dumpStage } from '../pipeline/dump.js';
+import { loadKernelBtf } from '../kernel/btf.js';
 import type { BtfSpec, BtfType } from '../btf/index.js';
 import { attachTargets, type ProgramShape } from '../attach/targets.js';
 import { TraceSession } from '../session.js';
 import type { BpfMap } from '../kernel/map.js';
-import { disasm } from '../emit/disasm.js';
 import type { MapSpec, ProgramSpec } from '../emit/types.js';
 import {
   keyLayout, decodeField, freqMapSpec, activeMapSpec, histMapSpec, droppedMapSpec, argdistProgram, argdistEntryProgram,
-  compileArgdist, HIST_SLOTS, FREQ_ENTRIES, type ArgdistValueType, type KeyLayout, type KeyValue, type ArgdistSite,
+  compileArgdist, HIST_SLOTS, FREQ_ENTRIES, type ArgdistValueType, type KeyLayout, type KeyValue,
   type CompiledArgdist,
 } from '../compile/tools/argdist.js';
-import { readTracepointFormat } from '../symbols/tracefs.js';
-import { ElfFile } from '../symbols/elf.js';
-import { usdtProbes } from '../symbols/usdt/probes.js';
 import {
   renderArgdistIntervalHeader, renderArgdistFreq, renderArgdistHist, argdistFreqTitle, argdistHistLabel, argdistKey,
   type ArgdistFreqRow,
 } from '../output/argdist.js';
-import { log2Buckets } from '../output/value.js';
-import { jsonLine, type JsonValue } from '../output/json.js';
+import { log2Histogram, record, list, byCountAscending } from '../output/value.js';
+import { jsonDocument } from '../output/json.js';
 
 export interface ArgdistOptions {
   readonly pid?: number;
@@ -161,23 +161,13 @@ export interface ArgdistPlan {
   readonly probes: readonly ProbePlan[];
 }
 
-const SIZED: Readonly<Record<string, readonly [1 | 2 | 4 | 8, boolean]>> = {
-  u8: [1, false], u16: [2, false], u32: [4, false], u64: [8, false],
-  s8: [1, true], s16: [2, true], s32: [4, true], s64: [8, true],
-  __u8: [1, false], __u16: [2, false], __u32: [4, false], __u64: [8, false],
-  __s8: [1, true], __s16: [2, true], __s32: [4, true], __s64: [8, true],
-  __be16: [2, false], __be32: [4, false], __be64: [8, false], __le16: [2, false], __le32: [4, false], __le64: [8, false],
-  uint8_t: [1, false], uint16_t: [2, false], uint32_t: [4, false], uint64_t: [8, false],
-  int8_t: [1, true], int16_t: [2, true], int32_t: [4, true], int64_t: [8, true],
-  uintptr_t: [8, false], intptr_t: [8, true], size_t: [8, false], ssize_t: [8, true],
-  pid_t: [4, true], uid_t: [4, false], gid_t: [4, false], loff_t: [8, true], off_t: [8, true],
-  bool: [1, false], gfp_t: [4, false], umode_t: [2, false], mode_t: [4, false], dev_t: [4, false],
-  sector_t: [8, false], ktime_t: [8, true], time64_t: [8, true], time_t: [8, true], clockid_t: [4, true],
-  fmode_t: [4, false], phys_addr_t: [8, false], dma_addr_t: [8, false], atomic_t: [4, true], atomic64_t: [8, true],
-  char: [1, true], 'signed char': [1, true], 'unsigned char': [1, false], short: [2, true], 'unsigned short': [2, false],
-  int: [4, true], 'unsigned int': [4, false], long: [8, true], 'unsigned long': [8, false],
-  'long long': [8, true], 'unsigned long long': [8, false], _Bool: [1, false],
-};
+/** Size and signedness of a C basic type or of a typedef every probe knows (compile/types.ts's table). */
+function sized(name: string): readonly [IntSize, boolean] | undefined {
+  const t = basicType(name) ?? knownTypedef(name);
+  if (!t || !isInteger(t)) return undefined;
+  const r = scalarRep(t);
+  return [r.size, r.signed];
+}
 
 function typeText(t: TypeName, source: string): string {
   return source.slice(t.span.start, t.span.end).trim();
@@ -204,12 +194,12 @@ export function valueType(t: TypeName, source: string, stringSize: number, btf: 
     case 'void':
       throw new CheckError(`type '${name}' has no values`, ["use an integer type such as 'u64'"]);
     case 'basic': {
-      const s = SIZED[b.name];
+      const s = sized(b.name);
       if (!s) throw new CheckError(`type '${name}' is not supported as a key (floating point)`, ["use an integer type such as 'u64'"]);
       return { kind: 'int', size: s[0], signed: s[1], name };
     }
     case 'typedef': {
-      const s = SIZED[b.name];
+      const s = sized(b.name);
       if (s) return { kind: 'int', size: s[0], signed: s[1], name };
       const spec = btf();
       for (const id of spec.idsByName(b.name, 'typedef')) {
@@ -266,96 +256,41 @@ export function plan(o: Pick<ArgdistOptions, 'counts' | 'histograms' | 'stringSi
 }
 
 // ---------------------------------------------------------------------------------------------
-// Targets
+// Resolve and check
 // ---------------------------------------------------------------------------------------------
 
-/** Where one specifier attaches: one or more groups (USDT sites with different argument specs). */
-export function resolveProbe(p: ProbePlan, pid: number | undefined): ProbeTarget[] {
-  const ref = p.ast.ref;
-  const fn = ref.function;
-  const o = { regex: false, pid, tracefs: requireTracefs };
-  switch (ref.type) {
-    case 't': {
-      const t = resolveTracepointPattern(`${ref.category}:${fn}`, o).filter((x) => x.kind === 'tracepoint' && x.category === ref.category && x.event === fn);
-      if (t.length === 0) throw new ResolveError(`tracepoint ${ref.category}:${fn} does not exist`, [`list them with 'polytrace list t:${ref.category}:*'`]);
-      return t.slice(0, 1);
-    }
-    case 'u': {
-      const all = resolveUsdtPattern(ref.library, fn, o).filter((x) => x.kind === 'usdt' && x.probe === fn);
-      if (all.length === 0) throw new ResolveError(`unrecognized USDT probe ${fn} in ${ref.library}`, [`list them with 'polytrace list u:${ref.library}:*'`]);
-      return splitUsdt(all);
-    }
-    case 'p':
-    case 'r': {
-      if (ref.library === '') return resolveKernelPattern(fn, { regex: false, tracefs: requireTracefs }).slice(0, 1);
-      const t = resolveUprobePattern(ref.library, fn, o).filter((x) => x.kind === 'uprobe' && x.symbol === fn);
-      if (t.length === 0) throw new ResolveError(`can't find symbol ${fn} in ${ref.library}`);
-      return t.slice(0, 1);
-    }
-    default:
-      return assertNever(ref.type, 'probe type');
-  }
+/**
+ * Where one specifier attaches, asked of its provider: one function (argdist names exactly
+ * one), one tracepoint, or one place per argument layout of a USDT probe.
+ */
+export function resolveProbe(p: ProbePlan, pid: number | undefined, host: ProbeHost = liveHost()): ResolvedProbe[] {
+  const r = p.ast.ref;
+  const all = resolveFromRegistry({
+    type: r.type, library: r.library, name: r.type === 't' ? `${r.category ?? ''}:${r.function}` : r.function,
+    ...(r.provider !== undefined ? { provider: r.provider } : {}),
+    match: 'exact', ...(pid !== undefined ? { pid } : {}), readsArgs: true,
+  }, host);
+  return r.type === 'u' ? all : all.slice(0, 1);
 }
 
-type SiteKind = ArgdistSite['kind'];
-
-function siteKind(ret: boolean, hook: ProgramShape['hook'] | undefined, target: ProbeTarget): SiteKind {
-  switch (target.kind) {
-    case 'usdt':
-      return 'usdt';
-    case 'tracepoint':
-      return 'tracepoint';
-    case 'uprobe':
-      return ret ? 'uretprobe' : 'uprobe';
-    case 'kfunc':
-      if (hook === 'fentry') return ret ? 'fexit' : 'fentry';
-      return ret ? 'kretprobe' : 'kprobe';
-    default:
-      return assertNever(target, 'target');
-  }
+/** One place a specifier attaches, with its expressions compiled (checked once) for that site. */
+export interface CompiledSite {
+  readonly resolved: ResolvedProbe;
+  readonly compiled: CompiledArgdist;
 }
 
-/** The compiler's view of one target: tracepoint fields, USDT argument locations. */
-export function siteOf(kind: SiteKind, target: ProbeTarget): ArgdistSite {
-  switch (kind) {
-    case 'tracepoint': {
-      if (target.kind !== 'tracepoint') throw new TracerError('internal: tracepoint site without a tracepoint');
-      const fmt = readTracepointFormat(requireTracefs(), target.category, target.event);
-      return { kind, category: target.category, event: target.event, fields: fmt.fields };
-    }
-    case 'usdt': {
-      if (target.kind !== 'usdt') throw new TracerError('internal: USDT site without a USDT probe');
-      const first = target.sites[0]!;
-      const probe = usdtProbes(ElfFile.open(target.path)).find((p) => p.name === target.probe && p.provider === target.provider);
-      const site = probe?.sites.find((s) => s.fileOffset === first.offset);
-      if (site?.error) throw site.error;
-      return { kind, args: site?.args ?? [] };
-    }
-    case 'fentry':
-    case 'fexit':
-      return { kind, symbol: target.kind === 'kfunc' ? target.symbol : '' };
-    default:
-      return { kind, ...(target.kind === 'uprobe' || target.kind === 'kfunc' ? { symbol: target.symbol } : {}) };
-  }
+function compileFor(p: ProbePlan, r: ResolvedProbe, stringSize: number, host: ProbeHost): CompiledArgdist {
+  const btf = r.target.kind === 'kfunc' ? host.kernelBtf(r.target.symbol) : r.target.kind === 'tracepoint' ? host.kernelBtf() : undefined;
+  return compileArgdist({ ast: p.ast, types: p.types, site: r.site, stringSize, prefix: `ad${p.index}`, ...(btf ? { btf } : {}) });
 }
 
-/** USDT sites grouped by argument locations: one program per group. */
-function splitUsdt(targets: readonly ProbeTarget[]): ProbeTarget[] {
-  const out: ProbeTarget[] = [];
-  for (const t of targets) {
-    if (t.kind !== 'usdt') {
-      out.push(t);
-      continue;
-    }
-    const probe = usdtProbes(ElfFile.open(t.path)).find((p) => p.name === t.probe && p.provider === t.provider);
-    const bySpec = new Map<string, Array<(typeof t.sites)[number]>>();
-    t.sites.forEach((s) => {
-      const spec = probe?.sites.find((x) => x.fileOffset === s.offset)?.argSpec ?? '';
-      bySpec.set(spec, [...(bySpec.get(spec) ?? []), s]);
-    });
-    for (const sites of bySpec.values()) out.push({ ...t, sites });
-  }
-  return out;
+/**
+ * Every specifier resolved and type-checked before anything is loaded, so a mistake in the
+ * last one does not leave the first ones attached; every fault is reported in one run.
+ */
+export function compileSpecs(p: ArgdistPlan, o: Pick<ArgdistOptions, 'pid' | 'stringSize'>, host: ProbeHost = liveHost()): CompiledSite[][] {
+  return checkProbes(p.probes, (x) => x.text, (x) =>
+    resolveProbe(x, o.pid, host).map((resolved) => ({ resolved, compiled: compileFor(x, resolved, o.stringSize, host) })));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -412,29 +347,23 @@ export function renderInterval(time: Date, probes: readonly IntervalProbe[], top
   return s;
 }
 
-function jsonValue(v: KeyValue): JsonValue {
-  return v;
-}
-
+/** One `--json` document: every probe's interval, with what its full map refused. */
 export function jsonInterval(time: Date, probes: readonly IntervalProbe[], top: number | undefined, dropped: readonly bigint[], readErrors = 0n): string {
-  const docs: JsonValue[] = probes.map((x) => {
+  const docs = probes.map((x) => {
     const base = { spec: x.plan.text, ...(x.plan.ast.label !== undefined ? { label: x.plan.ast.label } : {}) };
-    if (x.kind === 'hist') {
-      return { ...base, type: 'histogram', label: x.plan.title, buckets: log2Buckets(x.slots).map((b) => ({ lo: b.lo, hi: b.hi, count: b.count })) };
-    }
-    let rows = [...x.entries].sort((a, b) => (a.count < b.count ? -1 : a.count > b.count ? 1 : 0));
+    if (x.kind === 'hist') return record({ ...base, type: 'histogram', label: x.plan.title, buckets: log2Histogram(x.slots) });
+    let rows = byCountAscending(x.entries);
     if (top !== undefined && top > 0) rows = rows.slice(Math.max(0, rows.length - top));
-    return {
+    const onlyCalls = x.plan.ast.defaultExpr && x.plan.ast.ref.type !== 'r';
+    return record({
       ...base, type: 'counts', dropped: dropped[x.plan.index] ?? 0n,
-      counts: rows.map((e) => ({
-        key: x.plan.ast.defaultExpr && x.plan.ast.ref.type !== 'r'
-          ? {}
-          : Object.fromEntries(x.plan.display.map((d, i) => [d, jsonValue(e.values[i]!)])),
+      counts: list(rows.map((e) => record({
+        key: record(onlyCalls ? {} : Object.fromEntries(x.plan.display.map((d, i) => [d, e.values[i]!]))),
         count: e.count,
-      })),
-    };
+      }))),
+    });
   });
-  return jsonLine({ tool: 'argdist', time: time.toISOString(), read_errors: readErrors, probes: docs });
+  return jsonDocument(record({ tool: 'argdist', time: time.toISOString(), read_errors: readErrors, probes: list(docs) }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -445,36 +374,13 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   const o = parseOptions(argv, prog);
   if (o.pid !== undefined && !existsSync(`/proc/${o.pid}`)) throw new ResolveError(`no process with PID ${o.pid}`);
   const p = plan(o);
-  if (o.dump.includes('ast')) await out(`${JSON.stringify(p.probes.map((x) => x.ast), (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+  await dumpStage(o.dump, 'ast', p.probes.map((x) => x.ast));
   for (const h of o.includes) {
     process.stderr.write(`${prog}: note: -I ${h} is not needed: kernel types come from BTF (user-space structs are not supported)\n`);
   }
-  const targets = p.probes.map((x) => resolveProbe(x, o.pid));
-  if (o.dump.includes('resolved')) await dumpJson(targets);
-  // Type-check everything before anything is loaded, so a mistake in the last specifier
-  // does not leave the first ones attached.
-  // Every specifier is checked, and every fault reported in one run, with a caret.
-  const errors: TracerError[] = [];
-  for (const x of p.probes) {
-    try {
-      for (const t of targets[x.index]!) compileFor(x, siteOf(siteKind(x.ast.ref.type === 'r', undefined, t), t), o.stringSize);
-    } catch (e) {
-      const found = withSource(e, x.text);
-      if (found.length === 0) throw e;
-      errors.push(...found);
-    }
-  }
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new DiagnosticsError(errors);
-
-  await runWithSession(o.pid, (session) => trace(o, p, targets, session));
-}
-
-function compileFor(p: ProbePlan, site: ArgdistSite, stringSize: number): CompiledArgdist {
-  const kernelFn = site.kind === 'kprobe' || site.kind === 'kretprobe' || site.kind === 'fentry' || site.kind === 'fexit';
-  const btf = site.kind === 'uprobe' || site.kind === 'uretprobe' || site.kind === 'usdt' ? undefined
-    : btfForKernelFunction(kernelFn ? site.symbol : undefined);
-  return compileArgdist({ ast: p.ast, types: p.types, site, stringSize, prefix: `ad${p.index}`, ...(btf ? { btf } : {}) });
+  const sites = compileSpecs(p, o);
+  await dumpStage(o.dump, 'resolved', sites.map((s, i) => ({ spec: p.probes[i]!.text, sites: s.map((x) => ({ target: x.resolved.target, site: x.resolved.site })) })));
+  await runWithSession(o.pid, (session) => trace(o, p, sites, session));
 }
 
 /**
@@ -492,34 +398,27 @@ function freqPair(probe: ProbePlan): readonly [MapSpec, MapSpec] {
   return [freqMapSpec(probe.index, probe.layout.size, freqEntries(), 0), freqMapSpec(probe.index, probe.layout.size, freqEntries(), 1)];
 }
 
-function attachAll(o: ArgdistOptions, p: ArgdistPlan, targets: readonly ProbeTarget[][], session: TraceSession, specs: ProgramSpec[]): void {
+function attachAll(o: ArgdistOptions, p: ArgdistPlan, sites: readonly CompiledSite[][], session: TraceSession, specs: ProgramSpec[]): void {
   const dropped = droppedMapSpec(p.probes.length);
+  const filter = { pid: o.pid, tid: o.tid };
   for (const probe of p.probes) {
-    const ret = probe.ast.ref.type === 'r';
-    targets[probe.index]!.forEach((target, g) => {
+    sites[probe.index]!.forEach(({ resolved, compiled: c }, g) => {
       const prefix = `argdist${probe.index}${g ? `_${g}` : ''}`;
       const common = { pid: o.pid, verbose: o.verbose, onProgram: (s: ProgramSpec) => specs.push(s) };
-      const filters = (shape: ProgramShape) => ({
-        name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType,
-        // Uprobes are filtered by process at attach time; the other hooks see every process.
-        tgid: shape.hook === 'uprobe' ? undefined : o.pid, tid: o.tid,
-      });
-      const compiledFor = (shape: ProgramShape): CompiledArgdist => compileFor(probe, siteOf(siteKind(ret, shape.hook, target), target), o.stringSize);
+      const filters = (shape: ProgramShape) => ({ name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType, filter });
       // The return program first: an entry stash without its reader would only go stale.
-      attachTargets(session, [target], {
-        ...common, ret, prefix,
+      attachTargets(session, [resolved.target], {
+        ...common, ret: resolved.ret, prefix,
         build: (shape) => {
-          const c = compiledFor(shape);
           return probe.kind === 'freq'
             ? argdistProgram({ ...filters(shape), kind: 'freq', index: probe.index, layout: probe.layout, freq: freqPair(probe), active: activeMapSpec(), dropped, lower: c.lower })
             : argdistProgram({ ...filters(shape), kind: 'hist', index: probe.index, type: probe.types[0]!, hist: histMapSpec(probe.index), lower: c.lower });
         },
       });
       if (probe.needsEntry) {
-        attachTargets(session, [target], {
+        attachTargets(session, [resolved.target], {
           ...common, ret: false, prefix: `${prefix}e`,
           build: (shape) => {
-            const c = compileFor(probe, siteOf(siteKind(true, shape.hook, target), target), o.stringSize);
             if (!c.stash) throw new TracerError(`internal: probe ${probe.index} needs an entry program but has no stash`);
             return argdistEntryProgram({ ...filters(shape), stash: c.stash });
           },
@@ -529,122 +428,80 @@ function attachAll(o: ArgdistOptions, p: ArgdistPlan, targets: readonly ProbeTar
   }
 }
 
-async function trace(o: ArgdistOptions, p: ArgdistPlan, targets: readonly ProbeTarget[][], session: TraceSession): Promise<void> {
+async function trace(o: ArgdistOptions, p: ArgdistPlan, sites: readonly CompiledSite[][], session: TraceSession): Promise<void> {
   const specs: ProgramSpec[] = [];
-  attachAll(o, p, targets, session, specs);
-  if (o.verbose || o.dump.includes('asm') || o.dump.includes('ir')) {
-    for (const s of specs) await out(`; program ${s.name}\n${disasm(s.insns)}\n`);
-  }
-  const maps = p.probes.map((x) => session.maps.get(x.kind === 'freq' ? freqMapSpec(x.index, 1).name : histMapSpec(x.index).name)!);
-  const halves = p.probes.map((x) => (x.kind === 'freq' ? session.maps.get(freqMapSpec(x.index, 1, 1, 1).name) : undefined));
-  const droppedMap = session.maps.get(droppedMapSpec(p.probes.length).name);
-  const activeMap = session.maps.get(activeMapSpec().name);
-  const barrier = activeMap ? session.own(new ProgramBarrier()) : undefined;
-  let active = 0;
-  const zero = new Uint8Array(4);
-  /**
-   * The frequency counts of the interval, exactly: flip ad_active to the other hash, wait for
-   * the programs that may still count in this one (an RCU grace period: kernel/barrier.ts),
-   * then read and clear it. Nothing writes it any more, so no increment falls between the
-   * read and the delete.
-   */
-  const takeFreq = (): void => {
-    if (!activeMap || !barrier) return;
-    const next = new Uint8Array(4);
-    new DataView(next.buffer).setUint32(0, active ^ 1, true);
-    activeMap.update(zero, next);
-    barrier.wait();
-    active ^= 1;
-  };
-  const idleHash = (i: number): BpfMap => (active === 1 ? maps[i]! : halves[i]!);
+  attachAll(o, p, sites, session, specs);
+  await dumpProgramStages(specs, o.dump, { asm: o.verbose });
+  await report(o, p, session);
+}
+
+/** What a probe keeps from one interval to the next. */
+interface ProbeState {
   /** -c: the counts so far, by displayed key. */
-  const cumulative = p.probes.map(() => new Map<string, { values: readonly KeyValue[]; count: bigint }>());
-  const prevSlots = p.probes.map(() => new Array<bigint>(HIST_SLOTS).fill(0n));
-  const prevDropped = p.probes.map(() => 0n);
-  /** Updates a full hash refused since the last report, per probe; said on stderr. */
-  const reportDropped = (): bigint[] => {
-    const dropped = p.probes.map((x, i) => {
-      if (!droppedMap || x.kind !== 'freq') return 0n;
-      const key = new Uint8Array(4);
-      new DataView(key.buffer).setUint32(0, i, true);
-      const v = droppedMap.lookup(key);
-      const total = v ? droppedMap.sumU64(v) : 0n;
-      const d = total - prevDropped[i]!;
-      prevDropped[i] = total;
-      return d;
-    });
-    for (const x of p.probes) {
-      const d = dropped[x.index]!;
-      if (d > 0n) process.stderr.write(`argdist: ${d} events not counted for '${x.text}': its map is full (${freqEntries()} keys)\n`);
-    }
-    return dropped;
-  };
-  // Failed reads of memory by the expressions (the compiler's per-CPU read_errors counter).
-  const readErrorsMap = session.maps.get(READ_ERRORS_MAP.name);
-  let prevReadErrors = 0n;
-  const reportReadErrors = (): bigint => {
-    const v = readErrorsMap?.lookup(new Uint8Array(4));
-    const total = v ? readErrorsMap!.sumU64(v) : 0n;
-    const d = total - prevReadErrors;
-    prevReadErrors = total;
-    if (d > 0n) process.stderr.write(`${d} reads of user memory failed\n`);
-    return d;
-  };
-  // --prometheus: running totals whatever -c says (counters only grow), updated each interval.
-  const promCounts = p.probes.map(() => new Map<string, bigint>());
-  const promSlots = p.probes.map(() => new Array<bigint>(HIST_SLOTS).fill(0n));
-  const exporter = o.prometheus ? await serveArgdist(o.prometheus, p, promCounts, promSlots) : undefined;
-  let printed = 0;
-  let elapsed = 0;
-  for (;;) {
-    const r = await sleepOrStop(o.interval * 1000);
+  readonly cumulative: Map<string, { values: readonly KeyValue[]; count: bigint }>;
+  /** --prometheus: running totals whatever -c says (counters only grow). */
+  readonly promCounts: Map<string, bigint>;
+  /** -H: the slots at the last read (also --prometheus's histogram). */
+  slots: bigint[];
+}
+
+/**
+ * The intervals. The frequency counts are exact: the -C hashes are double-buffered
+ * (report/double-buffer.ts), so each interval drains a hash nothing writes any more.
+ */
+async function report(o: ArgdistOptions, p: ArgdistPlan, session: TraceSession): Promise<void> {
+  const hashes = p.probes.map((x) => (x.kind !== 'freq' ? undefined
+    : [session.maps.get(freqMapSpec(x.index, 1).name)!, session.maps.get(freqMapSpec(x.index, 1, 1, 1).name)!] as const));
+  const histMaps = p.probes.map((x) => (x.kind === 'hist' ? session.maps.get(histMapSpec(x.index).name) : undefined));
+  const activeMap = session.maps.get(activeMapSpec().name);
+  const buffer = activeMap ? DoubleBuffer.open(session, activeMap) : undefined;
+  // Updates a full hash refused, per -C probe; failed reads of memory by the expressions.
+  const droppedMap = session.maps.get(droppedMapSpec(p.probes.length).name);
+  const dropped = p.probes.map((x) => (x.kind !== 'freq' ? undefined
+    : Counter.slot(droppedMap, x.index, { kind: 'dropped-keys', spec: x.text, entries: freqEntries() })));
+  const readErrors = Counter.slot(session.maps.get(READ_ERRORS_MAP.name), 0, { kind: 'read-errors' });
+  const reportLoss = () => ({ dropped: dropped.map((c) => c?.report() ?? 0n), readErrors: readErrors.report() });
+  const states: ProbeState[] = p.probes.map(() => ({ cumulative: new Map(), promCounts: new Map(), slots: new Array<bigint>(HIST_SLOTS).fill(0n) }));
+  const exporter = o.prometheus ? await serveArgdist(o.prometheus, p, states) : undefined;
+  await runIntervals({ interval: o.interval, duration: o.duration, count: o.count, onSignal: 'quiet' }, {
     // Interrupted during the sleep: BCC's argdist exits quietly, without a last interval, but
-    // what a full map refused since the last one is still said. When the -p process exited,
-    // its last (partial) interval is printed: nothing more will come.
-    if (r === 'signal' || r === 'epipe') {
-      if (r !== 'epipe') {
-        reportDropped();
-        reportReadErrors();
-      }
-      break;
-    }
-    elapsed += o.interval;
-    const now = new Date();
-    takeFreq();
-    const probes: IntervalProbe[] = p.probes.map((x, i) => {
-      const m = maps[i]!;
-      if (x.kind === 'freq') {
-        const entries = decodeFreq(x, idleHash(i).drain());
-        if (exporter) {
-          for (const row of freqRows(x, entries)) promCounts[i]!.set(row.key, (promCounts[i]!.get(row.key) ?? 0n) + row.count);
-        }
-        if (!o.cumulative) return { plan: x, kind: 'freq', entries };
-        const acc = cumulative[i]!;
-        for (const e of entries) {
-          const id = JSON.stringify(e.values, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
-          const have = acc.get(id);
-          if (have) have.count += e.count;
-          else acc.set(id, { values: e.values, count: e.count });
-        }
-        return { plan: x, kind: 'freq', entries: [...acc.values()].map((e) => ({ values: e.values, count: e.count })) };
-      }
-      // The slots only grow (atomic adds): this interval is the difference from the last read.
-      const total = histSlots(m.lookup(zero));
-      promSlots[i] = total;
-      const slots = o.cumulative ? total : total.map((v, k) => v - prevSlots[i]![k]!);
-      prevSlots[i] = total;
-      return { plan: x, kind: 'hist', slots };
-    });
-    const dropped = reportDropped();
-    const readErrors = reportReadErrors();
-    if (stopped() === 'epipe') break;
-    await out(o.json ? jsonInterval(now, probes, o.top, dropped, readErrors) : renderInterval(now, probes, o.top));
-    printed++;
-    if (r === 'exited') break;
-    if (o.count !== undefined && printed >= o.count) break;
-    if (o.duration !== undefined && elapsed >= o.duration) break;
-  }
+    // what a full map refused since the last one is still said.
+    quiet: reportLoss,
+    read: () => {
+      const now = new Date();
+      buffer?.flip();
+      const probes = p.probes.map((x, i): IntervalProbe => (x.kind === 'freq'
+        ? freqInterval(x, buffer!.idle(hashes[i]!).drain(), states[i]!, o.cumulative, exporter !== undefined)
+        : histInterval(x, histMaps[i]!, states[i]!, o.cumulative)));
+      return { now, probes, ...reportLoss() };
+    },
+    print: (d) => out(o.json ? jsonInterval(d.now, d.probes, o.top, d.dropped, d.readErrors) : renderInterval(d.now, d.probes, o.top)),
+  });
   await exporter?.close();
+}
+
+/** A -C probe's interval (with -c: the counts so far), also added to --prometheus's totals. */
+function freqInterval(x: ProbePlan, drained: ReadonlyArray<readonly [Uint8Array, Uint8Array]>, s: ProbeState, cumulative: boolean, prom: boolean): IntervalProbe {
+  const entries = decodeFreq(x, drained);
+  if (prom) {
+    for (const row of freqRows(x, entries)) s.promCounts.set(row.key, (s.promCounts.get(row.key) ?? 0n) + row.count);
+  }
+  if (!cumulative) return { plan: x, kind: 'freq', entries };
+  for (const e of entries) {
+    const id = JSON.stringify(e.values, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+    const have = s.cumulative.get(id);
+    if (have) have.count += e.count;
+    else s.cumulative.set(id, { values: e.values, count: e.count });
+  }
+  return { plan: x, kind: 'freq', entries: [...s.cumulative.values()].map((e) => ({ values: e.values, count: e.count })) };
+}
+
+/** A -H probe's interval: the slots only grow (atomic adds), so it is the difference from the last read. */
+function histInterval(x: ProbePlan, map: BpfMap, s: ProbeState, cumulative: boolean): IntervalProbe {
+  const total = histSlots(map.lookup(new Uint8Array(4)));
+  const slots = cumulative ? total : total.map((v, k) => v - s.slots[k]!);
+  s.slots = total;
+  return { plan: x, kind: 'hist', slots };
 }
 
 /**
@@ -652,13 +509,13 @@ async function trace(o: ArgdistOptions, p: ArgdistPlan, targets: readonly ProbeT
  * every -H probe as a log2 histogram (`argdist_value{probe}`; argdist does not keep the sum of
  * the values, so _sum is NaN).
  */
-async function serveArgdist(addr: ListenAddress, p: ArgdistPlan, counts: readonly Map<string, bigint>[], slots: readonly bigint[][]) {
+async function serveArgdist(addr: ListenAddress, p: ArgdistPlan, states: readonly ProbeState[]) {
   const { PrometheusExporter } = await import('../output/prometheus.js');
   const ex = new PrometheusExporter();
   ex.counter('argdist_events_total', 'Events counted by argdist -C, by probe and key', ['probe', 'key'], () =>
-    p.probes.flatMap((x, i) => x.kind !== 'freq' ? [] : [...counts[i]!].map(([key, value]) => ({ labels: { probe: x.title, key }, value }))));
+    p.probes.flatMap((x, i) => x.kind !== 'freq' ? [] : [...states[i]!.promCounts].map(([key, value]) => ({ labels: { probe: x.title, key }, value }))));
   ex.log2Histogram('argdist_value', 'Values histogrammed by argdist -H (log2 buckets)', ['probe'], () =>
-    p.probes.flatMap((x, i) => x.kind !== 'hist' ? [] : [{ labels: { probe: x.title }, slots: slots[i]!, sum: NaN }]));
+    p.probes.flatMap((x, i) => x.kind !== 'hist' ? [] : [{ labels: { probe: x.title }, slots: states[i]!.slots, sum: NaN }]));
   const where = await ex.listen(addr);
   process.stderr.write(`Serving Prometheus metrics at http://${where}/metrics\n`);
   return ex;

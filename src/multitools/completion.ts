@@ -9,15 +9,19 @@
  *   eval "$(polytrace completion bash)"      # or: polytrace completion bash > /etc/bash_completion.d/polytrace
  *   source <(polytrace completion zsh)
  */
+import { completeProbe } from '../probes/registry.js';
+import { kernelFunctionProvider } from '../probes/providers/kernel-function.js';
+import { uprobeProvider } from '../probes/providers/uprobe.js';
+import { completions } from '../probes/listing.js';
 import { fileURLToPath } from 'node:url';
 import { readdirSync } from 'node:fs';
 import type { Command, Option } from 'commander';
 import { commandOf } from './options.js';
-import { TOOLS } from './main.js';
+import { TOOLS, COMMANDS } from './tools.js';
 import { UsageError } from '../errors.js';
 
 /** What completes after `polytrace`. */
-export const SUBCOMMANDS = [...TOOLS, 'list', 'features', 'completion'] as const;
+export const SUBCOMMANDS = [...TOOLS, ...COMMANDS] as const;
 
 export interface ToolOptions {
   /** Every flag spelling (`-p`, `--pid`). */
@@ -67,68 +71,6 @@ export function toolOptions(cmd: Command): ToolOptions {
 // Candidates
 // ---------------------------------------------------------------------------------------------
 
-const LIMIT = 5000;
-
-function prefixed(names: Iterable<string>, prefix: string, want: string): string[] {
-  const out = new Set<string>();
-  for (const n of names) {
-    if (n.startsWith(want)) out.add(prefix + n);
-    if (out.size >= LIMIT) break;
-  }
-  return [...out].sort();
-}
-
-async function tracepointCandidates(rest: string): Promise<string[]> {
-  const { findTracefs, listTracepoints } = await import('../symbols/tracefs.js');
-  const root = findTracefs();
-  if (!root) return [];
-  const tps = listTracepoints(root);
-  const colon = rest.indexOf(':');
-  if (colon < 0) return prefixed(new Set(tps.map((t) => `${t.category}:`)), 't:', rest);
-  const cat = rest.slice(0, colon);
-  return prefixed(tps.filter((t) => t.category === cat).map((t) => t.event), `t:${cat}:`, rest.slice(colon + 1));
-}
-
-async function kernelFunctionCandidates(prefix: string, want: string): Promise<string[]> {
-  if (want === '') return [];
-  try {
-    const { loadKernelBtf } = await import('../kernel/btf.js');
-    const btf = loadKernelBtf();
-    const names: string[] = [];
-    for (const id of btf.idsOfKind('func')) {
-      const n = btf.nameOf(id);
-      if (n.startsWith(want)) names.push(n);
-    }
-    return prefixed(names, prefix, want);
-  } catch {
-    return [];
-  }
-}
-
-async function elfFunctionCandidates(lib: string, prefix: string, want: string): Promise<string[]> {
-  try {
-    const [{ resolveLibrary }, { ElfFile, unversioned }] = await Promise.all([import('../symbols/library.js'), import('../symbols/elf.js')]);
-    const elf = ElfFile.open(resolveLibrary(lib).path);
-    return prefixed(elf.functionSymbols().map((s) => unversioned(s.name)).filter((n) => n !== ''), prefix, want);
-  } catch {
-    return [];
-  }
-}
-
-async function usdtCandidates(lib: string, prefix: string, want: string): Promise<string[]> {
-  try {
-    const [{ resolveUsdtBinary }, { ElfFile }, { usdtProbes }] = await Promise.all([
-      import('../symbols/library.js'), import('../symbols/elf.js'), import('../symbols/usdt/probes.js'),
-    ]);
-    const elf = ElfFile.open(resolveUsdtBinary(lib).path);
-    const probes = usdtProbes(elf);
-    // `u:lib:probe` and `u:lib:provider:probe` both work; offer the short form.
-    return prefixed(new Set(probes.map((p) => p.name)), prefix, want);
-  } catch {
-    return [];
-  }
-}
-
 /** Libraries named so far: files for paths, ld.so.cache names otherwise. */
 async function libraryCandidates(prefix: string, want: string): Promise<string[]> {
   if (want.includes('/')) {
@@ -151,7 +93,7 @@ async function libraryCandidates(prefix: string, want: string): Promise<string[]
       const m = /^lib(.+?)\.so/.exec(e.name);
       if (m) names.add(`${m[1]}:`);
     }
-    return prefixed(names, prefix, want);
+    return completions(names, prefix, want);
   } catch {
     return [];
   }
@@ -166,24 +108,17 @@ export async function probeCandidates(tool: string, word: string): Promise<strin
   const m = /^([a-z]+):(.*)$/.exec(word);
   if (m) {
     const [, head, rest] = m as unknown as [string, string, string];
-    if (head === 't') return tracepointCandidates(rest);
-    if (head === 'u' || head === 'p' || head === 'r') {
-      const c = rest.indexOf(':');
-      if (c < 0) return libraryCandidates(`${head}:`, rest);
-      const lib = rest.slice(0, c);
-      const want = rest.slice(c + 1);
-      if (head === 'u') return usdtCandidates(lib, `u:${lib}:`, want);
-      if (lib === '') return kernelFunctionCandidates(`${head}::`, want);
-      return elfFunctionCandidates(lib, `${head}:${lib}:`, want);
-    }
+    const probe = completeProbe(head, rest);
+    if (probe === 'library') return libraryCandidates(`${head}:`, rest);
+    if (probe) return probe;
     // `lib:func` (funccount, funclatency, stackcount, trace's short form).
-    return elfFunctionCandidates(head, `${head}:`, rest);
+    return uprobeProvider.complete(head, rest, `${head}:`);
   }
   const slash = /^(.*\/[^:]*):(.*)$/.exec(word);
-  if (slash) return elfFunctionCandidates(slash[1]!, `${slash[1]}:`, slash[2]!);
+  if (slash) return uprobeProvider.complete(slash[1]!, slash[2]!, `${slash[1]}:`);
   if (word.includes('/')) return libraryCandidates('', word);
   const kinds = tool === 'argdist' || tool === 'trace' ? ['p:', 'r:', 't:', 'u:'] : ['t:', 'u:', 'p:'];
-  const fromKernel = await kernelFunctionCandidates('', word);
+  const fromKernel = await kernelFunctionProvider.complete('', word, '');
   return [...kinds.filter((k) => k.startsWith(word)), ...fromKernel];
 }
 

@@ -3,7 +3,7 @@ import { toolCommand } from './options.js';
 import { allFeatures } from '../features/feature.js';
 import '../features/probes.js';
 import '../features/fentry.js';
-import { out } from './lifecycle.js';
+import { out } from '../report/lifecycle.js';
 
 export async function run(argv: readonly string[], prog: string): Promise<void> {
   const cmd = toolCommand(prog, 'Show which BPF mechanisms this kernel offers', `Set POLYTRACE_DISABLE=name,… to force the fallbacks.`)

@@ -4,23 +4,20 @@
  */
 import { existsSync } from 'node:fs';
 import { toolCommand, intArg, parseDump, parseListen, type ListenAddress } from './options.js';
-import { runWithSession, dumpJson, sleepOrStop, out, stopped } from './lifecycle.js';
+import { runWithSession, out } from '../report/lifecycle.js';
 import { ResolveError, UsageError } from '../errors.js';
-import { parseFuncPattern } from '../specs/parse.js';
-import { resolvePattern, type PatternRef } from '../probes/pattern.js';
-import { resolveKernelPattern, probeLimit, probeLimitError } from '../probes/kernel.js';
 import type { ProbeTarget } from '../probes/targets.js';
 import { countProgram, countsMapSpec, decodeCounts } from '../compile/tools/count.js';
 import { attachTargets } from '../attach/targets.js';
-import { requireTracefs } from '../kernel/tracefs.js';
 import { TraceSession } from '../session.js';
-import { disasm } from '../emit/disasm.js';
 import type { ProgramSpec } from '../emit/types.js';
+import { planPattern } from '../pipeline/pattern.js';
+import { dumpProgramStages, dumpStage } from '../pipeline/dump.js';
 import { renderFunccountBanner, renderFunccountTable, DETACHING } from '../output/funccount.js';
-import { jsonLine } from '../output/json.js';
+import { jsonDocument } from '../output/json.js';
+import { record, list, byCountAscending } from '../output/value.js';
+import { runIntervals } from '../report/interval.js';
 
-/** Default bound on user-function and tracepoint targets (kernel functions: BCC's 1000). */
-const USER_PROBE_LIMIT = 100_000;
 
 export interface FunccountOptions {
   readonly pattern: string;
@@ -74,33 +71,14 @@ export function parseOptions(argv: readonly string[], prog: string): FunccountOp
   };
 }
 
-/** Pattern text → the reference to resolve (BCC's part-count rules live in the grammar). */
-export function patternRef(text: string): PatternRef {
-  const ast = parseFuncPattern(text, 'funccount');
-  return { type: ast.type, library: ast.library, pattern: ast.pattern };
-}
-
-export function resolveTargets(o: FunccountOptions, ref: PatternRef): ProbeTarget[] {
-  return resolvePattern(ref, { regex: o.regexp, pid: o.pid, tracefs: requireTracefs },
-    (pattern) => resolveKernelPattern(pattern, { regex: o.regexp, tracefs: requireTracefs }));
-}
-
 export async function run(argv: readonly string[], prog: string): Promise<void> {
   const o = parseOptions(argv, prog);
   if (o.pid !== undefined && !existsSync(`/proc/${o.pid}`)) throw new ResolveError(`no process with PID ${o.pid}`);
   if (o.pattern.trim() === '') throw new UsageError('empty pattern', [`see '${prog} -h'`]);
-  const ref = patternRef(o.pattern);
-  if (o.dump.includes('ast')) await out(`${JSON.stringify(ref, null, 2)}\n`);
-  const targets = resolveTargets(o, ref);
-  if (targets.length === 0) {
-    const shown = o.regexp ? o.pattern : ref.pattern;
-    throw new ResolveError(`No functions matched by pattern ${shown}`);
-  }
-  // Kernel patterns were held to BCC's limit while resolving; user functions and tracepoints
-  // attach through one link or cheap perf events, so only an explicit BCC_PROBE_LIMIT binds them.
-  const limit = process.env.BCC_PROBE_LIMIT === undefined ? USER_PROBE_LIMIT : probeLimit();
-  if (targets.length > limit) throw probeLimitError(limit, targets.length);
-  if (o.dump.includes('resolved')) await dumpJson(targets);
+  const p = planPattern(o.pattern, 'funccount', { regex: o.regexp, pid: o.pid });
+  await dumpStage(o.dump, 'ast', p.ast);
+  const targets = p.probes.map((x) => x.target);
+  await dumpStage(o.dump, 'resolved', targets);
 
   await runWithSession(o.pid, (session) => trace(o, targets, session));
 }
@@ -113,58 +91,47 @@ async function trace(o: FunccountOptions, targets: readonly ProbeTarget[], sessi
       pid: o.pid, prefix: 'funccount',
       build: (shape) => countProgram({
         name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType, counts, slot: shape.slot,
-        // Uprobes are filtered by pid at attach time; tracepoints, kprobes and fentry see every process.
-        tgid: shape.hook === 'uprobe' ? undefined : o.pid, cpu: o.cpu,
+        filter: { pid: o.pid, cpu: o.cpu },
       }),
       onProgram: (spec) => specs.push(spec),
     });
-    if (o.debug || o.dump.includes('asm') || o.dump.includes('ir')) {
-      for (const s of specs) await out(`; program ${s.name}\n${disasm(s.insns)}\n`);
-    }
+    await dumpProgramStages(specs, o.dump, { asm: o.debug });
     const banner = renderFunccountBanner(targets.length, o.pattern);
     if (o.json) process.stderr.write(banner);
     else await out(banner);
 
     const countsMap = session.maps.get('counts')!;
-    const key = new Uint8Array(4);
-    const exporter = o.prometheus ? await serveCounts(o, o.prometheus, targets, () => decodeCounts(countsMap.lookup(key)!)) : undefined;
+    const totals = () => decodeCounts(countsMap.lookup(new Uint8Array(4))!);
+    const exporter = o.prometheus ? await serveCounts(o, o.prometheus, targets, totals) : undefined;
     let previous = new Array<bigint>(targets.length).fill(0n);
-    const intervalMs = (o.interval ?? o.duration ?? 99999999) * 1000;
-    let elapsed = 0;
-    for (;;) {
-      const r = await sleepOrStop(intervalMs);
-      if (r === 'timeout') elapsed += intervalMs;
-      const last = r !== 'timeout' || o.interval === undefined || (o.duration !== undefined && elapsed >= o.duration * 1000);
+    await runIntervals({ interval: o.interval, duration: o.duration, onSignal: 'report' }, {
       // Counters are never cleared in the kernel: each interval prints the difference, so no
       // increment is lost between reading and clearing.
-      const totals = decodeCounts(countsMap.lookup(key)!);
-      const rows = targets.map((t, i) => ({ name: t.name, count: totals[i] - previous[i] }));
-      previous = totals;
-      if (stopped() === 'epipe') break;
-      if (o.json) await out(jsonInterval(o, targets, rows, new Date()));
-      else await out(renderFunccountTable(rows, { timestamp: o.timestamp ? new Date() : undefined }));
-      if (last) {
-        await exporter?.close();
-        if (!o.json) await out(DETACHING);
-        break;
-      }
-    }
+      read: () => {
+        const now = totals();
+        const rows = targets.map((t, i) => ({ name: t.name, count: now[i] - previous[i] }));
+        previous = now;
+        return rows;
+      },
+      print: (rows) => out(o.json
+        ? jsonInterval(o, targets, rows, new Date())
+        : renderFunccountTable(rows, { timestamp: o.timestamp ? new Date() : undefined })),
+    });
+    await exporter?.close();
+    if (!o.json) await out(DETACHING);
   }
 }
 
 /** One `--json` document: the counts of this interval, non-zero, ascending as the table. */
 export function jsonInterval(o: Pick<FunccountOptions, 'pattern' | 'pid'>, targets: readonly ProbeTarget[], rows: readonly { name: string; count: bigint }[], time: Date): string {
-  const counts = rows
-    .map((r, i) => ({ ...r, target: targets[i]! }))
-    .filter((r) => r.count > 0n)
-    .sort((a, b) => (a.count < b.count ? -1 : a.count > b.count ? 1 : 0));
-  return jsonLine({
+  const counts = byCountAscending(rows.map((r, i) => ({ ...r, target: targets[i]! })).filter((r) => r.count > 0n));
+  return jsonDocument(record({
     tool: 'funccount',
     time: time.toISOString(),
     pattern: o.pattern,
     pid: o.pid,
-    counts: counts.map((r) => ({ function: r.name, library: targetLibrary(r.target), count: r.count })),
-  });
+    counts: list(counts.map((r) => record({ function: r.name, library: targetLibrary(r.target), count: r.count }))),
+  }));
 }
 
 /** The `library` of a target as JSON and Prometheus label it: a path, or "kernel". */

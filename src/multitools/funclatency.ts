@@ -3,25 +3,25 @@
  * funclatency does, with its options (-p -i -d -T -u -m -F -r -l -v), libbpf-tools' -c CGROUP
  * and -k, and `--json`.
  */
-import { existsSync, openSync, closeSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { toolCommand, intArg, parseDump, parseListen, type ListenAddress } from './options.js';
-import { runWithSession, dumpJson, sleepOrStop, out, stopped } from './lifecycle.js';
+import { runWithSession, out } from '../report/lifecycle.js';
+import { runIntervals } from '../report/interval.js';
 import { ResolveError, UsageError } from '../errors.js';
-import { parseFuncPattern } from '../specs/parse.js';
-import { resolvePattern, type PatternRef } from '../probes/pattern.js';
-import { resolveKernelPattern } from '../probes/kernel.js';
 import type { ProbeTarget } from '../probes/targets.js';
 import { latencyMaps, latencyEntryProgram, latencyReturnProgram, MAX_LEVEL, KERNEL_TGID, type LatencyUnit } from '../compile/tools/latency.js';
 import { attachTargets } from '../attach/targets.js';
-import { requireTracefs } from '../kernel/tracefs.js';
 import { TraceSession } from '../session.js';
-import { disasm } from '../emit/disasm.js';
-import type { ProgramSpec } from '../emit/types.js';
+import type { MapSpec, ProgramSpec } from '../emit/types.js';
+import { CGROUP_MAP } from '../compile/filter.js';
+import { planPattern } from '../pipeline/pattern.js';
+import { cgroupFilterMap } from '../pipeline/cgroup.js';
+import { dumpProgramStages, dumpStage } from '../pipeline/dump.js';
 import { renderFunccountBanner, DETACHING } from '../output/funccount.js';
 import { renderFunclatencyInterval, funclatencySectionTitle } from '../output/funclatency.js';
 import { LOG2_SLOTS, type HistSection } from '../output/log2hist.js';
-import { log2Buckets } from '../output/value.js';
-import { jsonLine, type JsonValue } from '../output/json.js';
+import { log2Histogram, record, list } from '../output/value.js';
+import { jsonDocument } from '../output/json.js';
 import { trueDivide } from '../output/pyfmt.js';
 import { renderHeatmap, type HeatmapColumn } from '../output/heatmap.js';
 
@@ -98,11 +98,6 @@ export function parseOptions(argv: readonly string[], prog: string): Funclatency
   };
 }
 
-export function patternRef(text: string): PatternRef {
-  const ast = parseFuncPattern(text, 'funclatency');
-  return { type: ast.type, library: ast.library, pattern: ast.pattern };
-}
-
 /** What the options mean for the program (BCC's need_key; nesting honoured whenever -l > 1). */
 export interface FunclatencyPlan {
   readonly keyed: boolean;
@@ -110,7 +105,7 @@ export interface FunclatencyPlan {
   readonly level?: number;
 }
 
-export function plan(o: FunclatencyOptions, ref: PatternRef): FunclatencyPlan {
+export function plan(o: FunclatencyOptions, ref: { readonly library: string }): FunclatencyPlan {
   const user = ref.library !== '';
   return {
     keyed: o.function || (user && o.pid === undefined),
@@ -131,44 +126,31 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
     }
     if (!dir) throw new ResolveError(`cgroup ${o.cgroup} is not a directory`, ['give a cgroup v2 directory, e.g. /sys/fs/cgroup/system.slice']);
   }
-  const ref = patternRef(o.pattern);
-  if (o.dump.includes('ast')) await out(`${JSON.stringify(ref, null, 2)}\n`);
-  const targets = resolvePattern(ref, { regex: o.regexp, pid: o.pid, tracefs: requireTracefs },
-    (pattern) => resolveKernelPattern(pattern, { regex: o.regexp, tracefs: requireTracefs }));
-  if (targets.length === 0) throw new ResolveError(`0 functions matched by "${o.pattern}". Exiting.`);
-  if (o.dump.includes('resolved')) await dumpJson(targets);
+  const resolved = planPattern(o.pattern, 'funclatency', { regex: o.regexp, pid: o.pid });
+  await dumpStage(o.dump, 'ast', resolved.ast);
+  const targets = resolved.probes.map((x) => x.target);
+  await dumpStage(o.dump, 'resolved', targets);
 
-  const p = plan(o, ref);
+  const p = plan(o, resolved.ast);
   if (o.ebpf) {
-    for (const s of programsFor(o, p)) await out(`; program ${s.name}\n${disasm(s.insns)}\n`);
+    await dumpProgramStages(programsFor(o, p, o.cgroup !== undefined ? CGROUP_MAP : undefined), [], { asm: true });
     return;
   }
   await runWithSession(o.pid, (session) => trace(o, p, targets, session));
 }
 
 /** The two programs as they would be built for a cookie-carrying attachment (for --ebpf). */
-function programsFor(o: FunclatencyOptions, p: FunclatencyPlan): ProgramSpec[] {
-  const maps = latencyMaps({ level: p.level, cgroup: o.cgroup !== undefined });
+function programsFor(o: FunclatencyOptions, p: FunclatencyPlan, cgroup: MapSpec | undefined): ProgramSpec[] {
+  const maps = latencyMaps({ level: p.level });
   return [
-    latencyEntryProgram({ name: 'funclat_e', progType: 2, maps, level: p.level, tgid: o.pid }),
+    latencyEntryProgram({ name: 'funclat_e', progType: 2, maps, level: p.level, filter: { pid: o.pid, cgroup } }),
     latencyReturnProgram({ name: 'funclat_r', progType: 2, maps, level: p.level, unit: o.unit, keyed: p.keyed, perProcess: p.perProcess, slot: { kind: 'cookie' } }),
   ];
 }
 
 async function trace(o: FunclatencyOptions, p: FunclatencyPlan, targets: readonly ProbeTarget[], session: TraceSession): Promise<void> {
-  const maps = latencyMaps({ level: p.level, cgroup: o.cgroup !== undefined });
-  if (maps.cgroup) {
-    const m = session.map(maps.cgroup);
-    const fd = openSync(o.cgroup!, 'r');
-    try {
-      const key = new Uint8Array(4);
-      const value = new Uint8Array(4);
-      new DataView(value.buffer).setUint32(0, fd, true);
-      m.update(key, value);
-    } finally {
-      closeSync(fd);
-    }
-  }
+  const maps = latencyMaps({ level: p.level });
+  const filter = { pid: o.pid, ...(o.cgroup !== undefined ? { cgroup: cgroupFilterMap(session, o.cgroup) } : {}) };
   const specs: ProgramSpec[] = [];
   const common = { pid: o.pid, verbose: o.verbose, onProgram: (s: ProgramSpec) => specs.push(s) };
   // Return probes first: an entry without its return probe would leave stale start times.
@@ -183,16 +165,19 @@ async function trace(o: FunclatencyOptions, p: FunclatencyPlan, targets: readonl
     ...common, ret: false, prefix: 'funclat_e',
     build: (shape) => latencyEntryProgram({
       name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType, maps,
-      level: p.level, tgid: o.pid,
+      level: p.level, filter,
     }),
   });
-  if (o.verbose || o.dump.includes('asm') || o.dump.includes('ir')) {
-    for (const s of specs) await out(`; program ${s.name}\n${disasm(s.insns)}\n`);
-  }
+  await dumpProgramStages(specs, o.dump, { asm: o.verbose });
   const banner = renderFunccountBanner(targets.length, o.pattern);
   if (o.json) process.stderr.write(banner);
   else await out(banner);
 
+  await report(o, p, targets, session);
+}
+
+/** The intervals: histograms drained from the kernel, printed, served and drawn. */
+async function report(o: FunclatencyOptions, p: FunclatencyPlan, targets: readonly ProbeTarget[], session: TraceSession): Promise<void> {
   const hist = session.maps.get('hist')!;
   const avg = session.maps.get('avg')!;
   // The kernel's hist map is drained as it is read: a scrape and an interval both take what
@@ -222,41 +207,35 @@ async function trace(o: FunclatencyOptions, p: FunclatencyPlan, targets: readonl
   const columns: HeatmapColumn[] = [];
   let prevTotal = 0n;
   let prevCount = 0n;
-  const intervalMs = (o.interval ?? o.duration ?? 99999999) * 1000;
-  let elapsed = 0;
-  for (;;) {
-    const r = await sleepOrStop(intervalMs);
-    if (r === 'timeout') elapsed += intervalMs;
-    const last = r !== 'timeout' || o.interval === undefined || (o.duration !== undefined && elapsed >= o.duration * 1000);
-    take();
-    const sections = readHist(pending, targets, p);
-    pending = [];
-    const { total, count } = avgTotals();
-    const block = { totalNs: total - prevTotal, count: count - prevCount };
-    prevTotal = total;
-    prevCount = count;
-    if (o.heatmap !== undefined) {
-      const slots = new Array<bigint>(LOG2_SLOTS).fill(0n);
-      for (const s of sections) s.slots.forEach((n, i) => (slots[i]! += n));
-      columns.push({ time: new Date(), slots });
-      writeFileSync(o.heatmap, renderHeatmap({ title: `funclatency ${o.pattern} (${o.unit}, every ${o.interval}s)`, unit: o.unit, columns }));
-    }
-    if (stopped() === 'epipe') break;
-    const timestamp = o.timestamp ? new Date() : undefined;
-    if (o.json) {
-      await out(jsonInterval(o, p, sections, block.totalNs, block.count, new Date()));
-    } else {
-      await out(renderFunclatencyInterval({
-        unit: o.unit, timestamp, totalNs: block.totalNs, count: block.count,
+  await runIntervals({ interval: o.interval, duration: o.duration, onSignal: 'report' }, {
+    read: () => {
+      take();
+      const sections = readHist(pending, targets, p);
+      pending = [];
+      const { total, count } = avgTotals();
+      const block = { sections, totalNs: total - prevTotal, count: count - prevCount };
+      prevTotal = total;
+      prevCount = count;
+      if (o.heatmap !== undefined) drawHeatmap(o, columns, sections);
+      return block;
+    },
+    print: ({ sections, totalNs, count }) => out(o.json
+      ? jsonInterval(o, p, sections, totalNs, count, new Date())
+      : renderFunclatencyInterval({
+        unit: o.unit, timestamp: o.timestamp ? new Date() : undefined, totalNs, count,
         hist: p.keyed ? sections : (sections[0]?.slots ?? []),
-      }));
-    }
-    if (last) {
-      await exporter?.close();
-      if (!o.json) await out(DETACHING);
-      break;
-    }
-  }
+      })),
+  });
+  await exporter?.close();
+  if (!o.json) await out(DETACHING);
+}
+
+/** `--heatmap`: a column more (this interval's calls, all sections summed), the SVG rewritten. */
+function drawHeatmap(o: FunclatencyOptions, columns: HeatmapColumn[], sections: readonly Section[]): void {
+  const slots = new Array<bigint>(LOG2_SLOTS).fill(0n);
+  for (const s of sections) s.slots.forEach((n, i) => (slots[i]! += n));
+  columns.push({ time: new Date(), slots });
+  writeFileSync(o.heatmap!, renderHeatmap({ title: `funclatency ${o.pattern} (${o.unit}, every ${o.interval}s)`, unit: o.unit, columns }));
 }
 
 /** `--prometheus`: one log2 histogram series per section (per function with -F, per process for user functions). */
@@ -333,20 +312,21 @@ export function readHist(entries: ReadonlyArray<readonly [Uint8Array, Uint8Array
     .map((s) => ({ name: s.name, ...(s.tgid !== undefined ? { tgid: s.tgid } : {}), slots: s.slots, title: funclatencySectionTitle(s.name, s.tgid) }));
 }
 
-function jsonInterval(o: FunclatencyOptions, p: FunclatencyPlan, sections: readonly Section[], totalNs: bigint, count: bigint, time: Date): string {
+/** One `--json` document: this interval's histograms, total and count of calls. */
+export function jsonInterval(o: Pick<FunclatencyOptions, 'pattern' | 'unit'>, p: Pick<FunclatencyPlan, 'keyed'>, sections: readonly Section[], totalNs: bigint, count: bigint, time: Date): string {
   const div = o.unit === 'msecs' ? 1_000_000n : o.unit === 'usecs' ? 1000n : 1n;
-  const histograms: JsonValue[] = sections.map((s) => ({
+  const histograms = sections.map((s) => record({
     ...(p.keyed ? { function: s.name, tgid: s.tgid } : {}),
-    buckets: log2Buckets(s.slots).map((b) => ({ lo: b.lo, hi: b.hi, count: b.count })),
+    buckets: log2Histogram(s.slots),
   }));
-  return jsonLine({
+  return jsonDocument(record({
     tool: 'funclatency',
     time: time.toISOString(),
     pattern: o.pattern,
     unit: o.unit,
-    histograms,
+    histograms: list(histograms),
     total: div === 1n ? totalNs : trueDivide(totalNs, div),
     count,
     avg: count > 0n ? trueDivide(totalNs, count * div) : undefined,
-  });
+  }));
 }

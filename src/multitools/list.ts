@@ -12,7 +12,7 @@
  * Exit status: 0 when something was listed, 1 when nothing matched (a message says so).
  */
 import { toolCommand } from './options.js';
-import { installStopHandlers, out, stopped, finish } from './lifecycle.js';
+import { installStopHandlers, out, stopped, finish } from '../report/lifecycle.js';
 import { listProbes, parseListPattern, isKernelKind, type ListSources } from '../probes/list.js';
 import { findTracefs } from '../symbols/tracefs.js';
 import type { BtfSpec } from '../btf/spec.js';

@@ -5,12 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { runTool, type ToolModule } from './run-tool.js';
+import { TOOLS, COMMANDS } from './tools.js';
 
 export { reportError } from './run-tool.js';
-
-export const TOOLS = ['trace', 'argdist', 'funccount', 'funclatency', 'stackcount'] as const;
-export type ToolName = (typeof TOOLS)[number];
-const EXTRA = ['list', 'features', 'completion'] as const;
 
 async function loadTool(name: string): Promise<ToolModule | undefined> {
   switch (name) {
@@ -75,7 +72,7 @@ export async function main(tool: string | undefined, argv: readonly string[]): P
   }
   const mod = await loadTool(name);
   if (!mod) {
-    const known = [...TOOLS, ...EXTRA].includes(name as never);
+    const known = [...TOOLS, ...COMMANDS].includes(name as never);
     process.stderr.write(known ? `polytrace: ${name} is not implemented yet\n` : `polytrace: unknown tool '${name}'\n${usage()}`);
     process.exit(2);
   }

@@ -3,6 +3,7 @@
  * `type=int` (but rejecting what BCC silently misreads, such as `-i 0`), usage errors
  * exiting 2, and BCC-style help epilogues.
  */
+import { DUMP_STAGES } from '../pipeline/dump.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { UsageError } from '../errors.js';
 
@@ -86,7 +87,7 @@ export function parseListen(value: string): ListenAddress {
 export function parseDump(value: string, prev: string[] = []): string[] {
   const stages = value.split(',').map((s) => s.trim()).filter(Boolean);
   for (const s of stages) {
-    if (!['ast', 'resolved', 'ir', 'asm'].includes(s)) throw new InvalidArgumentError(`unknown stage '${s}' (ast, resolved, ir, asm)`);
+    if (!(DUMP_STAGES as readonly string[]).includes(s)) throw new InvalidArgumentError(`unknown stage '${s}' (${DUMP_STAGES.join(', ')})`);
   }
   return [...prev, ...stages];
 }

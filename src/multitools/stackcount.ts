@@ -9,25 +9,25 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { toolCommand, intArg, parseDump } from './options.js';
-import { runWithSession, dumpJson, sleepOrStop, out, stopped } from './lifecycle.js';
+import { runWithSession, out, stopped } from '../report/lifecycle.js';
+import { runIntervals } from '../report/interval.js';
+import { DoubleBuffer } from '../report/double-buffer.js';
+import { Counter } from '../report/counters.js';
 import { ResolveError, TracerError } from '../errors.js';
-import { parseFuncPattern } from '../specs/parse.js';
-import { resolvePattern, type PatternRef } from '../probes/pattern.js';
-import { resolveKernelPattern } from '../probes/kernel.js';
 import type { ProbeTarget } from '../probes/targets.js';
 import { stackMaps, stackProgram, decodeStackKey, decodeStackTrace, LOST_STACKS, DROPPED_COUNTS } from '../compile/tools/stacks.js';
 import { attachTargets } from '../attach/targets.js';
-import { requireTracefs } from '../kernel/tracefs.js';
 import { TraceSession } from '../session.js';
-import { ProgramBarrier } from '../kernel/barrier.js';
 import type { BpfMap } from '../kernel/map.js';
-import { disasm } from '../emit/disasm.js';
+import { planPattern } from '../pipeline/pattern.js';
+import { dumpProgramStages, dumpStage } from '../pipeline/dump.js';
 import type { ProgramSpec } from '../emit/types.js';
 import { renderFunccountBanner, DETACHING } from '../output/funccount.js';
 import { renderStackcountInterval, renderStackcountFolded, NO_TGID, type StackcountEntry, type Frame } from '../output/stackcount.js';
 import { Symbolizer } from '../output/symbolize.js';
 import { renderFlameGraph, type FoldedStack } from '../output/flamegraph.js';
-import { jsonLine } from '../output/json.js';
+import { jsonDocument } from '../output/json.js';
+import { record, list, stack, byCountAscending } from '../output/value.js';
 
 export interface StackcountOptions {
   readonly pattern: string;
@@ -97,11 +97,6 @@ export function parseOptions(argv: readonly string[], prog: string): StackcountO
   };
 }
 
-export function patternRef(text: string): PatternRef {
-  const ast = parseFuncPattern(text, 'stackcount');
-  return { type: ast.type, library: ast.library, pattern: ast.pattern };
-}
-
 /** BCC's derived settings. */
 export interface StackcountPlan {
   readonly kernelStack: boolean;
@@ -126,14 +121,10 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   const o = parseOptions(argv, prog);
   const p = plan(o);
   if (o.pid !== undefined && !existsSync(`/proc/${o.pid}`)) throw new ResolveError(`no process with PID ${o.pid}`);
-  const ref = patternRef(o.pattern);
-  if (o.dump.includes('ast')) await out(`${JSON.stringify(ref, null, 2)}\n`);
-  const targets = resolvePattern(ref, { regex: o.regexp, pid: o.pid, tracefs: requireTracefs },
-    (pattern) => resolveKernelPattern(pattern, { regex: o.regexp, tracefs: requireTracefs }));
-  if (targets.length === 0) {
-    throw new ResolveError(`No functions matched by pattern ${ref.pattern}`);
-  }
-  if (o.dump.includes('resolved')) await dumpJson(targets);
+  const resolved = planPattern(o.pattern, 'stackcount', { regex: o.regexp, pid: o.pid });
+  await dumpStage(o.dump, 'ast', resolved.ast);
+  const targets = resolved.probes.map((x) => x.target);
+  await dumpStage(o.dump, 'resolved', targets);
 
   await runWithSession(o.pid, (session) => trace(o, p, targets, session));
 }
@@ -147,14 +138,6 @@ function testMapEntries(): { countEntries?: number; stackEntries?: number } {
   return Number.isInteger(n) && n > 0 ? { countEntries: n, stackEntries: n } : {};
 }
 
-/** Sum over CPUs of slot `slot` of the per-CPU `lost` array. */
-function lostSlot(lost: BpfMap, slot: number): bigint {
-  const key = new Uint8Array(4);
-  new DataView(key.buffer).setUint32(0, slot, true);
-  const v = lost.lookup(key);
-  return v ? lost.sumU64(v) : 0n;
-}
-
 async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly ProbeTarget[], session: TraceSession): Promise<void> {
   const maps = stackMaps(testMapEntries());
   const specs: ProgramSpec[] = [];
@@ -166,85 +149,52 @@ async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly 
       kernelStack: p.kernelStack && shape.hook !== 'uprobe',
       userStack: p.userStack,
       comm: p.perpid,
-      // Uprobes are filtered by process at attach time; the other hooks see every process.
-      tgid: shape.hook === 'uprobe' ? undefined : o.pid,
-      cpu: o.cpu,
+      filter: { pid: o.pid, cpu: o.cpu },
     }),
     onProgram: (s) => specs.push(s),
   });
-  if (o.debug || o.dump.includes('asm') || o.dump.includes('ir')) {
-    for (const s of specs) await out(`; program ${s.name}\n${disasm(s.insns)}\n`);
-  }
+  await dumpProgramStages(specs, o.dump, { asm: o.debug });
   const banner = renderFunccountBanner(targets.length, o.pattern);
   if (o.json) process.stderr.write(banner);
   else if (!o.folded) await out(banner);
 
+  await report(o, p, maps, session);
+}
+
+/** Snapshot the maps of processes as they appear, so stacks of short-lived ones resolve. */
+const POLL_MS = 500;
+
+/** The intervals: stacks taken from the double-buffered counts, symbolised, printed and drawn. */
+async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<typeof stackMaps>, session: TraceSession): Promise<void> {
   const sym = new Symbolizer();
   if (o.pid !== undefined) sym.notice(o.pid);
-  // The double-buffered counts (compile/tools/stacks.ts): the programs count in
-  // hashes[active]; each interval takes the other one, which nothing writes any more.
+  // The double-buffered counts (compile/tools/stacks.ts): the programs count in one of the
+  // two hashes; each interval takes the other one, which nothing writes any more.
   const hashes = [session.maps.get(maps.counts.name)!, session.maps.get(maps.countsB.name)!] as const;
-  const activeMap = session.maps.get(maps.active.name)!;
-  const barrier = session.own(new ProgramBarrier());
-  let active = 0;
-  /**
-   * This interval's counts, exactly: flip sc_active to the other hash, wait until every
-   * program that may have read the old index has returned (an RCU grace period), then read
-   * and clear the hash they counted in.
-   */
-  const takeCounts = (): Array<[Uint8Array, Uint8Array]> => {
-    const next = new Uint8Array(4);
-    new DataView(next.buffer).setUint32(0, active ^ 1, true);
-    activeMap.update(new Uint8Array(4), next);
-    barrier.wait();
-    const idle = hashes[active]!;
-    active ^= 1;
-    return idle.drain();
-  };
+  const counts = DoubleBuffer.open(session, session.maps.get(maps.active.name)!);
   const stacks = session.maps.get('stack_traces')!;
   const lost = session.maps.get('lost')!;
-  let prevLost = 0n;
-  let prevDropped = 0n;
+  const lostStacks = Counter.slot(lost, LOST_STACKS, { kind: 'lost-stacks' });
+  const droppedCounts = Counter.slot(lost, DROPPED_COUNTS, { kind: 'dropped-counts' });
   const allFolded = new Map<string, bigint>();
-  const intervalMs = (o.interval ?? o.duration ?? 99999999) * 1000;
-  // Snapshot the maps of processes as they appear, so stacks of short-lived ones resolve.
-  const POLL_MS = 500;
-  let elapsed = 0;
-  for (;;) {
-    let r: Awaited<ReturnType<typeof sleepOrStop>> = 'timeout';
-    let slept = 0;
-    while (slept < intervalMs) {
-      const step = p.userStack ? Math.min(POLL_MS, intervalMs - slept) : intervalMs - slept;
-      r = await sleepOrStop(step);
-      if (r !== 'timeout') break;
-      slept += step;
-      if (p.userStack) noticeProcesses(hashes[active]!, sym);
-    }
-    if (r === 'timeout') elapsed += intervalMs;
-    const last = r !== 'timeout' || o.interval === undefined || (o.duration !== undefined && elapsed >= o.duration * 1000);
-    const entries = await readStacks(takeCounts(), stacks, sym, o, p);
-    const lostTotal = lostSlot(lost, LOST_STACKS);
-    if (lostTotal > prevLost) process.stderr.write(`${lostTotal - prevLost} stacks lost (stack map full or hash bucket taken)\n`);
-    prevLost = lostTotal;
-    const droppedTotal = lostSlot(lost, DROPPED_COUNTS);
-    if (droppedTotal > prevDropped) process.stderr.write(`${droppedTotal - prevDropped} events dropped (counts map full)\n`);
-    prevDropped = droppedTotal;
-    if (stopped() === 'epipe') break;
-    if (o.svg !== undefined) {
-      for (const line of renderStackcountFolded(entries, { delimited: p.delimiter }).split('\n')) {
-        const m = /^(.*) (\d+)$/.exec(line);
-        if (m) allFolded.set(m[1]!, (allFolded.get(m[1]!) ?? 0n) + BigInt(m[2]!));
-      }
-      writeSvg(o, allFolded);
-    }
-    const timestamp = o.timestamp ? new Date() : undefined;
-    if (o.json) await out(jsonInterval(o, entries, lostTotal, droppedTotal));
-    else await out(renderStackcountInterval(entries, { folded: o.folded, timestamp, verbose: o.verbose, delimited: p.delimiter, pidFiltered: o.pid !== undefined }));
-    if (last) {
-      if (!o.folded && !o.json) await out(DETACHING);
-      break;
-    }
-  }
+  await runIntervals({
+    interval: o.interval, duration: o.duration, onSignal: 'report',
+    ...(p.userStack ? { step: { ms: POLL_MS, tick: () => noticeProcesses(counts.live(hashes), sym) } } : {}),
+  }, {
+    read: async () => {
+      const entries = await readStacks(counts.take([hashes])[0]!, stacks, sym, o, p);
+      return { entries, lost: lostStacks.report(), dropped: droppedCounts.report() };
+    },
+    print: async ({ entries, lost, dropped }) => {
+      if (o.svg !== undefined) drawFlameGraph(o, p, allFolded, entries);
+      await out(o.json
+        ? jsonInterval(o, entries, lost, dropped)
+        : renderStackcountInterval(entries, {
+          folded: o.folded, timestamp: o.timestamp ? new Date() : undefined, verbose: o.verbose, delimited: p.delimiter, pidFiltered: o.pid !== undefined,
+        }));
+    },
+  });
+  if (!o.folded && !o.json) await out(DETACHING);
 }
 
 function noticeProcesses(counts: BpfMap, sym: Symbolizer): void {
@@ -345,7 +295,12 @@ async function readStacks(drained: ReadonlyArray<readonly [Uint8Array, Uint8Arra
   return [...merged.values()];
 }
 
-function writeSvg(o: StackcountOptions, folded: ReadonlyMap<string, bigint>): void {
+/** `--svg`: this interval's stacks added to the folded totals, the flame graph rewritten. */
+function drawFlameGraph(o: StackcountOptions, p: StackcountPlan, folded: Map<string, bigint>, entries: readonly StackcountEntry[]): void {
+  for (const line of renderStackcountFolded(entries, { delimited: p.delimiter }).split('\n')) {
+    const m = /^(.*) (\d+)$/.exec(line);
+    if (m) folded.set(m[1]!, (folded.get(m[1]!) ?? 0n) + BigInt(m[2]!));
+  }
   const stacks: FoldedStack[] = [...folded].map(([line, count]) => {
     const frames = line.split(';');
     if (frames[0] === '') frames.shift();
@@ -354,19 +309,20 @@ function writeSvg(o: StackcountOptions, folded: ReadonlyMap<string, bigint>): vo
   writeFileSync(o.svg!, renderFlameGraph(stacks, { title: `stackcount ${o.pattern}`, countName: 'events' }));
 }
 
-function jsonInterval(o: StackcountOptions, entries: readonly StackcountEntry[], lost: bigint, dropped: bigint): string {
-  const sorted = [...entries].sort((a, b) => (a.count < b.count ? -1 : a.count > b.count ? 1 : 0));
-  return jsonLine({
+/** One `--json` document: this interval's stacks ascending by count, and what it lost. */
+export function jsonInterval(o: Pick<StackcountOptions, 'pattern'>, entries: readonly StackcountEntry[], lost: bigint, dropped: bigint, time = new Date()): string {
+  const frames = (fs: readonly Frame[]) => stack(fs.map((f) => ({ addr: f.addr, sym: f.name })));
+  return jsonDocument(record({
     tool: 'stackcount',
-    time: new Date().toISOString(),
+    time: time.toISOString(),
     pattern: o.pattern,
-    stacks: sorted.map((e) => ({
+    stacks: list(byCountAscending(entries).map((e) => record({
       count: e.count,
       ...(e.tgid !== NO_TGID ? { tgid: e.tgid, comm: e.comm } : {}),
-      kernel: e.kernel.map((f) => ({ addr: `0x${f.addr.toString(16)}`, sym: f.name })),
-      user: e.user.map((f) => ({ addr: `0x${f.addr.toString(16)}`, sym: f.name })),
-    })),
+      kernel: frames(e.kernel),
+      user: frames(e.user),
+    }))),
     lost,
     dropped,
-  });
+  }));
 }

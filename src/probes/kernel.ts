@@ -12,18 +12,11 @@
  */
 import { haveKprobePmu, haveTracefsKprobeEvents } from '../features/probes.js';
 import { haveFentry } from '../features/fentry.js';
-import { listTracepoints, availableFilterFunctions, kprobeBlacklist } from '../symbols/tracefs.js';
+import { availableFilterFunctions } from '../symbols/tracefs.js';
 import { Kallsyms } from '../symbols/kallsyms.js';
-import { kernelFunctionBtf, loadKernelBtf } from '../kernel/btf.js';
+import { loadKernelBtf } from '../kernel/btf.js';
+import type { BtfSpec } from '../btf/spec.js';
 import { ResolveError, TracerError } from '../errors.js';
-import { patternRegExp } from './pattern.js';
-import { kernelFunctionsUnavailable, suggestTracepoints } from './kfunc-unavailable.js';
-import type { ProbeTarget } from './targets.js';
-
-export interface KernelPatternOptions {
-  readonly regex: boolean;
-  readonly tracefs: () => string;
-}
 
 export function kernelFunctionSupport(): { kprobes: boolean; fentry: boolean; why: { kprobes: string; fentry: string } } {
   const kprobes = haveKprobePmu.available() || haveTracefsKprobeEvents.available();
@@ -109,62 +102,46 @@ export function kallsymsFunctions(ks: Kallsyms, hasBtf: (name: string) => boolea
   return out;
 }
 
-/** Does vmlinux BTF describe a function of this name? */
-export function btfFunctionChecker(): (name: string) => boolean {
-  const spec = loadKernelBtf();
-  return (name) => spec.idsByName(name, 'func').length > 0;
+/**
+ * Does vmlinux BTF describe a function of this name? A few names are looked up one by one;
+ * past that, one set of every FUNC name answers faster (a wildcard listing asks ~60k times).
+ */
+export function btfFunctionTest(spec: BtfSpec = loadKernelBtf()): (name: string) => boolean {
+  let asked = 0;
+  let all: Set<string> | undefined;
+  return (name) => {
+    if (!all && ++asked > 256) {
+      all = new Set();
+      for (const id of spec.idsOfKind('func')) all.add(spec.nameOf(id));
+    }
+    return all ? all.has(name) : spec.idsByName(name, 'func').length > 0;
+  };
 }
 
+export interface KernelFunctionCandidates {
+  readonly names: string[];
+  readonly source: 'available_filter_functions' | 'kallsyms ∩ BTF';
+  /** Every name has a BTF FUNC in vmlinux (kallsyms names are kept only then). */
+  readonly btfChecked: boolean;
+}
 
-/** Candidate names: available_filter_functions, else kallsyms ∩ BTF. */
-function candidateFunctions(tracefs: () => string): { names: string[]; source: string } {
+/**
+ * Kernel functions matching `re`: ftrace's available_filter_functions, else — when it cannot
+ * be read (lockdown, as on this project's development host) — kallsyms text symbols that
+ * vmlinux BTF also describes. The tools' refusals (blacklist, clones) are applied by the caller.
+ */
+export function candidateFunctions(re: RegExp, tracefs: () => string): KernelFunctionCandidates {
   let afErr: unknown;
   try {
-    return { names: availableFilterFunctions(tracefs()), source: 'available_filter_functions' };
+    return { names: availableFilterFunctions(tracefs()).filter((n) => re.test(n)), source: 'available_filter_functions', btfChecked: false };
   } catch (e) {
     afErr = e;
   }
   try {
-    const ks = Kallsyms.read();
-    return { names: kallsymsFunctions(ks, btfFunctionChecker()), source: 'kallsyms ∩ BTF' };
+    return { names: kallsymsFunctions(Kallsyms.read(), btfFunctionTest(), re), source: 'kallsyms ∩ BTF', btfChecked: true };
   } catch (e) {
     const a = afErr instanceof Error ? afErr.message : String(afErr);
     const b = e instanceof Error ? e.message : String(e);
     throw new ResolveError(`cannot list kernel functions: ${a}; and from kallsyms and BTF: ${b}`);
   }
-}
-
-const WILDCARD_FREE = /^[A-Za-z0-9_.]+$/;
-
-export function resolveKernelPattern(pattern: string, o: KernelPatternOptions): ProbeTarget[] {
-  // Probing fentry loads the kernel's BTF: only ask when kprobes are missing.
-  const kprobes = haveKprobePmu.available() || haveTracefsKprobeEvents.available();
-  const support = kprobes ? { kprobes, fentry: false, why: { kprobes: '', fentry: '' } } : kernelFunctionSupport();
-  if (!support.kprobes && !support.fentry) {
-    let tps: string[] = [];
-    try {
-      tps = listTracepoints(o.tracefs()).map((t) => `${t.category}:${t.event}`);
-    } catch {
-      // No tracefs either: no suggestions.
-    }
-    throw kernelFunctionsUnavailable(pattern, support.why, suggestTracepoints(pattern, tps));
-  }
-  const re = patternRegExp(pattern, o.regex);
-  const { names } = candidateFunctions(o.tracefs);
-  let matched = names.filter((n) => re.test(n));
-  // A literal name ftrace does not list (a syscall wrapper, say) may still take a kprobe.
-  if (matched.length === 0 && support.kprobes && !o.regex && WILDCARD_FREE.test(pattern)) {
-    try {
-      const f = Kallsyms.read().find(pattern);
-      if (f && 'tTwW'.includes(f.type)) matched = [pattern];
-    } catch {
-      // No kallsyms: nothing more to find.
-    }
-  }
-  let { kept } = filterKernelFunctions(matched, kprobeBlacklist());
-  // Only fentry: a function needs a BTF FUNC (vmlinux's or a loaded module's) to be attached to.
-  if (!support.kprobes) kept = kept.filter((name) => kernelFunctionBtf(name) !== undefined);
-  const limit = probeLimit();
-  if (kept.length > limit) throw probeLimitError(limit, kept.length);
-  return kept.map((name) => ({ kind: 'kfunc', symbol: name, name }));
 }

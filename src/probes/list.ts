@@ -20,33 +20,12 @@
  * fexit or `verbose` kernel listings (or when kallsyms ∩ BTF must stand in for ftrace's list),
  * and the details of an entry are computed when it is printed.
  */
-import { ResolveError, UsageError } from '../errors.js';
-import { globToRegExp } from '../symbols/match.js';
-import { availableFilterFunctions, kprobeBlacklist, listTracepoints, readTracepointFormat, type TracepointField } from '../symbols/tracefs.js';
-import type { BtfSpec } from '../btf/spec.js';
+import { UsageError } from '../errors.js';
+import { LIST_WORDS, providerForList } from './registry.js';
+import type { KernelListKind, ListEntry, ListKind, ListQuery, ListSources } from './listing.js';
 
-export type KernelListKind = 'kprobe' | 'kretprobe' | 'fentry' | 'fexit';
+export type { KernelListKind, ListEntry, ListKind, ListQuery, ListSources } from './listing.js';
 
-/** One thing to list. Patterns are globs. */
-export type ListQuery =
-  | { readonly kind: KernelListKind; readonly pattern: string }
-  /** `pattern` is matched against `category:event`. */
-  | { readonly kind: 'tracepoint'; readonly pattern: string }
-  | { readonly kind: 'uprobe' | 'uretprobe'; readonly library: string; readonly pattern: string }
-  | { readonly kind: 'usdt'; readonly library: string; readonly provider: string; readonly probe: string };
-
-export type ListKind = ListQuery['kind'];
-
-const TYPE_WORDS: Readonly<Record<string, ListKind>> = {
-  kprobe: 'kprobe', k: 'kprobe',
-  kretprobe: 'kretprobe', kr: 'kretprobe',
-  fentry: 'fentry', kfunc: 'fentry', f: 'fentry',
-  fexit: 'fexit', kretfunc: 'fexit', fr: 'fexit',
-  tracepoint: 'tracepoint', t: 'tracepoint',
-  uprobe: 'uprobe',
-  uretprobe: 'uretprobe', ur: 'uretprobe',
-  usdt: 'usdt', U: 'usdt', u: 'usdt',
-};
 
 const KERNEL_KINDS: readonly string[] = ['kprobe', 'kretprobe', 'fentry', 'fexit'];
 export const isKernelKind = (k: ListKind): k is KernelListKind => KERNEL_KINDS.includes(k);
@@ -81,7 +60,7 @@ export function parseListPattern(text: string | undefined): ListQuery[] {
     return [{ kind: head === 'p' ? 'uprobe' : 'uretprobe', library: parts[1]!, pattern: orAll(parts[2]) }];
   }
 
-  const kind = Object.hasOwn(TYPE_WORDS, head) ? TYPE_WORDS[head] : undefined;
+  const kind = Object.hasOwn(LIST_WORDS, head) ? LIST_WORDS[head] : undefined;
   if (kind === undefined) {
     // BCC's LIBRARY:FUNCTION (`c:malloc`, `/bin/bash:readline`).
     if (parts.length === 2 && head !== '') return [{ kind: 'uprobe', library: head, pattern: orAll(parts[1]) }];
@@ -115,207 +94,7 @@ export function parseListPattern(text: string | undefined): ListQuery[] {
   }
 }
 
-/** One listed probe; `details()` (the `-v` lines, without indentation) is computed on demand. */
-export interface ListEntry {
-  readonly probe: string;
-  details(): string[];
-}
-
-/** Where listings come from; every source is asked for only when a query needs it. */
-export interface ListSources {
-  /** The tracefs root (mounting it if it must). */
-  tracefs(): Promise<string>;
-  /** vmlinux BTF. */
-  btf(): Promise<BtfSpec>;
-  /** Looks up module functions in their module's split BTF (for what vmlinux lacks). */
-  moduleFunctions?(): Promise<(name: string) => { spec: BtfSpec; id: number } | undefined>;
-}
-
-/** The declaration of a tracepoint field as its format file writes it (`char prev_comm[16]`). */
-export function tracepointFieldDecl(f: TracepointField): string {
-  if (f.dataLoc) return `${f.relLoc ? '__rel_loc' : '__data_loc'} ${f.cType} ${f.name}`;
-  const m = /^(.*?)\s*(\[[^\]]*\])$/.exec(f.cType);
-  return m ? `${m[1]} ${f.name}${m[2]}` : `${f.cType} ${f.name}`;
-}
-
-/** `arg1: int32 (-4@%edi)` for each argument of a USDT site, from its note text. */
-export function usdtArgLines(args: readonly { readonly size: number; readonly signed: boolean }[], raw: readonly string[]): string[] {
-  return args.map((a, i) => `arg${i + 1}: ${a.signed ? 'int' : 'uint'}${a.size * 8} (${raw[i] ?? '?'})`);
-}
-
-const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 /** Every entry a query names, sorted by probe name within the query (as bpftrace prints). */
-export async function* listProbes(q: ListQuery, src: ListSources, verbose: boolean): AsyncGenerator<ListEntry> {
-  switch (q.kind) {
-    case 'tracepoint':
-      yield* listTracepointEntries(q.pattern, src, verbose);
-      return;
-    case 'kprobe':
-    case 'kretprobe':
-    case 'fentry':
-    case 'fexit':
-      yield* listKernelEntries(q.kind, q.pattern, src, verbose);
-      return;
-    case 'uprobe':
-    case 'uretprobe':
-      yield* listUprobeEntries(q.kind, q.library, q.pattern);
-      return;
-    case 'usdt':
-      yield* listUsdtEntries(q.library, q.provider, q.probe, verbose);
-      return;
-    default:
-      throw new ResolveError(`unknown probe kind ${String((q as { kind: unknown }).kind)}`);
-  }
-}
-
-async function* listTracepointEntries(pattern: string, src: ListSources, verbose: boolean): AsyncGenerator<ListEntry> {
-  const root = await src.tracefs();
-  const re = globToRegExp(pattern);
-  const names: string[] = [];
-  for (const { category, event } of listTracepoints(root)) {
-    const name = `${category}:${event}`;
-    if (re.test(name)) names.push(name);
-  }
-  names.sort();
-  for (const name of names) {
-    const colon = name.indexOf(':');
-    yield {
-      probe: `tracepoint:${name}`,
-      details: () => (verbose ? readTracepointFormat(root, name.slice(0, colon), name.slice(colon + 1)).fields.filter((f) => !f.isCommon).map(tracepointFieldDecl) : []),
-    };
-  }
-}
-
-/**
- * Kernel functions a pattern names: ftrace's available_filter_functions, or — when it cannot be
- * read (lockdown, as here) — kallsyms text symbols that BTF also describes; minus what the tools
- * refuse (the kprobe blacklist, .cold/.part clones, perf internals), so what is listed is what
- * `funccount`/`trace` would accept. fentry/fexit need a BTF FUNC as well.
- */
-export async function kernelFunctionNames(pattern: string, src: ListSources, needBtf: boolean): Promise<{ names: string[]; source: string }> {
-  // kprobe:P and fentry:P (both listed without a pattern) share one read of the sources.
-  let found = kernelNamesMemo.get(pattern);
-  if (!found) kernelNamesMemo.set(pattern, (found = candidateKernelFunctions(pattern, src)));
-  const { names, source, btfChecked } = await found;
-  if (!needBtf || btfChecked) return { names, source };
-  // fentry/fexit attach to what vmlinux's or a loaded module's BTF describes.
-  const inVmlinux = btfFunctionTest(await src.btf());
-  const inModule = (await src.moduleFunctions?.()) ?? (() => undefined);
-  return { names: names.filter((n) => inVmlinux(n) || inModule(n) !== undefined), source };
-}
-
-/**
- * Does BTF describe a function of this name? A few names are looked up one by one; past that,
- * one set of every FUNC name answers faster (a wildcard listing asks ~60k times).
- */
-function btfFunctionTest(spec: BtfSpec): (name: string) => boolean {
-  let asked = 0;
-  let all: Set<string> | undefined;
-  return (name) => {
-    if (!all && ++asked > 256) {
-      all = new Set();
-      for (const id of spec.idsOfKind('func')) all.add(spec.nameOf(id));
-    }
-    return all ? all.has(name) : spec.idsByName(name, 'func').length > 0;
-  };
-}
-
-const kernelNamesMemo = new Map<string, Promise<{ names: string[]; source: string; btfChecked: boolean }>>();
-
-async function candidateKernelFunctions(pattern: string, src: ListSources): Promise<{ names: string[]; source: string; btfChecked: boolean }> {
-  const re = globToRegExp(pattern);
-  const { filterKernelFunctions, kallsymsFunctions } = await import('./kernel.js');
-  let names: string[];
-  let source: string;
-  let btfChecked = false;
-  const hasBtf = async (): Promise<(n: string) => boolean> => btfFunctionTest(await src.btf());
-  let afErr: unknown;
-  try {
-    names = availableFilterFunctions(await src.tracefs()).filter((n) => re.test(n));
-    source = 'available_filter_functions';
-  } catch (e) {
-    afErr = e;
-    names = [];
-    source = '';
-  }
-  if (afErr !== undefined) {
-    const { Kallsyms } = await import('../symbols/kallsyms.js');
-    let ks;
-    try {
-      ks = Kallsyms.read();
-    } catch (e) {
-      const a = afErr instanceof Error ? afErr.message : String(afErr);
-      const b = e instanceof Error ? e.message : String(e);
-      throw new ResolveError(`cannot list kernel functions: ${a}; and from kallsyms: ${b}`);
-    }
-    names = kallsymsFunctions(ks, await hasBtf(), re);
-    source = 'kallsyms ∩ BTF';
-    btfChecked = true;
-  }
-  const { kept } = filterKernelFunctions(names, kprobeBlacklist());
-  return { names: kept.sort(), source, btfChecked };
-}
-
-async function* listKernelEntries(kind: KernelListKind, pattern: string, src: ListSources, verbose: boolean): AsyncGenerator<ListEntry> {
-  const { names } = await kernelFunctionNames(pattern, src, kind === 'fentry' || kind === 'fexit');
-  let signature: (name: string) => string[] = () => [];
-  if (verbose && names.length) {
-    const spec = await src.btf();
-    const { formatFuncSignature } = await import('../btf/format.js');
-    const inModule = (await src.moduleFunctions?.()) ?? (() => undefined);
-    signature = (name) => {
-      const id = spec.idsByName(name, 'func')[0];
-      if (id !== undefined) return [formatFuncSignature(spec, id)];
-      const m = inModule(name);
-      return m ? [formatFuncSignature(m.spec, m.id)] : [];
-    };
-  }
-  for (const name of names) yield { probe: `${kind}:${name}`, details: () => signature(name) };
-}
-
-async function* listUprobeEntries(kind: 'uprobe' | 'uretprobe', library: string, pattern: string): AsyncGenerator<ListEntry> {
-  const { resolveLibrary } = await import('../symbols/library.js');
-  const { ElfFile, unversioned } = await import('../symbols/elf.js');
-  const lib = resolveLibrary(library);
-  const elf = ElfFile.open(lib.path);
-  const re = globToRegExp(pattern);
-  const names = new Set<string>();
-  for (const s of elf.functionSymbols()) {
-    if (s.value === 0n || s.shndx === 0) continue; // imported, not defined here
-    const name = unversioned(s.name);
-    if (name !== '' && re.test(name)) names.add(name);
-  }
-  for (const name of [...names].sort()) yield { probe: `${kind}:${lib.path}:${name}`, details: () => [] };
-}
-
-async function* listUsdtEntries(library: string, provider: string, probe: string, verbose: boolean): AsyncGenerator<ListEntry> {
-  const { resolveUsdtBinary } = await import('../symbols/library.js');
-  const { ElfFile } = await import('../symbols/elf.js');
-  const { usdtProbes } = await import('../symbols/usdt/probes.js');
-  const { splitUsdtArgs } = await import('../symbols/usdt/args.js');
-  const bin = resolveUsdtBinary(library);
-  const elf = ElfFile.open(bin.path);
-  const provRe = globToRegExp(provider);
-  const probeRe = globToRegExp(probe);
-  const probes = usdtProbes(elf)
-    .filter((p) => provRe.test(p.provider) && probeRe.test(p.name))
-    .sort((a, b) => byString(a.provider, b.provider) || byString(a.name, b.name));
-  for (const p of probes) {
-    yield {
-      probe: `usdt:${bin.path}:${p.provider}:${p.name}`,
-      details: () => {
-        if (!verbose) return [];
-        // Sites of one probe usually share their argument types; show the first site, and
-        // say when others differ.
-        const site = p.sites[0]!;
-        if (site.error) return [`arguments do not parse: ${site.error.message}`];
-        const lines = usdtArgLines(site.args, splitUsdtArgs(site.argSpec));
-        const kinds = (s: typeof site): string => s.args.map((a) => `${a.signed ? '-' : ''}${a.size}`).join(' ');
-        const differ = p.sites.filter((s) => s.error || kinds(s) !== kinds(site)).length;
-        if (p.sites.length > 1) lines.push(`(${p.sites.length} sites${differ ? `, ${differ} with other argument types` : ''})`);
-        return lines;
-      },
-    };
-  }
+export function listProbes(q: ListQuery, src: ListSources, verbose: boolean): AsyncGenerator<ListEntry> {
+  return providerForList(q.kind).list(q, src, verbose);
 }

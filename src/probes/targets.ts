@@ -3,6 +3,8 @@
  * print for it. Resolution is pure over the host's files (tracefs, ELF, notes).
  */
 
+import type { KernelFunctionMechanism } from './host.js';
+
 export type ProbeTarget =
   | { readonly kind: 'tracepoint'; readonly category: string; readonly event: string; readonly name: string }
   | {
@@ -23,6 +25,12 @@ export type ProbeTarget =
       readonly name: string;
       readonly sites: readonly { readonly offset: bigint; readonly semaphoreOffset?: bigint }[];
     }
-  | { readonly kind: 'kfunc'; readonly symbol: string; readonly name: string };
+  | {
+      readonly kind: 'kfunc';
+      readonly symbol: string;
+      readonly name: string;
+      /** Chosen once, when the probe is resolved: it decides what the program sees. */
+      readonly mechanism: KernelFunctionMechanism;
+    };
 
 export type ProbeTargetKind = ProbeTarget['kind'];

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { skipKernel, requireKernel, root } from '../helpers/kernel.js';
 import { buildC } from '../helpers/cbuild.js';
-import { plan, resolveProbe, siteOf, decodeFreq } from '../../src/multitools/argdist.js';
+import { plan, resolveProbe, decodeFreq } from '../../src/multitools/argdist.js';
 import { argdistProgram, compileArgdist, droppedMapSpec, freqMapSpec } from '../../src/compile/tools/argdist.js';
 import { attachTargets } from '../../src/attach/targets.js';
 import { TraceSession } from '../../src/session.js';
@@ -23,17 +23,17 @@ describe.skipIf(skipKernel)('argdist dropped updates (kernel)', () => {
 
   it('counts every update a full map refused', async () => {
     const p = plan({ counts: [`p:${exe}:take_size(size_t n):size_t:n`], histograms: [], stringSize: 80 }).probes[0]!;
-    const target = resolveProbe(p, undefined)[0]!;
+    const resolved = resolveProbe(p, undefined)[0]!;
     const session = new TraceSession();
     try {
       const freq = freqMapSpec(0, p.layout.size, 2);
       const dropped = droppedMapSpec(1);
-      attachTargets(session, [target], {
+      attachTargets(session, [resolved.target], {
         prefix: 'argdist_t',
         build: (shape) => argdistProgram({
           kind: 'freq', name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType,
-          index: 0, layout: p.layout, freq, dropped,
-          lower: compileArgdist({ ast: p.ast, types: p.types, site: siteOf('uprobe', target), stringSize: 80, prefix: 'ad0' }).lower,
+          index: 0, layout: p.layout, freq, dropped, filter: {},
+          lower: compileArgdist({ ast: p.ast, types: p.types, site: resolved.site, stringSize: 80, prefix: 'ad0' }).lower,
         }),
       });
       const w = spawn(exe, []);

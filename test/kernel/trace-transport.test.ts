@@ -12,7 +12,8 @@ import { attachTargets } from '../../src/attach/targets.js';
 import { RingBuffer, ringbufMapSpec, ringBytes } from '../../src/events/ringbuf.js';
 import { PerfBuffer, perfEventArraySpec } from '../../src/events/perfbuf.js';
 import type { EventReader } from '../../src/events/types.js';
-import { recordLayout, traceMaps, traceProgram, readHeader } from '../../src/compile/tools/trace.js';
+import { recordLayout, traceMaps, traceProgram } from '../../src/compile/tools/trace.js';
+import { readHeader } from '../../src/compile/tools/trace-record.js';
 import { ElfFile } from '../../src/symbols/elf.js';
 import { alu64 } from '../../src/emit/asm.js';
 import type { ProbeTarget } from '../../src/probes/targets.js';
@@ -24,7 +25,7 @@ function setup(transport: 'ringbuf' | 'perfbuf', target: ProbeTarget, o: { tgid?
   const kinds = new Array(o.argWords ?? 1).fill('int' as const);
   const layout = recordLayout(kinds, { stringSize: 80 });
   const events = transport === 'ringbuf' ? ringbufMapSpec(o.ringBytes ?? ringBytes(undefined)) : perfEventArraySpec();
-  const maps = traceMaps({ transport, events, recordSize: layout.size, cgroup: false });
+  const maps = traceMaps({ transport, events, recordSize: layout.size });
   const eventsMap = session.map(maps.events);
   const lost = session.map(maps.lost);
   const reader: EventReader = transport === 'ringbuf' ? RingBuffer.open(eventsMap) : PerfBuffer.open(eventsMap, o.pages);
@@ -33,7 +34,7 @@ function setup(transport: 'ringbuf' | 'perfbuf', target: ProbeTarget, o: { tgid?
     prefix: 'trace_t', pid: target.kind === 'uprobe' ? o.tgid : undefined,
     build: (shape) => traceProgram({
       name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType, probeIndex: 3,
-      layout, maps, transport, tgid: o.tgid,
+      layout, maps, transport, filter: { pid: o.tgid },
       // A constant argument: every record carries 0x1122334455667788 in each argument word.
       lowering: { scalar: (b, _i, dst) => b.emit(alu64.mov.imm(dst, 0x11223344), alu64.lsh.imm(dst, 32), alu64.or.imm(dst, 0x55667788)), string: () => {} },
     }),

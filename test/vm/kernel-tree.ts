@@ -2,8 +2,8 @@
  * The booted kernel's files, seen from inside the VM: its build config and its modules. The
  * VM's root is the host's, so /lib/modules holds the host's modules, not the guest's:
  * scripts/test-vm.mjs names the unpacked kernel package in POLYTRACE_VM_KERNEL_TREE (a
- * directory with boot/config-R and lib/modules/R); without it, the vmtest cache that the
- * stock kernel was unpacked into, then / itself.
+ * directory with boot/config-R and lib/modules/R); without it, the package of that release in
+ * scripts/vm-kernels.mjs's cache, then / itself.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -13,11 +13,8 @@ import { join } from 'node:path';
 /** The directory holding boot/config-R and lib/modules/R of the running kernel. */
 export function kernelTree(): string {
   const r = release();
-  const candidates = [
-    process.env.POLYTRACE_VM_KERNEL_TREE,
-    join(process.env.VMTEST_CACHE ?? '/var/cache/vmtest', `linux-image-${r}`),
-    '/',
-  ].filter((d): d is string => !!d);
+  const cache = process.env.POLYTRACE_VM_CACHE ?? '/var/cache/polytrace-vm';
+  const candidates = [process.env.POLYTRACE_VM_KERNEL_TREE, join(cache, `linux-image-${r}`), '/'].filter((d): d is string => !!d);
   const tree = candidates.find((d) => existsSync(join(d, 'boot', `config-${r}`)));
   if (!tree) throw new Error(`no kernel tree with boot/config-${r} among ${candidates.join(', ')} (set POLYTRACE_VM_KERNEL_TREE)`);
   return tree;

@@ -1,5 +1,5 @@
 /**
- * Kernel-function probes on a stock kernel (run inside ../shared/vmtest/run by
+ * Kernel-function probes on a stock kernel (run inside scripts/vm/run.mjs by
  * `npm run test:vm`): funccount with exact counts through the kprobe PMU, tracefs
  * kprobe_events and fentry; kretprobe and fexit through attachTargets; a wildcard with and
  * without -p; and nothing of ours left in kprobe_events or loaded after SIGINT/SIGTERM.
@@ -55,7 +55,7 @@ describe('kernel functions (VM)', () => {
   beforeAll(() => {
     requireKernel();
     if (!existsSync('/sys/bus/event_source/devices/kprobe')) {
-      throw new Error('test/vm needs a kernel with kprobes: run it with npm run test:vm (inside ../shared/vmtest/run)');
+      throw new Error('test/vm needs a kernel with kprobes: run it with npm run test:vm (inside scripts/vm/run.mjs)');
     }
     exe = buildC('kfuncs', readFileSync(join(root, 'test', 'vm', 'workloads', 'kfuncs.c'), 'utf8'), ['-O1']);
   });
@@ -140,9 +140,11 @@ describe('kernel functions (VM)', () => {
     const { attachTargets } = (await import(join(root, 'dist', 'attach', 'targets.js'))) as typeof import('../../src/attach/targets.js');
     const { countProgram, countsMapSpec, decodeCounts } = (await import(join(root, 'dist', 'compile', 'tools', 'count.js'))) as typeof import('../../src/compile/tools/count.js');
     const { TraceSession } = (await import(join(root, 'dist', 'session.js'))) as typeof import('../../src/session.js');
-    const targets: ProbeTarget[] = [{ kind: 'kfunc', symbol: FN, name: FN }];
     const saved = process.env.POLYTRACE_DISABLE;
     process.env.POLYTRACE_DISABLE = disable;
+    // The mechanism a kernel function's provider would choose with these features.
+    const mechanism = disable.includes('kprobe_pmu') ? 'fentry' : 'kprobe';
+    const targets: ProbeTarget[] = [{ kind: 'kfunc', symbol: FN, name: FN, mechanism }];
     const session = new TraceSession();
     const names: string[] = [];
     try {
@@ -151,7 +153,7 @@ describe('kernel functions (VM)', () => {
         ret: true, prefix: 'vmret',
         build: (shape) => countProgram({
           name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType,
-          counts: countsMapSpec(1), slot: shape.slot, tgid: w.pid,
+          counts: countsMapSpec(1), slot: shape.slot, filter: { pid: w.pid },
         }),
         onProgram: (spec) => names.push(spec.name),
       });

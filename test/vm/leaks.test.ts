@@ -54,7 +54,7 @@ describe('no leaked kernel state on kernel functions (VM)', () => {
   beforeAll(() => {
     requireKernel();
     if (!existsSync('/sys/bus/event_source/devices/kprobe')) {
-      throw new Error('test/vm needs a kernel with kprobes: run it with npm run test:vm (inside ../shared/vmtest/run)');
+      throw new Error('test/vm needs a kernel with kprobes: run it with npm run test:vm (inside scripts/vm/run.mjs)');
     }
     counterWorkload();
     expect(tracefsEntries()).toEqual([]);

@@ -1,5 +1,5 @@
 /**
- * The multi-tools on kernel functions, on a stock kernel (run inside ../shared/vmtest/run by
+ * The multi-tools on kernel functions, on a stock kernel (run inside scripts/vm/run.mjs by
  * `npm run test:vm`): the kernel-function forms of issues 6, 7 and 8 exactly as written, with
  * exact counts and values from a deterministic workload (test/vm/workloads/tools.c, built on
  * the host by scripts/test-vm.mjs): funclatency -p -u and -F; stackcount of submit_bio (on a
@@ -170,7 +170,7 @@ describe('multi-tools on kernel functions (VM)', () => {
   beforeAll(() => {
     requireKernel();
     if (!existsSync('/sys/bus/event_source/devices/kprobe')) {
-      throw new Error('test/vm needs a kernel with kprobes: run it with npm run test:vm (inside ../shared/vmtest/run)');
+      throw new Error('test/vm needs a kernel with kprobes: run it with npm run test:vm (inside scripts/vm/run.mjs)');
     }
     exe = buildC('tools', readFileSync(join(root, 'test', 'vm', 'workloads', 'tools.c'), 'utf8'), ['-O1']);
     dir = mkdtempSync(join(tmpdir(), 'polytrace-vm-'));

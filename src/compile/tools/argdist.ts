@@ -32,9 +32,10 @@
  */
 import { emitHashCount } from './hash-count.js';
 import { ProgramBuilder } from '../../emit/builder.js';
-import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, ldMapValue, R0, R1, R2, R6, R7, R8, R9, FP, type Reg, type Label } from '../../emit/asm.js';
-import { Helper } from '../../emit/helpers.gen.js';
+import { alu64, atomic, jmp, ldx, stx, st, exit, ldMapValue, R0, R1, R2, R6, R7, R8, R9, FP, type Reg, type Label } from '../../emit/asm.js';
 import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
+import { emitTaskFilter, type TaskFilter } from '../filter.js';
+import { emitCountSlot } from '../counter.js';
 import { log2Insns } from './latency.js';
 import { EmitError } from '../../errors.js';
 import type { ArgdistSpecAst, Expr } from '../../specs/ast.js';
@@ -169,10 +170,8 @@ interface Common {
   readonly name: string;
   readonly progType: number;
   readonly expectedAttachType?: number;
-  /** Only this process (checked in the program; uprobes filter at attach time instead). */
-  readonly tgid?: number;
-  /** Only this thread. */
-  readonly tid?: number;
+  /** Which tasks' events count. */
+  readonly filter: TaskFilter;
 }
 
 export interface FreqProgramOptions extends Common {
@@ -196,15 +195,6 @@ export interface HistProgramOptions extends Common {
 
 export type ArgdistProgramOptions = FreqProgramOptions | HistProgramOptions;
 
-function pidFilters(b: ProgramBuilder, o: Common, out: Label): void {
-  if (o.tgid === undefined && o.tid === undefined) return;
-  b.emit(call(Helper.GetCurrentPidTgid));
-  if (o.tid !== undefined) {
-    b.emit(alu64.mov.reg(R1, R0), alu64.lsh.imm(R1, 32), alu64.rsh.imm(R1, 32), jmp.jne.imm(R1, o.tid, out, `-t ${o.tid}`));
-  }
-  if (o.tgid !== undefined) b.emit(alu64.rsh.imm(R0, 32), jmp.jne.imm(R0, o.tgid, out, `-p ${o.tgid}`));
-}
-
 /** `r = (T)r` then widened to 64 bits as C converts T to u64. */
 function convert(b: ProgramBuilder, r: Reg, t: ArgdistValueType): void {
   if (t.kind !== 'int' || t.size === 8) return;
@@ -217,7 +207,7 @@ export function argdistProgram(o: ArgdistProgramOptions): ProgramSpec {
   const b = new ProgramBuilder(o.name, o.progType);
   const out = b.newLabel('out');
   b.emit(alu64.mov.reg(R6, R1, 'save ctx'));
-  pidFilters(b, o, out);
+  emitTaskFilter(b, o.filter, out);
   const lw = o.lower(b);
   lw.entryLoad?.(out);
   lw.filter?.(out);
@@ -263,16 +253,8 @@ function freqBody(b: ProgramBuilder, o: FreqProgramOptions, lw: ArgdistLowering,
     selectorComment: 'ad_active: the second hash',
   });
   b.bind(full);
+  emitCountSlot(b, dropped, o.index, one, out, 'map full: dropped[probe]++');
   b.emit(
-    st('W', FP, one, o.index, 'map full: dropped[probe]++'),
-    ldMapFd(R1, dropped),
-    alu64.mov.reg(R2, FP),
-    alu64.add.imm(R2, one),
-    call(Helper.MapLookupElem),
-    jmp.jeq.imm(R0, 0, out),
-    ldx('DW', R1, R0, 0),
-    alu64.add.imm(R1, 1),
-    stx('DW', R0, 0, R1),
     jmp.ja(out),
   );
   b.bind(add);
@@ -310,7 +292,7 @@ export function argdistEntryProgram(o: EntryProgramOptions): ProgramSpec {
   const b = new ProgramBuilder(o.name, o.progType);
   const out = b.newLabel('out');
   b.emit(alu64.mov.reg(R6, R1, 'save ctx'));
-  pidFilters(b, o, out);
+  emitTaskFilter(b, o.filter, out);
   o.stash(b);
   b.bind(out);
   b.emit(alu64.mov.imm(R0, 0), exit());

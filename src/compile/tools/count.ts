@@ -14,6 +14,7 @@ import { ProgramBuilder } from '../../emit/builder.js';
 import { alu64, jmp, call, exit, ldMapValue, atomic, R0, R1, R2, R6 } from '../../emit/asm.js';
 import { Helper } from '../../emit/helpers.gen.js';
 import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
+import { emitTaskFilter, type TaskFilter } from '../filter.js';
 
 export type SlotSource = { readonly kind: 'cookie' } | { readonly kind: 'const'; readonly slot: number };
 
@@ -23,10 +24,8 @@ export interface CountProgramOptions {
   readonly expectedAttachType?: number;
   readonly counts: MapSpec;
   readonly slot: SlotSource;
-  /** Count only this process (tgid), checked in the kernel. */
-  readonly tgid?: number;
-  /** Count only on this CPU. */
-  readonly cpu?: number;
+  /** Which tasks' events count. */
+  readonly filter: TaskFilter;
 }
 
 /** u64 counts[slots] in the value of a one-element array. */
@@ -52,16 +51,7 @@ export function countProgram(o: CountProgramOptions): ProgramSpec {
   const out = b.newLabel('out');
   const slots = countSlots(o.counts);
   if (o.slot.kind === 'cookie') b.emit(alu64.mov.reg(R6, R1, 'save ctx'));
-  if (o.tgid !== undefined) {
-    b.emit(
-      call(Helper.GetCurrentPidTgid),
-      alu64.rsh.imm(R0, 32),
-      jmp.jne.imm(R0, o.tgid, out, `-p ${o.tgid}`),
-    );
-  }
-  if (o.cpu !== undefined) {
-    b.emit(call(Helper.GetSmpProcessorId), jmp.jne.imm(R0, o.cpu, out, `-c ${o.cpu}`));
-  }
+  emitTaskFilter(b, o.filter, out);
   if (o.slot.kind === 'cookie') {
     b.emit(
       alu64.mov.reg(R1, R6),

@@ -22,6 +22,7 @@ import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, R0, R1, R2, R3, 
 import { Helper } from '../../emit/helpers.gen.js';
 import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
 import type { SlotSource } from './count.js';
+import { emitTaskFilter, type TaskFilter } from '../filter.js';
 
 /** BPF_NOEXIST */
 const NOEXIST = 1;
@@ -41,32 +42,32 @@ export interface LatencyMaps {
   readonly start: MapSpec;
   readonly avg: MapSpec;
   readonly hist: MapSpec;
-  /** With a cgroup filter: a cgroup array holding the cgroup's fd at index 0. */
-  readonly cgroup?: MapSpec;
 }
 
-export function latencyMaps(o: { level?: number; cgroup?: boolean }): LatencyMaps {
+export function latencyMaps(o: { level?: number }): LatencyMaps {
   const level = o.level ?? 0;
   return {
     start: { name: 'start', type: MapType.Hash, keySize: 4, valueSize: level > 1 ? 8 + 8 * level : 8, maxEntries: HASH_ENTRIES },
     avg: { name: 'avg', type: MapType.PercpuArray, keySize: 4, valueSize: 16, maxEntries: 1 },
     hist: { name: 'hist', type: MapType.Hash, keySize: HIST_KEY_SIZE, valueSize: 8, maxEntries: HASH_ENTRIES },
-    ...(o.cgroup ? { cgroup: { name: 'cgroup', type: MapType.CgroupArray, keySize: 4, valueSize: 4, maxEntries: 1 } } : {}),
   };
 }
 
-export interface LatencyEntryOptions {
+interface LatencyCommon {
   readonly name: string;
   readonly progType: number;
   readonly expectedAttachType?: number;
   readonly maps: LatencyMaps;
   /** Nesting depth (`-l`); values ≤ 1 keep one timestamp per thread, as BCC does. */
   readonly level?: number;
-  /** Measure only this process. */
-  readonly tgid?: number;
 }
 
-export interface LatencyReturnOptions extends LatencyEntryOptions {
+export interface LatencyEntryOptions extends LatencyCommon {
+  /** Which tasks are timed (the return program times what the entry stashed). */
+  readonly filter: TaskFilter;
+}
+
+export interface LatencyReturnOptions extends LatencyCommon {
   readonly unit: LatencyUnit;
   /** Sectioned histogram: key by function slot (and by process for user functions). */
   readonly keyed: boolean;
@@ -106,31 +107,14 @@ export function log2Insns(b: ProgramBuilder, dst: Reg, src: Reg, tmp: Reg): void
   }
 }
 
-/** Filters common to the entry program; jumps to `out` when the event is not ours. */
-function filters(b: ProgramBuilder, cgroup: ReturnType<ProgramBuilder['map']> | undefined, out: string): void {
-  if (cgroup) {
-    b.emit(
-      ldMapFd(R1, cgroup),
-      alu64.mov.imm(R2, 0),
-      call(Helper.CurrentTaskUnderCgroup),
-      jmp.jne.imm(R0, 1, out, '-c CGROUP'),
-    );
-  }
-}
-
 export function latencyEntryProgram(o: LatencyEntryOptions): ProgramSpec {
   checkLevel(o.level);
   const b = new ProgramBuilder(o.name, o.progType);
   const start = b.map(o.maps.start);
-  const cgroup = o.maps.cgroup ? b.map(o.maps.cgroup) : undefined;
   const out = b.newLabel('out');
   const key = b.stackAlloc(8);
   b.emit(alu64.mov.reg(R6, R1, 'save ctx'));
-  filters(b, cgroup, out);
-  b.emit(call(Helper.GetCurrentPidTgid), alu64.mov.reg(R7, R0));
-  if (o.tgid !== undefined) {
-    b.emit(alu64.mov.reg(R1, R7), alu64.rsh.imm(R1, 32), jmp.jne.imm(R1, o.tgid, out, `-p ${o.tgid}`));
-  }
+  emitTaskFilter(b, o.filter, out, { pidTgid: R7 });
   b.emit(stx('W', FP, key, R7, 'key = tid'));
   if (!nested(o.level)) {
     const ts = b.stackAlloc(8);

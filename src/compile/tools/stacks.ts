@@ -31,6 +31,8 @@ import { emitHashCount } from './hash-count.js';
 import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, ldMapValue, R0, R1, R2, R3, R6, R7, FP, type MapRef } from '../../emit/asm.js';
 import { Helper } from '../../emit/helpers.gen.js';
 import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
+import { emitTaskFilter, type TaskFilter } from '../filter.js';
+import { emitCountSlot } from '../counter.js';
 
 export const BPF_F_USER_STACK = 1 << 8;
 /** PERF_MAX_STACK_DEPTH (the kernel.perf_event_max_stack default). */
@@ -70,25 +72,8 @@ export interface StackProgramOptions {
   readonly userStack: boolean;
   /** Record comm (-P). */
   readonly comm: boolean;
-  /** Count only this process, checked in the kernel. */
-  readonly tgid?: number;
-  /** Count only on this CPU. */
-  readonly cpu?: number;
-}
-
-/** lost[slot]++ (per-CPU: tracing programs do not nest on a CPU), then on to `next`. */
-function countLost(b: ProgramBuilder, lost: MapRef, slot: number, scratch: number, next: string, what: string): void {
-  b.emit(
-    st('W', FP, scratch, slot),
-    ldMapFd(R1, lost),
-    alu64.mov.reg(R2, FP),
-    alu64.add.imm(R2, scratch),
-    call(Helper.MapLookupElem),
-    jmp.jeq.imm(R0, 0, next),
-    ldx('DW', R1, R0, 0),
-    alu64.add.imm(R1, 1),
-    stx('DW', R0, 0, R1, `lost++ (per-CPU: ${what})`),
-  );
+  /** Which tasks' events count. */
+  readonly filter: TaskFilter;
 }
 
 function stackId(b: ProgramBuilder, stacks: MapRef, lost: MapRef, flags: number, slot: number, lostKey: number, what: string): void {
@@ -102,7 +87,7 @@ function stackId(b: ProgramBuilder, stacks: MapRef, lost: MapRef, flags: number,
     jmp.jsge.imm(R0, 0, ok),
     jmp.jeq.imm(R0, -EFAULT, ok, 'no stack on this side'),
   );
-  countLost(b, lost, LOST_STACKS, lostKey, ok, 'lost stacks');
+  emitCountSlot(b, lost, LOST_STACKS, lostKey, ok, 'lost++ (per-CPU: lost stacks)');
   b.bind(ok);
 }
 
@@ -117,15 +102,10 @@ export function stackProgram(o: StackProgramOptions): ProgramSpec {
   const key = b.stackAlloc(32);
   const scratch = b.stackAlloc(8);
   b.emit(alu64.mov.reg(R6, R1, 'save ctx'));
-  if (o.cpu !== undefined) {
-    b.emit(call(Helper.GetSmpProcessorId), jmp.jne.imm(R0, o.cpu, out, `-c ${o.cpu}`));
-  }
   // The tgid only when something needs it: -p, -P, or user frames (symbolised per process).
-  const needTgid = o.tgid !== undefined || o.comm || o.userStack;
-  if (needTgid) {
-    b.emit(call(Helper.GetCurrentPidTgid), alu64.rsh.imm(R0, 32), alu64.mov.reg(R7, R0, 'tgid'));
-    if (o.tgid !== undefined) b.emit(jmp.jne.imm(R7, o.tgid, out, `-p ${o.tgid}`));
-  }
+  const needTgid = o.filter.pid !== undefined || o.comm || o.userStack;
+  emitTaskFilter(b, o.filter, out, needTgid ? { pidTgid: R7 } : {});
+  if (needTgid) b.emit(alu64.rsh.imm(R7, 32, 'tgid'));
   for (let off = 0; off < 32; off += 8) b.emit(st('DW', FP, key + off, 0));
   if (needTgid) b.emit(stx('W', FP, key, R7, 'key.tgid'));
   else b.emit(st('W', FP, key, -1, 'key.tgid = 0xffffffff (not needed: as BCC without -P)'));
@@ -147,7 +127,7 @@ export function stackProgram(o: StackProgramOptions): ProgramSpec {
   });
   // Neither there nor insertable: the hash is full.
   b.bind(full);
-  countLost(b, lost, DROPPED_COUNTS, scratch, out, 'counts map full: dropped');
+  emitCountSlot(b, lost, DROPPED_COUNTS, scratch, out, 'lost++ (per-CPU: counts map full: dropped)');
   b.emit(jmp.ja(out));
   b.bind(add);
   b.emit(alu64.mov.imm(R1, 1), atomic.add('DW', R0, 0, R1, 'counts[key]++'));

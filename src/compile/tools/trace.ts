@@ -19,16 +19,17 @@
  * lowering clobbers R0–R5 only, so R7 keeps the record). Stacks are copied with `bpf_get_stack` straight into
  * the record, so no stack map can run out or collide. When the ring is full the event is
  * counted in the per-CPU `lost` array, which user space reports.
+ *
+ * Reading the records back: trace-record.ts (and trace-tasks.ts, the per-thread cache).
  */
 import { ProgramBuilder } from '../../emit/builder.js';
-import { alu32, alu64, jmp, ldx, stx, st, call, exit, ldMapFd, R0, R1, R2, R3, R4, R5, R6, R7, FP, type Label, type Reg } from '../../emit/asm.js';
+import { alu32, alu64, jmp, stx, st, call, exit, ldMapFd, R0, R1, R2, R3, R4, R5, R6, R7, FP, type Label, type MapRef, type Reg } from '../../emit/asm.js';
 import { Helper } from '../../emit/helpers.gen.js';
 import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
-import { CheckError, EmitError } from '../../errors.js';
-import { formatConversions, type FormatPiece as OutputPiece, type FormatValue } from '../../output/trace.js';
+import { emitTaskFilter, type TaskFilter } from '../filter.js';
+import { emitCountSlot } from '../counter.js';
+import { EmitError } from '../../errors.js';
 import type { FormatPiece as AstPiece } from '../../specs/ast.js';
-import { basicType, knownTypedef, makeRecord, ptr, sizeOf, VOID, type CType, type Member, type RecordType } from '../types.js';
-import type { UserTypes } from '../usertypes.js';
 
 export const HEADER_SIZE = 48;
 export const COMM_OFFSET = 24;
@@ -86,16 +87,13 @@ export interface TraceMaps {
   readonly lost: MapSpec;
   /** Perf buffer only: a per-CPU scratch value the record is built in. */
   readonly scratch?: MapSpec;
-  /** -c: a one-slot cgroup array holding the cgroup's fd. */
-  readonly cgroup?: MapSpec;
 }
 
-export function traceMaps(o: { transport: 'ringbuf' | 'perfbuf'; events: MapSpec; recordSize: number; cgroup: boolean }): TraceMaps {
+export function traceMaps(o: { transport: 'ringbuf' | 'perfbuf'; events: MapSpec; recordSize: number }): TraceMaps {
   return {
     events: o.events,
     lost: { name: 'lost', type: MapType.PercpuArray, keySize: 4, valueSize: 8, maxEntries: 1 },
     ...(o.transport === 'perfbuf' ? { scratch: { name: 'scratch', type: MapType.PercpuArray, keySize: 4, valueSize: round8(o.recordSize), maxEntries: 1 } } : {}),
-    ...(o.cgroup ? { cgroup: { name: 'cgroup', type: MapType.CgroupArray, keySize: 4, valueSize: 4, maxEntries: 1 } } : {}),
   };
 }
 
@@ -120,33 +118,17 @@ export interface TraceProgramOptions {
   readonly layout: RecordLayout;
   readonly maps: TraceMaps;
   readonly transport: 'ringbuf' | 'perfbuf';
-  /** -p: only this process. */
-  readonly tgid?: number;
-  /** -L: only this thread. */
-  readonly tid?: number;
-  /** --uid */
-  readonly uid?: number;
-  /** trace's own process, left out unless -S. */
-  readonly excludeTgid?: number;
+  /** Which tasks' events are traced (-p, -L, --uid, -c, and trace itself unless -S). */
+  readonly filter: TaskFilter;
   readonly lowering: TraceLowering;
   /** Emitted before anything else reads ctx (e.g. `r6 = r1` is always first). */
 }
 
-/** `lost[0]++` (per-CPU, so no atomics); clobbers R0–R2 and one stack slot. */
-function countLost(b: ProgramBuilder, lost: ReturnType<ProgramBuilder['map']>, keySlot: number): void {
-  const skip = b.newLabel('lost_done');
-  b.emit(
-    st('W', FP, keySlot, 0),
-    ldMapFd(R1, lost),
-    alu64.mov.reg(R2, FP),
-    alu64.add.imm(R2, keySlot),
-    call(Helper.MapLookupElem),
-    jmp.jeq.imm(R0, 0, skip),
-    ldx('DW', R1, R0, 0),
-    alu64.add.imm(R1, 1),
-    stx('DW', R0, 0, R1, 'lost++'),
-  );
-  b.bind(skip);
+/** `lost[0]++`, then on. */
+function countLost(b: ProgramBuilder, lost: MapRef, keySlot: number): void {
+  const done = b.newLabel('lost_done');
+  emitCountSlot(b, lost, 0, keySlot, done, 'lost++');
+  b.bind(done);
 }
 
 export function traceProgram(o: TraceProgramOptions): ProgramSpec {
@@ -158,23 +140,7 @@ export function traceProgram(o: TraceProgramOptions): ProgramSpec {
 
   b.emit(alu64.mov.reg(R6, R1, 'r6 = ctx'));
 
-  // In-kernel filters, cheapest first.
-  if (o.tgid !== undefined || o.tid !== undefined || o.excludeTgid !== undefined) {
-    b.emit(call(Helper.GetCurrentPidTgid));
-    if (o.tid !== undefined) b.emit(alu32.mov.reg(R1, R0), jmp.jne.imm(R1, o.tid, out, `-L ${o.tid}`));
-    if (o.tgid !== undefined || o.excludeTgid !== undefined) {
-      b.emit(alu64.rsh.imm(R0, 32));
-      if (o.tgid !== undefined) b.emit(jmp.jne.imm(R0, o.tgid, out, `-p ${o.tgid}`));
-      if (o.excludeTgid !== undefined) b.emit(jmp.jeq.imm(R0, o.excludeTgid, out, 'not trace itself (-S)'));
-    }
-  }
-  if (o.uid !== undefined) {
-    b.emit(call(Helper.GetCurrentUidGid), alu32.mov.reg(R0, R0), jmp.jne.imm(R0, o.uid, out, `--uid ${o.uid}`));
-  }
-  if (o.maps.cgroup) {
-    const cg = b.map(o.maps.cgroup);
-    b.emit(ldMapFd(R1, cg), alu64.mov.imm(R2, 0), call(Helper.CurrentTaskUnderCgroup), jmp.jne.imm(R0, 1, out, '-c'));
-  }
+  emitTaskFilter(b, o.filter, out);
   o.lowering.predicate?.(b, out);
 
   const keySlot = b.stackAlloc(4, 8);
@@ -263,364 +229,4 @@ export function traceProgram(o: TraceProgramOptions): ProgramSpec {
   b.bind(out);
   b.emit(alu64.mov.imm(R0, 0), exit());
   return b.build({ expectedAttachType: o.expectedAttachType });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Decoding
-// ---------------------------------------------------------------------------------------------
-
-/** One event, decoded from its record. */
-export interface TraceRecord {
-  readonly ktime: bigint;
-  readonly tgid: number;
-  readonly tid: number;
-  readonly cpu: number;
-  readonly probe: number;
-  readonly comm: string;
-  /** Raw argument values: integers as stored (u64), strings decoded. */
-  readonly args: readonly FormatValue[];
-  readonly kernelStack?: readonly bigint[] | { readonly error: number };
-  readonly userStack?: readonly bigint[] | { readonly error: number };
-}
-
-/** Resolves `%K` / `%U` addresses to text (`sym+0x1f [module]`). */
-export interface AddressNames {
-  kernel(addr: bigint): string;
-  user(tgid: number, addr: bigint): string;
-}
-
-const bufCache = new WeakMap<ArrayBufferLike, Buffer>();
-
-/** A Node Buffer over the same memory as `bytes` (no copy), cached per underlying buffer. */
-let lastAB: ArrayBufferLike | undefined;
-let lastBuf: Buffer | undefined;
-
-export function bufferOf(bytes: Uint8Array): Buffer {
-  if (bytes.buffer === lastAB) return lastBuf!;
-  let b = bufCache.get(bytes.buffer);
-  if (!b) {
-    b = Buffer.from(bytes.buffer, 0, bytes.buffer.byteLength);
-    bufCache.set(bytes.buffer, b);
-  }
-  lastAB = bytes.buffer;
-  lastBuf = b;
-  return b;
-}
-
-/** A NUL-terminated string of at most `max` bytes at `off`, decoded as UTF-8 (bad bytes → U+FFFD). */
-export function cString(buf: Buffer, off: number, max: number): string {
-  let end = buf.indexOf(0, off);
-  if (end < 0 || end > off + max) end = off + max;
-  return buf.toString('utf8', off, end);
-}
-
-export function readHeader(bytes: Uint8Array, dv: DataView, off: number): Omit<TraceRecord, 'args' | 'kernelStack' | 'userStack'> {
-  const buf = bufferOf(bytes);
-  const base = bytes.byteOffset + off;
-  return {
-    ktime: dv.getBigUint64(off, true),
-    tid: dv.getUint32(off + 8, true),
-    tgid: dv.getUint32(off + 12, true),
-    cpu: dv.getUint32(off + 16, true),
-    probe: dv.getUint32(off + 20, true),
-    comm: cString(buf, base + COMM_OFFSET, COMM_SIZE),
-  };
-}
-
-function readStack(dv: DataView, off: number, lenAt: number): readonly bigint[] | { readonly error: number } {
-  const n = dv.getInt32(off + lenAt, true);
-  if (n < 0) return { error: n };
-  const frames: bigint[] = [];
-  for (let i = 0; i < Math.min(n, STACK_BYTES) / 8; i++) frames.push(dv.getBigUint64(off + i * 8, true));
-  return frames;
-}
-
-/** The whole record, for JSON and tests. */
-export function decodeRecord(layout: RecordLayout, bytes: Uint8Array, dv: DataView, off: number): TraceRecord {
-  const buf = bufferOf(bytes);
-  const args = layout.args.map((a): FormatValue =>
-    a.kind === 'int' ? dv.getBigUint64(off + a.offset, true) : cString(buf, bytes.byteOffset + off + a.offset, layout.stringSize));
-  return {
-    ...readHeader(bytes, dv, off),
-    args,
-    ...(layout.kernelStack !== undefined ? { kernelStack: readStack(dv, off + layout.kernelStack, 40 - layout.kernelStack) } : {}),
-    ...(layout.userStack !== undefined ? { userStack: readStack(dv, off + layout.userStack, 44 - layout.userStack) } : {}),
-  };
-}
-
-/** Stack frames of a record (addresses, leaf first), or the error the kernel returned. */
-export function recordStacks(layout: RecordLayout, dv: DataView, off: number): { kernel?: readonly bigint[] | { error: number }; user?: readonly bigint[] | { error: number } } {
-  return {
-    ...(layout.kernelStack !== undefined ? { kernel: readStack(dv, off + layout.kernelStack, 40 - layout.kernelStack) } : {}),
-    ...(layout.userStack !== undefined ? { user: readStack(dv, off + layout.userStack, 44 - layout.userStack) } : {}),
-  };
-}
-
-/** The format's pieces in output/trace.ts's form. */
-export function outputPieces(pieces: readonly AstPiece[]): OutputPiece[] {
-  return pieces.map((p) => (p.kind === 'text' ? p.value : { conv: p.spec, length: p.length }));
-}
-
-const TWO32 = 4294967296;
-
-type Part = (buf: Buffer, dv: DataView, off: number, tgid: number) => string;
-
-function hex64(dv: DataView, at: number, radix: 16 | 8): string {
-  const lo = dv.getUint32(at, true);
-  const hi = dv.getUint32(at + 4, true);
-  if (hi === 0) return lo.toString(radix);
-  if (radix === 16) return hi.toString(16) + lo.toString(16).padStart(8, '0');
-  return dv.getBigUint64(at, true).toString(8);
-}
-
-function signed64(dv: DataView, at: number): string {
-  const lo = dv.getUint32(at, true);
-  const hi = dv.getInt32(at + 4, true);
-  // Exact in a double while |value| < 2^53.
-  if (hi >= -0x200000 && hi < 0x200000) return String(hi * TWO32 + lo);
-  return dv.getBigInt64(at, true).toString();
-}
-
-function unsigned64(dv: DataView, at: number): string {
-  const lo = dv.getUint32(at, true);
-  const hi = dv.getUint32(at + 4, true);
-  if (hi < 0x200000) return String(hi * TWO32 + lo);
-  return dv.getBigUint64(at, true).toString();
-}
-
-/**
- * A renderer of one probe's message, specialised per conversion so that the common case reads
- * the record with plain DataView loads and no BigInt. It prints exactly what
- * `formatConversions` prints for the same values (C printf semantics; the unit tests hold the
- * two together).
- */
-export function messageRenderer(pieces: readonly AstPiece[], layout: RecordLayout, names: AddressNames): (bytes: Uint8Array, dv: DataView, off: number, tgid: number) => string {
-  const parts: (string | Part)[] = [];
-  let i = 0;
-  for (const p of pieces) {
-    if (p.kind === 'text') {
-      parts.push(p.value);
-      continue;
-    }
-    const a = layout.args[i++];
-    if (!a) throw new EmitError('internal: more conversions than arguments');
-    const at = a.offset;
-    const len = p.length;
-    const wide = len === 'l' || len === 'll';
-    let part: Part;
-    switch (p.spec) {
-      case 'd':
-      case 'i':
-        part = len === 'hh' ? (_b, dv, o) => String(dv.getInt8(o + at))
-          : len === 'h' ? (_b, dv, o) => String(dv.getInt16(o + at, true))
-          : wide ? (_b, dv, o) => signed64(dv, o + at)
-          : (_b, dv, o) => String(dv.getInt32(o + at, true));
-        break;
-      case 'u':
-        part = len === 'hh' ? (_b, dv, o) => String(dv.getUint8(o + at))
-          : len === 'h' ? (_b, dv, o) => String(dv.getUint16(o + at, true))
-          : wide ? (_b, dv, o) => unsigned64(dv, o + at)
-          : (_b, dv, o) => String(dv.getUint32(o + at, true));
-        break;
-      case 'x':
-      case 'X':
-      case 'o': {
-        const radix = p.spec === 'o' ? 8 : 16;
-        const upper = p.spec === 'X';
-        const raw: Part = len === 'hh' ? (_b, dv, o) => dv.getUint8(o + at).toString(radix)
-          : len === 'h' ? (_b, dv, o) => dv.getUint16(o + at, true).toString(radix)
-          : wide ? (_b, dv, o) => hex64(dv, o + at, radix)
-          : (_b, dv, o) => dv.getUint32(o + at, true).toString(radix);
-        part = upper ? (b, dv, o, t) => raw(b, dv, o, t).toUpperCase() : raw;
-        break;
-      }
-      case 'c':
-        part = (_b, dv, o) => String.fromCharCode(dv.getUint8(o + at));
-        break;
-      case 'p':
-        part = (_b, dv, o) => `0x${hex64(dv, o + at, 16)}`;
-        break;
-      case 's': {
-        const size = layout.stringSize;
-        part = (b, dv, o) => cString(b, dv.byteOffset + o + at, size);
-        break;
-      }
-      case 'K':
-        part = (_b, dv, o) => names.kernel(dv.getBigUint64(o + at, true));
-        break;
-      case 'U':
-        part = (_b, dv, o, tgid) => names.user(tgid, dv.getBigUint64(o + at, true));
-        break;
-    }
-    parts.push(part);
-  }
-  if (i !== layout.args.length) throw new EmitError('internal: more arguments than conversions');
-  if (parts.length === 0) return () => '';
-  if (parts.length === 1 && typeof parts[0] === 'string') {
-    const s = parts[0];
-    return () => s;
-  }
-  return (bytes, dv, off, tgid) => {
-    const buf = bufferOf(bytes);
-    let s = '';
-    for (let k = 0; k < parts.length; k++) {
-      const p = parts[k];
-      s += typeof p === 'string' ? p : p(buf, dv, off, tgid);
-    }
-    return s;
-  };
-}
-
-/** The reference rendering of a decoded record's message (slow path; tests and -A keys agree with it). */
-export function renderMessage(pieces: readonly AstPiece[], args: readonly FormatValue[], names: AddressNames, tgid: number): string {
-  const conv = pieces.filter((p) => p.kind === 'conversion');
-  const values = args.map((v, k) => {
-    const c = conv[k];
-    if (c?.kind === 'conversion' && typeof v === 'bigint') {
-      if (c.spec === 'K') return names.kernel(v);
-      if (c.spec === 'U') return names.user(tgid, v);
-    }
-    return v;
-  });
-  return formatConversions(outputPieces(pieces), values);
-}
-
-// ---------------------------------------------------------------------------------------------
-// -I headers: simple user-space struct declarations
-// ---------------------------------------------------------------------------------------------
-
-export interface ParsedHeader {
-  readonly records: RecordType[];
-  readonly typedefs: Record<string, CType>;
-  /** Top-level declarations that are not struct definitions (shown to the user as ignored). */
-  readonly skipped: string[];
-}
-
-function alignOf(t: CType): number {
-  switch (t.kind) {
-    case 'array':
-      return alignOf(t.elem);
-    case 'struct':
-    case 'union':
-      return Math.max(1, ...t.members().map((m) => alignOf(m.type)));
-    default:
-      return Math.max(1, Math.min(8, sizeOf(t)));
-  }
-}
-
-/**
- * Reads `struct name { type member; … };` (and `typedef struct … name;`) from a header: basic
- * C types, known typedefs, pointers, fixed arrays and structs declared earlier, laid out as
- * the C compiler does on LP64. Everything else at top level (functions, macros' uses, enums,
- * variables) is returned in `skipped`. Throws CheckError on a struct it cannot lay out.
- */
-export function parseUserHeader(text: string, known: UserTypes): ParsedHeader {
-  const src = text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/.*$/gm, ' ').replace(/^\s*#.*$/gm, ' ');
-  const records: RecordType[] = [];
-  const typedefs: Record<string, CType> = {};
-  const skipped: string[] = [];
-  const lookupRecord = (kind: 'struct' | 'union', name: string): RecordType | undefined =>
-    records.find((r) => r.kind === kind && r.name === name) ?? known.record(kind, name);
-  const baseType = (words: string, where: string): CType => {
-    const w = words.replace(/\b(const|volatile|__user|extern|static)\b/g, ' ').replace(/\s+/g, ' ').trim();
-    const rec = /^(struct|union)\s+([A-Za-z_]\w*)$/.exec(w);
-    if (rec) {
-      const r = lookupRecord(rec[1] as 'struct' | 'union', rec[2]);
-      if (!r) throw new CheckError(`${where}: ${w} is not declared before it is used`);
-      return r;
-    }
-    const canon = w.replace(/\bsigned (char|short|int|long)/, (_m, x: string) => (x === 'char' ? 'signed char' : x))
-      .replace(/\b(short|long|long long) int\b/, '$1').replace(/^unsigned$/, 'unsigned int').replace(/^signed$/, 'int')
-      .replace(/^unsigned (short|long|long long) int$/, 'unsigned $1');
-    const t = basicType(canon) ?? knownTypedef(canon) ?? typedefs[canon] ?? known.typedef(canon) ?? (canon === 'void' ? VOID : undefined);
-    if (!t) throw new CheckError(`${where}: unknown type '${w}'`);
-    return t;
-  };
-  const re = /(typedef\s+)?\b(struct|union)\s+([A-Za-z_]\w*)?\s*\{([^{}]*)\}\s*([A-Za-z_]\w*)?\s*;/g;
-  let last = 0;
-  const noteSkipped = (chunk: string) => {
-    for (const d of chunk.split(';').map((x) => x.replace(/\s+/g, ' ').trim()).filter(Boolean)) skipped.push(d.length > 60 ? `${d.slice(0, 57)}...` : d);
-  };
-  for (let m = re.exec(src); m; m = re.exec(src)) {
-    noteSkipped(src.slice(last, m.index));
-    last = re.lastIndex;
-    const kind = m[2] as 'struct' | 'union';
-    const name = m[3] ?? m[5] ?? '';
-    const members: Member[] = [];
-    let off = 0;
-    let size = 0;
-    let maxAlign = 1;
-    for (const decl of m[4].split(';').map((x) => x.trim()).filter(Boolean)) {
-      const d = /^(.*?)((?:\s*\*\s*)*)([A-Za-z_]\w*)\s*((?:\[\s*\d+\s*\]\s*)*)$/.exec(decl);
-      if (!d || d[1].trim() === '') throw new CheckError(`${kind} ${name}: cannot read member '${decl}'`);
-      let t = baseType(d[1], `${kind} ${name}`);
-      const stars = (d[2].match(/\*/g) ?? []).length;
-      for (let i = 0; i < stars; i++) t = ptr(t, true);
-      const dims = [...d[4].matchAll(/\d+/g)].map((x) => Number(x[0]));
-      for (let i = dims.length - 1; i >= 0; i--) t = { kind: 'array', elem: t, length: dims[i] };
-      const a = alignOf(t);
-      maxAlign = Math.max(maxAlign, a);
-      if (kind === 'struct') off = Math.ceil(off / a) * a;
-      members.push({ name: d[3], bitOffset: kind === 'struct' ? off * 8 : 0, bitSize: 0, type: t });
-      if (kind === 'struct') off += sizeOf(t);
-      else size = Math.max(size, sizeOf(t));
-    }
-    const total = Math.ceil((kind === 'struct' ? off : size) / maxAlign) * maxAlign;
-    const rec = makeRecord(kind, name, total, members, 'user');
-    if (name) records.push(rec);
-    if (m[1] && m[5]) typedefs[m[5]] = rec;
-  }
-  noteSkipped(src.slice(last));
-  return { records, typedefs, skipped };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Per-thread decoding cache
-// ---------------------------------------------------------------------------------------------
-
-export interface TaskEntry {
-  readonly tid: number;
-  tgid: number;
-  comm: string;
-  /** What the tool derives from (tgid, tid, comm), e.g. its text columns; reset when they change. */
-  columns: string | undefined;
-  w0: number;
-  w1: number;
-  w2: number;
-  w3: number;
-}
-
-/**
- * tgid and comm per thread, so that a busy thread's comm is decoded once, not per event: an
- * entry is reused while the record's tgid and comm bytes (four u32 loads) are unchanged.
- */
-export class TaskCache {
-  readonly #m = new Map<number, TaskEntry>();
-  #lastBuffer: ArrayBufferLike | undefined;
-  #buf: Buffer | undefined;
-
-  get(bytes: Uint8Array, dv: DataView, off: number): TaskEntry {
-    const tid = dv.getUint32(off + 8, true);
-    const tgid = dv.getUint32(off + 12, true);
-    const c = off + COMM_OFFSET;
-    const w0 = dv.getInt32(c, true);
-    const w1 = dv.getInt32(c + 4, true);
-    const w2 = dv.getInt32(c + 8, true);
-    const w3 = dv.getInt32(c + 12, true);
-    let e = this.#m.get(tid);
-    if (e !== undefined && e.tgid === tgid && e.w0 === w0 && e.w1 === w1 && e.w2 === w2 && e.w3 === w3) return e;
-    if (bytes.buffer !== this.#lastBuffer) {
-      this.#lastBuffer = bytes.buffer;
-      this.#buf = bufferOf(bytes);
-    }
-    const comm = cString(this.#buf!, bytes.byteOffset + c, COMM_SIZE);
-    if (e === undefined) {
-      if (this.#m.size > 65536) this.#m.clear();
-      e = { tid, tgid, comm, columns: undefined, w0, w1, w2, w3 };
-      this.#m.set(tid, e);
-    } else {
-      Object.assign(e, { tgid, comm, columns: undefined, w0, w1, w2, w3 });
-    }
-    return e;
-  }
 }

@@ -5,7 +5,6 @@
  * extension, promotions, shift counts, division by zero, signed division without ISA v4,
  * short-circuit, registers kept across helper calls, bounded stack.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -19,18 +18,13 @@ import { parseExpr } from '../../../src/specs/index.js';
 import { Lowerer } from '../../../src/compile/lower.js';
 import { probeContext, type ProbeContext } from '../../../src/compile/context.js';
 import { entryNeeds, emitEntryLoad } from '../../../src/compile/entry.js';
+import { expectGolden } from '../../helpers/golden.js';
 import { check, evalLowered, kindsBtf, lowerScalar, run, slots, tracepoint, u64, withSignature } from './helpers.js';
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), '../../golden/compile');
 
 function golden(name: string, actual: string): void {
-  const path = join(GOLDEN, `${name}.asm`);
-  if (process.env.UPDATE_GOLDEN === '1' || (!existsSync(path) && process.env.CI !== 'true')) {
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(path, actual);
-    return;
-  }
-  expect(actual).toBe(readFileSync(path, 'utf8'));
+  expectGolden(join(GOLDEN, `${name}.asm`), actual);
 }
 
 type Kind = 'scalar' | 'string' | 'predicate';

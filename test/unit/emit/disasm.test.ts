@@ -1,4 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -13,19 +12,13 @@ import { disasm, formatInsn } from '../../../src/emit/disasm.js';
 import { Helper } from '../../../src/emit/helpers.gen.js';
 import type { Insn } from '../../../src/emit/insn.js';
 import { MapType, ProgType, type ProgramSpec } from '../../../src/emit/types.js';
+import { expectGolden } from '../../helpers/golden.js';
 
 const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../golden');
 
-/** Compares with test/golden/<name>; UPDATE_GOLDEN=1 rewrites the file instead. */
+/** Compares with test/golden/<name>; UPDATE_GOLDEN=1 rewrites the file instead (see test/helpers/golden.ts). */
 function golden(name: string, actual: string): void {
-  const path = join(GOLDEN_DIR, name);
-  if (process.env.UPDATE_GOLDEN === '1') {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, actual);
-    return;
-  }
-  if (!existsSync(path)) throw new Error(`missing golden file ${path}: run with UPDATE_GOLDEN=1`);
-  expect(actual).toBe(readFileSync(path, 'utf8'));
+  expectGolden(join(GOLDEN_DIR, name), actual);
 }
 
 const counts = { name: 'counts' };

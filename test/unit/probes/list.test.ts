@@ -1,6 +1,7 @@
 /** `polytrace list` patterns (bpftrace's and BCC's spellings) and the -v line formats. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_QUERIES, parseListPattern, tracepointFieldDecl, usdtArgLines } from '../../../src/probes/list.js';
+import { DEFAULT_QUERIES, parseListPattern } from '../../../src/probes/list.js';
+import { tracepointFieldDecl, usdtArgLines } from '../../../src/probes/listing.js';
 import { parseTracepointFormat } from '../../../src/symbols/tracefs.js';
 import { UsageError } from '../../../src/errors.js';
 

@@ -171,7 +171,7 @@ describe('argdist program shapes', () => {
   it('freq: zeroed key, lookup, insert-with-1 (NOEXIST), atomic add, dropped counter', () => {
     const layout = keyLayout([u(4), { kind: 'string', size: 12, name: 'char*' }]);
     const spec = argdistProgram({
-      kind: 'freq', name: 'argdist0', progType: 2, index: 0, layout, freq: freqMapSpec(0, layout.size), dropped: droppedMapSpec(1), tgid: 42,
+      kind: 'freq', name: 'argdist0', progType: 2, index: 0, layout, freq: freqMapSpec(0, layout.size), dropped: droppedMapSpec(1), filter: { pid: 42 },
       lower: (b) => ({
         scalar: (_i, dst) => b.emit(alu64.mov.imm(dst, 7)),
         string: (_i, base, off) => b.emit(stx('B', base, off, R1)),
@@ -186,7 +186,7 @@ describe('argdist program shapes', () => {
   });
   it('hist: log2 slot of the converted value, atomically added in one array value (no helper call)', () => {
     const spec = argdistProgram({
-      kind: 'hist', name: 'argdist1', progType: 2, index: 1, type: u(4, true, 'int'), hist: histMapSpec(1),
+      kind: 'hist', name: 'argdist1', progType: 2, index: 1, type: u(4, true, 'int'), hist: histMapSpec(1), filter: {},
       lower: (b) => ({ ...lower(), scalar: (_i, dst) => b.emit(alu64.mov.imm(dst, -1)) }),
     });
     expect(spec.maps).toEqual([histMapSpec(1)]);
@@ -197,12 +197,12 @@ describe('argdist program shapes', () => {
     expect(text).not.toMatch(/call/);
   });
   it('entry program: filters then the stash', () => {
-    const spec = argdistEntryProgram({ name: 'argdist0e', progType: 2, tid: 9, stash: (b) => b.emit(stx('DW', FP, -8, R2)) });
+    const spec = argdistEntryProgram({ name: 'argdist0e', progType: 2, filter: { tid: 9 }, stash: (b) => b.emit(stx('DW', FP, -8, R2)) });
     expect(disasm(spec.insns)).toMatch(/goto/);
   });
   it('refuses keys too large for the stack', () => {
     const layout = keyLayout([{ kind: 'string', size: 255, name: 'char*' }, { kind: 'string', size: 255, name: 'char*' }]);
-    expect(() => argdistProgram({ kind: 'freq', name: 'x', progType: 2, index: 0, layout, freq: freqMapSpec(0, layout.size), dropped: droppedMapSpec(1), lower })).toThrow(/510 bytes, over the 384/);
+    expect(() => argdistProgram({ kind: 'freq', name: 'x', progType: 2, index: 0, layout, freq: freqMapSpec(0, layout.size), dropped: droppedMapSpec(1), filter: {}, lower })).toThrow(/510 bytes, over the 384/);
   });
 });
 

@@ -5,7 +5,6 @@
  * keyed sections) and golden disassembly; the tool's plan and histogram decoding.
  */
 import { describe, it, expect } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProgramBuilder } from '../../../src/emit/builder.js';
@@ -19,20 +18,15 @@ import { log2Slot } from '../../../src/output/log2hist.js';
 import {
   log2Insns, latencyMaps, latencyEntryProgram, latencyReturnProgram, MAX_LEVEL, KERNEL_TGID,
 } from '../../../src/compile/tools/latency.js';
+import { CGROUP_MAP } from '../../../src/compile/filter.js';
 import { plan, readHist, parseOptions, type FunclatencyOptions } from '../../../src/multitools/funclatency.js';
 import type { ProbeTarget } from '../../../src/probes/targets.js';
+import { expectGolden } from '../../helpers/golden.js';
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), 'golden');
 
-export function golden(name: string, actual: string): void {
-  const path = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
-    if (process.env.CI === 'true' && !existsSync(path)) throw new Error(`missing golden ${path}`);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, actual);
-    return;
-  }
-  expect(actual).toBe(readFileSync(path, 'utf8'));
+function golden(name: string, actual: string): void {
+  expectGolden(join(GOLDEN, name), actual);
 }
 
 // ---- a register-only eBPF interpreter ----------------------------------------------------
@@ -130,25 +124,25 @@ describe('funclatency program shapes', () => {
     expect(nestedMaps.start.valueSize).toBe(8 + 8 * 4);
     expect(maps.avg).toMatchObject({ type: MapType.PercpuArray, valueSize: 16, maxEntries: 1 });
     expect(maps.hist).toMatchObject({ type: MapType.Hash, keySize: 16, valueSize: 8 });
-    expect(latencyMaps({ cgroup: true }).cgroup).toMatchObject({ type: MapType.CgroupArray, keySize: 4, valueSize: 4 });
+    expect(CGROUP_MAP).toMatchObject({ type: MapType.CgroupArray, keySize: 4, valueSize: 4 });
   });
 
   it('entry: ktime stored per tid, filters first; no loops', () => {
-    const e = latencyEntryProgram({ name: 'e', progType: ProgType.Kprobe, maps: latencyMaps({ cgroup: true }), tgid: 42 });
+    const e = latencyEntryProgram({ name: 'e', progType: ProgType.Kprobe, maps: latencyMaps({}), filter: { pid: 42, cgroup: CGROUP_MAP } });
     const h = helpers(e);
-    expect(h).toEqual([Helper.CurrentTaskUnderCgroup, Helper.GetCurrentPidTgid, Helper.KtimeGetNs, Helper.MapUpdateElem]);
+    expect(h).toEqual([Helper.GetCurrentPidTgid, Helper.CurrentTaskUnderCgroup, Helper.KtimeGetNs, Helper.MapUpdateElem]);
     expect(backwardJumps(e)).toBe(0);
-    expect(disasm(e.insns)).toContain('if r1 != 0x2a goto');
+    expect(disasm(e.insns)).toContain('if r0 != 0x2a goto');
   });
 
   it('nested entry: a bounded per-thread stack, zero-initialised once, within the BPF stack', () => {
     for (const level of [2, 8, MAX_LEVEL]) {
-      const e = latencyEntryProgram({ name: 'e', progType: ProgType.Kprobe, maps: latencyMaps({ level }), level });
+      const e = latencyEntryProgram({ name: 'e', progType: ProgType.Kprobe, maps: latencyMaps({ level }), level, filter: {} });
       expect(backwardJumps(e)).toBe(0);
       expect(helpers(e)).toEqual([Helper.GetCurrentPidTgid, Helper.MapLookupElem, Helper.MapUpdateElem, Helper.MapLookupElem, Helper.KtimeGetNs]);
       expect(disasm(e.insns)).toContain(`if r1 >= 0x${level.toString(16)} goto`);
     }
-    expect(() => latencyEntryProgram({ name: 'e', progType: 2, maps: latencyMaps({ level: 64 }), level: 64 })).toThrow(/level must be between/);
+    expect(() => latencyEntryProgram({ name: 'e', progType: 2, maps: latencyMaps({ level: 64 }), level: 64, filter: {} })).toThrow(/level must be between/);
   });
 
   it('return: delta, avg in ns, then the unit divides before the log2', () => {
@@ -175,8 +169,8 @@ describe('funclatency program shapes', () => {
 
   it('golden disassembly of the four main shapes', () => {
     const ua = AttachType.TraceUprobeMulti;
-    golden('funclatency-entry.asm', disasm(latencyEntryProgram({ name: 'funclat_e', progType: 2, expectedAttachType: ua, maps }).insns));
-    golden('funclatency-entry-nested.asm', disasm(latencyEntryProgram({ name: 'funclat_e', progType: 2, maps: nestedMaps, level: 4 }).insns));
+    golden('funclatency-entry.asm', disasm(latencyEntryProgram({ name: 'funclat_e', progType: 2, expectedAttachType: ua, maps, filter: {} }).insns));
+    golden('funclatency-entry-nested.asm', disasm(latencyEntryProgram({ name: 'funclat_e', progType: 2, maps: nestedMaps, level: 4, filter: {} }).insns));
     golden('funclatency-return-usecs.asm', disasm(latencyReturnProgram({ name: 'funclat_r', progType: 2, maps, unit: 'usecs', keyed: false, perProcess: false, slot: { kind: 'cookie' } }).insns));
     golden('funclatency-return-nested-keyed.asm', disasm(latencyReturnProgram({ name: 'funclat_r', progType: 2, maps: nestedMaps, level: 4, unit: 'msecs', keyed: true, perProcess: true, slot: { kind: 'cookie' } }).insns));
   });

@@ -3,7 +3,7 @@
  * tool's plan (BCC's derived settings), and the symbolization facade's strings.
  */
 import { describe, it, expect } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { disasm } from '../../../src/emit/disasm.js';
@@ -16,22 +16,17 @@ import {
 import { plan, parseOptions } from '../../../src/multitools/stackcount.js';
 import { Kallsyms } from '../../../src/symbols/kallsyms.js';
 import { Symbolizer, formatSymbol, UNKNOWN } from '../../../src/output/symbolize.js';
+import { expectGolden } from '../../helpers/golden.js';
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), 'golden');
 
 function golden(name: string, actual: string): void {
-  const path = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN === '1' || (!existsSync(path) && process.env.CI !== 'true')) {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, actual);
-    return;
-  }
-  expect(actual).toBe(readFileSync(path, 'utf8'));
+  expectGolden(join(GOLDEN, name), actual);
 }
 
 const helpers = (s: ProgramSpec) => s.insns.filter((i) => i.opcode === (op.BPF_JMP | op.BPF_CALL)).map((i) => i.imm);
 const maps = stackMaps();
-const base = { name: 'stackcount_tp', progType: ProgType.Tracepoint, maps };
+const base = { name: 'stackcount_tp', progType: ProgType.Tracepoint, maps, filter: {} };
 
 describe('stackcount program shape', () => {
   it('maps: counts keyed by the 28-byte key_t, a STACK_TRACE map of 127-frame stacks, a per-CPU lost counter', () => {
@@ -52,20 +47,20 @@ describe('stackcount program shape', () => {
   });
 
   it('-K / -U store -1 for the other side; -P records comm; -p and -c filter first', () => {
-    const k = stackProgram({ ...base, kernelStack: true, userStack: false, comm: true, tgid: 7, cpu: 1 });
+    const k = stackProgram({ ...base, kernelStack: true, userStack: false, comm: true, filter: { pid: 7, cpu: 1 } });
     const text = disasm(k.insns);
     expect(text).toContain('no user stack');
     expect(helpers(k).filter((h) => h === Helper.GetStackid)).toHaveLength(1);
     expect(helpers(k)).toContain(Helper.GetCurrentComm);
     expect(helpers(k).slice(0, 2)).toEqual([Helper.GetSmpProcessorId, Helper.GetCurrentPidTgid]);
-    expect(text).toContain('if r7 != 0x7 goto');
+    expect(text).toContain('if r0 != 0x7 goto');
     const u = stackProgram({ ...base, kernelStack: false, userStack: true, comm: false });
     expect(disasm(u.insns)).toContain('no kernel stack');
   });
 
   it('golden disassembly', () => {
     golden('stackcount-both.asm', disasm(stackProgram({ ...base, kernelStack: true, userStack: true, comm: true }).insns));
-    golden('stackcount-user-pid.asm', disasm(stackProgram({ ...base, name: 'stackcount_um0', progType: ProgType.Kprobe, kernelStack: false, userStack: true, comm: true, tgid: 1234 }).insns));
+    golden('stackcount-user-pid.asm', disasm(stackProgram({ ...base, name: 'stackcount_um0', progType: ProgType.Kprobe, kernelStack: false, userStack: true, comm: true, filter: { pid: 1234 } }).insns));
   });
 
   it('decodes keys and stack traces', () => {

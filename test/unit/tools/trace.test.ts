@@ -5,12 +5,14 @@
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import {
-  recordLayout, argKinds, traceMaps, traceProgram, messageRenderer, renderMessage, decodeRecord, readHeader,
-  parseUserHeader, TaskCache, HEADER_SIZE, STACK_BYTES, type AddressNames, type TraceLowering,
-} from '../../../src/compile/tools/trace.js';
+import { recordLayout, argKinds, traceMaps, traceProgram, HEADER_SIZE, STACK_BYTES, type TraceLowering } from '../../../src/compile/tools/trace.js';
+import { messageRenderer, renderMessage, decodeRecord, readHeader, type AddressNames } from '../../../src/compile/tools/trace-record.js';
+import { TaskCache } from '../../../src/compile/tools/trace-tasks.js';
+import { parseUserHeader } from '../../../src/compile/header.js';
 import { ringBytes, ringbufMapSpec, DEFAULT_RING_BYTES } from '../../../src/events/ringbuf.js';
-import { parseOptions, funcColumn, binaryStrcmp } from '../../../src/multitools/trace.js';
+import { parseOptions } from '../../../src/multitools/trace.js';
+import { funcColumn, binaryStrcmp } from '../../../src/multitools/trace-plan.js';
+import { CGROUP_MAP } from '../../../src/compile/filter.js';
 import { parseTraceProbe, parseFormat } from '../../../src/specs/parse.js';
 import { disasm } from '../../../src/emit/disasm.js';
 import { assemble } from '../../../src/emit/assemble.js';
@@ -54,10 +56,10 @@ describe('program shape', () => {
     it(`${transport}: filters, record, arguments, stacks, and loss counting`, () => {
       const layout = recordLayout(['int', 'string'], { stringSize: 80, kernelStack: true, userStack: true });
       const events = transport === 'ringbuf' ? ringbufMapSpec(1 << 22) : { name: 'events', type: MapType.PerfEventArray, keySize: 4, valueSize: 4, maxEntries: 2 };
-      const maps = traceMaps({ transport, events, recordSize: layout.size, cgroup: true });
+      const maps = traceMaps({ transport, events, recordSize: layout.size });
       const spec = traceProgram({
         name: 'trace_0', progType: ProgType.Kprobe, probeIndex: 7, layout, maps, transport,
-        tgid: 100, uid: 0, excludeTgid: 5, lowering,
+        filter: { pid: 100, uid: 0, excludePid: 5, cgroup: CGROUP_MAP }, lowering,
       });
       const text = disasm(spec.insns);
       expect(text).toContain('call bpf_get_current_pid_tgid');

@@ -1,6 +1,6 @@
    0: (bf) r6 = r1	; save ctx
    1: (85) call bpf_get_current_pid_tgid#14
-   2: (bf) r7 = r0
+   2: (bf) r7 = r0	; pid_tgid
    3: (63) *(u32 *)(r10 -8) = r7	; key = tid
    4: (18) r1 = map[id:start]
    6: (bf) r2 = r10

@@ -1,7 +1,7 @@
    0: (bf) r6 = r1	; save ctx
    1: (85) call bpf_get_current_pid_tgid#14
-   2: (77) r0 >>= 32
-   3: (bf) r7 = r0	; tgid
+   2: (bf) r7 = r0	; pid_tgid
+   3: (77) r7 >>= 32	; tgid
    4: (7a) *(u64 *)(r10 -32) = 0
    5: (7a) *(u64 *)(r10 -24) = 0
    6: (7a) *(u64 *)(r10 -16) = 0

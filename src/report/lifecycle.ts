@@ -9,8 +9,7 @@
  */
 import { fstatSync } from 'node:fs';
 import { disposeLiveSessions, TraceSession } from '../session.js';
-import { pidfdOpen, pollNow, POLLIN, POLLERR, POLLHUP } from '../sys/pidfd.js';
-import type { Fd } from '../sys/fd.js';
+import { ProcessExit, pipeReaderGone } from '../kernel/watch.js';
 
 export type StopReason = 'signal' | 'epipe' | 'exited';
 
@@ -21,7 +20,7 @@ let installed = false;
 /** How often the traced process and the stdout pipe are looked at. */
 const WATCH_MS = 100;
 let watcher: NodeJS.Timeout | undefined;
-let watchedPid: { pid: number; fd?: Fd } | undefined;
+let watchedPid: ProcessExit | undefined;
 let stdoutPipe = false;
 
 function stop(reason: StopReason): void {
@@ -63,17 +62,11 @@ export function installStopHandlers(): void {
 
 /**
  * End the trace when process `pid` exits (`-p`). Uses a pidfd; where pidfd_open is missing
- * (before 5.3) it falls back to looking for /proc/PID.
+ * (before 5.3) it falls back to looking for /proc/PID (kernel/watch.ts).
  */
 export function watchProcess(pid: number | undefined): void {
   if (pid === undefined) return;
-  let fd: Fd | undefined;
-  try {
-    fd = pidfdOpen(pid);
-  } catch {
-    fd = undefined;
-  }
-  watchedPid = { pid, fd };
+  watchedPid = new ProcessExit(pid);
   startWatcher();
   check();
 }
@@ -86,31 +79,15 @@ function startWatcher(): void {
 
 function check(): void {
   if (stopReason) return;
-  const fds: Array<{ fd: number; events: number }> = [];
-  if (stdoutPipe) fds.push({ fd: 1, events: 0 });
-  const pidFd = watchedPid?.fd;
-  if (pidFd && !pidFd.closed) fds.push({ fd: pidFd.value, events: POLLIN });
-  const revents = fds.length ? pollNow(fds) : [];
   // The reader of our stdout pipe is gone: nothing we print can be read any more.
-  if (stdoutPipe && (revents[0]! & (POLLERR | POLLHUP)) !== 0) {
+  if (stdoutPipe && pipeReaderGone(1)) {
     stop('epipe');
     return;
   }
-  if (!watchedPid) return;
-  const exited = pidFd && !pidFd.closed ? (revents[fds.length - 1]! & POLLIN) !== 0 : !procExists(watchedPid.pid);
-  if (exited) {
+  if (watchedPid?.exited()) {
     process.stderr.write(`process ${watchedPid.pid} exited\n`);
-    pidFd?.close();
+    watchedPid.close();
     stop('exited');
-  }
-}
-
-function procExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -197,7 +174,7 @@ export function out(text: string): Promise<void> {
 /** Dispose the session, flush stdout, and exit with `code`. */
 export async function finish(session: TraceSession | undefined, code: number): Promise<never> {
   session?.dispose();
-  watchedPid?.fd?.close();
+  watchedPid?.close();
   await new Promise<void>((resolve) => {
     if (stopReason === 'epipe') return resolve();
     process.stdout.write('', () => resolve());

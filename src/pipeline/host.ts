@@ -1,0 +1,66 @@
+/**
+ * The live ProbeHost: this machine's tracefs, ELF files, kallsyms, BTF and feature probes.
+ * Every source is read when first asked for and kept for the run.
+ */
+import { existsSync } from 'node:fs';
+import { haveKprobePmu, haveTracefsKprobeEvents } from '../features/probes.js';
+import { requireTracefs } from '../kernel/tracefs.js';
+import { kernelFunctionBtf, btfForKernelFunction } from '../kernel/btf.js';
+import { listTracepointDirs, hasEventId, readTracepointFormat, kprobeBlacklist } from '../symbols/tracefs.js';
+import { resolveLibrary, resolveUsdtBinary } from '../symbols/library.js';
+import { ElfFile } from '../symbols/elf.js';
+import { usdtProbes, type UsdtProbe } from '../symbols/usdt/probes.js';
+import { Kallsyms } from '../symbols/kallsyms.js';
+import { candidateFunctions, filterKernelFunctions, kernelFunctionSupport } from '../probes/kernel.js';
+import type { KernelFunctionSupport, ProbeHost } from '../probes/host.js';
+
+function mechanismSupport(): KernelFunctionSupport {
+  // Probing fentry loads the kernel's BTF: only asked when kprobes are missing.
+  if (haveKprobePmu.available() || haveTracefsKprobeEvents.available()) return { mechanism: 'kprobe', why: { kprobes: '', fentry: '' } };
+  const s = kernelFunctionSupport();
+  return s.fentry ? { mechanism: 'fentry', why: s.why } : { why: s.why };
+}
+
+export function liveHost(): ProbeHost {
+  let support: KernelFunctionSupport | undefined;
+  const usdt = new Map<string, readonly UsdtProbe[]>();
+  return {
+    tracefs: requireTracefs,
+    tracepoints: () => listTracepointDirs(requireTracefs()),
+    hasTracepoint: (category, event) => {
+      const root = requireTracefs();
+      return existsSync(`${root}/events/${category}/${event}/id`) && hasEventId(root, { category, event });
+    },
+    tracepointFormat: (category, event) => readTracepointFormat(requireTracefs(), category, event),
+    library: (name, pid) => resolveLibrary(name, { pid }),
+    usdtBinary: (name, pid) => resolveUsdtBinary(name, pid),
+    elf: (path) => ElfFile.open(path),
+    usdtProbes: (path) => {
+      let p = usdt.get(path);
+      if (!p) usdt.set(path, (p = usdtProbes(ElfFile.open(path))));
+      return p;
+    },
+    kernelFunctionSupport: () => (support ??= mechanismSupport()),
+    kernelFunctions(re, literal) {
+      let matched = candidateFunctions(re, requireTracefs).names;
+      // A literal name ftrace does not list (a syscall wrapper, say) may still take a kprobe.
+      if (matched.length === 0 && literal !== undefined) {
+        try {
+          const f = Kallsyms.read().find(literal);
+          if (f && 'tTwW'.includes(f.type)) matched = [literal];
+        } catch {
+          // No kallsyms: nothing more to find.
+        }
+      }
+      return filterKernelFunctions(matched, kprobeBlacklist()).kept;
+    },
+    kernelFunctionHasBtf: (name) => kernelFunctionBtf(name) !== undefined,
+    kernelBtf: (fn) => {
+      try {
+        return btfForKernelFunction(fn);
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * What providers read of the host, behind one interface: tracefs (tracepoint names and
+ * formats), ELF files and USDT notes, library name resolution, the kernel's functions and
+ * which mechanisms it offers for them, and BTF. The live implementation is
+ * `pipeline/host.ts`; tests give a fixture (test/helpers/probe-host.ts), so planning a
+ * command line needs no kernel.
+ */
+import type { BtfSpec } from '../btf/index.js';
+import type { ElfFile } from '../symbols/elf.js';
+import type { ResolvedLibrary } from '../symbols/library.js';
+import type { TracepointFormat, TracepointName } from '../symbols/tracefs.js';
+import type { UsdtProbe } from '../symbols/usdt/probes.js';
+
+/** How the kernel lets us attach to its functions, decided once per run from feature probes. */
+export type KernelFunctionMechanism =
+  /** kprobes (PMU or tracefs kprobe_events), through one kprobe_multi link where the kernel has it. */
+  | 'kprobe'
+  /** BPF trampolines: the program sees the function's arguments as u64s. */
+  | 'fentry';
+
+export interface KernelFunctionSupport {
+  /** undefined when the kernel offers neither; `why` then says what is missing. */
+  readonly mechanism?: KernelFunctionMechanism;
+  readonly why: { readonly kprobes: string; readonly fentry: string };
+}
+
+export interface ProbeHost {
+  /** The tracefs root (mounted first when root and missing). */
+  tracefs(): string;
+  /** Every tracepoint directory (category, event). */
+  tracepoints(): readonly TracepointName[];
+  /** Does this tracepoint exist (with an id we can attach to)? */
+  hasTracepoint(category: string, event: string): boolean;
+  tracepointFormat(category: string, event: string): TracepointFormat;
+  /** A library or binary named as BCC's tools name them (`c`, a path, a name on PATH). */
+  library(name: string, pid?: number): ResolvedLibrary;
+  /** The binary that holds a USDT probe named by `name` (a path, a library, a program). */
+  usdtBinary(name: string, pid?: number): ResolvedLibrary;
+  elf(path: string): ElfFile;
+  usdtProbes(path: string): readonly UsdtProbe[];
+  /** Which mechanism serves kernel functions here. */
+  kernelFunctionSupport(): KernelFunctionSupport;
+  /**
+   * Kernel functions matching `re` that the tools may probe (ftrace's list, else kallsyms ∩
+   * BTF; minus the kprobe blacklist and BCC-denied names), in the kernel's order.
+   * `literal`, when the pattern names one function, is also looked up in kallsyms (a syscall
+   * wrapper ftrace does not list may still take a kprobe).
+   */
+  kernelFunctions(re: RegExp, literal?: string): string[];
+  /** Does BTF (vmlinux's or a loaded module's) describe this function? */
+  kernelFunctionHasBtf(name: string): boolean;
+  /** BTF to type a probe with: the kernel function's own (a module's), else vmlinux's; undefined without BTF. */
+  kernelBtf(functionName?: string): BtfSpec | undefined;
+}

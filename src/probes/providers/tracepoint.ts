@@ -1,0 +1,88 @@
+/**
+ * Tracepoints (`t:category:event`): names from tracefs, the record's fields from the event's
+ * format file. A plain name is checked directly; a glob or regex is matched against
+ * `category:event` over every tracepoint directory (BCC's matching).
+ */
+import { ResolveError } from '../../errors.js';
+import { wrongKind } from '../listing.js';
+import type { ProbeSite } from '../../compile/context.js';
+import type { ProbeHost } from '../host.js';
+import type { Provider, ProbeQuery, ResolvedProbe } from '../provider.js';
+import { nameRegExp } from '../match.js';
+import { globToRegExp } from '../../symbols/match.js';
+import { listTracepoints, readTracepointFormat } from '../../symbols/tracefs.js';
+import { completions, tracepointFieldDecl, type ListEntry, type ListSources } from '../listing.js';
+
+/** A glob with no wildcard and no regex metacharacter names exactly one tracepoint. */
+const LITERAL_TRACEPOINT = /^([A-Za-z0-9_-]+):([A-Za-z0-9_-]+)$/;
+
+function resolved(host: ProbeHost, category: string, event: string): ResolvedProbe {
+  let site: ProbeSite | undefined;
+  return {
+    target: { kind: 'tracepoint', category, event, name: `${category}:${event}` },
+    ret: false,
+    // The format file is read only when a program reads the record (funccount never does).
+    get site(): ProbeSite {
+      return (site ??= { kind: 'tracepoint', category, event, fields: host.tracepointFormat(category, event).fields });
+    },
+  };
+}
+
+function notFound(name: string): ResolveError {
+  const category = name.split(':')[0] ?? '';
+  return new ResolveError(`tracepoint ${name} does not exist`, [`list them with 'polytrace list t:${category}:*'`]);
+}
+
+export const tracepointProvider: Provider = {
+  name: 'tracepoint',
+  listKinds: ['tracepoint'],
+  async complete(_library, partial, prefix) {
+    const { findTracefs, listTracepoints } = await import('../../symbols/tracefs.js');
+    const root = findTracefs();
+    if (!root) return [];
+    const tps = listTracepoints(root);
+    const colon = partial.indexOf(':');
+    if (colon < 0) return completions(new Set(tps.map((t) => `${t.category}:`)), prefix, partial);
+    const cat = partial.slice(0, colon);
+    return completions(tps.filter((t) => t.category === cat).map((t) => t.event), `${prefix}${cat}:`, partial.slice(colon + 1));
+  },
+  list(q, src, verbose) {
+    if (q.kind !== 'tracepoint') throw wrongKind(q, 'tracepoint');
+    return listTracepoints_(q.pattern, src, verbose);
+  },
+  resolve(q: ProbeQuery, host: ProbeHost): ResolvedProbe[] {
+    const literal = q.match === 'regex' ? null : LITERAL_TRACEPOINT.exec(q.name);
+    if (literal) {
+      // Skip listing every tracepoint (thousands of directories) for a plain name.
+      const [, category, event] = literal;
+      if (host.hasTracepoint(category!, event!)) return [resolved(host, category!, event!)];
+      if (q.match === 'exact') throw notFound(q.name);
+      return [];
+    }
+    if (q.match === 'exact') throw notFound(q.name);
+    const re = nameRegExp(q.name, q.match);
+    const out: ResolvedProbe[] = [];
+    for (const t of host.tracepoints()) {
+      if (re.test(`${t.category}:${t.event}`) && host.hasTracepoint(t.category, t.event)) out.push(resolved(host, t.category, t.event));
+    }
+    return out;
+  },
+};
+
+async function* listTracepoints_(pattern: string, src: ListSources, verbose: boolean): AsyncGenerator<ListEntry> {
+  const root = await src.tracefs();
+  const re = globToRegExp(pattern);
+  const names: string[] = [];
+  for (const { category, event } of listTracepoints(root)) {
+    const name = `${category}:${event}`;
+    if (re.test(name)) names.push(name);
+  }
+  names.sort();
+  for (const name of names) {
+    const colon = name.indexOf(':');
+    yield {
+      probe: `tracepoint:${name}`,
+      details: () => (verbose ? readTracepointFormat(root, name.slice(0, colon), name.slice(colon + 1)).fields.filter((f) => !f.isCommon).map(tracepointFieldDecl) : []),
+    };
+  }
+}

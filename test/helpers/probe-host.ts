@@ -1,0 +1,42 @@
+/**
+ * A ProbeHost made of fixtures, so that planning a command line (resolve, choose the
+ * mechanism, check every expression) is tested with no kernel: the miniature tracefs of
+ * fixtures/tracefs (its tracepoints and its synthetic available_filter_functions), the BTF of
+ * fixtures/btf/kinds.btf, and real ELF files named by path.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BtfSpec } from '../../src/btf/index.js';
+import type { KernelFunctionMechanism, ProbeHost } from '../../src/probes/host.js';
+import { filterKernelFunctions } from '../../src/probes/kernel.js';
+import { ElfFile } from '../../src/symbols/elf.js';
+import { availableFilterFunctions, hasEventId, listTracepointDirs, readTracepointFormat } from '../../src/symbols/tracefs.js';
+import { usdtProbes } from '../../src/symbols/usdt/probes.js';
+import { readFileSync } from 'node:fs';
+
+const FIXTURES = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'fixtures');
+export const FIXTURE_TRACEFS = join(FIXTURES, 'tracefs');
+
+export function fixtureHost(o: { mechanism?: KernelFunctionMechanism } = {}): ProbeHost {
+  const btf = BtfSpec.parse(new Uint8Array(readFileSync(join(FIXTURES, 'btf', 'kinds.btf'))));
+  const why = { kprobes: o.mechanism === 'kprobe' ? '' : 'no kprobe PMU (fixture)', fentry: o.mechanism === 'fentry' ? '' : 'no BPF trampolines (fixture)' };
+  const resolved = (path: string) => {
+    if (!existsSync(path)) throw new Error(`fixture host: no file ${path}`);
+    return { path, original: path, how: 'path' as const };
+  };
+  return {
+    tracefs: () => FIXTURE_TRACEFS,
+    tracepoints: () => listTracepointDirs(FIXTURE_TRACEFS),
+    hasTracepoint: (category, event) => hasEventId(FIXTURE_TRACEFS, { category, event }),
+    tracepointFormat: (category, event) => readTracepointFormat(FIXTURE_TRACEFS, category, event),
+    library: resolved,
+    usdtBinary: resolved,
+    elf: (path) => ElfFile.open(path),
+    usdtProbes: (path) => usdtProbes(ElfFile.open(path)),
+    kernelFunctionSupport: () => (o.mechanism ? { mechanism: o.mechanism, why } : { why }),
+    kernelFunctions: (re) => filterKernelFunctions(availableFilterFunctions(FIXTURE_TRACEFS).filter((n) => re.test(n)), new Set()).kept,
+    kernelFunctionHasBtf: (name) => btf.idsByName(name, 'func').length > 0,
+    kernelBtf: () => btf,
+  };
+}

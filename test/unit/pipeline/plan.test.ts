@@ -1,0 +1,118 @@
+/**
+ * Planning a command line with no kernel: every probe kind resolved through its provider
+ * against a fixture host, the kernel-function mechanism chosen once, and each expression
+ * checked once against the site that mechanism gives.
+ */
+import { describe, expect, it } from 'vitest';
+import { fixtureHost } from '../../helpers/probe-host.js';
+import { planPattern } from '../../../src/pipeline/pattern.js';
+import { providerFor, resolveProbe } from '../../../src/probes/registry.js';
+import { planUnits } from '../../../src/multitools/trace-plan.js';
+import { parseOptions as traceOptions } from '../../../src/multitools/trace.js';
+import { plan as argdistPlan, compileSpecs } from '../../../src/multitools/argdist.js';
+import { parseTraceProbes } from '../../../src/specs/parse.js';
+import { BUILTIN_USER_TYPES } from '../../../src/compile/usertypes.js';
+import { DiagnosticsError, UnsupportedFeatureError } from '../../../src/errors.js';
+
+const node = process.execPath;
+
+describe('the provider registry', () => {
+  it('maps each BCC letter (and library or none) to one provider', () => {
+    expect(providerFor({ type: 't', library: '' }).name).toBe('tracepoint');
+    expect(providerFor({ type: 'u', library: 'c' }).name).toBe('usdt');
+    expect(providerFor({ type: 'p', library: '' }).name).toBe('kernel-function');
+    expect(providerFor({ type: 'r', library: '' }).name).toBe('kernel-function');
+    expect(providerFor({ type: 'p', library: 'c' }).name).toBe('uprobe');
+    expect(providerFor({ type: 'r', library: '/bin/sh' }).name).toBe('uprobe');
+  });
+});
+
+describe('pattern planning (funccount, stackcount, funclatency)', () => {
+  it('tracepoint globs match category:event; directories without an id are not events', () => {
+    const p = planPattern('t:sched:*', 'funccount', { regex: false }, fixtureHost());
+    expect(p.probes.map((x) => x.target.name).sort()).toEqual(['sched:sched_process_exec', 'sched:sched_switch']);
+    // The record's fields are read only when asked for.
+    expect(p.probes.find((x) => x.target.name === 'sched:sched_switch')!.site).toMatchObject({ kind: 'tracepoint', category: 'sched', event: 'sched_switch' });
+  });
+
+  it('nothing matched: each tool says it in BCC\'s words', () => {
+    const host = fixtureHost({ mechanism: 'kprobe' });
+    expect(() => planPattern('t:sched:nosuch', 'funccount', { regex: false }, host)).toThrow(/^No functions matched by pattern sched:nosuch$/);
+    expect(() => planPattern('nosuch_*', 'funclatency', { regex: false }, host)).toThrow('0 functions matched by "nosuch_*". Exiting.');
+  });
+
+  it('kernel functions: the mechanism is chosen once, and the site follows it', () => {
+    const kp = planPattern('vfs_*', 'funccount', { regex: false }, fixtureHost({ mechanism: 'kprobe' }));
+    expect(kp.probes.map((x) => x.target)).toEqual([
+      { kind: 'kfunc', symbol: 'vfs_read', name: 'vfs_read', mechanism: 'kprobe' },
+      { kind: 'kfunc', symbol: 'vfs_write', name: 'vfs_write', mechanism: 'kprobe' },
+    ]);
+    expect(kp.probes.map((x) => x.site.kind)).toEqual(['kprobe', 'kprobe']);
+    // Trampolines need BTF: kinds.btf describes vfs_read only.
+    const fe = resolveProbe({ type: 'r', library: '', name: 'vfs_*', match: 'glob' }, fixtureHost({ mechanism: 'fentry' }));
+    expect(fe.map((x) => [x.target.name, x.site.kind, x.ret])).toEqual([['vfs_read', 'fexit', true]]);
+  });
+
+  it('a kernel with neither kprobes nor trampolines: one line naming what is missing and a tracepoint', () => {
+    expect(() => planPattern('sched_*', 'funccount', { regex: false }, fixtureHost())).toThrow(UnsupportedFeatureError);
+    expect(() => planPattern('sched_*', 'funccount', { regex: false }, fixtureHost())).toThrow(/no kprobe PMU \(fixture\).*t:sched:/);
+  });
+
+  it('user functions of an ELF file, de-duplicated; -r is a start-anchored regex', () => {
+    const p = planPattern(`${node}:napi_create_int*`, 'funccount', { regex: false }, fixtureHost());
+    expect(p.probes.length).toBeGreaterThan(1);
+    for (const x of p.probes) {
+      expect(x.target).toMatchObject({ kind: 'uprobe', path: node });
+      expect(x.site.kind).toBe('uprobe');
+    }
+    const r = planPattern(`${node}:napi_create_int(32|64)$`, 'funccount', { regex: true }, fixtureHost());
+    expect(r.probes.map((x) => x.target.name).sort()).toEqual(['napi_create_int32', 'napi_create_int64']);
+  });
+});
+
+describe('trace planning: each expression checked once against the resolved site', () => {
+  const opts = traceOptions(['x'], 'trace');
+  it('named arguments of a kernel function through trampolines are fentry arguments (no second check)', () => {
+    const units = planUnits(opts, parseTraceProbes(['p::vfs_read "%d", count']), BUILTIN_USER_TYPES, fixtureHost({ mechanism: 'fentry' }));
+    expect(units).toHaveLength(1);
+    expect(units[0]!.ctx.site).toEqual({ kind: 'fentry', symbol: 'vfs_read' });
+    expect(units[0]!.args).toHaveLength(1);
+  });
+
+  it('the same probe through kprobes reads pt_regs', () => {
+    const units = planUnits(opts, parseTraceProbes(['p::vfs_read "%d", count']), BUILTIN_USER_TYPES, fixtureHost({ mechanism: 'kprobe' }));
+    expect(units[0]!.ctx.site).toEqual({ kind: 'kprobe', symbol: 'vfs_read' });
+  });
+
+  it('every fault of every probe in one run', () => {
+    const probes = parseTraceProbes(['t:sched:sched_switch "%d", args->nosuch', 't:sched:nosuch', 'r::vfs_read "%s", retval']);
+    let err: unknown;
+    try {
+      planUnits(opts, probes, BUILTIN_USER_TYPES, fixtureHost({ mechanism: 'kprobe' }));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DiagnosticsError);
+    const messages = (err as DiagnosticsError).errors.map((e) => e.message);
+    expect(messages).toHaveLength(3);
+    expect(messages[0]).toMatch(/nosuch/);
+    expect(messages[1]).toMatch(/tracepoint sched:nosuch does not exist/);
+  });
+});
+
+describe('argdist planning', () => {
+  it('tracepoint fields and kernel arguments compile for their sites; faults of all specifiers reported together', () => {
+    const host = fixtureHost({ mechanism: 'kprobe' });
+    const btf = () => host.kernelBtf()!;
+    const ok = argdistPlan({ counts: ['t:sched:sched_switch():int:args->prev_pid', 'p::vfs_read(struct file *file, char *buf, size_t count):u64:count'], histograms: [], stringSize: 80 }, btf);
+    const sites = compileSpecs(ok, { stringSize: 80 }, host);
+    expect(sites.map((s) => s.map((x) => x.resolved.site.kind))).toEqual([['tracepoint'], ['kprobe']]);
+    const bad = argdistPlan({ counts: ['t:sched:sched_switch():int:args->nosuch', 'p::vfs_read():u64:nosuch'], histograms: [], stringSize: 80 }, btf);
+    expect(() => compileSpecs(bad, { stringSize: 80 }, host)).toThrow(DiagnosticsError);
+  });
+
+  it('an exact name that resolves nowhere says what was looked for and where', () => {
+    expect(() => resolveProbe({ type: 'p', library: node, name: 'no_such_fn', match: 'exact' }, fixtureHost()))
+      .toThrow(`could not determine address of symbol no_such_fn in ${node}`);
+  });
+});
