@@ -1,4 +1,4 @@
-// Folder dependency rules of polytrace (see the Layout table of DESIGN.md).
+// Folder dependency rules of polytrace (docs/ARCHITECTURE.md, "Folders and their allowed imports").
 // Run: npx depcruise src   (part of `npm run lint`)
 //
 // Layers, bottom up:

@@ -6,7 +6,8 @@
 // (trace full-rate events, default 200k), BENCH_TRACE_RATES (trace ladder, events/s, comma
 // separated), BENCH_TRACE_SECONDS (seconds per ladder step, default 1), BENCH_BIG_ANCHOR_RUNS
 // (runs of BCC/bpftrace on 1,000 uprobes, default 1: each takes about a minute to detach),
-// BENCH_DETACH_BOUND_S (longest detach waited for, default 90).
+// BENCH_DETACH_BOUND_S (longest detach waited for, default 90), BENCH_SWITCHES (rawtp: context-switch
+// round trips, default 200k).
 import os from 'node:os';
 import { loadavg } from './lib.mjs';
 
@@ -18,6 +19,7 @@ const all = {
   stackcount: async () => (await import('./latstack.mjs')).benchStackcount(),
   argdist: async () => (await import('./argdist.mjs')).benchArgdist(),
   trace: async () => (await import('./trace.mjs')).benchTrace(),
+  rawtp: async () => (await import('./rawtp.mjs')).benchRawTracepoints(),
 };
 const picked = process.argv.slice(2);
 for (const p of picked) if (!(p in all)) throw new Error(`unknown section ${p}; sections: ${Object.keys(all).join(' ')}`);

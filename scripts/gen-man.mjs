@@ -49,7 +49,13 @@ const OVERHEAD_COUNT = `This traces functions and tracepoints and counts in kern
 costs one BPF program run and an in-kernel map update, and nothing is copied to user
 space per event. Tracepoints cost the least (tens of nanoseconds an event); uprobes add
 a trap into the kernel per call (about a microsecond). Millions of events a second can
-cost a core: test with a short -d duration first, on a narrow pattern.`;
+cost a core: test with a short -d duration first, on a narrow pattern.
+
+Tracepoints are counted at raw tracepoints where the kernel has them (every syscalls:*
+event through one program at the raw sys_enter or sys_exit tracepoint), which attach and
+detach in milliseconds. As perf events (POLYTRACE_DISABLE=raw_tracepoint) each one waits
+for an RCU grace period when it is detached: hundreds take tens of seconds, and the tool
+says so on stderr.`;
 
 const PROSE = {
   polytrace: {
@@ -101,8 +107,10 @@ Print the list of tools and exit.`,
 tool's page. Start-up (reading BTF, ELF symbols and tracefs) is lazy and takes tens of
 milliseconds.`,
     environment: `.TP
-\\fBBCC_PROBE_LIMIT\\fR, \\fBPOLYTRACE_PROBE_LIMIT\\fR
-The largest number of probes a wildcard may attach (default 100000).
+\\fBBCC_PROBE_LIMIT\\fR
+The largest number of probes a wildcard may attach. Kernel functions default
+to BCC's 1000; tracepoints, user functions and USDT probes, which attach
+through one link or cheap perf events, to 100000 unless the variable is set.
 .TP
 \\fBPOLYTRACE_DISABLE\\fR
 A comma\\-separated list of features to treat as missing, to force the fallbacks.`,

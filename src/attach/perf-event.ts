@@ -25,14 +25,14 @@ export function attachPerfEvent(prog: LoadedProgram, perfFd: number, description
         dv.setBigUint64(16, cookie ?? 0n, true);
       });
       perfIoctl(perfFd, PERF_EVENT_IOC_ENABLE, 0, 'PERF_EVENT_IOC_ENABLE');
-      return new FdLink(`${description} (bpf_link)`, [() => close(linkFd), () => close(perfFd)]);
+      return new FdLink(`${description} (bpf_link)`, [() => close(linkFd), () => close(perfFd)], { slowClose: true });
     }
     if (cookie !== undefined && cookie !== 0n) {
       throw new UnsupportedFeatureError('bpf_link_perf_event', 'attach cookies need bpf_link for perf events (Linux 5.15)');
     }
     perfIoctl(perfFd, PERF_EVENT_IOC_SET_BPF, prog.fd.value, 'PERF_EVENT_IOC_SET_BPF');
     perfIoctl(perfFd, PERF_EVENT_IOC_ENABLE, 0, 'PERF_EVENT_IOC_ENABLE');
-    return new FdLink(`${description} (perf ioctl)`, [() => close(perfFd)]);
+    return new FdLink(`${description} (perf ioctl)`, [() => close(perfFd)], { slowClose: true });
   } catch (e) {
     close(perfFd);
     throw e;

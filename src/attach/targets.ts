@@ -1,8 +1,13 @@
 /**
  * Attaching one program shape to many targets, choosing the cheapest mechanism the kernel
  * has:
- *  - tracepoints: one program reading its slot from the bpf_cookie, attached to every
- *    tracepoint (5.15+), else one program per tracepoint with its slot baked in;
+ *  - tracepoints, by the mechanism their provider chose when resolving them: at raw
+ *    tracepoints, one program per tracepoint with its slot baked in, and one program at raw
+ *    sys_enter (sys_exit) for every syscalls:sys_enter_* (sys_exit_*) event, its slot read
+ *    from a table by syscall number; a raw tracepoint the kernel does not have falls back to
+ *    a perf event in the same slot. As perf events: one program reading its slot from the
+ *    bpf_cookie, attached to every tracepoint (5.15+), else one program per tracepoint with
+ *    its slot baked in;
  *  - uprobes and USDT sites of one file: one uprobe_multi link (6.6+) for all of them,
  *    else one shared program with a cookie per perf event, else one program per target;
  *  - kernel functions, by the mechanism their provider chose when resolving them: kprobes
@@ -17,13 +22,15 @@ import { ProgType, AttachType, type ProgramSpec } from '../emit/types.js';
 import { haveUprobeMulti, haveKprobeMulti } from '../features/probes.js';
 import { cookiesSupported } from './perf-event.js';
 import { attachTracepoint } from './tracepoint.js';
+import { attachRawTracepoint, isMissingRawTracepoint } from './raw-tracepoint.js';
+import { syscallLayout } from '../kernel/syscall-layout.js';
 import { attachUprobe, attachUprobeMulti } from './uprobe.js';
 import { attachKprobe } from './kprobe.js';
 import { attachKprobeMulti } from './kprobe-multi.js';
 import { attachFentry, fentryAttachBtf } from './fentry.js';
 import type { Link } from './link.js';
 import type { LoadedProgram } from '../kernel/program.js';
-import type { SlotSource } from '../compile/tools/count.js';
+import { encodeSyscallSlots, syscallSlotsMapSpec, type SlotSource, type SyscallSlots } from '../compile/tools/count.js';
 import type { ProbeTarget } from '../probes/targets.js';
 import type { KernelFunctionMechanism } from '../probes/host.js';
 import type { TraceSession } from '../session.js';
@@ -42,7 +49,7 @@ export interface ProgramShape {
    * kprobe programs pt_regs, fentry/fexit programs the function's arguments as u64s. Only
    * uprobes are filtered by process at attach time; the others see every process.
    */
-  readonly hook: 'tracepoint' | 'uprobe' | 'kprobe' | 'fentry';
+  readonly hook: 'tracepoint' | 'raw_tracepoint' | 'uprobe' | 'kprobe' | 'fentry';
   /** fentry/fexit: the function's BTF id, set on the program spec before loading. */
   readonly attachBtfId?: number;
   /** fentry/fexit on a module's function: the module whose BTF that id is in. */
@@ -97,15 +104,24 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
   };
   const cookies = cookiesSupported();
 
-  // Tracepoints.
-  const tps = targets.map((t, slot) => ({ t, slot })).filter((x) => x.t.kind === 'tracepoint');
+  // Tracepoints: raw tracepoints first; those the kernel lacks join the perf events.
+  const tps: PerfTracepoint[] = [];
+  const raws: RawTracepointSlot[] = [];
+  targets.forEach((t, slot) => {
+    if (t.kind !== 'tracepoint') return;
+    if (t.mechanism === 'raw') raws.push({ tracepoint: t.tracepoint, syscall: t.syscall, slot, perf: { category: t.category, event: t.event } });
+    else tps.push({ category: t.category, event: t.event, slot });
+  });
+  if (raws.length) {
+    if (o.ret) throw new TracerError('internal: a raw tracepoint has no return to probe');
+    tps.push(...attachRawTracepoints(session, raws, o.prefix, load));
+  }
   if (tps.length) {
     // A baked-in slot saves a helper call per event; a shared program saves a load per target.
     const shared = cookies && tps.length > SEPARATE_PROGRAMS_UP_TO ? load({ name: `${o.prefix}_tp`, progType: ProgType.Tracepoint, slot: { kind: 'cookie' }, hook: 'tracepoint' }) : undefined;
-    for (const { t, slot } of tps) {
-      if (t.kind !== 'tracepoint') continue;
+    for (const { category, event, slot } of tps) {
       const prog = shared ?? load({ name: `${o.prefix}_${slot}`, progType: ProgType.Tracepoint, slot: { kind: 'const', slot }, hook: 'tracepoint' });
-      session.attach(attachTracepoint(prog, { category: t.category, event: t.event, cookie: shared ? BigInt(slot) : undefined }));
+      session.attach(attachTracepoint(prog, { category, event, cookie: shared ? BigInt(slot) : undefined }));
     }
   }
 
@@ -158,6 +174,71 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
       }));
     }
   }
+}
+
+interface PerfTracepoint {
+  readonly category: string;
+  readonly event: string;
+  readonly slot: number;
+}
+
+/** A target at a raw tracepoint: counted in `slot`; a syscall's events are told apart by number. */
+export interface RawTracepointSlot {
+  readonly tracepoint: string;
+  readonly slot: number;
+  /** syscalls:* events: the syscall's number at raw sys_enter/sys_exit. */
+  readonly syscall?: number;
+  /** The tracefs event to take as a perf event where the kernel has no raw tracepoint `tracepoint`. */
+  readonly perf?: { readonly category: string; readonly event: string };
+}
+
+/**
+ * Attaches each target at its raw tracepoint: one program per target with its slot baked in
+ * (BPF_RAW_TRACEPOINT_OPEN passes no cookie before 6.10), and one program per syscall family
+ * (sys_enter, sys_exit) with a table from syscall number to slot. Returns the targets whose
+ * raw tracepoint the kernel does not have and that name a perf event to fall back to; a
+ * missing one without a fallback is an error.
+ */
+export function attachRawTracepoints(session: TraceSession, raws: readonly RawTracepointSlot[], prefix: string,
+  load: (shape: ProgramShape) => LoadedProgram): PerfTracepoint[] {
+  const fallback: PerfTracepoint[] = [];
+  const open = (prog: LoadedProgram, name: string, falling: readonly RawTracepointSlot[]) => {
+    try {
+      session.attach(attachRawTracepoint(prog, name));
+    } catch (e) {
+      if (!isMissingRawTracepoint(e) || falling.some((r) => !r.perf)) throw e;
+      for (const r of falling) fallback.push({ ...r.perf!, slot: r.slot });
+    }
+  };
+  const families = new Map<string, RawTracepointSlot[]>();
+  for (const r of raws) {
+    if (r.syscall === undefined) {
+      open(load({ name: `${prefix}_${r.slot}`, progType: ProgType.RawTracepoint, slot: { kind: 'const', slot: r.slot }, hook: 'raw_tracepoint' }), r.tracepoint, [r]);
+      continue;
+    }
+    const f = families.get(r.tracepoint) ?? [];
+    f.push(r);
+    families.set(r.tracepoint, f);
+  }
+  for (const [family, members] of families) {
+    const layout = syscallLayout();
+    if (!layout) throw new TracerError(`internal: syscall events at raw ${family} on a kernel whose syscall layout is unknown`);
+    const slots = new Map<number, number>();
+    for (const m of members) {
+      // Two events of one number (never, from the generated table) cannot share the table.
+      if (slots.has(m.syscall!) && m.perf) fallback.push({ ...m.perf, slot: m.slot });
+      else slots.set(m.syscall!, m.slot);
+    }
+    const table = syscallSlotsMapSpec(`${family}_slots`, Math.max(...slots.keys()) + 1);
+    const slot: SyscallSlots = {
+      kind: 'syscall', table, nr: family === 'sys_enter' ? { from: 'arg1' } : layout.exitNr,
+      ...(layout.compat ? { compat: layout.compat } : {}),
+    };
+    const prog = load({ name: `${prefix}_${family === 'sys_enter' ? 'se' : 'sx'}`, progType: ProgType.RawTracepoint, slot, hook: 'raw_tracepoint' });
+    session.map(table).update(new Uint8Array(4), encodeSyscallSlots(table, slots));
+    open(prog, family, members.filter((m) => slots.get(m.syscall!) === m.slot));
+  }
+  return fallback;
 }
 
 interface KfuncSlot {

@@ -18,7 +18,7 @@ import {
 } from './wire.js';
 import { StringTable } from './strings.js';
 import {
-  VOID, type BtfKindName, type BtfOfKind, type BtfMember, type BtfType, type Linkage, type TypeId,
+  VOID, type BtfKindName, type BtfOfKind, type BtfMember, type BtfPtr, type BtfRef, type BtfType, type Linkage, type TypeId,
 } from './types.js';
 import { alignof, memberPath, sizeof, underlying, type MemberLocation } from './resolve.js';
 
@@ -201,18 +201,14 @@ export class BtfSpec {
           bits: v & 0xff, bitOffset: (v >>> 16) & 0xff,
         };
       }
+      // Kinds that only name another type (in size_or_type).
       case Kind.Ptr:
-        return { id: tid, name, kind: 'ptr', target: ref(sizeOrType) };
       case Kind.Typedef:
-        return { id: tid, name, kind: 'typedef', target: ref(sizeOrType) };
       case Kind.Const:
-        return { id: tid, name, kind: 'const', target: ref(sizeOrType) };
       case Kind.Volatile:
-        return { id: tid, name, kind: 'volatile', target: ref(sizeOrType) };
       case Kind.Restrict:
-        return { id: tid, name, kind: 'restrict', target: ref(sizeOrType) };
       case Kind.TypeTag:
-        return { id: tid, name, kind: 'type_tag', target: ref(sizeOrType) };
+        return { id: tid, name, kind: KIND_MODEL[kind] as (BtfPtr | BtfRef)['kind'], target: ref(sizeOrType) };
       case Kind.Array:
         return {
           id: tid, name, kind: 'array',

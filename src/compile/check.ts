@@ -24,7 +24,7 @@ import {
   type CType, type IntType, type Member, type PtrType, type RecordType,
 } from './types.js';
 import {
-  argLocation, isReturnSite, kernelProto, retvalLocation,
+  argLocation, isPtRegsSite, isReturnSite, kernelProto, retvalLocation,
   type ArgLocation, type MemSpace, type ProbeContext,
 } from './context.js';
 
@@ -206,7 +206,7 @@ class Checker {
         return { expr: e, type: ptr(rec, false), space: 'kernel', node: { k: 'addr', place: { k: 'ctx', offset: 0 } } };
       }
       case 'ctx': {
-        if (!(['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt'] as string[]).includes(this.ctx.site.kind)) {
+        if (!isPtRegsSite(this.ctx.site)) {
           return ERR(`ctx is struct pt_regs * only in kprobes, uprobes and USDT probes`, e.span);
         }
         const regs = this.ctx.btf?.idsByName('pt_regs', 'struct')[0];
@@ -490,8 +490,8 @@ class Checker {
    */
   private record(kind: 'struct' | 'union', name: string, user: boolean, span: SourceSpan | undefined): RecordType {
     const fromUser = this.ctx.userTypes?.record(kind, name);
-    const btf = this.ctx.btf;
     const fromKernel = (): RecordType | undefined => {
+      const btf = this.ctx.btf;
       const id = btf?.idsByName(name, kind)[0];
       if (!btf || id === undefined) return undefined;
       const t = fromBtf(btf, id, user);
@@ -502,7 +502,7 @@ class Checker {
     if (!span) return { kind, name, size: 0, members: () => [], origin: 'btf', incomplete: true };
     const names = [...(this.ctx.userTypes?.names() ?? []).map((n) => n.replace(/^\w+ /, ''))];
     return ERR(`unknown type '${kind} ${name}'${didYouMean(name, names)}`, span,
-      btf ? ['user-space structs need a header (-I file.h) unless they are built in'] : ['kernel BTF (/sys/kernel/btf/vmlinux) is not available']);
+      this.ctx.btf ? ['user-space structs need a header (-I file.h) unless they are built in'] : ['kernel BTF (/sys/kernel/btf/vmlinux) is not available']);
   }
 
   // -------------------------------------------------------------------------------------------

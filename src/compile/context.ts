@@ -94,9 +94,8 @@ export function isSyscallWrapper(symbol: string | undefined): boolean {
 /** The BTF prototype of the probed kernel function, when there is one. */
 export function kernelProto(ctx: ProbeContext): FuncProto | undefined {
   const s = ctx.site;
-  if (!ctx.btf) return undefined;
   if (s.kind !== 'kprobe' && s.kind !== 'kretprobe' && s.kind !== 'fentry' && s.kind !== 'fexit') return undefined;
-  if (!s.symbol) return undefined;
+  if (!s.symbol || !ctx.btf) return undefined;
   const cache = protoCache(ctx.btf);
   if (cache.has(s.symbol)) return cache.get(s.symbol);
   let p: FuncProto | undefined;
@@ -206,9 +205,12 @@ export function retvalLocation(ctx: ProbeContext): ArgLocation {
   }
 }
 
+/** Kernel BTF, or how to get it when first needed (loading it costs start-up time). */
+export type BtfSource = BtfSpec | (() => BtfSpec | undefined);
+
 export interface ProbeContextOptions {
   readonly signature?: readonly Param[];
-  readonly btf?: BtfSpec;
+  readonly btf?: BtfSource;
   readonly userTypes?: UserTypes;
   readonly entry?: EntryValues;
   readonly arch?: Arch;
@@ -225,7 +227,15 @@ export function probeContext(site: ProbeSite, opts: ProbeContextOptions = {}): P
     -readonly [K in keyof ProbeContext]: ProbeContext[K];
   } = { site, userMemory, userTypes: opts.userTypes ?? BUILTIN_USER_TYPES };
   if (opts.signature) c.signature = opts.signature;
-  if (opts.btf) c.btf = opts.btf;
+  const btf = opts.btf;
+  if (typeof btf === 'function') {
+    // Asked for only when an expression needs a kernel type: a probe that needs none runs
+    // without BTF (and without paying for loading it).
+    let loaded: { spec: BtfSpec | undefined } | undefined;
+    Object.defineProperty(c, 'btf', { enumerable: true, get: () => (loaded ??= { spec: btf() }).spec });
+  } else if (btf) {
+    c.btf = btf;
+  }
   if (opts.entry) c.entry = opts.entry;
   if (opts.arch) c.arch = opts.arch;
   return c;

@@ -4,8 +4,8 @@
  * add and store is exact without atomics.
  */
 import type { ProgramBuilder } from '../emit/builder.js';
-import { alu64, call, jmp, ldMapFd, ldx, st, stx, FP, R0, R1, R2, type Label, type MapRef } from '../emit/asm.js';
-import { Helper } from '../emit/helpers.gen.js';
+import { alu64, jmp, ldx, st, stx, FP, R0, R1, type Label, type MapRef } from '../emit/asm.js';
+import { mapLookup } from './map-calls.js';
 
 /**
  * Emits the increment; a failed lookup (never, for an in-range slot) jumps to `next`, and the
@@ -14,10 +14,7 @@ import { Helper } from '../emit/helpers.gen.js';
 export function emitCountSlot(b: ProgramBuilder, counter: MapRef, slot: number, keySlot: number, next: Label, comment: string): void {
   b.emit(
     st('W', FP, keySlot, slot),
-    ldMapFd(R1, counter),
-    alu64.mov.reg(R2, FP),
-    alu64.add.imm(R2, keySlot),
-    call(Helper.MapLookupElem),
+    ...mapLookup(counter, keySlot),
     jmp.jeq.imm(R0, 0, next),
     ldx('DW', R1, R0, 0),
     alu64.add.imm(R1, 1),

@@ -17,7 +17,7 @@
  *     return { predicate, args };   // only used when nothing failed
  *   });
  */
-import { DiagnosticsError, TracerError } from '../errors.js';
+import { DiagnosticsError, SpannedCheckError, SpecSyntaxError, TracerError, UsageError } from '../errors.js';
 import type { Expr } from '../specs/ast.js';
 import { ExprCheckError, checkExpr, type TypedExpr } from './check.js';
 import type { ProbeContext } from './context.js';
@@ -59,6 +59,13 @@ export class ProbeChecks {
     } catch (err) {
       const errs = withSource(err, this.source);
       if (errs.length === 0) throw err;
+      // A fault without a place in the text (a name that does not resolve, say) says which
+      // probe it is about, as BCC's tools do.
+      for (const e of errs) {
+        if (!(e instanceof SpecSyntaxError || e instanceof SpannedCheckError || e instanceof UsageError) && !e.message.startsWith('error in probe')) {
+          e.message = `error in probe '${this.source}': ${e.message}`;
+        }
+      }
       this.errors.push(...errs);
       return undefined;
     }

@@ -12,12 +12,13 @@
 import { walk } from '../specs/walk.js';
 import type { Expr } from '../specs/ast.js';
 import type { ProgramBuilder } from '../emit/builder.js';
-import { alu64, call, jmp, ldMapFd, ldx, stx, R0, R1, R2, R3, R4, FP, type Label } from '../emit/asm.js';
+import { call, jmp, ldx, stx, R0, R1, FP, type Insn, type Label } from '../emit/asm.js';
 import { Helper } from '../emit/helpers.gen.js';
 import { MapType, type MapSpec } from '../emit/types.js';
 import { checkExpr, requireScalar, type TypedExpr } from './check.js';
 import { kernelProto, type MemSpace, type ProbeContext } from './context.js';
 import { Lowerer } from './lower.js';
+import { mapDelete, mapLookup, mapUpdate } from './map-calls.js';
 import type { CType } from './types.js';
 
 export interface EntryParam {
@@ -97,6 +98,11 @@ export function entryNeeds(exprs: readonly (Expr | undefined)[], entryCtx: Probe
   return new EntryValues(map, params, available, latency);
 }
 
+/** The map key of the current thread: its id (the low half of pid_tgid) at FP + key. */
+function threadKey(key: number): Insn[] {
+  return [call(Helper.GetCurrentPidTgid), stx('W', FP, key, R0)];
+}
+
 function entryParamNames(ctx: ProbeContext): string[] {
   if (ctx.signature && ctx.signature.length > 0) return ctx.signature.map((p) => p.name);
   return kernelProto(ctx)?.params.map((p) => p.name).filter((n) => n !== '') ?? [];
@@ -116,17 +122,7 @@ export function emitEntryStash(b: ProgramBuilder, entryCtx: ProbeContext, needs:
     b.emit(call(Helper.KtimeGetNs), stx('DW', FP, val + needs.latencyOffset, R0));
   }
   const map = b.map(needs.map);
-  b.emit(
-    call(Helper.GetCurrentPidTgid),
-    stx('W', FP, key, R0),
-    ldMapFd(R1, map),
-    alu64.mov.reg(R2, FP),
-    alu64.add.imm(R2, key),
-    alu64.mov.reg(R3, FP),
-    alu64.add.imm(R3, val),
-    alu64.mov.imm(R4, 0),
-    call(Helper.MapUpdateElem),
-  );
+  b.emit(...threadKey(key), ...mapUpdate(map, key, val, 0));
 }
 
 /**
@@ -138,22 +134,9 @@ export function emitEntryLoad(b: ProgramBuilder, needs: EntryValues, missingLabe
   const frame = b.stackAlloc(needs.valueSize);
   const key = b.stackAlloc(8);
   const map = b.map(needs.map);
-  b.emit(
-    call(Helper.GetCurrentPidTgid),
-    stx('W', FP, key, R0),
-    ldMapFd(R1, map),
-    alu64.mov.reg(R2, FP),
-    alu64.add.imm(R2, key),
-    call(Helper.MapLookupElem),
-    jmp.jeq.imm(R0, 0, missingLabel, 'no entry: skip'),
-  );
+  b.emit(...threadKey(key), ...mapLookup(map, key), jmp.jeq.imm(R0, 0, missingLabel, 'no entry: skip'));
   for (let i = 0; i < needs.valueSize; i += 8) b.emit(ldx('DW', R1, R0, i), stx('DW', FP, frame + i, R1));
-  b.emit(
-    ldMapFd(R1, map),
-    alu64.mov.reg(R2, FP),
-    alu64.add.imm(R2, key),
-    call(Helper.MapDeleteElem),
-  );
+  b.emit(...mapDelete(map, key));
   needs.stackOffset = frame;
 }
 

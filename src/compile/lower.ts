@@ -179,72 +179,49 @@ export class Lowerer {
 
   /** Jump to `label` when `e` is false (0); fall through when true. && and || short-circuit. */
   branchIfFalse(e: TypedExpr, label: Label): void {
-    const known = truth(e);
-    if (known !== undefined) {
-      if (!known) this.emit(jmp.ja(label));
-      return;
-    }
-    const n = e.node;
-    switch (n.k) {
-      case 'cmp':
-        return this.compare(n.op === '==' || n.op === '!=' ? INVERSE[n.op] : INVERSE[n.op], n.signed, n.left, n.right, label);
-      case 'logical':
-        if (n.op === '&&') {
-          this.branchIfFalse(n.left, label);
-          this.branchIfFalse(n.right, label);
-        } else {
-          const t = this.b.newLabel('or_true');
-          this.branchIfTrue(n.left, t);
-          this.branchIfFalse(n.right, label);
-          this.b.bind(t);
-        }
-        return;
-      case 'unary':
-        if (n.op === '!') return this.branchIfTrue(n.operand, label);
-        break;
-      case 'strcmp':
-        return this.strcmp(n.literal, n.operand, label, undefined);
-      case 'const':
-        if (n.value === 0n) this.emit(jmp.ja(label));
-        return;
-    }
-    this.gen(e, R0);
-    this.emit(jmp.jeq.imm(R0, 0, label));
+    this.branchIf(e, false, label);
   }
 
   /** Jump to `label` when `e` is true (non-zero). */
   branchIfTrue(e: TypedExpr, label: Label): void {
+    this.branchIf(e, true, label);
+  }
+
+  /** Jump to `label` when `e` is `when` (true: non-zero); fall through otherwise. */
+  private branchIf(e: TypedExpr, when: boolean, label: Label): void {
     const known = truth(e);
     if (known !== undefined) {
-      if (known) this.emit(jmp.ja(label));
+      if (known === when) this.emit(jmp.ja(label));
       return;
     }
     const n = e.node;
     switch (n.k) {
       case 'cmp':
-        return this.compare(n.op, n.signed, n.left, n.right, label);
+        return this.compare(when ? n.op : INVERSE[n.op], n.signed, n.left, n.right, label);
       case 'logical':
-        if (n.op === '||') {
-          this.branchIfTrue(n.left, label);
-          this.branchIfTrue(n.right, label);
+        if (n.op === (when ? '||' : '&&')) {
+          // Either side settles it: a true operand of ||, a false one of &&.
+          this.branchIf(n.left, when, label);
+          this.branchIf(n.right, when, label);
         } else {
-          const f = this.b.newLabel('and_false');
-          this.branchIfFalse(n.left, f);
-          this.branchIfTrue(n.right, label);
-          this.b.bind(f);
+          // The left side settling it the other way skips the right side.
+          const skip = this.b.newLabel(when ? 'and_false' : 'or_true');
+          this.branchIf(n.left, !when, skip);
+          this.branchIf(n.right, when, label);
+          this.b.bind(skip);
         }
         return;
       case 'unary':
-        if (n.op === '!') return this.branchIfFalse(n.operand, label);
+        if (n.op === '!') return this.branchIf(n.operand, !when, label);
         break;
       case 'strcmp':
-        return this.strcmp(n.literal, n.operand, undefined, label);
+        return when ? this.strcmp(n.literal, n.operand, undefined, label) : this.strcmp(n.literal, n.operand, label, undefined);
       case 'const':
-        if (n.value !== 0n) this.emit(jmp.ja(label));
+        if ((n.value !== 0n) === when) this.emit(jmp.ja(label));
         return;
     }
     this.gen(e, R0);
-    this.emit(jmp.jne.imm(R0, 0, label));
+    this.emit(when ? jmp.jne.imm(R0, 0, label) : jmp.jeq.imm(R0, 0, label));
   }
 
   // -------------------------------------------------------------------------------------------

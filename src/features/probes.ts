@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { SysError } from '../errors.js';
 import { defineFeature, type ProbeAnswer } from './feature.js';
-import { progLoad, linkCreate, mapCreate, mapLookupBatch } from '../sys/bpf.js';
+import { progLoad, linkCreate, mapCreate, mapLookupBatch, rawTracepointOpen } from '../sys/bpf.js';
 import { close } from '../sys/ffi.js';
 import { errnoName, EBADF } from '../sys/errno.js';
 import { NativeBuffer } from '../sys/mem.js';
@@ -160,6 +160,41 @@ export const haveKprobeMulti = defineFeature({
       dv.setBigUint64(24, syms.addr, true); // syms
     }, false);
   },
+});
+
+/**
+ * Raw tracepoints (4.17): a return-0 program opened with BPF_RAW_TRACEPOINT_OPEN on
+ * sched_switch, which every kernel with tracepoints has. The tracepoint provider counts at raw
+ * tracepoints where it can: they attach and detach in milliseconds, where each perf-event
+ * tracepoint costs an RCU grace period to close.
+ */
+export const haveRawTracepoint = defineFeature({
+  name: 'raw_tracepoint',
+  description: 'raw tracepoints (BPF_RAW_TRACEPOINT_OPEN)',
+  fallback: 'a perf event per tracepoint',
+  probe: () => {
+    const { fd, why } = loadProbe(ProgType.RawTracepoint, RETURN_0);
+    if (fd < 0) return { no: `raw tracepoint program refused (${why})` };
+    try {
+      close(rawTracepointOpen(fd, 'sched_switch'));
+      return 'yes';
+    } catch (e) {
+      return { no: e instanceof Error ? e.message : String(e) };
+    } finally {
+      close(fd);
+    }
+  },
+});
+
+/**
+ * bpf_get_current_task_btf in raw tracepoint programs (5.11): the syscall family program reads
+ * the task's compat flag directly with it instead of calling bpf_probe_read_kernel.
+ */
+export const haveCurrentTaskBtf = defineFeature({
+  name: 'current_task_btf',
+  description: 'bpf_get_current_task_btf in raw tracepoints',
+  fallback: 'bpf_get_current_task and bpf_probe_read_kernel',
+  probe: () => helperProbe(ProgType.RawTracepoint, Helper.GetCurrentTaskBtf, 'bpf_get_current_task_btf'),
 });
 
 export const haveRingbuf = defineFeature({

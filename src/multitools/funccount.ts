@@ -2,17 +2,17 @@
  * funccount: count function calls, tracepoints and USDT probes, as BCC's funccount does,
  * with its options (-p -i -d -T -r -D -c) and its exact output.
  */
-import { existsSync } from 'node:fs';
 import { toolCommand, intArg, parseDump, parseListen, type ListenAddress } from './options.js';
 import { runWithSession, out } from '../report/lifecycle.js';
-import { ResolveError, UsageError } from '../errors.js';
-import type { ProbeTarget } from '../probes/targets.js';
+import { UsageError } from '../errors.js';
+import { targetLibrary, type ProbeTarget } from '../probes/targets.js';
 import { countProgram, countsMapSpec, decodeCounts } from '../compile/tools/count.js';
 import { attachTargets } from '../attach/targets.js';
 import { TraceSession } from '../session.js';
 import type { ProgramSpec } from '../emit/types.js';
 import { planPattern } from '../pipeline/pattern.js';
-import { dumpProgramStages, dumpStage } from '../pipeline/dump.js';
+import { requireProcess } from '../pipeline/process.js';
+import { dumpProgramStages, dumpResolved, dumpStage } from '../pipeline/dump.js';
 import { renderFunccountBanner, renderFunccountTable, DETACHING } from '../output/funccount.js';
 import { jsonDocument } from '../output/json.js';
 import { record, list, byCountAscending } from '../output/value.js';
@@ -73,12 +73,12 @@ export function parseOptions(argv: readonly string[], prog: string): FunccountOp
 
 export async function run(argv: readonly string[], prog: string): Promise<void> {
   const o = parseOptions(argv, prog);
-  if (o.pid !== undefined && !existsSync(`/proc/${o.pid}`)) throw new ResolveError(`no process with PID ${o.pid}`);
+  requireProcess(o.pid);
   if (o.pattern.trim() === '') throw new UsageError('empty pattern', [`see '${prog} -h'`]);
   const p = planPattern(o.pattern, 'funccount', { regex: o.regexp, pid: o.pid });
   await dumpStage(o.dump, 'ast', p.ast);
   const targets = p.probes.map((x) => x.target);
-  await dumpStage(o.dump, 'resolved', targets);
+  await dumpResolved(o.dump, [{ probe: o.pattern, resolved: p.probes }]);
 
   await runWithSession(o.pid, (session) => trace(o, targets, session));
 }
@@ -100,26 +100,31 @@ async function trace(o: FunccountOptions, targets: readonly ProbeTarget[], sessi
     if (o.json) process.stderr.write(banner);
     else await out(banner);
 
-    const countsMap = session.maps.get('counts')!;
-    const totals = () => decodeCounts(countsMap.lookup(new Uint8Array(4))!);
-    const exporter = o.prometheus ? await serveCounts(o, o.prometheus, targets, totals) : undefined;
-    let previous = new Array<bigint>(targets.length).fill(0n);
-    await runIntervals({ interval: o.interval, duration: o.duration, onSignal: 'report' }, {
-      // Counters are never cleared in the kernel: each interval prints the difference, so no
-      // increment is lost between reading and clearing.
-      read: () => {
-        const now = totals();
-        const rows = targets.map((t, i) => ({ name: t.name, count: now[i] - previous[i] }));
-        previous = now;
-        return rows;
-      },
-      print: (rows) => out(o.json
-        ? jsonInterval(o, targets, rows, new Date())
-        : renderFunccountTable(rows, { timestamp: o.timestamp ? new Date() : undefined })),
-    });
-    await exporter?.close();
-    if (!o.json) await out(DETACHING);
+    await report(o, targets, session);
   }
+}
+
+/** The intervals: each prints what the running counters grew by since the last. */
+async function report(o: FunccountOptions, targets: readonly ProbeTarget[], session: TraceSession): Promise<void> {
+  const countsMap = session.maps.get('counts')!;
+  const totals = () => decodeCounts(countsMap.lookup(new Uint8Array(4))!);
+  const exporter = o.prometheus ? await serveCounts(o, o.prometheus, targets, totals) : undefined;
+  let previous = new Array<bigint>(targets.length).fill(0n);
+  await runIntervals({ interval: o.interval, duration: o.duration, onSignal: 'report' }, {
+    // Counters are never cleared in the kernel: each interval prints the difference, so no
+    // increment is lost between reading and clearing.
+    read: () => {
+      const now = totals();
+      const rows = targets.map((t, i) => ({ name: t.name, count: now[i] - previous[i] }));
+      previous = now;
+      return rows;
+    },
+    print: (rows) => out(o.json
+      ? jsonInterval(o, targets, rows, new Date())
+      : renderFunccountTable(rows, { timestamp: o.timestamp ? new Date() : undefined })),
+  });
+  await exporter?.close();
+  if (!o.json) await out(DETACHING);
 }
 
 /** One `--json` document: the counts of this interval, non-zero, ascending as the table. */
@@ -134,11 +139,6 @@ export function jsonInterval(o: Pick<FunccountOptions, 'pattern' | 'pid'>, targe
   }));
 }
 
-/** The `library` of a target as JSON and Prometheus label it: a path, or "kernel". */
-export function targetLibrary(t: ProbeTarget): string {
-  // With -p, paths are opened through /proc/PID/root: label them as the process names them.
-  return t.kind === 'uprobe' || t.kind === 'usdt' ? t.path.replace(/^\/proc\/\d+\/root(?=\/)/, '') : 'kernel';
-}
 
 /** `--prometheus`: a counter per function, read from the kernel at each scrape. */
 async function serveCounts(o: FunccountOptions, addr: ListenAddress, targets: readonly ProbeTarget[], totals: () => bigint[]) {

@@ -3,20 +3,21 @@
  * funclatency does, with its options (-p -i -d -T -u -m -F -r -l -v), libbpf-tools' -c CGROUP
  * and -k, and `--json`.
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { toolCommand, intArg, parseDump, parseListen, type ListenAddress } from './options.js';
 import { runWithSession, out } from '../report/lifecycle.js';
 import { runIntervals } from '../report/interval.js';
 import { ResolveError, UsageError } from '../errors.js';
-import type { ProbeTarget } from '../probes/targets.js';
+import { targetLibrary, type ProbeTarget } from '../probes/targets.js';
 import { latencyMaps, latencyEntryProgram, latencyReturnProgram, MAX_LEVEL, KERNEL_TGID, type LatencyUnit } from '../compile/tools/latency.js';
 import { attachTargets } from '../attach/targets.js';
 import { TraceSession } from '../session.js';
-import type { MapSpec, ProgramSpec } from '../emit/types.js';
+import { ProgType, type MapSpec, type ProgramSpec } from '../emit/types.js';
 import { CGROUP_MAP } from '../compile/filter.js';
 import { planPattern } from '../pipeline/pattern.js';
 import { cgroupFilterMap } from '../pipeline/cgroup.js';
-import { dumpProgramStages, dumpStage } from '../pipeline/dump.js';
+import { requireProcess } from '../pipeline/process.js';
+import { dumpProgramStages, dumpResolved, dumpStage } from '../pipeline/dump.js';
 import { renderFunccountBanner, DETACHING } from '../output/funccount.js';
 import { renderFunclatencyInterval, funclatencySectionTitle } from '../output/funclatency.js';
 import { LOG2_SLOTS, type HistSection } from '../output/log2hist.js';
@@ -116,7 +117,7 @@ export function plan(o: FunclatencyOptions, ref: { readonly library: string }): 
 
 export async function run(argv: readonly string[], prog: string): Promise<void> {
   const o = parseOptions(argv, prog);
-  if (o.pid !== undefined && !existsSync(`/proc/${o.pid}`)) throw new ResolveError(`no process with PID ${o.pid}`);
+  requireProcess(o.pid);
   if (o.cgroup !== undefined) {
     let dir = false;
     try {
@@ -129,7 +130,7 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   const resolved = planPattern(o.pattern, 'funclatency', { regex: o.regexp, pid: o.pid });
   await dumpStage(o.dump, 'ast', resolved.ast);
   const targets = resolved.probes.map((x) => x.target);
-  await dumpStage(o.dump, 'resolved', targets);
+  await dumpResolved(o.dump, [{ probe: o.pattern, resolved: resolved.probes }]);
 
   const p = plan(o, resolved.ast);
   if (o.ebpf) {
@@ -143,8 +144,8 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
 function programsFor(o: FunclatencyOptions, p: FunclatencyPlan, cgroup: MapSpec | undefined): ProgramSpec[] {
   const maps = latencyMaps({ level: p.level });
   return [
-    latencyEntryProgram({ name: 'funclat_e', progType: 2, maps, level: p.level, filter: { pid: o.pid, cgroup } }),
-    latencyReturnProgram({ name: 'funclat_r', progType: 2, maps, level: p.level, unit: o.unit, keyed: p.keyed, perProcess: p.perProcess, slot: { kind: 'cookie' } }),
+    latencyEntryProgram({ name: 'funclat_e', progType: ProgType.Kprobe, maps, level: p.level, filter: { pid: o.pid, cgroup } }),
+    latencyReturnProgram({ name: 'funclat_r', progType: ProgType.Kprobe, maps, level: p.level, unit: o.unit, keyed: p.keyed, perProcess: p.perProcess, slot: { kind: 'cookie' } }),
   ];
 }
 
@@ -245,7 +246,7 @@ async function serveHistogram(o: FunclatencyOptions, addr: ListenAddress, target
   const div = o.unit === 'msecs' ? 1e6 : o.unit === 'usecs' ? 1e3 : 1;
   const unitName = o.unit === 'msecs' ? 'milliseconds' : o.unit === 'usecs' ? 'microseconds' : 'nanoseconds';
   const t0 = targets[0]!;
-  const library = t0.kind === 'uprobe' || t0.kind === 'usdt' ? t0.path.replace(/^\/proc\/\d+\/root(?=\/)/, '') : 'kernel';
+  const library = targetLibrary(t0);
   const one = targets.length === 1 ? t0.name : o.pattern;
   ex.log2Histogram(`funclatency_${unitName}`, `Latency of ${o.pattern} in ${unitName} (log2 buckets: le="2^i" counts calls shorter than 2^i)`, ['function', 'library', 'pid'], () => {
     const { sections, totalNs } = read();

@@ -91,3 +91,8 @@ export function parseDump(value: string, prev: string[] = []): string[] {
   }
   return [...prev, ...stages];
 }
+
+/** A repeatable option's values, in command-line order (`-C a -C b`). */
+export function collect(value: string, prev: string[] = []): string[] {
+  return [...prev, value];
+}

@@ -7,20 +7,21 @@
  * are symbolised through the process's maps even without -P (the tgid stays in the key);
  * lost stacks are counted and reported on stderr; -c 0 filters CPU 0; -K with -U exits 1.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { toolCommand, intArg, parseDump } from './options.js';
 import { runWithSession, out, stopped } from '../report/lifecycle.js';
 import { runIntervals } from '../report/interval.js';
 import { DoubleBuffer } from '../report/double-buffer.js';
 import { Counter } from '../report/counters.js';
-import { ResolveError, TracerError } from '../errors.js';
+import { TracerError } from '../errors.js';
 import type { ProbeTarget } from '../probes/targets.js';
 import { stackMaps, stackProgram, decodeStackKey, decodeStackTrace, LOST_STACKS, DROPPED_COUNTS } from '../compile/tools/stacks.js';
 import { attachTargets } from '../attach/targets.js';
 import { TraceSession } from '../session.js';
 import type { BpfMap } from '../kernel/map.js';
 import { planPattern } from '../pipeline/pattern.js';
-import { dumpProgramStages, dumpStage } from '../pipeline/dump.js';
+import { requireProcess } from '../pipeline/process.js';
+import { dumpProgramStages, dumpResolved, dumpStage } from '../pipeline/dump.js';
 import type { ProgramSpec } from '../emit/types.js';
 import { renderFunccountBanner, DETACHING } from '../output/funccount.js';
 import { renderStackcountInterval, renderStackcountFolded, NO_TGID, type StackcountEntry, type Frame } from '../output/stackcount.js';
@@ -120,11 +121,11 @@ export function plan(o: StackcountOptions): StackcountPlan {
 export async function run(argv: readonly string[], prog: string): Promise<void> {
   const o = parseOptions(argv, prog);
   const p = plan(o);
-  if (o.pid !== undefined && !existsSync(`/proc/${o.pid}`)) throw new ResolveError(`no process with PID ${o.pid}`);
+  requireProcess(o.pid);
   const resolved = planPattern(o.pattern, 'stackcount', { regex: o.regexp, pid: o.pid });
   await dumpStage(o.dump, 'ast', resolved.ast);
   const targets = resolved.probes.map((x) => x.target);
-  await dumpStage(o.dump, 'resolved', targets);
+  await dumpResolved(o.dump, [{ probe: o.pattern, resolved: resolved.probes }]);
 
   await runWithSession(o.pid, (session) => trace(o, p, targets, session));
 }
@@ -150,6 +151,7 @@ async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly 
       userStack: p.userStack,
       comm: p.perpid,
       filter: { pid: o.pid, cpu: o.cpu },
+      slot: shape.slot,
     }),
     onProgram: (s) => specs.push(s),
   });

@@ -38,7 +38,9 @@ interface Context {
 export async function traceSink(o: TraceOptions, units: readonly TraceUnit[], lines: EventLines): Promise<TraceSink> {
   const cx: Context = { o, symbols: new Symbolizer(), useTime: o.timestamp || o.time, startNs: process.hrtime.bigint(), startUnix: Date.now() / 1000 };
   if (!o.json && !o.aggregate) {
-    await out(renderTraceHeader({ time: cx.useTime, unixTimestamp: o.unixTimestamp, cpu: o.printCpu, anyFormat: units.some((u) => u.probe.format !== undefined) }));
+    await out(
+      renderTraceHeader({ time: cx.useTime, unixTimestamp: o.unixTimestamp, cpu: o.printCpu, anyFormat: units.some((u) => u.probe.format !== undefined) }),
+    );
   }
   const names: AddressNames = {
     kernel: (a) => cx.symbols.kernel(a, { offset: true }),
@@ -94,13 +96,19 @@ function textEvent(cx: Context, u: TraceUnit, bytes: Uint8Array, dv: DataView, o
   const { o } = cx;
   const h = readHeader(bytes, dv, off);
   const st = recordStacks(u.layout, dv, off);
-  const time = !cx.useTime ? undefined : o.timestamp
-    ? traceTimeOffset(h.ktime, cx.startNs, o.unixTimestamp ? cx.startUnix : undefined)
-    : strftimeHMS(new Date());
+  const time = !cx.useTime
+    ? undefined
+    : o.timestamp
+      ? traceTimeOffset(h.ktime, cx.startNs, o.unixTimestamp ? cx.startUnix : undefined)
+      : strftimeHMS(new Date());
   const ev = {
     ...(time !== undefined ? { time } : {}),
     ...(o.printCpu ? { cpu: h.cpu } : {}),
-    tgid: h.tgid, tid: h.tid, comm: h.comm, func: u.func, message,
+    tgid: h.tgid,
+    tid: h.tid,
+    comm: h.comm,
+    func: u.func,
+    message,
     ...(st.kernel ? { kernelStack: stackText(cx, st.kernel, true, h.tgid) } : {}),
     ...(st.user ? { userStack: stackText(cx, st.user, false, h.tgid) } : {}),
   };
@@ -113,14 +121,21 @@ function jsonEvent(cx: Context, u: TraceUnit, bytes: Uint8Array, dv: DataView, o
   const rec = decodeRecord(u.layout, bytes, dv, off);
   const st = recordStacks(u.layout, dv, off);
   const frames = (s: TraceStack | undefined) => (s === undefined ? undefined : 'errorId' in s ? s.errorId : s.map((f) => f.name));
-  return jsonDocument(record({
-    pid: h.tgid, tid: h.tid, comm: h.comm, cpu: h.cpu,
-    timestamp: Number((cx.startUnix + Number(h.ktime - cx.startNs) / 1e9).toFixed(6)),
-    probe: u.probe.text, func: u.func, message,
-    args: list(rec.args.map((v, k) => jsonArg(u.pieces, k, v))),
-    kernel_stack: frames(stackText(cx, st.kernel, true, h.tgid)),
-    user_stack: frames(stackText(cx, st.user, false, h.tgid)),
-  }));
+  return jsonDocument(
+    record({
+      pid: h.tgid,
+      tid: h.tid,
+      comm: h.comm,
+      cpu: h.cpu,
+      timestamp: Number((cx.startUnix + Number(h.ktime - cx.startNs) / 1e9).toFixed(6)),
+      probe: u.probe.text,
+      func: u.func,
+      message,
+      args: list(rec.args.map((v, k) => jsonArg(u.pieces, k, v))),
+      kernel_stack: frames(stackText(cx, st.kernel, true, h.tgid)),
+      user_stack: frames(stackText(cx, st.user, false, h.tgid)),
+    }),
+  );
 }
 
 /** An argument as --json gives it: the integer the conversion reads, or the string. */

@@ -11,7 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { toolCommand, intArg, parseDump } from './options.js';
+import { toolCommand, intArg, collect, parseDump } from './options.js';
 import { runWithSession } from '../report/lifecycle.js';
 import { EventLines, EventLoss, runEventLoop } from '../report/events.js';
 import { ResolveError, SysError, TracerError, UsageError } from '../errors.js';
@@ -29,7 +29,8 @@ import {
 import { loadHeaders, loweringFor, planUnits, type TraceUnit } from './trace-plan.js';
 export type { TraceUnit } from './trace-plan.js';
 import { cgroupFilterMap } from '../pipeline/cgroup.js';
-import { dumpProgramStages, dumpStage } from '../pipeline/dump.js';
+import { requireProcess } from '../pipeline/process.js';
+import { dumpProgramStages, dumpResolved, dumpStage } from '../pipeline/dump.js';
 import { traceSink } from './trace-sink.js';
 import { READ_ERRORS_MAP } from '../compile/lower.js';
 
@@ -120,10 +121,6 @@ function powerOfTwo(value: string): number {
   return n;
 }
 
-function collect(value: string, prev: string[] = []): string[] {
-  return [...prev, value];
-}
-
 export function parseOptions(argv: readonly string[], prog: string): TraceOptions {
   const cmd = toolCommand(prog, 'Attach to functions and print trace messages.', EPILOG)
     .argument('<probe...>', 'probe specifier (see examples)')
@@ -171,14 +168,14 @@ export function parseOptions(argv: readonly string[], prog: string): TraceOption
 export async function run(argv: readonly string[], prog: string): Promise<void> {
   const o = parseOptions(argv, prog);
   if (o.aggregate && o.maxEvents === undefined) throw new TracerError('-M/--max-events should be specified with -A/--aggregate');
-  if (o.pid !== undefined && !existsSync(`/proc/${o.pid}`)) throw new ResolveError(`no process with PID ${o.pid}`);
+  requireProcess(o.pid);
   for (const f of o.symFiles) if (!existsSync(f)) throw new ResolveError(`symbol file ${f} does not exist`);
   const probes = parseTraceProbes(o.probes);
   await dumpStage(o.dump, 'ast', probes);
   const headers = loadHeaders(o.includes);
   for (const n of headers.notes) process.stderr.write(`${prog}: ${n}\n`);
   const units = planUnits(o, probes, headers.types);
-  await dumpStage(o.dump, 'resolved', units.map((u) => ({ probe: u.probe.text, target: u.target, site: u.ctx.site, layout: u.layout })));
+  await dumpResolved(o.dump, units.map((u) => ({ probe: u.probe.text, resolved: [u.resolved], layout: u.layout })));
 
   // Node writes to a pipe synchronously: a full pipe would block the whole process (no Ctrl-C,
   // no draining of the ring). Asynchronous writes keep the loop turning; out() waits for 'drain'.
@@ -214,10 +211,10 @@ function openTransport(o: TraceOptions, units: readonly TraceUnit[], session: Tr
  */
 function refusedOffset(u: TraceUnit, e: unknown): unknown {
   const r = u.probe.ref;
-  if (!(e instanceof SysError) || (e.code !== 'ENOTSUPP' && e.code !== 'ENOEXEC') || !r.offset || u.target.kind !== 'uprobe') return e;
-  return new TracerError(`the kernel refused to probe ${r.function}+${r.offset} in ${u.target.path} (${e.code}): ` +
+  if (!(e instanceof SysError) || (e.code !== 'ENOTSUPP' && e.code !== 'ENOEXEC') || !r.offset || u.resolved.target.kind !== 'uprobe') return e;
+  return new TracerError(`the kernel refused to probe ${r.function}+${r.offset} in ${u.resolved.target.path} (${e.code}): ` +
     `offset ${r.offset} is not the start of an instruction it can probe`,
-  [`pick an instruction boundary from 'objdump -d --disassemble=${r.function} ${u.target.path}'`]);
+  [`pick an instruction boundary from 'objdump -d --disassemble=${r.function} ${u.resolved.target.path}'`]);
 }
 
 async function trace(o: TraceOptions, units: readonly TraceUnit[], session: TraceSession, prog: string): Promise<number> {
@@ -231,8 +228,8 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
   };
   for (const u of units) {
     try {
-      attachTargets(session, [u.target], {
-        pid: o.pid, ret: u.ret, prefix: `trace_${u.index}`, verbose: o.verbose,
+      attachTargets(session, [u.resolved.target], {
+        pid: o.pid, ret: u.resolved.ret, prefix: `trace_${u.index}`, verbose: o.verbose,
         build: (shape) => traceProgram({
           name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType,
           probeIndex: u.index, layout: u.layout, maps, transport: ring ? 'ringbuf' : 'perfbuf',

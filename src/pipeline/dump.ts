@@ -8,6 +8,7 @@ import { disasm } from '../emit/disasm.js';
 import { formatIr } from '../emit/ir.js';
 import type { ProgramSpec } from '../emit/types.js';
 import { out } from '../report/lifecycle.js';
+import type { ResolvedProbe } from '../probes/provider.js';
 
 export const DUMP_STAGES = ['ast', 'resolved', 'ir', 'asm'] as const;
 export type DumpStage = (typeof DUMP_STAGES)[number];
@@ -27,6 +28,25 @@ export function dumpPrograms(specs: readonly ProgramSpec[], stages: readonly str
   if (stages.includes('ir')) for (const s of specs) text += `; ir ${s.name}${note}\n${formatIr(s)}\n`;
   if (stages.includes('asm') || o.asm) for (const s of specs) text += `; program ${s.name}${note}\n${disasm(s.insns)}\n`;
   return text;
+}
+
+/**
+ * `--dump=resolved`, the same shape for every tool: each probe as written, and where its
+ * provider resolved it (the target, the site its expressions were checked against, entry or
+ * return), with whatever the tool laid out for it (trace's record layout).
+ */
+export interface ResolvedDump {
+  readonly probe: string;
+  readonly resolved: readonly ResolvedProbe[];
+  readonly layout?: unknown;
+}
+
+export function dumpResolved(stages: readonly string[], entries: readonly ResolvedDump[]): Promise<void> {
+  return dumpStage(stages, 'resolved', entries.map((e) => ({
+    probe: e.probe,
+    resolved: e.resolved.map((r) => ({ target: r.target, site: r.site, ret: r.ret })),
+    ...(e.layout !== undefined ? { layout: e.layout } : {}),
+  })));
 }
 
 /** Prints `value` when `--dump` asked for `stage`. */

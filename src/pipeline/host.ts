@@ -3,10 +3,11 @@
  * Every source is read when first asked for and kept for the run.
  */
 import { existsSync } from 'node:fs';
-import { haveKprobePmu, haveTracefsKprobeEvents } from '../features/probes.js';
+import { haveKprobePmu, haveTracefsKprobeEvents, haveProbeReadKernel, haveRawTracepoint } from '../features/probes.js';
+import { syscallLayout } from '../kernel/syscall-layout.js';
 import { requireTracefs } from '../kernel/tracefs.js';
 import { kernelFunctionBtf, btfForKernelFunction } from '../kernel/btf.js';
-import { listTracepointDirs, hasEventId, readTracepointFormat, kprobeBlacklist } from '../symbols/tracefs.js';
+import { listTracepointDirs, hasEventId, readTracepointFormat, kprobeBlacklist, dynamicEvents } from '../symbols/tracefs.js';
 import { resolveLibrary, resolveUsdtBinary } from '../symbols/library.js';
 import { ElfFile } from '../symbols/elf.js';
 import { usdtProbes, type UsdtProbe } from '../symbols/usdt/probes.js';
@@ -23,6 +24,7 @@ function mechanismSupport(): KernelFunctionSupport {
 
 export function liveHost(): ProbeHost {
   let support: KernelFunctionSupport | undefined;
+  let dynamic: ReadonlySet<string> | undefined;
   const usdt = new Map<string, readonly UsdtProbe[]>();
   return {
     tracefs: requireTracefs,
@@ -32,6 +34,10 @@ export function liveHost(): ProbeHost {
       return existsSync(`${root}/events/${category}/${event}/id`) && hasEventId(root, { category, event });
     },
     tracepointFormat: (category, event) => readTracepointFormat(requireTracefs(), category, event),
+    rawTracepoints: () => haveRawTracepoint.available(),
+    // The family program reads the saved registers or the task with bpf_probe_read_kernel.
+    syscallFamilies: () => haveProbeReadKernel.available() && syscallLayout() !== undefined,
+    dynamicEvents: () => (dynamic ??= dynamicEvents(requireTracefs())),
     library: (name, pid) => resolveLibrary(name, { pid }),
     usdtBinary: (name, pid) => resolveUsdtBinary(name, pid),
     elf: (path) => ElfFile.open(path),

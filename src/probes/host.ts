@@ -32,6 +32,20 @@ export interface ProbeHost {
   /** Does this tracepoint exist (with an id we can attach to)? */
   hasTracepoint(category: string, event: string): boolean;
   tracepointFormat(category: string, event: string): TracepointFormat;
+  /** Can programs be opened at raw tracepoints (feature raw_tracepoint)? Decided once per run. */
+  rawTracepoints(): boolean;
+  /**
+   * Can one program at raw sys_enter/sys_exit count syscalls:* events: the kernel saves where
+   * the syscall number and the compat (32-bit) flag are known (BTF, else this architecture's
+   * fixed layout)? Asked only when a syscalls:* event would take a raw tracepoint.
+   */
+  syscallFamilies(): boolean;
+  /**
+   * tracefs events that are not tracepoints of their own, as `category:event`: kprobe,
+   * uprobe, synthetic and other dynamic events (tracefs dynamic_events). A raw tracepoint
+   * of the same name would be another event.
+   */
+  dynamicEvents(): ReadonlySet<string>;
   /** A library or binary named as BCC's tools name them (`c`, a path, a name on PATH). */
   library(name: string, pid?: number): ResolvedLibrary;
   /** The binary that holds a USDT probe named by `name` (a path, a library, a program). */

@@ -7,7 +7,7 @@ import { assertNever, TracerError } from '../errors.js';
 import type { ProbeHost } from './host.js';
 import type { Provider, ProbeQuery, ResolvedProbe } from './provider.js';
 import type { ListKind } from './listing.js';
-import type { ProbeType } from '../specs/ast.js';
+import type { ProbeRef, ProbeType } from '../specs/ast.js';
 import { kernelFunctionProvider } from './providers/kernel-function.js';
 import { tracepointProvider } from './providers/tracepoint.js';
 import { uprobeProvider } from './providers/uprobe.js';
@@ -72,4 +72,18 @@ export function completeProbe(head: string, rest: string): Promise<string[]> | '
   if (c < 0) return 'library';
   const library = rest.slice(0, c);
   return providerFor({ type, library }).complete(library, rest.slice(c + 1), `${head}:${library}:`);
+}
+
+/** Does a spec's letter ask for the function's return (BCC's `r`)? */
+export function isReturnProbe(type: ProbeType): boolean {
+  return type === 'r';
+}
+
+/** The query a trace or argdist reference asks: exactly the probe named, whose arguments the program reads. */
+export function refQuery(r: ProbeRef, pid: number | undefined): ProbeQuery {
+  return {
+    type: r.type, library: r.library, name: r.type === 't' ? `${r.category ?? ''}:${r.function}` : r.function,
+    ...(r.provider !== undefined ? { provider: r.provider } : {}), ...(r.offset !== undefined ? { offset: r.offset } : {}),
+    match: 'exact', ...(pid !== undefined ? { pid } : {}), readsArgs: true,
+  };
 }

@@ -5,8 +5,26 @@
 
 import type { KernelFunctionMechanism } from './host.js';
 
+/**
+ * How a tracefs event is attached, chosen once when it is resolved (the tracepoint provider).
+ * A program that reads the event's record (`args->field`) needs the perf event; one that only
+ * counts runs at the raw tracepoint, which attaches and detaches in milliseconds where each
+ * perf-event tracepoint waits for an RCU grace period when closed.
+ */
+export type TracepointAttach =
+  /** A perf event on the tracefs event: the program sees the event's record. */
+  | { readonly mechanism: 'perf' }
+  /**
+   * BPF_RAW_TRACEPOINT_OPEN on `tracepoint` (the event's name for most events; `sys_enter` or
+   * `sys_exit` for syscalls:*): the program sees the tracepoint's arguments as u64s. With
+   * `syscall`, one program at that tracepoint counts every syscalls:* event of the command
+   * line, telling them apart by this number. Where the kernel has no raw tracepoint of that
+   * name, the event falls back to a perf event in the same slot.
+   */
+  | { readonly mechanism: 'raw'; readonly tracepoint: string; readonly syscall?: number };
+
 export type ProbeTarget =
-  | { readonly kind: 'tracepoint'; readonly category: string; readonly event: string; readonly name: string }
+  | ({ readonly kind: 'tracepoint'; readonly category: string; readonly event: string; readonly name: string } & TracepointAttach)
   | {
       readonly kind: 'uprobe';
       readonly path: string;
@@ -34,3 +52,9 @@ export type ProbeTarget =
     };
 
 export type ProbeTargetKind = ProbeTarget['kind'];
+
+/** The library of a target as JSON and Prometheus label it: its path as the process names it, or "kernel". */
+export function targetLibrary(t: ProbeTarget): string {
+  // With -p, paths are opened through /proc/PID/root.
+  return t.kind === 'uprobe' || t.kind === 'usdt' ? t.path.replace(/^\/proc\/\d+\/root(?=\/)/, '') : 'kernel';
+}

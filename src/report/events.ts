@@ -72,11 +72,15 @@ export class EventLoss {
   constructor(private readonly s: EventLossSources) {
     // The programs count what they could not reserve; a perf buffer also says what it
     // overwrote: the larger is what was lost.
-    this.#lost = new Counter(() => {
-      const kernel = readSlot(s.lost);
-      const transport = s.reader.transportLost();
-      return kernel > transport ? kernel : transport;
-    }, { kind: 'lost-events' }, s.say);
+    this.#lost = new Counter(
+      () => {
+        const kernel = readSlot(s.lost);
+        const transport = s.reader.transportLost();
+        return kernel > transport ? kernel : transport;
+      },
+      { kind: 'lost-events' },
+      s.say,
+    );
     this.#readErrors = Counter.slot(s.readErrors, 0, { kind: 'read-errors' }, s.say);
   }
 

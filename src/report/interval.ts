@@ -90,10 +90,11 @@ export async function runIntervals<T>(p: IntervalPolicy, h: IntervalHandlers<T>,
     if (clock.stopped() === 'epipe') return 'epipe';
     await h.print(data);
     printed++;
-    const last = r !== 'timeout'
-      || p.interval === undefined
-      || (p.duration !== undefined && elapsed >= p.duration * 1000)
-      || (p.count !== undefined && printed >= p.count);
+    const last =
+      r !== 'timeout' ||
+      p.interval === undefined ||
+      (p.duration !== undefined && elapsed >= p.duration * 1000) ||
+      (p.count !== undefined && printed >= p.count);
     if (last) return 'last';
   }
 }

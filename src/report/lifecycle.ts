@@ -173,7 +173,7 @@ export function out(text: string): Promise<void> {
 
 /** Dispose the session, flush stdout, and exit with `code`. */
 export async function finish(session: TraceSession | undefined, code: number): Promise<never> {
-  session?.dispose();
+  await session?.release();
   watchedPid?.close();
   await new Promise<void>((resolve) => {
     if (stopReason === 'epipe') return resolve();

@@ -269,3 +269,49 @@ export function kprobeBlacklist(file: string = KPROBE_BLACKLIST_PATH): Set<strin
   }
   return parseKprobeBlacklist(text);
 }
+
+/** The group a dynamic event of this type goes to when its definition names none. */
+const DYNAMIC_GROUP: Readonly<Record<string, string>> = { p: 'kprobes', r: 'kprobes', s: 'synthetic', e: 'eprobes', f: 'fprobes', t: 'tracepoints' };
+
+/**
+ * `category:event` of each definition in dynamic_events (or kprobe_events, uprobe_events)
+ * text: `p:kprobes/name sym`, `r:grp/name …`, `s:synthetic/name …`, `e:eprobes/name …`. Lines
+ * of synthetic_events (`name fields`) are read with `synthetic` set.
+ */
+export function parseDynamicEvents(text: string, o: { synthetic?: boolean } = {}): string[] {
+  const out: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    if (o.synthetic) {
+      out.push(`synthetic:${line.split(/\s+/)[0]!}`);
+      continue;
+    }
+    const m = /^([a-z])[^:\s]*:(?:([^/\s]+)\/)?(\S+)/.exec(line);
+    if (!m) continue;
+    const group = m[2] ?? DYNAMIC_GROUP[m[1]!];
+    if (group) out.push(`${group}:${m[3]!}`);
+  }
+  return out;
+}
+
+/**
+ * tracefs events that are dynamic (kprobe, uprobe, synthetic, eprobe, fprobe events), not
+ * tracepoints of their own: from dynamic_events, else the per-type files of older kernels.
+ * Files that cannot be read add nothing.
+ */
+export function dynamicEvents(root: string): Set<string> {
+  const read = (name: string): string | undefined => {
+    try {
+      return fs.readFileSync(`${root}/${name}`, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const all = read('dynamic_events');
+  if (all !== undefined) return new Set(parseDynamicEvents(all));
+  const out = new Set<string>();
+  for (const f of ['kprobe_events', 'uprobe_events']) for (const e of parseDynamicEvents(read(f) ?? '')) out.add(e);
+  for (const e of parseDynamicEvents(read('synthetic_events') ?? '', { synthetic: true })) out.add(e);
+  return out;
+}

@@ -18,7 +18,17 @@ import { readFileSync } from 'node:fs';
 const FIXTURES = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'fixtures');
 export const FIXTURE_TRACEFS = join(FIXTURES, 'tracefs');
 
-export function fixtureHost(o: { mechanism?: KernelFunctionMechanism } = {}): ProbeHost {
+export interface FixtureHostOptions {
+  readonly mechanism?: KernelFunctionMechanism;
+  /** Raw tracepoints (default: none, so tracepoints take perf events). */
+  readonly rawTracepoints?: boolean;
+  /** One program at raw sys_enter/sys_exit for syscalls:* events (default: with raw tracepoints). */
+  readonly syscallFamilies?: boolean;
+  /** Dynamic events (`category:event`), which are not tracepoints. */
+  readonly dynamicEvents?: readonly string[];
+}
+
+export function fixtureHost(o: FixtureHostOptions = {}): ProbeHost {
   const btf = BtfSpec.parse(new Uint8Array(readFileSync(join(FIXTURES, 'btf', 'kinds.btf'))));
   const why = { kprobes: o.mechanism === 'kprobe' ? '' : 'no kprobe PMU (fixture)', fentry: o.mechanism === 'fentry' ? '' : 'no BPF trampolines (fixture)' };
   const resolved = (path: string) => {
@@ -30,6 +40,9 @@ export function fixtureHost(o: { mechanism?: KernelFunctionMechanism } = {}): Pr
     tracepoints: () => listTracepointDirs(FIXTURE_TRACEFS),
     hasTracepoint: (category, event) => hasEventId(FIXTURE_TRACEFS, { category, event }),
     tracepointFormat: (category, event) => readTracepointFormat(FIXTURE_TRACEFS, category, event),
+    rawTracepoints: () => !!o.rawTracepoints,
+    syscallFamilies: () => o.syscallFamilies ?? !!o.rawTracepoints,
+    dynamicEvents: () => new Set(o.dynamicEvents ?? []),
     library: resolved,
     usdtBinary: resolved,
     elf: (path) => ElfFile.open(path),

@@ -145,3 +145,18 @@ export function startTracee(n: number, opts: { uid?: number } = {}): Promise<Tra
     child.on('error', reject);
   });
 }
+
+let syscallsExe = '';
+
+/** The syscall workload of the raw-tracepoint tests (test/kernel/workloads/syscalls.c). */
+export function syscallsWorkload(): string {
+  return (syscallsExe ||= buildC('syscalls', readFileSync(join(SRC, 'syscalls.c'), 'utf8'), ['-O1']));
+}
+
+/**
+ * Start `syscalls N K [int80]`: on go, N getpid, 2N getppid, 3N dup, 4N close, N openat, N
+ * uname syscalls and K forks (with int80: N ia32 getpids too).
+ */
+export function startSyscalls(n: number, k: number, int80 = false): Promise<GoWorkload> {
+  return startGoWorkload(syscallsWorkload(), [String(n), String(k), ...(int80 ? ['int80'] : [])]);
+}

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { skipKernel, requireKernel, root } from '../helpers/kernel.js';
 import { buildC } from '../helpers/cbuild.js';
-import { plan, resolveProbe, decodeFreq } from '../../src/multitools/argdist.js';
+import { plan, resolveProbe, decodeFreq } from '../../src/multitools/argdist-plan.js';
 import { argdistProgram, compileArgdist, droppedMapSpec, freqMapSpec } from '../../src/compile/tools/argdist.js';
 import { attachTargets } from '../../src/attach/targets.js';
 import { TraceSession } from '../../src/session.js';

@@ -108,6 +108,16 @@ describe.skipIf(skipKernel)('clear failures (kernel)', () => {
     expect(r.code, r.stderr).toBe(0);
   }, 60_000);
 
+  it('-c with a directory that is not a cgroup v2 one: trace and funclatency say so in one line (one cgroup fill for both)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'polytrace-notcg-'));
+    for (const [tool, args] of [['trace', ['-c', dir, '-M', '1', TP]], ['funclatency', ['-c', dir, '-d', '1', `${lib}:pt_f0`]]] as const) {
+      const r = await run(tool, args);
+      expect(r.code, `${tool}: ${r.stderr}`).toBe(1);
+      expect(lines(r.stderr), `${tool}: ${r.stderr}`).toEqual([`${tool}: ${dir} is not a cgroup v2 directory (use a directory under the cgroup2 mount (see: mount -t cgroup2))`]);
+      expect(r.left, tool).toEqual([]);
+    }
+  }, 60_000);
+
   it('a program the verifier refuses: the reason and the refused instruction on one line, the whole log with -v', async () => {
     const env = { POLYTRACE_TEST_BAD_INSN: '1' };
     for (const [tool, args] of [...probes('tracepoint'), ...probes('uprobe')]) {

@@ -66,7 +66,7 @@ describe.skipIf(skipKernel || skip)('trace transport (kernel)', () => {
     it(`${transport}: exactly N tracepoint records with the right header`, async () => {
       const N = 2000;
       const w = await startTracee(N);
-      const { session, reader, layout } = setup(transport, { kind: 'tracepoint', category: 'syscalls', event: 'sys_enter_lseek', name: 'lseek' }, { tgid: w.pid });
+      const { session, reader, layout } = setup(transport, { kind: 'tracepoint', category: 'syscalls', event: 'sys_enter_lseek', name: 'lseek', mechanism: 'perf' }, { tgid: w.pid });
       try {
         await w.cmd('go');
         let count = 0;

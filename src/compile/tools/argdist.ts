@@ -39,9 +39,8 @@ import { emitCountSlot } from '../counter.js';
 import { log2Insns } from './latency.js';
 import { EmitError } from '../../errors.js';
 import type { ArgdistSpecAst, Expr } from '../../specs/ast.js';
-import type { BtfSpec } from '../../btf/index.js';
 import { checkExpr, requirePointerOrString, requireScalar } from '../check.js';
-import { probeContext, entrySite, isReturnSite, type ProbeContext, type ProbeSite } from '../context.js';
+import { probeContext, entrySite, isReturnSite, type BtfSource, type ProbeContext, type ProbeSite } from '../context.js';
 import { Lowerer } from '../lower.js';
 import { entryNeeds, emitEntryStash, emitEntryLoad, type EntryValues } from '../entry.js';
 
@@ -312,7 +311,7 @@ export interface ArgdistCompileInput {
   readonly site: ArgdistSite;
   readonly stringSize: number;
   /** Kernel BTF: casts to kernel types, parameter names of kernel functions. */
-  readonly btf?: BtfSpec;
+  readonly btf?: BtfSource;
   /** Map-name prefix of this program's entry stash (`ad3`). */
   readonly prefix: string;
 }

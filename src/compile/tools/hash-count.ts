@@ -12,12 +12,9 @@
  * (the call site's map pointer is "poisoned"), which costs an indirect call per event.
  */
 import type { ProgramBuilder } from '../../emit/builder.js';
-import { alu64, jmp, st, call, ldMapFd, R0, R1, R2, R3, R4, R7, FP } from '../../emit/asm.js';
-import { Helper } from '../../emit/helpers.gen.js';
-import type { Insn, Label, MapRef } from '../../emit/insn.js';
-
-/** BPF_NOEXIST: map_update_elem only creates. */
-const NOEXIST = 1;
+import { jmp, st, R0, R7, FP } from '../../emit/asm.js';
+import type { Label, MapRef } from '../../emit/insn.js';
+import { mapLookup, mapUpdate, NOEXIST } from '../map-calls.js';
 
 export interface HashCountOptions {
   /** One hash, or the two of a double-buffered pair (R7 = index of the active one). */
@@ -37,20 +34,13 @@ export interface HashCountOptions {
 
 export function emitHashCount(b: ProgramBuilder, o: HashCountOptions): void {
   const countIn = (m: MapRef, last: boolean): void => {
-    const lookup = (): Insn[] => [ldMapFd(R1, m), alu64.mov.reg(R2, FP), alu64.add.imm(R2, o.key), call(Helper.MapLookupElem)];
     b.emit(
-      ...lookup(),
+      ...mapLookup(m, o.key),
       jmp.jne.imm(R0, 0, o.add),
       st('DW', FP, o.scratch, 1),
-      ldMapFd(R1, m),
-      alu64.mov.reg(R2, FP),
-      alu64.add.imm(R2, o.key),
-      alu64.mov.reg(R3, FP),
-      alu64.add.imm(R3, o.scratch),
-      alu64.mov.imm(R4, NOEXIST),
-      call(Helper.MapUpdateElem, 'new key: insert with count 1'),
+      ...mapUpdate(m, o.key, o.scratch, NOEXIST, 'new key: insert with count 1'),
       jmp.jeq.imm(R0, 0, o.out),
-      ...lookup(),
+      ...mapLookup(m, o.key),
       jmp.jne.imm(R0, 0, o.add, 'another CPU inserted it'),
     );
     if (!last) b.emit(jmp.ja(o.full));

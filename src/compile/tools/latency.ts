@@ -18,14 +18,14 @@
  * output/log2hist.ts for the same function in TypeScript).
  */
 import { ProgramBuilder } from '../../emit/builder.js';
-import { alu64, atomic, jmp, ldx, stx, st, call, exit, ldMapFd, R0, R1, R2, R3, R4, R6, R7, R8, R9, FP, type Reg, type Insn } from '../../emit/asm.js';
+import { alu64, atomic, jmp, ldx, stx, st, call, exit, R0, R1, R2, R6, R7, R8, R9, FP, type Reg, type Insn, type Label, type MapRef } from '../../emit/asm.js';
 import { Helper } from '../../emit/helpers.gen.js';
 import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
 import type { SlotSource } from './count.js';
 import { emitTaskFilter, type TaskFilter } from '../filter.js';
+import { mapDelete, mapLookup, mapUpdate, NOEXIST } from '../map-calls.js';
+import { TracerError } from '../../errors.js';
 
-/** BPF_NOEXIST */
-const NOEXIST = 1;
 /** The largest `-l LEVEL`: the zeroed stack value must fit the 512-byte BPF stack. */
 export const MAX_LEVEL = 32;
 export const HIST_KEY_SIZE = 16;
@@ -107,6 +107,25 @@ export function log2Insns(b: ProgramBuilder, dst: Reg, src: Reg, tmp: Reg): void
   }
 }
 
+/**
+ * `R0 = &map[key]`, creating the entry first when the key is new (BCC's
+ * `lookup_or_try_init`): `init` writes its first value at FP + `value`, which is inserted with
+ * BPF_NOEXIST (another CPU may have been first) before the second lookup. Binds `found` after
+ * the sequence, where R0 points at the value; no entry even then (the hash is full) goes to
+ * `missing`.
+ */
+function emitLookupOrInit(b: ProgramBuilder, map: MapRef, key: number, value: number, init: readonly Insn[], found: Label, missing: Label): void {
+  b.emit(
+    ...mapLookup(map, key),
+    jmp.jne.imm(R0, 0, found),
+    ...init,
+    ...mapUpdate(map, key, value, NOEXIST),
+    ...mapLookup(map, key),
+    jmp.jeq.imm(R0, 0, missing),
+  );
+  b.bind(found);
+}
+
 export function latencyEntryProgram(o: LatencyEntryOptions): ProgramSpec {
   checkLevel(o.level);
   const b = new ProgramBuilder(o.name, o.progType);
@@ -121,33 +140,15 @@ export function latencyEntryProgram(o: LatencyEntryOptions): ProgramSpec {
     b.emit(
       call(Helper.KtimeGetNs),
       stx('DW', FP, ts, R0, 'start[tid] = ktime'),
-      ldMapFd(R1, start),
-      alu64.mov.reg(R2, FP),
-      alu64.add.imm(R2, key),
-      alu64.mov.reg(R3, FP),
-      alu64.add.imm(R3, ts),
-      alu64.mov.imm(R4, 0),
-      call(Helper.MapUpdateElem),
+      ...mapUpdate(start, key, ts, 0),
     );
   } else {
     const level = o.level;
     const have = b.newLabel('have');
-    const lookup = (): Insn[] => [ldMapFd(R1, start), alu64.mov.reg(R2, FP), alu64.add.imm(R2, key), call(Helper.MapLookupElem)];
-    b.emit(...lookup(), jmp.jne.imm(R0, 0, have));
     const zero = b.stackAlloc(8 + 8 * level);
-    for (let off = 0; off < 8 + 8 * level; off += 8) b.emit(st('DW', FP, zero + off, 0, off === 0 ? 'first call of this thread: an empty stack' : undefined));
-    b.emit(
-      ldMapFd(R1, start),
-      alu64.mov.reg(R2, FP),
-      alu64.add.imm(R2, key),
-      alu64.mov.reg(R3, FP),
-      alu64.add.imm(R3, zero),
-      alu64.mov.imm(R4, NOEXIST),
-      call(Helper.MapUpdateElem),
-      ...lookup(),
-      jmp.jeq.imm(R0, 0, out),
-    );
-    b.bind(have);
+    const empty: Insn[] = [];
+    for (let off = 0; off < 8 + 8 * level; off += 8) empty.push(st('DW', FP, zero + off, 0, off === 0 ? 'first call of this thread: an empty stack' : undefined));
+    emitLookupOrInit(b, start, key, zero, empty, have, out);
     b.emit(
       alu64.mov.reg(R8, R0),
       ldx('DW', R1, R8, 0, 'depth'),
@@ -181,10 +182,7 @@ export function latencyReturnProgram(o: LatencyReturnOptions): ProgramSpec {
     call(Helper.GetCurrentPidTgid),
     alu64.mov.reg(R7, R0),
     stx('W', FP, key, R7, 'key = tid'),
-    ldMapFd(R1, start),
-    alu64.mov.reg(R2, FP),
-    alu64.add.imm(R2, key),
-    call(Helper.MapLookupElem),
+    ...mapLookup(start, key),
     jmp.jeq.imm(R0, 0, out, 'missed start'),
   );
   if (!nested(o.level)) {
@@ -193,10 +191,7 @@ export function latencyReturnProgram(o: LatencyReturnOptions): ProgramSpec {
       call(Helper.KtimeGetNs),
       alu64.sub.reg(R0, R8),
       alu64.mov.reg(R8, R0, 'delta'),
-      ldMapFd(R1, start),
-      alu64.mov.reg(R2, FP),
-      alu64.add.imm(R2, key),
-      call(Helper.MapDeleteElem),
+      ...mapDelete(start, key),
     );
   } else {
     b.emit(
@@ -218,10 +213,7 @@ export function latencyReturnProgram(o: LatencyReturnOptions): ProgramSpec {
   const noAvg = b.newLabel('no_avg');
   b.emit(
     st('W', FP, key, 0),
-    ldMapFd(R1, avg),
-    alu64.mov.reg(R2, FP),
-    alu64.add.imm(R2, key),
-    call(Helper.MapLookupElem),
+    ...mapLookup(avg, key),
     jmp.jeq.imm(R0, 0, noAvg),
     ldx('DW', R1, R0, 0),
     alu64.add.reg(R1, R8),
@@ -240,30 +232,18 @@ export function latencyReturnProgram(o: LatencyReturnOptions): ProgramSpec {
   } else {
     if (o.slot.kind === 'cookie') {
       b.emit(alu64.mov.reg(R1, R6), call(Helper.GetAttachCookie), stx('W', FP, hkey, R0, 'fslot = cookie'));
-    } else {
+    } else if (o.slot.kind === 'const') {
       b.emit(st('W', FP, hkey, o.slot.slot, `fslot ${o.slot.slot}`));
+    } else {
+      // funclatency times functions; syscalls:* events are tracepoints, which it does not take.
+      throw new TracerError('internal: funclatency has no slot from a syscall table');
     }
     if (o.perProcess) b.emit(alu64.rsh.imm(R7, 32), stx('W', FP, hkey + 4, R7, 'tgid'));
     else b.emit(st('W', FP, hkey + 4, -1, 'kernel: tgid -1'));
   }
   b.emit(stx('W', FP, hkey + 8, R9, 'bucket'), st('W', FP, hkey + 12, 0));
   const add = b.newLabel('add');
-  const lookupHist = (): Insn[] => [ldMapFd(R1, hist), alu64.mov.reg(R2, FP), alu64.add.imm(R2, hkey), call(Helper.MapLookupElem)];
-  b.emit(
-    ...lookupHist(),
-    jmp.jne.imm(R0, 0, add),
-    st('DW', FP, one, 0),
-    ldMapFd(R1, hist),
-    alu64.mov.reg(R2, FP),
-    alu64.add.imm(R2, hkey),
-    alu64.mov.reg(R3, FP),
-    alu64.add.imm(R3, one),
-    alu64.mov.imm(R4, NOEXIST),
-    call(Helper.MapUpdateElem),
-    ...lookupHist(),
-    jmp.jeq.imm(R0, 0, out),
-  );
-  b.bind(add);
+  emitLookupOrInit(b, hist, hkey, one, [st('DW', FP, one, 0)], add, out);
   b.emit(alu64.mov.imm(R1, 1), atomic.add('DW', R0, 0, R1, 'hist[key]++'));
   b.bind(out);
   b.emit(alu64.mov.imm(R0, 0), exit());

@@ -33,6 +33,7 @@ import { Helper } from '../../emit/helpers.gen.js';
 import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
 import { emitTaskFilter, type TaskFilter } from '../filter.js';
 import { emitCountSlot } from '../counter.js';
+import { emitSyscallSlot, type SlotSource } from './count.js';
 
 export const BPF_F_USER_STACK = 1 << 8;
 /** PERF_MAX_STACK_DEPTH (the kernel.perf_event_max_stack default). */
@@ -68,6 +69,11 @@ export interface StackProgramOptions {
   readonly progType: number;
   readonly expectedAttachType?: number;
   readonly maps: StackMaps;
+  /**
+   * Counting syscalls:* events at raw sys_enter/sys_exit: only the syscalls of the table count
+   * (the stack is the key, not the slot). Any other slot source needs no check.
+   */
+  readonly slot?: SlotSource;
   readonly kernelStack: boolean;
   readonly userStack: boolean;
   /** Record comm (-P). */
@@ -105,6 +111,7 @@ export function stackProgram(o: StackProgramOptions): ProgramSpec {
   // The tgid only when something needs it: -p, -P, or user frames (symbolised per process).
   const needTgid = o.filter.pid !== undefined || o.comm || o.userStack;
   emitTaskFilter(b, o.filter, out, needTgid ? { pidTgid: R7 } : {});
+  if (o.slot?.kind === 'syscall') emitSyscallSlot(b, o.slot, R6, scratch, out);
   if (needTgid) b.emit(alu64.rsh.imm(R7, 32, 'tgid'));
   for (let off = 0; off < 32; off += 8) b.emit(st('DW', FP, key + off, 0));
   if (needTgid) b.emit(stx('W', FP, key, R7, 'key.tgid'));

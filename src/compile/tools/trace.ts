@@ -28,6 +28,7 @@ import { Helper } from '../../emit/helpers.gen.js';
 import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
 import { emitTaskFilter, type TaskFilter } from '../filter.js';
 import { emitCountSlot } from '../counter.js';
+import { mapLookup } from '../map-calls.js';
 import { EmitError } from '../../errors.js';
 import type { FormatPiece as AstPiece } from '../../specs/ast.js';
 
@@ -164,10 +165,7 @@ export function traceProgram(o: TraceProgramOptions): ProgramSpec {
     const scratch = b.map(o.maps.scratch);
     b.emit(
       st('W', FP, keySlot, 0),
-      ldMapFd(R1, scratch),
-      alu64.mov.reg(R2, FP),
-      alu64.add.imm(R2, keySlot),
-      call(Helper.MapLookupElem),
+      ...mapLookup(scratch, keySlot),
       jmp.jeq.imm(R0, 0, out),
       alu64.mov.reg(R7, R0, 'r7 = record (scratch)'),
     );

@@ -11,10 +11,9 @@ import type { ProbeHost } from '../host.js';
 import type { Provider, ProbeQuery, ResolvedProbe } from '../provider.js';
 import { nameRegExp } from '../match.js';
 import { kernelFunctionsUnavailable, suggestTracepoints } from '../kfunc-unavailable.js';
-import { probeLimit, probeLimitError } from '../kernel.js';
 import { globToRegExp } from '../../symbols/match.js';
 import { kprobeBlacklist } from '../../symbols/tracefs.js';
-import { btfFunctionTest, candidateFunctions, filterKernelFunctions, type KernelFunctionCandidates } from '../kernel.js';
+import { btfFunctionTest, candidateFunctions, filterKernelFunctions, probeLimit, probeLimitError, type KernelFunctionCandidates } from '../kernel.js';
 import { completions, wrongKind, type KernelListKind, type ListEntry, type ListSources } from '../listing.js';
 import { loadKernelBtf } from '../../kernel/btf.js';
 

@@ -2,6 +2,11 @@
  * Tracepoints (`t:category:event`): names from tracefs, the record's fields from the event's
  * format file. A plain name is checked directly; a glob or regex is matched against
  * `category:event` over every tracepoint directory (BCC's matching).
+ *
+ * The mechanism is chosen here, once (see TracepointAttach): a query that reads no arguments
+ * (funccount, stackcount) takes raw tracepoints where the kernel has them, and the syscalls:*
+ * events share one program at raw sys_enter or sys_exit; trace and argdist read the record
+ * and take perf events.
  */
 import { ResolveError } from '../../errors.js';
 import { wrongKind } from '../listing.js';
@@ -11,21 +16,63 @@ import type { Provider, ProbeQuery, ResolvedProbe } from '../provider.js';
 import { nameRegExp } from '../match.js';
 import { globToRegExp } from '../../symbols/match.js';
 import { listTracepoints, readTracepointFormat } from '../../symbols/tracefs.js';
+import { syscallEvent, syscallNumbers } from '../../symbols/syscalls.js';
+import type { TracepointAttach } from '../targets.js';
 import { completions, tracepointFieldDecl, type ListEntry, type ListSources } from '../listing.js';
 
 /** A glob with no wildcard and no regex metacharacter names exactly one tracepoint. */
 const LITERAL_TRACEPOINT = /^([A-Za-z0-9_-]+):([A-Za-z0-9_-]+)$/;
 
-function resolved(host: ProbeHost, category: string, event: string): ResolvedProbe {
+interface Match {
+  readonly category: string;
+  readonly event: string;
+}
+
+function resolved(host: ProbeHost, { category, event }: Match, attach: TracepointAttach): ResolvedProbe {
   let site: ProbeSite | undefined;
   return {
-    target: { kind: 'tracepoint', category, event, name: `${category}:${event}` },
+    target: { kind: 'tracepoint', category, event, name: `${category}:${event}`, ...attach },
     ret: false,
     // The format file is read only when a program reads the record (funccount never does).
     get site(): ProbeSite {
+      if (attach.mechanism === 'raw') return (site ??= { kind: 'raw_tracepoint', name: attach.tracepoint });
       return (site ??= { kind: 'tracepoint', category, event, fields: host.tracepointFormat(category, event).fields });
     },
   };
+}
+
+/** Categories of tracefs events that are never tracepoints (ftrace's own: function, print, …). */
+const NOT_TRACEPOINTS = new Set(['ftrace']);
+
+/**
+ * How each matched event is attached. Raw tracepoints need a query that reads no arguments
+ * (the program would see the tracepoint's arguments, not the record) and a kernel that has
+ * them. A syscalls:* event is not a tracepoint of its own: it goes to the raw sys_enter or
+ * sys_exit program with its number, when its number is known (a syscall newer than the
+ * generated table keeps its perf event). Dynamic events (kprobes, uprobes, synthetic) are not
+ * tracepoints either; another tracepoint may have their name.
+ */
+function attachments(q: ProbeQuery, host: ProbeHost, matches: readonly Match[]): TracepointAttach[] {
+  const perf: TracepointAttach = { mechanism: 'perf' };
+  if (q.readsArgs || matches.length === 0 || !host.rawTracepoints()) return matches.map(() => perf);
+  let families: boolean | undefined;
+  let dynamic: ReadonlySet<string> | undefined;
+  const numbers = syscallNumbers();
+  return matches.map(({ category, event }): TracepointAttach => {
+    const sc = syscallEvent(category, event);
+    if (sc) {
+      const nr = numbers.get(sc.name);
+      if (nr === undefined || !(families ??= host.syscallFamilies())) return perf;
+      return { mechanism: 'raw', tracepoint: sc.family, syscall: nr };
+    }
+    if (NOT_TRACEPOINTS.has(category) || (dynamic ??= host.dynamicEvents()).has(`${category}:${event}`)) return perf;
+    return { mechanism: 'raw', tracepoint: event };
+  });
+}
+
+function resolveAll(q: ProbeQuery, host: ProbeHost, matches: readonly Match[]): ResolvedProbe[] {
+  const attach = attachments(q, host, matches);
+  return matches.map((m, i) => resolved(host, m, attach[i]!));
 }
 
 function notFound(name: string): ResolveError {
@@ -55,17 +102,17 @@ export const tracepointProvider: Provider = {
     if (literal) {
       // Skip listing every tracepoint (thousands of directories) for a plain name.
       const [, category, event] = literal;
-      if (host.hasTracepoint(category!, event!)) return [resolved(host, category!, event!)];
+      if (host.hasTracepoint(category!, event!)) return resolveAll(q, host, [{ category: category!, event: event! }]);
       if (q.match === 'exact') throw notFound(q.name);
       return [];
     }
     if (q.match === 'exact') throw notFound(q.name);
     const re = nameRegExp(q.name, q.match);
-    const out: ResolvedProbe[] = [];
+    const matches: Match[] = [];
     for (const t of host.tracepoints()) {
-      if (re.test(`${t.category}:${t.event}`) && host.hasTracepoint(t.category, t.event)) out.push(resolved(host, t.category, t.event));
+      if (re.test(`${t.category}:${t.event}`) && host.hasTracepoint(t.category, t.event)) matches.push(t);
     }
-    return out;
+    return resolveAll(q, host, matches);
   },
 };
 

@@ -192,11 +192,35 @@ function validate(tok: moo.Token): Fault | undefined {
  * moo compiles its rules into one big regular expression: ~1 ms a lexer, paid at first use
  * rather than at start-up (funccount, funclatency and stackcount never lex C).
  */
+/**
+ * A nearley lexer over a moo lexer compiled at first use (start-up does not pay for lexers a
+ * command line never needs). Subclasses give the rules and may filter tokens.
+ */
 abstract class LazyMoo {
   #inner: moo.Lexer | undefined;
   protected abstract readonly rules: moo.Rules;
   protected get inner(): moo.Lexer {
     return (this.#inner ??= moo.compile(this.rules));
+  }
+
+  reset(chunk: string, info?: unknown): void {
+    this.inner.reset(chunk, info as moo.LexerState | undefined);
+  }
+
+  next(): moo.Token | undefined {
+    return this.inner.next();
+  }
+
+  save(): moo.LexerState {
+    return this.inner.save();
+  }
+
+  formatError(token: moo.Token, message?: string): string {
+    return `${message ?? 'syntax error'} at offset ${token.offset}`;
+  }
+
+  has(tokenType: string): boolean {
+    return tokenType in this.rules;
   }
 }
 
@@ -206,12 +230,12 @@ export class CLexer extends LazyMoo {
   /** The first fault of the current input, if any. */
   fault: Fault | undefined;
 
-  reset(chunk: string, info?: unknown): void {
+  override reset(chunk: string, info?: unknown): void {
     this.fault = undefined;
-    this.inner.reset(chunk, info as moo.LexerState | undefined);
+    super.reset(chunk, info);
   }
 
-  next(): moo.Token | undefined {
+  override next(): moo.Token | undefined {
     for (;;) {
       const tok = this.inner.next();
       if (!tok) return undefined;
@@ -225,15 +249,7 @@ export class CLexer extends LazyMoo {
     }
   }
 
-  save(): moo.LexerState {
-    return this.inner.save();
-  }
-
-  formatError(token: moo.Token, message?: string): string {
-    return `${message ?? 'syntax error'} at offset ${token.offset}`;
-  }
-
-  has(tokenType: string): boolean {
+  override has(tokenType: string): boolean {
     return tokenType !== 'ws' && tokenType !== 'fault';
   }
 
@@ -265,21 +281,6 @@ const fmtRules: moo.Rules = {
 
 export class FormatLexer extends LazyMoo {
   protected readonly rules = fmtRules;
-  reset(chunk: string, info?: unknown): void {
-    this.inner.reset(chunk, info as moo.LexerState | undefined);
-  }
-  next(): moo.Token | undefined {
-    return this.inner.next();
-  }
-  save(): moo.LexerState {
-    return this.inner.save();
-  }
-  formatError(token: moo.Token, message?: string): string {
-    return `${message ?? 'syntax error'} at offset ${token.offset}`;
-  }
-  has(tokenType: string): boolean {
-    return tokenType in fmtRules;
-  }
 }
 
 export const formatLexer = new FormatLexer();
@@ -295,21 +296,6 @@ const partRules: moo.Rules = {
 
 export class PartLexer extends LazyMoo {
   protected readonly rules = partRules;
-  reset(chunk: string, info?: unknown): void {
-    this.inner.reset(chunk, info as moo.LexerState | undefined);
-  }
-  next(): moo.Token | undefined {
-    return this.inner.next();
-  }
-  save(): moo.LexerState {
-    return this.inner.save();
-  }
-  formatError(token: moo.Token, message?: string): string {
-    return `${message ?? 'syntax error'} at offset ${token.offset}`;
-  }
-  has(tokenType: string): boolean {
-    return tokenType in partRules;
-  }
 }
 
 export const partLexer = new PartLexer();

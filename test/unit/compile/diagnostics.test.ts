@@ -101,12 +101,12 @@ describe('type errors with a caret', () => {
     expect(r[0]!.args.map((a) => a!.type.kind)).toEqual(['int', 'ptr']);
   });
 
-  it('errors without a span stay plain; bugs propagate', () => {
+  it('errors without a span say which probe they are about; bugs propagate', () => {
     const c = new ProbeChecks('p::f');
     expect(c.attempt(() => {
       throw new CheckError('format string expects 1 argument, got 2');
     })).toBeUndefined();
-    expect(renderError(new DiagnosticsError(c.errors))).toBe('error: format string expects 1 argument, got 2');
+    expect(renderError(new DiagnosticsError(c.errors))).toBe("error: error in probe 'p::f': format string expects 1 argument, got 2");
     expect(() => c.attempt(() => {
       throw new TypeError('bug');
     })).toThrow(TypeError);

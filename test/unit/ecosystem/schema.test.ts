@@ -7,7 +7,8 @@ import { root } from '../../helpers/kernel.js';
 import { jsonInterval as funccountJson } from '../../../src/multitools/funccount.js';
 import { jsonInterval as funclatencyJson } from '../../../src/multitools/funclatency.js';
 import { jsonInterval as stackcountJson } from '../../../src/multitools/stackcount.js';
-import { jsonInterval as argdistJson, plan as argdistPlan } from '../../../src/multitools/argdist.js';
+import { jsonInterval as argdistJson } from '../../../src/multitools/argdist.js';
+import { plan as argdistPlan } from '../../../src/multitools/argdist-plan.js';
 import { EventLoss } from '../../../src/report/events.js';
 import type { ProbeTarget } from '../../../src/probes/targets.js';
 
@@ -22,7 +23,7 @@ const ok = (doc: unknown) => {
 describe('JSON schema', () => {
   it('funccount documents: counts ascending, zeros left out, big counts as strings', () => {
     const targets: ProbeTarget[] = [
-      { kind: 'tracepoint', category: 'sched', event: 'sched_switch', name: 'sched:sched_switch' },
+      { kind: 'tracepoint', category: 'sched', event: 'sched_switch', name: 'sched:sched_switch', mechanism: 'perf' },
       { kind: 'uprobe', path: '/proc/12/root/usr/lib/libc.so.6', symbol: 'malloc', offset: 0n, vaddr: 0n, name: 'malloc' },
       { kind: 'uprobe', path: '/usr/lib/libc.so.6', symbol: 'free', offset: 0n, vaddr: 0n, name: 'free' },
     ];

@@ -5,14 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fixtureHost } from '../../helpers/probe-host.js';
+import { syscallNumbers } from '../../../src/symbols/syscalls.js';
 import { planPattern } from '../../../src/pipeline/pattern.js';
 import { providerFor, resolveProbe } from '../../../src/probes/registry.js';
 import { planUnits } from '../../../src/multitools/trace-plan.js';
 import { parseOptions as traceOptions } from '../../../src/multitools/trace.js';
-import { plan as argdistPlan, compileSpecs } from '../../../src/multitools/argdist.js';
+import { plan as argdistPlan, compileSpecs } from '../../../src/multitools/argdist-plan.js';
 import { parseTraceProbes } from '../../../src/specs/parse.js';
 import { BUILTIN_USER_TYPES } from '../../../src/compile/usertypes.js';
 import { DiagnosticsError, UnsupportedFeatureError } from '../../../src/errors.js';
+import type { ResolvedProbe } from '../../../src/probes/provider.js';
 
 const node = process.execPath;
 
@@ -27,12 +29,55 @@ describe('the provider registry', () => {
   });
 });
 
+const byName = (a: ResolvedProbe, b: ResolvedProbe) => a.target.name.localeCompare(b.target.name);
+
 describe('pattern planning (funccount, stackcount, funclatency)', () => {
   it('tracepoint globs match category:event; directories without an id are not events', () => {
     const p = planPattern('t:sched:*', 'funccount', { regex: false }, fixtureHost());
     expect(p.probes.map((x) => x.target.name).sort()).toEqual(['sched:sched_process_exec', 'sched:sched_switch']);
     // The record's fields are read only when asked for.
     expect(p.probes.find((x) => x.target.name === 'sched:sched_switch')!.site).toMatchObject({ kind: 'tracepoint', category: 'sched', event: 'sched_switch' });
+  });
+
+  it('tracepoints: raw tracepoints when the query reads no arguments and the kernel has them; else perf events', () => {
+    const raw = [...planPattern('t:sched:*', 'funccount', { regex: false }, fixtureHost({ rawTracepoints: true })).probes].sort(byName);
+    expect(raw.map((x) => x.target)).toEqual([
+      { kind: 'tracepoint', category: 'sched', event: 'sched_process_exec', name: 'sched:sched_process_exec', mechanism: 'raw', tracepoint: 'sched_process_exec' },
+      { kind: 'tracepoint', category: 'sched', event: 'sched_switch', name: 'sched:sched_switch', mechanism: 'raw', tracepoint: 'sched_switch' },
+    ]);
+    // The program sees the tracepoint's arguments, not the record: no format file is read.
+    expect(raw[1]!.site).toEqual({ kind: 'raw_tracepoint', name: 'sched_switch' });
+    const perf = planPattern('t:sched:sched_switch', 'funccount', { regex: false }, fixtureHost());
+    expect(perf.probes[0]!.target).toMatchObject({ mechanism: 'perf' });
+    expect(perf.probes[0]!.site.kind).toBe('tracepoint');
+    // trace and argdist read the record: perf events whatever the kernel has.
+    const reads = resolveProbe({ type: 't', library: '', name: 'sched:sched_switch', match: 'exact', readsArgs: true }, fixtureHost({ rawTracepoints: true }));
+    expect(reads[0]!.target).toMatchObject({ mechanism: 'perf' });
+  });
+
+  it('syscalls:* events go to one program at raw sys_enter / sys_exit with their numbers', () => {
+    const openat = syscallNumbers().get('openat')!;
+    const p = [...planPattern('t:syscalls:*', 'stackcount', { regex: false }, fixtureHost({ rawTracepoints: true })).probes].sort(byName);
+    expect(p.map((x) => x.target)).toEqual([
+      { kind: 'tracepoint', category: 'syscalls', event: 'sys_enter_openat', name: 'syscalls:sys_enter_openat', mechanism: 'raw', tracepoint: 'sys_enter', syscall: openat },
+      { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_openat', name: 'syscalls:sys_exit_openat', mechanism: 'raw', tracepoint: 'sys_exit', syscall: openat },
+    ]);
+    expect(p.map((x) => x.site)).toEqual([{ kind: 'raw_tracepoint', name: 'sys_enter' }, { kind: 'raw_tracepoint', name: 'sys_exit' }]);
+    // Where the syscall layout is unknown, syscall events keep their perf events; the rest stay raw.
+    const host = fixtureHost({ rawTracepoints: true, syscallFamilies: false });
+    expect(planPattern('t:syscalls:*', 'funccount', { regex: false }, host).probes.map((x) => x.target.kind === 'tracepoint' && x.target.mechanism)).toEqual(['perf', 'perf']);
+    expect(planPattern('t:sched:sched_switch', 'funccount', { regex: false }, host).probes[0]!.target).toMatchObject({ mechanism: 'raw' });
+  });
+
+  it('events that are not tracepoints of their own (dynamic events, ftrace\'s) keep perf events', () => {
+    const host = fixtureHost({ rawTracepoints: true, dynamicEvents: ['sched:sched_process_exec'] });
+    const p = planPattern('t:sched:*', 'funccount', { regex: false }, host);
+    expect(p.probes.map((x) => [x.target.name, x.target.kind === 'tracepoint' && x.target.mechanism]).sort()).toEqual([
+      ['sched:sched_process_exec', 'perf'], ['sched:sched_switch', 'raw'],
+    ]);
+    // Wildcards never list ftrace's events; named, one keeps its perf event.
+    const f = planPattern('t:ftrace:function', 'funccount', { regex: false }, fixtureHost({ rawTracepoints: true }));
+    expect(f.probes.map((x) => x.target)).toMatchObject([{ name: 'ftrace:function', mechanism: 'perf' }]);
   });
 
   it('nothing matched: each tool says it in BCC\'s words', () => {

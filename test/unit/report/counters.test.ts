@@ -28,7 +28,10 @@ function fakeMap(cpus: bigint[][]): CounterMap & { cpus: bigint[][]; lookups: nu
 
 describe('per-CPU counters', () => {
   it('readSlot sums one slot over CPUs; 0 without a map or a slot', () => {
-    const m = fakeMap([[1n, 2n, 3n], [10n, 0n, 5n]]);
+    const m = fakeMap([
+      [1n, 2n, 3n],
+      [10n, 0n, 5n],
+    ]);
     expect(readSlot(m)).toBe(6n);
     expect(readSlot(m, 1)).toBe(15n);
     expect(m.lookups).toEqual([0, 1]);
@@ -37,7 +40,10 @@ describe('per-CPU counters', () => {
   });
 
   it('each report is the increase since the last one, said when not zero', () => {
-    const m = fakeMap([[0n, 0n], [0n, 0n]]);
+    const m = fakeMap([
+      [0n, 0n],
+      [0n, 0n],
+    ]);
     const said: string[] = [];
     const c = Counter.slot(m, 1, { kind: 'lost-stacks' }, (l) => said.push(l));
     expect(c.report()).toBe(0n);
@@ -53,7 +59,11 @@ describe('per-CPU counters', () => {
   it('extra losses only user space knows of are added to the total', () => {
     let kernel = 4n;
     const said: string[] = [];
-    const c = new Counter(() => kernel, { kind: 'lost-events' }, (l) => said.push(l));
+    const c = new Counter(
+      () => kernel,
+      { kind: 'lost-events' },
+      (l) => said.push(l),
+    );
     expect(c.report()).toBe(4n);
     kernel = 6n;
     expect(c.report(10n)).toBe(12n);
@@ -63,8 +73,9 @@ describe('per-CPU counters', () => {
   it('one message per kind (the texts the tests and users grep for)', () => {
     expect(counterMessage({ kind: 'lost-events' }, 3n)).toBe('3 events lost\n');
     expect(counterMessage({ kind: 'read-errors' }, 2n)).toBe('2 reads of user memory failed\n');
-    expect(counterMessage({ kind: 'dropped-keys', spec: 'p:c:f(int x):int:x', entries: 10240 }, 5n))
-      .toBe("argdist: 5 events not counted for 'p:c:f(int x):int:x': its map is full (10240 keys)\n");
+    expect(counterMessage({ kind: 'dropped-keys', spec: 'p:c:f(int x):int:x', entries: 10240 }, 5n)).toBe(
+      "argdist: 5 events not counted for 'p:c:f(int x):int:x': its map is full (10240 keys)\n",
+    );
     expect(counterMessage({ kind: 'lost-stacks' }, 1n)).toBe('1 stacks lost (stack map full or hash bucket taken)\n');
     expect(counterMessage({ kind: 'dropped-counts' }, 9n)).toBe('9 events dropped (counts map full)\n');
   });

@@ -6,13 +6,17 @@ import { EventLines, EventLoss } from '../../../src/report/events.js';
 const counter = (total: () => bigint) => ({ lookup: () => new Uint8Array(8), sumU64: () => total() });
 
 describe('event loss', () => {
-  it('the larger of the programs\' and the transport\'s count; deltas; read errors; JSON record only when something was lost', () => {
+  it("the larger of the programs' and the transport's count; deltas; read errors; JSON record only when something was lost", () => {
     let kernel = 0n;
     let transport = 0n;
     let failed = 0n;
     const said: string[] = [];
     const loss = new EventLoss({
-      lost: counter(() => kernel), readErrors: counter(() => failed), reader: { transportLost: () => transport }, jsonTool: 'trace', say: (l) => said.push(l),
+      lost: counter(() => kernel),
+      readErrors: counter(() => failed),
+      reader: { transportLost: () => transport },
+      jsonTool: 'trace',
+      say: (l) => said.push(l),
     });
     expect(loss.report()).toBe('');
     kernel = 3n;

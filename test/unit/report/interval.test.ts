@@ -137,7 +137,11 @@ describe('interval loop', () => {
     const { clock, sleeps } = fakeClock();
     const ticks: number[] = [];
     const r = recorder();
-    const end = await runIntervals({ interval: 1, duration: 2, onSignal: 'report', step: { ms: 400, tick: () => ticks.push(sleeps.length) } }, r.handlers, clock);
+    const end = await runIntervals(
+      { interval: 1, duration: 2, onSignal: 'report', step: { ms: 400, tick: () => ticks.push(sleeps.length) } },
+      r.handlers,
+      clock,
+    );
     expect(sleeps).toEqual([400, 400, 200, 400, 400, 200]);
     expect(ticks).toEqual([1, 2, 3, 4, 5, 6]);
     expect(r.log).toEqual(['read 1', 'print 1', 'read 2', 'print 2']);

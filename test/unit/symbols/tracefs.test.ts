@@ -257,3 +257,22 @@ describe('live tracefs', () => {
     expect(n).toBeGreaterThan(100);
   });
 });
+
+describe('dynamic events (not tracepoints of their own)', async () => {
+  const { parseDynamicEvents } = await import('../../../src/symbols/tracefs.js');
+  it('dynamic_events lines name group and event; a definition without a group takes its type\'s', () => {
+    const text = [
+      'p:kprobes/p_do_sys_open do_sys_open',
+      'r:mygrp/sched_switch schedule $retval',
+      'p:uprobes/p_bash_0x4245c0 /bin/bash:0x00000000004245c0',
+      's:synthetic/wakeup_latency u64 lat; pid_t pid',
+      'e:eprobes/sw sched/sched_switch',
+      'f:fp_open do_sys_open',
+      '',
+    ].join('\n');
+    expect(parseDynamicEvents(text)).toEqual([
+      'kprobes:p_do_sys_open', 'mygrp:sched_switch', 'uprobes:p_bash_0x4245c0', 'synthetic:wakeup_latency', 'eprobes:sw', 'fprobes:fp_open',
+    ]);
+    expect(parseDynamicEvents('wakeup_latency u64 lat; pid_t pid\n', { synthetic: true })).toEqual(['synthetic:wakeup_latency']);
+  });
+});

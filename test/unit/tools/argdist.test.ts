@@ -3,7 +3,8 @@
  * expressions, key types), key layouts and codecs, program shapes, and the exact output.
  */
 import { describe, it, expect } from 'vitest';
-import { parseOptions, plan, valueType, decodeFreq, freqRows, renderInterval, jsonInterval, type ProbePlan } from '../../../src/multitools/argdist.js';
+import { parseOptions, freqRows, renderInterval, jsonInterval } from '../../../src/multitools/argdist.js';
+import { plan, valueType, decodeFreq, type ProbePlan } from '../../../src/multitools/argdist-plan.js';
 import { keyLayout, encodeKey, decodeField, argdistProgram, argdistEntryProgram, freqMapSpec, histMapSpec, droppedMapSpec, HIST_SLOTS, type ArgdistValueType } from '../../../src/compile/tools/argdist.js';
 import { parseArgdistSpec } from '../../../src/specs/parse.js';
 import { disasm } from '../../../src/emit/disasm.js';
