@@ -19,7 +19,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backportsKernel, stockKernel } from './vm-kernels.mjs';
 
@@ -43,14 +43,20 @@ if (process.env.POLYTRACE_VM_NO_BUILD !== '1') {
 
 // The VM tests' C workloads, compiled here on the host as test/helpers/cbuild.ts's buildC(name,
 // source, ['-O1']) would (same hash, same path), so that buildC inside the VM finds them built.
+// Also the workload of test/kernel/raw-tracepoints.test.ts, which runs in the VMs too.
 {
-  const dir = join(repo, 'test', 'vm', 'workloads');
+  const vmDir = join(repo, 'test', 'vm', 'workloads');
   const out = join(repo, 'test', '.build');
   mkdirSync(out, { recursive: true });
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.c'))) {
+  const sources = [
+    ...readdirSync(vmDir).filter((f) => f.endsWith('.c')).map((f) => join(vmDir, f)),
+    join(repo, 'test', 'kernel', 'workloads', 'syscalls.c'),
+  ];
+  for (const path of sources) {
+    const file = basename(path);
     const name = file.slice(0, -2);
     const flags = ['-O1'];
-    const source = readFileSync(join(dir, file), 'utf8');
+    const source = readFileSync(path, 'utf8');
     const hash = createHash('sha256').update(source).update('\0').update(flags.join('\0')).digest('hex').slice(0, 12);
     const exe = join(out, `${name}-${hash}`);
     if (existsSync(exe)) continue;

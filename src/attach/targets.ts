@@ -85,6 +85,7 @@ function sitesOf(t: ProbeTarget, slot: number): Site[] {
     case 'usdt':
       return t.sites.map((s) => ({ path: t.path, offset: s.offset, refCtr: s.semaphoreOffset, slot, label: t.name }));
     case 'tracepoint':
+    case 'raw_tracepoint':
     case 'kfunc':
       return [];
     default:
@@ -108,6 +109,8 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
   const tps: PerfTracepoint[] = [];
   const raws: RawTracepointSlot[] = [];
   targets.forEach((t, slot) => {
+    // rawtracepoint:NAME has no perf event to fall back to.
+    if (t.kind === 'raw_tracepoint') raws.push({ tracepoint: t.name, slot });
     if (t.kind !== 'tracepoint') return;
     if (t.mechanism === 'raw') raws.push({ tracepoint: t.tracepoint, syscall: t.syscall, slot, perf: { category: t.category, event: t.event } });
     else tps.push({ category: t.category, event: t.event, slot });
@@ -222,12 +225,14 @@ export function attachRawTracepoints(session: TraceSession, raws: readonly RawTr
   }
   for (const [family, members] of families) {
     const layout = syscallLayout();
+    if (family !== 'sys_enter' && family !== 'sys_exit') throw new TracerError(`internal: syscall numbers at raw ${family}`);
     if (!layout) throw new TracerError(`internal: syscall events at raw ${family} on a kernel whose syscall layout is unknown`);
     const slots = new Map<number, number>();
     for (const m of members) {
+      if (!slots.has(m.syscall!)) slots.set(m.syscall!, m.slot);
       // Two events of one number (never, from the generated table) cannot share the table.
-      if (slots.has(m.syscall!) && m.perf) fallback.push({ ...m.perf, slot: m.slot });
-      else slots.set(m.syscall!, m.slot);
+      else if (m.perf) fallback.push({ ...m.perf, slot: m.slot });
+      else throw new TracerError(`internal: syscall ${m.syscall} twice at raw ${family}`);
     }
     const table = syscallSlotsMapSpec(`${family}_slots`, Math.max(...slots.keys()) + 1);
     const slot: SyscallSlots = {

@@ -11,6 +11,7 @@ import { BtfError, ResolveError } from '../errors.js';
 import { alignof, ptrSize, sizeOrZero } from './resolve.js';
 import type { BtfSpec } from './spec.js';
 import type { BtfEnum, BtfStruct, TypeId } from './types.js';
+import type { TracepointProto } from './func.js';
 
 const MAX_DECL_CHAIN = 512;
 const MAX_NESTING = 64;
@@ -310,6 +311,20 @@ export function formatFuncSignature(spec: BtfSpec, funcId: TypeId | number): str
   const w = new CWriter(spec);
   w.typeDecl(f.proto, f.name, 0);
   return w.s;
+}
+
+/**
+ * A tracepoint's arguments as the C declaration of a function named after it, without the
+ * probe's own `void *` (`void sched_switch(bool preempt, struct task_struct *prev, …)`).
+ * Unnamed arguments print as their types.
+ */
+export function formatTracepointProto(spec: BtfSpec, tp: TracepointProto): string {
+  const params = tp.params.map((p) => {
+    const w = new CWriter(spec);
+    w.typeDecl(p.type, p.name, 0);
+    return w.s;
+  });
+  return `void ${tp.name}(${params.length ? params.join(', ') : 'void'})`;
 }
 
 /**

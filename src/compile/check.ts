@@ -24,7 +24,7 @@ import {
   type CType, type IntType, type Member, type PtrType, type RecordType,
 } from './types.js';
 import {
-  argLocation, isPtRegsSite, isReturnSite, kernelProto, retvalLocation,
+  argLocation, isPtRegsSite, isReturnSite, kernelProto, rawTracepointProto, retvalLocation,
   type ArgLocation, type MemSpace, type ProbeContext,
 } from './context.js';
 
@@ -269,6 +269,15 @@ class Checker {
     }
     const all = ps.names;
     const site = this.ctx.site;
+    if (site.kind === 'raw_tracepoint') {
+      const args = rawTracepointProto(this.ctx)?.params.map((p) => p.name).filter((n) => n !== '') ?? [];
+      if (args.includes(name)) {
+        return ERR(`unknown name '${name}'; did you mean 'args->${name}'?`, e.span, ['raw tracepoint arguments are args->name, or arg1, arg2, …']);
+      }
+      const s = suggest(name, args, 1);
+      return ERR(`unknown name '${name}'${s.length ? `; did you mean 'args->${s[0]}'?` : ''}`, e.span,
+        [args.length ? `raw tracepoint arguments are args->name: ${args.join(', ')}` : 'use arg1, arg2, …']);
+    }
     if (site.kind === 'tracepoint') {
       if (site.fields.some((f) => f.name === name)) {
         return ERR(`unknown name '${name}'; did you mean 'args->${name}'?`, e.span, ['tracepoint fields are args->name']);
@@ -387,7 +396,8 @@ class Checker {
 
   private tracepointRecord(span: SourceSpan): RecordType {
     const site = this.ctx.site;
-    if (site.kind !== 'tracepoint') return ERR('args is only available in tracepoints (t:category:event)', span);
+    if (site.kind === 'raw_tracepoint') return this.rawTracepointArgs(site.name, span);
+    if (site.kind !== 'tracepoint') return ERR('args is only available in tracepoints (t:category:event, rawtracepoint:NAME)', span);
     if (this.#tpRecord) return this.#tpRecord;
     const user = site.category === 'syscalls';
     const members: Member[] = [];
@@ -398,6 +408,28 @@ class Checker {
       size = Math.max(size, f.offset + f.size);
     }
     this.#tpRecord = makeRecord('struct', `trace_event_raw_${site.event}`, size, members, 'tracepoint');
+    return this.#tpRecord;
+  }
+
+  /**
+   * A raw tracepoint's `args`: its arguments as a struct of u64 slots, each member named and
+   * typed from BTF (`btf_trace_<name>`) and read from the low bytes of its slot, as the
+   * program's context holds them (little-endian). Pointers in them are kernel memory.
+   */
+  private rawTracepointArgs(name: string | undefined, span: SourceSpan): RecordType {
+    if (this.#tpRecord) return this.#tpRecord;
+    const btf = this.ctx.btf;
+    const tp = rawTracepointProto(this.ctx);
+    if (!btf || !tp || name === undefined) {
+      const why = !btf ? 'kernel BTF is not available' : `kernel BTF has no btf_trace_${name ?? '?'}`;
+      return ERR(`args: the arguments of raw tracepoint ${name ?? '?'} are not described (${why})`, span, ['use arg1, arg2, … (each argument as a u64)']);
+    }
+    if (!tp.named) {
+      return ERR(`args: kernel BTF does not name the arguments of raw tracepoint ${name} (no __probestub_${name} or __traceiter_${name})`, span,
+        ['use arg1, arg2, … (each argument as a u64)']);
+    }
+    const members: Member[] = tp.params.map((p, i) => ({ name: p.name, bitOffset: 64 * i, bitSize: 0, type: fromBtf(btf, p.type) }));
+    this.#tpRecord = makeRecord('struct', `${name}_args`, 8 * members.length, members, 'tracepoint');
     return this.#tpRecord;
   }
 

@@ -5,13 +5,13 @@
  *
  *   kprobe/uprobe (+ret)   ctx = struct pt_regs *      argN, retval in register slots
  *   fentry/fexit           ctx = u64 args[]            argN at 8*(N-1); fexit retval after the args
- *   raw_tracepoint         ctx = u64 args[]            argN at 8*(N-1)
+ *   raw_tracepoint         ctx = u64 args[]            argN at 8*(N-1); args->name typed from BTF
  *   tracepoint             ctx = the record            args->field at the field's offset
  *   usdt                   ctx = struct pt_regs *      argN per the note (register, constant, memory)
  */
 import { CheckError } from '../errors.js';
 import type { BtfSpec } from '../btf/index.js';
-import { funcProto, type FuncProto } from '../btf/func.js';
+import { funcProto, tracepointProto, type FuncProto, type TracepointProto } from '../btf/func.js';
 import type { Param } from '../specs/ast.js';
 import type { TracepointField } from '../symbols/tracefs.js';
 import type { UsdtArg } from '../symbols/usdt/types.js';
@@ -25,7 +25,11 @@ export type ProbeSite =
   | { readonly kind: 'fentry' | 'fexit'; readonly symbol: string }
   | { readonly kind: 'tracepoint'; readonly category: string; readonly event: string; readonly fields: readonly TracepointField[] }
   | { readonly kind: 'usdt'; readonly args: readonly UsdtArg[] }
-  /** ctx = u64 args[]; `nargs` bounds argN when known. Used by tests (BPF_PROG_TEST_RUN). */
+  /**
+   * ctx = u64 args[]; `nargs` bounds argN when known. `name` is the kernel's tracepoint: where
+   * BTF has its `btf_trace_<name>`, `args->arg` reads its arguments named and typed (see
+   * `rawTracepointProto`). Without a name (tests, BPF_PROG_TEST_RUN) only argN.
+   */
   | { readonly kind: 'raw_tracepoint'; readonly name?: string; readonly nargs?: number };
 
 export type SiteKind = ProbeSite['kind'];
@@ -113,6 +117,19 @@ export function kernelProto(ctx: ProbeContext): FuncProto | undefined {
   cache.set(s.symbol, p);
   return p;
 }
+/**
+ * The BTF prototype of a raw tracepoint site's tracepoint (`btf_trace_<name>`, its arguments
+ * named from the tracepoint's probe stub), when BTF describes it.
+ */
+export function rawTracepointProto(ctx: ProbeContext): TracepointProto | undefined {
+  const s = ctx.site;
+  if (s.kind !== 'raw_tracepoint' || s.name === undefined || !ctx.btf) return undefined;
+  let m = tpCaches.get(ctx.btf);
+  if (!m) tpCaches.set(ctx.btf, (m = new Map()));
+  if (!m.has(s.name)) m.set(s.name, tracepointProto(ctx.btf, s.name));
+  return m.get(s.name);
+}
+const tpCaches = new WeakMap<BtfSpec, Map<string, TracepointProto | undefined>>();
 const protoCaches = new WeakMap<BtfSpec, Map<string, FuncProto | undefined>>();
 function protoCache(btf: BtfSpec): Map<string, FuncProto | undefined> {
   let m = protoCaches.get(btf);

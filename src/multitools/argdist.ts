@@ -48,10 +48,14 @@ export interface ArgdistOptions {
 
 const EPILOG = `Probe specifier syntax:
         {p,r,t,u}:{[library],category}:function(signature):type[,type...]:expr[,expr...][:filter]][#label]
+        rawtracepoint::name():type[,type...]:expr[,expr...][:filter]][#label]
 Where:
         p,r,t,u    -- probe at function entry, function exit, kernel
                       tracepoint, or USDT probe
                       in exit probes: can use $retval, $entry(param), $latency
+        rawtracepoint -- (or rt) a kernel tracepoint by name alone, whose
+                      arguments are args->name (named and typed from kernel
+                      BTF) or arg1, arg2, ...; library and signature stay empty
         library    -- the library that contains the function
                       (leave empty for kernel functions)
         category   -- the category of the kernel tracepoint (e.g. net, sched)
@@ -84,6 +88,9 @@ argdist -C 't:raw_syscalls:sys_enter():char*:$COMM'
         Count system calls by command name
 argdist -H 't:syscalls:sys_exit_read():int:args->ret'
         Histogram of the values read(2) returns
+argdist -C 'rawtracepoint::sched_switch():int:args->prev->pid'
+        Count context switches by the pid switched away from (the raw
+        tracepoint's task_struct pointer, read through BTF)
 argdist -p 1337 -C 'u:/usr/bin/python3.11:function__entry():char*:arg2'
         Count the Python functions process 1337 calls (USDT)
 argdist -H 'p:c:sleep(u32 seconds):u32:seconds' -H 'p:c:nanosleep(struct timespec *req):long:req->tv_nsec'

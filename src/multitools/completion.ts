@@ -2,9 +2,9 @@
  * `polytrace completion bash|zsh`: a completion script for polytrace and the five BCC-named
  * bins. Options come from each tool's own Command (the one --help prints); probe names are
  * completed by calling back `polytrace completion --candidates TOOL WORD`, which reads the
- * host: tracefs for `t:category:event`, kernel BTF for kernel function names, the ELF
- * symbols of the library typed so far for `lib:func` and `p:lib:func`, USDT notes for
- * `u:lib:probe`.
+ * host: tracefs for `t:category:event`, kernel BTF for kernel function and raw tracepoint
+ * names, the ELF symbols of the library typed so far for `lib:func` and `p:lib:func`, USDT
+ * notes for `u:lib:probe`.
  *
  *   eval "$(polytrace completion bash)"      # or: polytrace completion bash > /etc/bash_completion.d/polytrace
  *   source <(polytrace completion zsh)
@@ -101,7 +101,8 @@ async function libraryCandidates(prefix: string, want: string): Promise<string[]
 
 /**
  * Completions of one probe word for `tool`. Forms: `t:cat:event`, `u:lib:probe`,
- * `p:lib:func` / `r:lib:func` (`p::func` kernel), `lib:func`, and a bare kernel function.
+ * `rawtracepoint:name` / `rt:name` (argdist: `rawtracepoint::name`), `p:lib:func` /
+ * `r:lib:func` (`p::func` kernel), `lib:func`, and a bare kernel function.
  */
 export async function probeCandidates(tool: string, word: string): Promise<string[]> {
   // trace/argdist specs carry a format or types after the name: complete only the name part.
@@ -117,7 +118,9 @@ export async function probeCandidates(tool: string, word: string): Promise<strin
   const slash = /^(.*\/[^:]*):(.*)$/.exec(word);
   if (slash) return uprobeProvider.complete(slash[1]!, slash[2]!, `${slash[1]}:`);
   if (word.includes('/')) return libraryCandidates('', word);
-  const kinds = tool === 'argdist' || tool === 'trace' ? ['p:', 'r:', 't:', 'u:'] : ['t:', 'u:', 'p:'];
+  const kinds = tool === 'argdist' ? ['p:', 'r:', 't:', 'u:', 'rawtracepoint::']
+    : tool === 'trace' ? ['p:', 'r:', 't:', 'u:', 'rawtracepoint:']
+      : tool === 'funclatency' ? ['t:', 'u:', 'p:'] : ['t:', 'u:', 'p:', 'rawtracepoint:'];
   const fromKernel = await kernelFunctionProvider.complete('', word, '');
   return [...kinds.filter((k) => k.startsWith(word)), ...fromKernel];
 }

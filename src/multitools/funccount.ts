@@ -41,6 +41,7 @@ const EPILOG = `examples:
     funccount -p 185 'vfs_*'      # count vfs calls for PID 185 only
     funccount t:sched:sched_fork  # count calls to the sched_fork tracepoint
     funccount 't:syscalls:sys_enter_*' -d 5   # count every syscall for 5 seconds
+    funccount 'rawtracepoint:sched_*'   # count raw tracepoints by name (rt: too)
     funccount -p 185 u:node:gc*   # count all GC USDT probes in node, PID 185
     funccount c:malloc            # count all malloc() calls in libc
     funccount go:os.*             # count all "os.*" calls in libgo

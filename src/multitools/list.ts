@@ -5,8 +5,10 @@
  * signature from BTF (`ssize_t vfs_read(struct file *file, char *buf, size_t count, loff_t
  * *pos)`; a module's function from that module's split BTF; nothing when no BTF describes
  * it), for tracepoints one field per line as its format file declares it, without the
- * common_* header (as `bpftrace -lv`), for USDT probes one line per argument
- * (`arg1: int32 (-4@%edi)`) and the number of sites.
+ * common_* header (as `bpftrace -lv`), for raw tracepoints their arguments as the BTF
+ * prototype of a function named after them (`void sched_switch(bool preempt, struct
+ * task_struct *prev, …)`), for USDT probes one line per argument (`arg1: int32 (-4@%edi)`)
+ * and the number of sites.
  *
  * Output streams in 64 KiB chunks with back-pressure, and stops quietly on a closed pipe.
  * Exit status: 0 when something was listed, 1 when nothing matched (a message says so).
@@ -22,6 +24,7 @@ const EPILOG = `patterns (globs with *; BCC's spellings work too):
     kretprobe:vfs_read  r::vfs_read              kernel function returns
     fentry:tcp_*  fexit:tcp_*                    kernel functions described by BTF
     tracepoint:sched:*  t:sched:sched_*          tracepoints (the glob spans category:event)
+    rawtracepoint:sched_*  rt:sched_*            raw tracepoints, by name (kernel BTF's btf_trace_*)
     uprobe:/bin/bash:read*  c:malloc  p:c:str*   functions of a binary or library
     usdt:/usr/bin/python3.11:*  u:python3.11:gc* USDT probes (usdt:LIB:PROVIDER:PROBE too)
   without a pattern: kprobes, fentry functions and tracepoints.
@@ -29,6 +32,7 @@ const EPILOG = `patterns (globs with *; BCC's spellings work too):
 examples:
     polytrace list 'tracepoint:sched:*'
     polytrace list -v tracepoint:sched:sched_switch   # its fields
+    polytrace list -v rawtracepoint:sched_switch      # its arguments, from BTF
     polytrace list -v kprobe:vfs_read                 # its C signature from BTF
     polytrace list 'uprobe:/usr/bin/python3.11:PyList_*'
     polytrace list -v 'usdt:/usr/bin/python3.11:*'    # probes and their arguments
@@ -41,7 +45,7 @@ const CHUNK = 1 << 16;
 export async function run(argv: readonly string[], prog: string): Promise<void> {
   const cmd = toolCommand(prog, 'List probe points (like bpftrace -l)', EPILOG)
     .argument('[pattern]', 'probe pattern, e.g. tracepoint:sched:*')
-    .option('-v, --verbose', 'show signatures, tracepoint fields and USDT arguments', false);
+    .option('-v, --verbose', 'show signatures, tracepoint fields and arguments, USDT arguments', false);
   cmd.parse([...argv], { from: 'user' });
   const pattern = cmd.args[0];
   const verbose = cmd.opts().verbose as boolean;

@@ -66,6 +66,7 @@ const EPILOG = `examples:
     stackcount -p 185 u:node:*    # count stacks for all USDT probes in node
     stackcount -K t:sched:sched_switch   # kernel stacks only
     stackcount -U t:sched:sched_switch   # user stacks only
+    stackcount rt:sched_switch    # the raw tracepoint (rawtracepoint:NAME)
     stackcount -f -P c:malloc > out.folded   # folded stacks for flamegraph.pl
     stackcount --svg malloc.svg -P c:malloc  # an interactive flame graph`;
 

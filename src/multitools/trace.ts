@@ -95,6 +95,9 @@ trace 't:block:block_rq_complete "sectors=%d", args->nr_sector'
         Trace the block_rq_complete kernel tracepoint and print # of tx sectors
 trace 't:syscalls:sys_enter_openat "%s", args->filename'
         Trace openat and print the file names (user pointers are read as user memory)
+trace 'rawtracepoint:sched_switch "%s -> %s", args->prev->comm, args->next->comm'
+        Trace context switches at the raw tracepoint: its arguments are named and typed
+        from kernel BTF (args->name), or arg1, arg2, ... as u64 (rt:NAME is the same)
 trace 'u:pthread:pthread_create (arg4 != 0)'
         Trace the USDT probe pthread_create when its 4th argument is non-zero
 trace 'u:pthread:libpthread:pthread_create (arg4 != 0)'

@@ -35,6 +35,7 @@ export function liveHost(): ProbeHost {
     },
     tracepointFormat: (category, event) => readTracepointFormat(requireTracefs(), category, event),
     rawTracepoints: () => haveRawTracepoint.available(),
+    whyNoRawTracepoints: () => haveRawTracepoint.reason(),
     // The family program reads the saved registers or the task with bpf_probe_read_kernel.
     syscallFamilies: () => haveProbeReadKernel.available() && syscallLayout() !== undefined,
     dynamicEvents: () => (dynamic ??= dynamicEvents(requireTracefs())),

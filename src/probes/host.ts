@@ -35,6 +35,11 @@ export interface ProbeHost {
   /** Can programs be opened at raw tracepoints (feature raw_tracepoint)? Decided once per run. */
   rawTracepoints(): boolean;
   /**
+   * Why raw tracepoints cannot be used ('' when they can), for probes that ask for them by
+   * name (`rawtracepoint:NAME`) and have no fallback.
+   */
+  whyNoRawTracepoints(): string;
+  /**
    * Can one program at raw sys_enter/sys_exit count syscalls:* events: the kernel saves where
    * the syscall number and the compat (32-bit) flag are known (BTF, else this architecture's
    * fixed layout)? Asked only when a syscalls:* event would take a raw tracepoint.

@@ -9,6 +9,7 @@
  *   kretprobe:F kr:F r:F r::F      the same, as return probes
  *   fentry:F kfunc:F f:F           kernel functions that BTF describes (fexit/kretfunc/fr too)
  *   tracepoint:C:E t:C:E           tracepoints; the glob is matched against `C:E`
+ *   rawtracepoint:N rt:N           raw tracepoints by name (BTF's btf_trace_N, else tracefs)
  *   uprobe:LIB:F p:LIB:F LIB:F     functions of a binary or library (`c:malloc`, a path)
  *   uretprobe:LIB:F ur: r:LIB:F    the same, as return probes
  *   usdt:LIB[:PROVIDER]:PROBE u:LIB:PROBE U:LIB:PROBE   USDT probes (`u:` is BCC's USDT)
@@ -43,7 +44,7 @@ export function parseListPattern(text: string | undefined): ListQuery[] {
   const parts = text.split(':');
   const head = parts[0]!;
   const bad = (why: string): UsageError => new UsageError(`cannot read probe pattern '${text}': ${why}`, [
-    "e.g. 'kprobe:vfs_*', 'tracepoint:sched:*', 'uprobe:/bin/bash:read*', 'usdt:/usr/bin/python3.11:*', 'c:malloc'",
+    "e.g. 'kprobe:vfs_*', 'tracepoint:sched:*', 'rawtracepoint:sched_*', 'uprobe:/bin/bash:read*', 'usdt:/usr/bin/python3.11:*', 'c:malloc'",
   ]);
   const rest = (from: number): string => parts.slice(from).join(':');
   const orAll = (s: string | undefined): string => (s === undefined || s === '' ? '*' : s);
@@ -79,6 +80,11 @@ export function parseListPattern(text: string | undefined): ListQuery[] {
       // A plain name without ':' is a category (`tracepoint:sched`); a glob spans both parts.
       return [{ kind, pattern: pattern === '' ? '*' : pattern.includes(':') || pattern.includes('*') ? pattern : `${pattern}:*` }];
     }
+    case 'rawtracepoint':
+      // `rawtracepoint::NAME` as argdist writes it; no module part (`rawtracepoint:MODULE:NAME`).
+      if (parts.length === 3 && parts[1] === '') return [{ kind, pattern: orAll(parts[2]) }];
+      if (parts.length > 2) throw bad(`a raw tracepoint has no category: ${head}:NAME`);
+      return [{ kind, pattern: orAll(parts[1]) }];
     case 'uprobe':
     case 'uretprobe':
       if (!parts[1]) throw bad(`${kind} needs a binary or library: ${kind}:/path/or/name:FUNCTION`);

@@ -14,6 +14,8 @@ export type ListQuery =
   | { readonly kind: KernelListKind; readonly pattern: string }
   /** `pattern` is matched against `category:event`. */
   | { readonly kind: 'tracepoint'; readonly pattern: string }
+  /** `pattern` is matched against the raw tracepoint's name (`sched_switch`). */
+  | { readonly kind: 'rawtracepoint'; readonly pattern: string }
   | { readonly kind: 'uprobe' | 'uretprobe'; readonly library: string; readonly pattern: string }
   | { readonly kind: 'usdt'; readonly library: string; readonly provider: string; readonly probe: string };
 

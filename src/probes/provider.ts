@@ -16,11 +16,11 @@ export type NameMatch = 'exact' | 'glob' | 'regex';
 
 /** A probe reference as any tool wrote it, before it is resolved. */
 export interface ProbeQuery {
-  /** The letter: p (entry), r (return), t (tracepoint), u (USDT). */
+  /** The letter: p (entry), r (return), t (tracepoint), u (USDT), or rawtracepoint. */
   readonly type: ProbeType;
   /** '' for the kernel; a library, binary or path otherwise. */
   readonly library: string;
-  /** Function (p/r), `category:event` (t), or USDT probe name (u); a pattern unless `match` is exact. */
+  /** Function (p/r), `category:event` (t), raw tracepoint name, or USDT probe name (u); a pattern unless `match` is exact. */
   readonly name: string;
   /** USDT: the provider, when written. */
   readonly provider?: string;
@@ -44,7 +44,7 @@ export interface ResolvedProbe {
   readonly ret: boolean;
 }
 
-export type ProviderName = 'kernel-function' | 'tracepoint' | 'uprobe' | 'usdt';
+export type ProviderName = 'kernel-function' | 'tracepoint' | 'raw-tracepoint' | 'uprobe' | 'usdt';
 
 export interface Provider {
   readonly name: ProviderName;

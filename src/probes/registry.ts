@@ -7,19 +7,22 @@ import { assertNever, TracerError } from '../errors.js';
 import type { ProbeHost } from './host.js';
 import type { Provider, ProbeQuery, ResolvedProbe } from './provider.js';
 import type { ListKind } from './listing.js';
-import type { ProbeRef, ProbeType } from '../specs/ast.js';
+import { RAW_TRACEPOINT_WORDS, type ProbeRef, type ProbeType } from '../specs/ast.js';
 import { kernelFunctionProvider } from './providers/kernel-function.js';
 import { tracepointProvider } from './providers/tracepoint.js';
+import { rawTracepointProvider } from './providers/raw-tracepoint.js';
 import { uprobeProvider } from './providers/uprobe.js';
 import { usdtProvider } from './providers/usdt.js';
 
-export const PROVIDERS: readonly Provider[] = [kernelFunctionProvider, tracepointProvider, uprobeProvider, usdtProvider];
+export const PROVIDERS: readonly Provider[] = [kernelFunctionProvider, tracepointProvider, rawTracepointProvider, uprobeProvider, usdtProvider];
 
-/** BCC's letters: p/r on the kernel (no library) or on a library, t, u. */
+/** BCC's letters: p/r on the kernel (no library) or on a library, t, u; and rawtracepoint. */
 export function providerFor(q: Pick<ProbeQuery, 'type' | 'library'>): Provider {
   switch (q.type) {
     case 't':
       return tracepointProvider;
+    case 'rawtracepoint':
+      return rawTracepointProvider;
     case 'u':
       return usdtProvider;
     case 'p':
@@ -45,6 +48,7 @@ export const LIST_WORDS: Readonly<Record<string, ListKind>> = {
   fentry: 'fentry', kfunc: 'fentry', f: 'fentry',
   fexit: 'fexit', kretfunc: 'fexit', fr: 'fexit',
   tracepoint: 'tracepoint', t: 'tracepoint',
+  rawtracepoint: 'rawtracepoint', rt: 'rawtracepoint',
   uprobe: 'uprobe',
   uretprobe: 'uretprobe', ur: 'uretprobe',
   usdt: 'usdt', U: 'usdt', u: 'usdt',
@@ -60,11 +64,16 @@ export function providerForList(kind: ListKind): Provider {
 const PROBE_LETTERS: readonly ProbeType[] = ['p', 'r', 't', 'u'];
 
 /**
- * Completions of `LETTER:rest` (`t:sched:`, `u:python3.11:`, `p::vfs_r`, `r:c:mall`):
- * 'library' while the library of a p/r/u probe is still being written, undefined when `head`
- * is no probe letter (BCC's `lib:func` short form, say).
+ * Completions of `LETTER:rest` (`t:sched:`, `u:python3.11:`, `p::vfs_r`, `r:c:mall`,
+ * `rt:sched_`, argdist's `rawtracepoint::sched_`): 'library' while the library of a p/r/u
+ * probe is still being written, undefined when `head` is no probe letter (BCC's `lib:func`
+ * short form, say).
  */
 export function completeProbe(head: string, rest: string): Promise<string[]> | 'library' | undefined {
+  if (RAW_TRACEPOINT_WORDS.has(head)) {
+    const empty = rest.startsWith(':') ? ':' : '';
+    return rawTracepointProvider.complete('', rest.slice(empty.length), `${head}:${empty}`);
+  }
   if (!(PROBE_LETTERS as readonly string[]).includes(head)) return undefined;
   const type = head as ProbeType;
   if (type === 't') return tracepointProvider.complete('', rest, 't:');

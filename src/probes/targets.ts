@@ -25,6 +25,11 @@ export type TracepointAttach =
 
 export type ProbeTarget =
   | ({ readonly kind: 'tracepoint'; readonly category: string; readonly event: string; readonly name: string } & TracepointAttach)
+  /**
+   * `rawtracepoint:NAME`: BPF_RAW_TRACEPOINT_OPEN on the kernel's tracepoint `name` (which
+   * may have no tracefs event), never a perf event. `name` is also what the tools print.
+   */
+  | { readonly kind: 'raw_tracepoint'; readonly name: string }
   | {
       readonly kind: 'uprobe';
       readonly path: string;

@@ -297,12 +297,24 @@ export interface FormatString extends Node {
 // Probe references and the specs of each tool
 // ---------------------------------------------------------------------------------------------
 
-export type ProbeType = 'p' | 'r' | 't' | 'u';
+/**
+ * BCC's letters, and bpftrace's `rawtracepoint` (also spelled `rt`, which parses to the same
+ * type): a kernel tracepoint by its name alone, whose programs see its arguments.
+ */
+export type ProbeType = 'p' | 'r' | 't' | 'u' | 'rawtracepoint';
+
+/**
+ * bpftrace's spellings of a raw tracepoint: `rawtracepoint:NAME` and `rt:NAME`. Every tool
+ * reads them before BCC's two-part `LIBRARY:FUNCTION`, so `rt:f` no longer names librt's `f`
+ * (write `p:rt:f`, or the library's path, for that).
+ */
+export const RAW_TRACEPOINT_WORDS: ReadonlySet<string> = new Set(['rawtracepoint', 'rt']);
 
 /**
  * Where to attach, as written. `library` is '' for the kernel. `function` holds the function
- * name (p/r), the tracepoint event (t, with `category`) or the USDT probe name (u, with an
- * optional `provider`). `offset` is only ever set for `p` probes.
+ * name (p/r), the tracepoint event (t, with `category`), the raw tracepoint's name
+ * (rawtracepoint) or the USDT probe name (u, with an optional `provider`). `offset` is only
+ * ever set for `p` probes.
  */
 export interface ProbeRef extends Node {
   readonly type: ProbeType;
@@ -350,11 +362,11 @@ export type PatternTool = 'funccount' | 'stackcount' | 'funclatency';
 /**
  * A funccount/stackcount/funclatency pattern. `pattern` is the name pattern as written (glob or
  * regex, undecided here); for tracepoints it is `category:event` as BCC matches it, with the
- * two halves also in `category`/`event`.
+ * two halves also in `category`/`event`; for raw tracepoints, the name pattern alone.
  */
 export interface FuncPatternAst extends Node {
   readonly tool: PatternTool;
-  readonly type: 'p' | 't' | 'u';
+  readonly type: 'p' | 't' | 'u' | 'rawtracepoint';
   readonly library: string;
   readonly pattern: string;
   readonly patternSpan: SourceSpan;

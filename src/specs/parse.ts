@@ -31,6 +31,7 @@ import type {
   TraceProbeAst,
   TypeName,
 } from './ast.js';
+import { RAW_TRACEPOINT_WORDS } from './ast.js';
 import { collect } from './diagnostics.js';
 import { walk } from './walk.js';
 import type { RawArgdistTail, RawPart, RawSignature, RawTraceTail } from './grammar/build.js';
@@ -356,11 +357,39 @@ function parseOffset(source: string, text: string, span: SourceSpan): number {
   return err(source, `invalid offset format '${text}', must be decimal or hexadecimal`, span, ['e.g. +16 or +0x10']);
 }
 
+const RAW_TRACEPOINT_FORMS = 'rawtracepoint:NAME or rt:NAME';
+
+/**
+ * The name part of a raw tracepoint written as `WORD:NAME` or `WORD::NAME` (the empty middle
+ * part keeps argdist's three-part form): anything else between is refused, since a raw
+ * tracepoint has no library and no category.
+ */
+function rawTracepointName(source: string, parts: readonly RawPart[], to: number): RawPart {
+  const n = parts.length;
+  if (n > 3 || (n === 3 && parts[1]!.text !== '')) {
+    const extra = n === 3 ? parts[1]! : parts[3]!;
+    err(source, "too many ':'-separated components in raw tracepoint probe", n === 3 ? extra.span : { start: extra.span.start - 1, end: to }, [
+      `a raw tracepoint has no library or category: write ${RAW_TRACEPOINT_FORMS}`,
+    ]);
+  }
+  const name = parts[n - 1]!;
+  if (name.text === '') err(source, 'missing raw tracepoint name', widen(name.span, source), [`write ${RAW_TRACEPOINT_FORMS}`]);
+  return name;
+}
+
 /** BCC's trace spec semantics over the ':'-parts of source[from, to). */
 function traceProbeRef(source: string, from: number, to: number): ProbeRef {
   const parts = splitParts(source, from, to);
   const span = { start: from, end: to };
   const n = parts.length;
+  if (n >= 2 && RAW_TRACEPOINT_WORDS.has(parts[0]!.text)) {
+    const name = rawTracepointName(source, parts, to);
+    const plus = name.text.indexOf('+');
+    if (plus >= 0) {
+      err(source, 'offsets are only supported for entry probes (p)', { start: name.span.start + plus, end: name.span.end }, [`remove '${name.text.slice(plus)}' from the raw tracepoint`]);
+    }
+    return { type: 'rawtracepoint', library: '', function: name.text, typeExplicit: true, span };
+  }
   let type: ProbeType = 'p';
   let typeExplicit = false;
   let library = '';
@@ -369,7 +398,7 @@ function traceProbeRef(source: string, from: number, to: number): ProbeRef {
     const t = parts[0]!;
     if (!['', 'p', 'r', 't', 'u'].includes(t.text)) {
       err(source, `probe type must be '', 'p', 't', 'r', or 'u', but got '${t.text}'`, t.span.start === t.span.end ? span : t.span, [
-        'p: function entry, r: function return, t: tracepoint, u: USDT probe',
+        `p: function entry, r: function return, t: tracepoint, u: USDT probe; a raw tracepoint is ${RAW_TRACEPOINT_FORMS}`,
       ]);
     }
     type = (t.text || 'p') as ProbeType;
@@ -547,6 +576,11 @@ export function parseTraceProbe(text: string): TraceProbeAst {
       if (ref.type === 't' || ref.type === 'u') {
         err(source, "USDT and tracepoint probes can't have a function signature; use arg1, arg2, ... instead", tail.signature.span);
       }
+      if (ref.type === 'rawtracepoint') {
+        err(source, "raw tracepoints can't have a function signature: their arguments are named from BTF", tail.signature.span, [
+          `use args->name (kernel BTF) or arg1, arg2, ..., e.g. 'rawtracepoint:${ref.function} "%d", arg1'`,
+        ]);
+      }
       signature = signatureParams(source, tail.signature);
     }
     const predicate = tail.predicate?.expr;
@@ -645,8 +679,9 @@ export function parseArgdistSpec(text: string, kind: ArgdistKind): ArgdistSpecAs
     const whole = bs < be ? { start: bs, end: be } : { start: 0, end: text.length };
     const parts = argdistParts(text, bs, be);
     if (parts.length < 3) {
+      const head = parts.length === 2 ? parts[0]!.text : '';
       err(source, 'at least the probe type, library, and function signature must be specified', whole, [
-        "e.g. 'p:c:malloc(size_t size):size_t:size'",
+        RAW_TRACEPOINT_WORDS.has(head) ? `a raw tracepoint's library is empty: '${head}::${parts[1]!.text}'` : "e.g. 'p:c:malloc(size_t size):size_t:size'",
       ]);
     }
     if (parts.length > 6) {
@@ -655,10 +690,18 @@ export function parseArgdistSpec(text: string, kind: ArgdistKind): ArgdistSpecAs
       ]);
     }
     const [p0, p1, p2] = parts as [RawPart, RawPart, RawPart];
-    if (!['p', 'r', 't', 'u'].includes(p0.text)) {
-      err(source, `probe type must be 'p', 'r', 't', or 'u' but got '${p0.text}'`, p0.text ? p0.span : whole);
+    const raw = RAW_TRACEPOINT_WORDS.has(p0.text);
+    if (!raw && !['p', 'r', 't', 'u'].includes(p0.text)) {
+      err(source, `probe type must be 'p', 'r', 't', or 'u' but got '${p0.text}'`, p0.text ? p0.span : whole, [
+        "a raw tracepoint is 'rawtracepoint::NAME()' (or 'rt::NAME()')",
+      ]);
     }
-    const type = p0.text as ProbeType;
+    if (raw && p1.text !== '') {
+      // `rt:NAME():…` left the library out; `rt:x:NAME()` wrote one.
+      const fixed = p1.text.includes('(') ? `${p0.text}::${text.slice(p1.span.start, be)}` : `${p0.text}::${text.slice(p2.span.start, be)}`;
+      err(source, 'a raw tracepoint has no library or category', p1.span, [`write '${fixed}'`]);
+    }
+    const type: ProbeType = raw ? 'rawtracepoint' : (p0.text as ProbeType);
     const paren = p2.text.indexOf('(');
     const name = paren >= 0 ? p2.text.slice(0, paren) : '';
     if (paren <= 0 || /\s/.test(name)) {
@@ -681,6 +724,11 @@ export function parseArgdistSpec(text: string, kind: ArgdistKind): ArgdistSpecAs
     if ((type === 't' || type === 'u') && signature.length > 0) {
       err(source, `${type === 't' ? 'tracepoint' : 'USDT probe'} signature must be empty`, sigSpan, [
         type === 't' ? "use args->field, e.g. 't:sched:sched_switch():int:args->next_pid'" : 'use arg1, arg2, ...',
+      ]);
+    }
+    if (type === 'rawtracepoint' && signature.length > 0) {
+      err(source, 'raw tracepoint signature must be empty', sigSpan, [
+        "its arguments are args->name (named and typed from kernel BTF) or arg1, arg2, ..., e.g. 'rawtracepoint::sched_switch():int:args->prev->pid'",
       ]);
     }
     const ref: ProbeRef =
@@ -740,8 +788,9 @@ export function parseArgdistSpec(text: string, kind: ArgdistKind): ArgdistSpecAs
 
 /**
  * Parse a pattern: `[type:][library:]pattern`. funccount/stackcount: 1 part → kernel,
- * 2 parts → library (any library, even "t"), 3 parts → p/t/u typed, more → error.
- * funclatency: only `pattern` and `library:pattern`.
+ * 2 parts → library (any library, even "t"), 3 parts → p/t/u typed, more → error; and, before
+ * all of these, bpftrace's `rawtracepoint:NAME`/`rt:NAME` (`rawtracepoint::NAME` too).
+ * funclatency: only `pattern` and `library:pattern` (a raw tracepoint has no return to time).
  */
 export function parseFuncPattern(text: string, tool: PatternTool): FuncPatternAst {
   const source = text;
@@ -750,6 +799,15 @@ export function parseFuncPattern(text: string, tool: PatternTool): FuncPatternAs
     const span = { start: 0, end: text.length };
     const base = { tool, text, span };
     const n = parts.length;
+    if (n >= 2 && RAW_TRACEPOINT_WORDS.has(parts[0]!.text)) {
+      if (tool === 'funclatency') {
+        err(source, `funclatency times functions from entry to return, and a raw tracepoint has no return: '${text}'`, parts[0]!.span, [
+          `count its events with funccount '${text}'; for a function of librt write the library's path`,
+        ]);
+      }
+      const name = rawTracepointName(source, parts, text.length);
+      return { ...base, type: 'rawtracepoint', library: '', pattern: name.text, patternSpan: name.span, typeExplicit: true };
+    }
     if (n === 1) return { ...base, type: 'p', library: '', pattern: parts[0]!.text, patternSpan: parts[0]!.span, typeExplicit: false };
     if (n === 2) {
       return { ...base, type: 'p', library: parts[0]!.text, pattern: parts[1]!.text, patternSpan: parts[1]!.span, typeExplicit: false };

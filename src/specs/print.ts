@@ -4,6 +4,7 @@
  * `--dump=ast` shows for a spec. Parentheses are printed only where C precedence needs them.
  */
 import { assertNever } from '../errors.js';
+import { RAW_TRACEPOINT_WORDS } from './ast.js';
 import type {
   ArgdistSpecAst,
   BaseType,
@@ -210,6 +211,8 @@ export function printProbeRef(r: ProbeRef): string {
   switch (r.type) {
     case 't':
       return `t:${r.category ?? ''}:${r.function}`;
+    case 'rawtracepoint':
+      return `rawtracepoint:${r.function}`;
     case 'u':
       return `u:${r.library}:${r.provider !== undefined ? `${r.provider}:` : ''}${r.function}`;
     case 'p':
@@ -217,7 +220,8 @@ export function printProbeRef(r: ProbeRef): string {
       const fn = r.function + (r.offset !== undefined ? `+0x${r.offset.toString(16)}` : '');
       if (r.typeExplicit) return `${r.type}:${r.library}:${fn}`;
       if (r.library === '') return fn;
-      return r.library.includes(':') ? `:${r.library}:${fn}` : `${r.library}:${fn}`;
+      // `rt:f` would read as a raw tracepoint: `:rt:f` keeps the library.
+      return r.library.includes(':') || RAW_TRACEPOINT_WORDS.has(r.library) ? `:${r.library}:${fn}` : `${r.library}:${fn}`;
     }
     default:
       return assertNever(r.type, 'probe type');
@@ -234,7 +238,7 @@ export function printTraceProbe(t: TraceProbeAst): string {
 
 /** The argument of -C/-H (without the option). */
 export function printArgdistSpec(a: ArgdistSpecAst): string {
-  const where = a.ref.type === 't' ? (a.ref.category ?? '') : a.ref.library;
+  const where = a.ref.type === 't' ? (a.ref.category ?? '') : a.ref.library; // '' for rawtracepoint
   let out = `${a.ref.type}:${where}:${a.ref.function}${printSignature(a.signature)}`;
   if (!a.defaultExpr) {
     out += `:${a.types.map(printType).join(',')}:${a.exprs.map(printExpr).join(',')}`;
@@ -245,6 +249,7 @@ export function printArgdistSpec(a: ArgdistSpecAst): string {
 }
 
 export function printFuncPattern(p: FuncPatternAst): string {
+  if (p.type === 'rawtracepoint') return `rawtracepoint:${p.pattern}`;
   if (p.typeExplicit) return p.type === 't' ? `t:${p.category ?? ''}:${p.event ?? ''}` : `${p.type}:${p.library}:${p.pattern}`;
   return p.library === '' ? p.pattern : `${p.library}:${p.pattern}`;
 }

@@ -32,9 +32,12 @@ export function pollNow(fds: ReadonlyArray<{ readonly fd: number; readonly event
       buf.dv.setInt32(i * 8, f.fd, true);
       buf.dv.setInt16(i * 8 + 4, f.events, true);
     });
-    const n = poll(buf.ptr, fds.length, 0);
-    if (n < 0) {
+    for (;;) {
+      const n = poll(buf.ptr, fds.length, 0);
+      if (n >= 0) break;
       const e = errno();
+      // A signal (the user's Ctrl-C) can land in a zero-timeout poll too: ask again.
+      if (errnoName(e) === 'EINTR') continue;
       throw new SysError('poll', e, errnoName(e));
     }
     return fds.map((_f, i) => buf.dv.getInt16(i * 8 + 6, true));

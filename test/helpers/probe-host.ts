@@ -26,6 +26,8 @@ export interface FixtureHostOptions {
   readonly syscallFamilies?: boolean;
   /** Dynamic events (`category:event`), which are not tracepoints. */
   readonly dynamicEvents?: readonly string[];
+  /** Kernel BTF (default: fixtures/btf/kinds.btf; false: a kernel without BTF). */
+  readonly btf?: boolean;
 }
 
 export function fixtureHost(o: FixtureHostOptions = {}): ProbeHost {
@@ -41,6 +43,7 @@ export function fixtureHost(o: FixtureHostOptions = {}): ProbeHost {
     hasTracepoint: (category, event) => hasEventId(FIXTURE_TRACEFS, { category, event }),
     tracepointFormat: (category, event) => readTracepointFormat(FIXTURE_TRACEFS, category, event),
     rawTracepoints: () => !!o.rawTracepoints,
+    whyNoRawTracepoints: () => (o.rawTracepoints ? '' : 'none in the fixture'),
     syscallFamilies: () => o.syscallFamilies ?? !!o.rawTracepoints,
     dynamicEvents: () => new Set(o.dynamicEvents ?? []),
     library: resolved,
@@ -50,6 +53,6 @@ export function fixtureHost(o: FixtureHostOptions = {}): ProbeHost {
     kernelFunctionSupport: () => (o.mechanism ? { mechanism: o.mechanism, why } : { why }),
     kernelFunctions: (re) => filterKernelFunctions(availableFilterFunctions(FIXTURE_TRACEFS).filter((n) => re.test(n)), new Set()).kept,
     kernelFunctionHasBtf: (name) => btf.idsByName(name, 'func').length > 0,
-    kernelBtf: () => btf,
+    kernelBtf: () => (o.btf === false ? undefined : btf),
   };
 }

@@ -183,7 +183,7 @@ describe('type errors: message, span, hints', () => {
     ['$entry(a)', kp, '$entry(a) is only available in return probes', '$entry(a)'],
     ['b', withSignature({ kind: 'kretprobe', symbol: 'f' }, 'int b'), "'b' is a parameter: its register is gone when the function returns", 'b'],
     // tracepoint-only and probe-only values
-    ['args->fd', kp, 'args is only available in tracepoints (t:category:event)', 'args'],
+    ['args->fd', kp, 'args is only available in tracepoints (t:category:event, rawtracepoint:NAME)', 'args'],
     ['ctx->ip', openat, 'ctx is struct pt_regs * only in kprobes, uprobes and USDT probes', 'ctx'],
     // unknown names, members, types
     ['dfd', openat, "unknown name 'dfd'; did you mean 'args->dfd'?", 'dfd'],

@@ -78,6 +78,8 @@ describe('shell completion', () => {
     expect(complete('argdist -C p:c:mallo')).toContain('malloc');
     expect(complete('trace u:/usr/bin/python3.11:function__')).toEqual(['function__entry', 'function__return']);
     expect(complete('funclatency vfs_rea')).toEqual(expect.arrayContaining(['vfs_read', 'vfs_readv']));
+    expect(complete('funccount rt:sched_switc')).toEqual(['sched_switch']);
+    expect(complete('argdist -C rawtracepoint::sched_switc')).toEqual(['sched_switch']);
   });
 
   it.skipIf(!tracefs && !inCI)('candidates, in-process', async () => {
@@ -85,6 +87,13 @@ describe('shell completion', () => {
     expect(await probeCandidates('funccount', 'c:strle')).toEqual(['c:strlen']);
     expect(await probeCandidates('trace', 'p::vfs_rea')).toEqual(expect.arrayContaining(['p::vfs_read']));
     expect(await probeCandidates('funccount', 'no_such_lib_xyz:foo')).toEqual([]);
+    // Raw tracepoints: names from kernel BTF (else tracefs); argdist writes rawtracepoint::NAME.
+    expect(await probeCandidates('trace', 'rawtracepoint:sched_switc')).toEqual(['rawtracepoint:sched_switch']);
+    expect(await probeCandidates('stackcount', 'rt:sched_switc')).toEqual(['rt:sched_switch']);
+    expect(await probeCandidates('argdist', 'rt::sched_switc')).toEqual(['rt::sched_switch']);
+    expect(await probeCandidates('trace', 'raw')).toContain('rawtracepoint:');
+    expect(await probeCandidates('argdist', 'raw')).toContain('rawtracepoint::');
+    expect(await probeCandidates('funclatency', 'raw')).not.toContain('rawtracepoint:');
   });
 
   it('zsh: a #compdef script with every tool', async () => {

@@ -161,3 +161,98 @@ describe('argdist planning', () => {
       .toThrow(`could not determine address of symbol no_such_fn in ${node}`);
   });
 });
+
+describe('raw tracepoints asked for by name (rawtracepoint:NAME, rt:NAME)', () => {
+  // kinds.btf: btf_trace_irq_handler_entry (named by __probestub_), btf_trace_sched_wake_idle_without_ipi
+  // (named by __traceiter_), btf_trace_sched_kthread_stop_ret (unnamed).
+  const raw = fixtureHost({ rawTracepoints: true });
+  const opts = traceOptions(['x'], 'trace');
+  const faults = (specs: string[], host = raw): string[] => {
+    try {
+      planUnits(opts, parseTraceProbes(specs), BUILTIN_USER_TYPES, host);
+    } catch (e) {
+      if (e instanceof DiagnosticsError) return e.errors.map((x) => x.message);
+      throw e;
+    }
+    return [];
+  };
+
+  it('the registry maps the type to its provider', () => {
+    expect(providerFor({ type: 'rawtracepoint', library: '' }).name).toBe('raw-tracepoint');
+  });
+
+  it('a glob over the btf_trace_* names: one raw_tracepoint target each, sorted; the site bounds argN by BTF', () => {
+    const p = planPattern('rawtracepoint:sched_*', 'funccount', { regex: false }, raw);
+    expect(p.probes.map((x) => x.target)).toEqual([
+      { kind: 'raw_tracepoint', name: 'sched_kthread_stop_ret' },
+      { kind: 'raw_tracepoint', name: 'sched_wake_idle_without_ipi' },
+    ]);
+    expect(p.probes.map((x) => [x.ret, x.site])).toEqual([
+      [false, { kind: 'raw_tracepoint', name: 'sched_kthread_stop_ret', nargs: 1 }],
+      [false, { kind: 'raw_tracepoint', name: 'sched_wake_idle_without_ipi', nargs: 1 }],
+    ]);
+    expect(planPattern('rt:^irq', 'stackcount', { regex: true }, raw).probes.map((x) => x.target.name)).toEqual(['irq_handler_entry']);
+    expect(() => planPattern('rt:nosuch*', 'funccount', { regex: false }, raw)).toThrow(/^No functions matched by pattern nosuch\*$/);
+  });
+
+  it('a kernel without raw tracepoints: one line naming what is missing, no fallback', () => {
+    expect(() => planPattern('rt:sched_*', 'funccount', { regex: false }, fixtureHost())).toThrow(UnsupportedFeatureError);
+    expect(faults(['rawtracepoint:irq_handler_entry'], fixtureHost())).toEqual([
+      "error in probe 'rawtracepoint:irq_handler_entry': raw tracepoints are not available on this kernel (none in the fixture): cannot attach rawtracepoint:irq_handler_entry",
+    ]);
+  });
+
+  it('a missing name says what was looked for, where, and the nearest names', () => {
+    expect(faults(['rawtracepoint:irq_handler_entr'])).toEqual([
+      "error in probe 'rawtracepoint:irq_handler_entr': no raw tracepoint 'irq_handler_entr' (kernel BTF has no btf_trace_irq_handler_entr): did you mean irq_handler_entry?",
+    ]);
+    expect(faults(['rt:sched_switch'], fixtureHost({ rawTracepoints: true, btf: false }))).toEqual([]);
+    expect(faults(['rt:sched_swich'], fixtureHost({ rawTracepoints: true, btf: false }))[0]).toMatch(
+      /^error in probe 'rt:sched_swich': no raw tracepoint 'sched_swich' \(no BTF, and .*\/events has no tracepoint event sched_swich\): did you mean sched_switch\?$/);
+  });
+
+  it('trace: args->name named and typed from BTF at u64 slots, argN as u64', () => {
+    const units = planUnits(opts, parseTraceProbes(['rawtracepoint:irq_handler_entry (args->irq > 1) "%d %s %d", args->irq, args->action->name, arg2']),
+      BUILTIN_USER_TYPES, raw);
+    expect(units).toHaveLength(1);
+    const u = units[0]!;
+    expect(u.resolved.target).toEqual({ kind: 'raw_tracepoint', name: 'irq_handler_entry' });
+    expect(u.ctx.site).toEqual({ kind: 'raw_tracepoint', name: 'irq_handler_entry', nargs: 2 });
+    expect(u.args[0]).toMatchObject({ type: { kind: 'int', size: 4, signed: true }, node: { k: 'load', place: { k: 'ctx', offset: 0 } } });
+    // A kernel pointer in the second slot, followed with a probe read.
+    expect(u.args[1]).toMatchObject({ space: 'kernel', node: { k: 'load', place: { k: 'mem', offset: 16, space: 'kernel', addr: { node: { k: 'load', place: { k: 'ctx', offset: 8 } } } } } });
+    expect(u.args[2]).toMatchObject({ untyped: true, node: { k: 'loc', loc: { kind: 'ctx', offset: 8, size: 8 } } });
+  });
+
+  it('trace: what a raw tracepoint cannot give is refused, every fault in one run', () => {
+    expect(faults([
+      'rt:irq_handler_entry "%d", arg3',
+      'rt:irq_handler_entry "%d", retval',
+      'rt:irq_handler_entry "%d", irq',
+      'rt:irq_handler_entry "%d", args->nosuch',
+      'rt:sched_kthread_stop_ret "%d", args->ret',
+      'rt:sched_kthread_stop_ret "%d", arg1',
+      'rt:sched_wake_idle_without_ipi "%d", args->cpu',
+    ])).toEqual([
+      'arg3: irq_handler_entry has 2 arguments',
+      'retval is only available in return probes (r:…)',
+      "unknown name 'irq'; did you mean 'args->irq'?",
+      "unknown member 'nosuch' in struct irq_handler_entry_args",
+      'args: kernel BTF does not name the arguments of raw tracepoint sched_kthread_stop_ret (no __probestub_sched_kthread_stop_ret or __traceiter_sched_kthread_stop_ret)',
+    ]);
+    // Without BTF: names from tracefs, argN unbounded by a prototype, args-> refused.
+    expect(faults(['rt:sched_switch "%d", arg4', 'rt:sched_switch "%d", args->prev'], fixtureHost({ rawTracepoints: true, btf: false }))).toEqual([
+      'args: the arguments of raw tracepoint sched_switch are not described (kernel BTF is not available)',
+    ]);
+  });
+
+  it('argdist: rawtracepoint::NAME() compiles for the raw tracepoint site', () => {
+    const btf = () => raw.kernelBtf()!;
+    const p = argdistPlan({ counts: ['rawtracepoint::irq_handler_entry():int,char*:args->irq,args->action->name'], histograms: ['rt::sched_wake_idle_without_ipi():u32:args->cpu'], stringSize: 80 }, btf);
+    const sites = compileSpecs(p, { stringSize: 80 }, raw);
+    expect(sites.map((s) => s.map((x) => [x.resolved.target, x.resolved.site.kind]))).toEqual([
+      [[{ kind: 'raw_tracepoint', name: 'irq_handler_entry' }, 'raw_tracepoint']],
+      [[{ kind: 'raw_tracepoint', name: 'sched_wake_idle_without_ipi' }, 'raw_tracepoint']],
+    ]);
+  });
+});

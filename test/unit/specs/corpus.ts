@@ -115,6 +115,20 @@ export const TRACE: TraceCase[] = [
   { id: 'X5', text: 'p:c:f "%i %X %o %p %K %U %hhd %hu %ld %lu %lld %llu %lx %llx %c %s", 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16', convs: ['i', 'X', 'o', 'p', 'K', 'U', 'hhd', 'hu', 'ld', 'lu', 'lld', 'llu', 'lx', 'llx', 'c', 's'] },
   { id: 'X6', text: 'p:c:f "tab\\there\\x41\\101\\\\ %d", arg1', fmt: 'tab\there\x41A\\ %d' },
   { id: 'X7', text: 'r:c:f ($retval) "%d", retval', pred: '$retval' },
+  // bpftrace's raw tracepoint spellings (issue 15): read before BCC's LIBRARY:FUNCTION.
+  {
+    id: 'R01',
+    text: 'rawtracepoint:sched_switch "%s -> %s", args->prev->comm, args->next->comm',
+    ref: { type: 'rawtracepoint', library: '', function: 'sched_switch', typeExplicit: true },
+    fmt: '%s -> %s',
+    args: ['args->prev->comm', 'args->next->comm'],
+  },
+  { id: 'R02', text: 'rt:sched_switch "%d", arg2', ref: { type: 'rawtracepoint', library: '', function: 'sched_switch' }, args: ['arg2'] },
+  { id: 'R03', text: 'rawtracepoint::sys_enter (arg2 == 1) "write"', ref: { type: 'rawtracepoint', library: '', function: 'sys_enter' }, pred: 'arg2 == 1', args: [] },
+  { id: 'R04', text: 'rt:sched_process_exec', ref: { type: 'rawtracepoint', function: 'sched_process_exec' }, args: [] },
+  { id: 'R05', text: 'rtx:sched_switch', ref: { type: 'p', library: 'rtx', function: 'sched_switch', typeExplicit: false } },
+  { id: 'R06', text: 'p:rt:clock_gettime', ref: { type: 'p', library: 'rt', function: 'clock_gettime', typeExplicit: true } },
+  { id: 'R07', text: ':rt:clock_gettime', ref: { type: 'p', library: 'rt', function: 'clock_gettime', typeExplicit: false } },
 ];
 
 export interface TraceError {
@@ -157,6 +171,12 @@ export const TRACE_ERRORS: TraceError[] = [
   { id: 'E13', text: '(arg1)', message: "missing probe specification before '('", at: '(' },
   { id: 'E14', text: 'p:c:f+ "x"', message: "invalid offset format '', must be decimal or hexadecimal" },
   { id: 'E15', text: 'p:c:f "%d", (foo)arg1', message: "unexpected 'arg1'", at: 'arg1' },
+  { id: 'RE1', text: 'rawtracepoint:sched:sched_switch', message: "too many ':'-separated components in raw tracepoint probe", at: 'sched' },
+  { id: 'RE2', text: 'rt:a::b', message: "too many ':'-separated components in raw tracepoint probe", at: ':b' },
+  { id: 'RE3', text: 'rt: "x"', message: 'missing raw tracepoint name' },
+  { id: 'RE4', text: 'rawtracepoint::', message: 'missing raw tracepoint name' },
+  { id: 'RE5', text: 'rt:sched_switch+8', message: 'offsets are only supported for entry probes (p)', at: '+8' },
+  { id: 'RE6', text: 'rt:sched_switch(int x) "%d", x', message: "raw tracepoints can't have a function signature: their arguments are named from BTF", at: '(int x)' },
 ];
 
 export interface ArgdistCase {
@@ -236,6 +256,9 @@ export const ARGDIST: ArgdistCase[] = [
   { id: 'AX2', kind: 'C', text: 'p:c:f(int a):int:a ? a : 1:a ? 1 : 0', exprs: ['a ? a : 1'], filter: 'a ? 1 : 0' },
   { id: 'AX3', kind: 'C', text: '  p:c:f(unsigned long long x, const volatile char **pp):unsigned long,u64:x,*pp[1]  ', types: ['unsigned long', 'u64'], exprs: ['x', '*pp[1]'] },
   { id: 'AX4', kind: 'C', text: 'p:c:f(int a):int:a#tag "#"', label: 'tag "#"' },
+  { id: 'AR1', kind: 'C', text: 'rawtracepoint::sched_switch():int:args->prev->pid', ref: { type: 'rawtracepoint', library: '', function: 'sched_switch' }, sig: [], types: ['int'], exprs: ['args->prev->pid'] },
+  { id: 'AR2', kind: 'C', text: 'rt::sched_switch()#switches', ref: { type: 'rawtracepoint', library: '', function: 'sched_switch' }, defaultExpr: true, types: ['u64'], exprs: ['1'], label: 'switches' },
+  { id: 'AR3', kind: 'H', text: 'rt::sys_enter():u64:arg2:args->id != 0', ref: { type: 'rawtracepoint', function: 'sys_enter' }, types: ['u64'], exprs: ['arg2'], filter: 'args->id != 0' },
 ];
 
 export const ARGDIST_ERRORS: { id: string; kind: 'C' | 'H'; text: string; message: string; at?: string }[] = [
@@ -252,6 +275,10 @@ export const ARGDIST_ERRORS: { id: string; kind: 'C' | 'H'; text: string; messag
   { id: 'B17', kind: 'C', text: 'u:pthread:libpthread:pthread_start():u64:arg2', message: "function signature 'libpthread' has an invalid format", at: 'libpthread' },
   { id: 'B18', kind: 'C', text: 'p:c:qsort(void *b, size_t n, size_t s, int (*cmp)(const void *, const void *)):size_t:n', message: 'function-pointer parameters are not supported', at: '(' },
   { id: 'B19', kind: 'C', text: 'p:c:malloc(size_t):u64:size', message: "signature parameter 'size_t' has no name", at: 'size_t' },
+  { id: 'BR1', kind: 'C', text: 'rt:x:sched_switch()', message: 'a raw tracepoint has no library or category', at: 'x' },
+  { id: 'BR2', kind: 'C', text: 'rawtracepoint::sched_switch(int x):int:x', message: 'raw tracepoint signature must be empty', at: '(int x)' },
+  { id: 'BR3', kind: 'C', text: 'rawtracepoint:sched_switch()', message: 'at least the probe type, library, and function signature must be specified' },
+  { id: 'BR4', kind: 'C', text: 'rt:sched_switch():int:args->prev->pid', message: 'a raw tracepoint has no library or category', at: 'sched_switch()' },
   { id: 'B20', kind: 'C', text: '', message: 'at least the probe type, library, and function signature must be specified' },
   { id: 'BX1', kind: 'C', text: 'p:c:f(int a):int:a:', message: 'no filter specified', at: ':' },
   { id: 'BX2', kind: 'C', text: 'p:c:f(int a):int:a +', message: 'unexpected end of input' },
@@ -261,7 +288,7 @@ export const ARGDIST_ERRORS: { id: string; kind: 'C' | 'H'; text: string; messag
 export interface PatternCase {
   id: string;
   text: string;
-  type: 'p' | 't' | 'u';
+  type: 'p' | 't' | 'u' | 'rawtracepoint';
   library: string;
   pattern: string;
   category?: string;
@@ -318,6 +345,9 @@ export const COUNT_PATTERNS: PatternCase[] = [
   { id: 'S28', text: 't:syscalls:sys_enter_exit_group', type: 't', library: '', pattern: 'syscalls:sys_enter_exit_group' },
   { id: 'S30', text: 't:block:*', type: 't', library: '', pattern: 'block:*' },
   { id: 'P15', text: 'u:c:*', type: 'u', library: 'c', pattern: '*' },
+  { id: 'R10', text: 'rawtracepoint:sched_*', type: 'rawtracepoint', library: '', pattern: 'sched_*' },
+  { id: 'R11', text: 'rt:sched_switch', type: 'rawtracepoint', library: '', pattern: 'sched_switch' },
+  { id: 'R12', text: 'rawtracepoint::sys_e.+', type: 'rawtracepoint', library: '', pattern: 'sys_e.+' },
 ];
 
 export const LATENCY_PATTERNS: PatternCase[] = [
@@ -356,4 +386,7 @@ export const PATTERN_ERRORS: { id: string; tool: 'funccount' | 'stackcount' | 'f
   { id: 'N02', tool: 'funclatency', text: 'p::vfs_read', message: "unrecognized pattern format 'p::vfs_read'" },
   { id: 'N03', tool: 'funclatency', text: 't:sched:sched_switch', message: "unrecognized pattern format 't:sched:sched_switch'" },
   { id: 'N04', tool: 'funclatency', text: 'u:python3:line', message: "unrecognized pattern format 'u:python3:line'" },
+  { id: 'R13', tool: 'funclatency', text: 'rt:sched_switch', message: "funclatency times functions from entry to return, and a raw tracepoint has no return: 'rt:sched_switch'", at: 'rt' },
+  { id: 'R14', tool: 'funccount', text: 'rawtracepoint:sched:*', message: "too many ':'-separated components in raw tracepoint probe", at: 'sched' },
+  { id: 'R15', tool: 'stackcount', text: 'rt:', message: 'missing raw tracepoint name' },
 ];

@@ -39,7 +39,7 @@ describe('renderDiagnostic', () => {
         "error: probe type must be '', 'p', 't', 'r', or 'u', but got 'x'",
         '  x:c:malloc',
         '  ^',
-        'hint: p: function entry, r: function return, t: tracepoint, u: USDT probe',
+        'hint: p: function entry, r: function return, t: tracepoint, u: USDT probe; a raw tracepoint is rawtracepoint:NAME or rt:NAME',
       ].join('\n'),
     );
   });

@@ -17,7 +17,7 @@ const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 
 const CHARS = [...'pcrtu:+()[]{}",\'\\%#?!~*&|^<>=-./ \t\n0123456789xabdlsKUXio_$@'];
 const TOKENS = [
-  'p', 'r', 't', 'u', ':', '::', 'c', 'malloc', '+0x10', '+8', '(', ')', '"', '"%d"', '"%s %llx"', '%', '%%', ',', ' ', '\t',
+  'p', 'r', 't', 'u', 'rt', 'rawtracepoint', ':', '::', 'c', 'malloc', '+0x10', '+8', '(', ')', '"', '"%d"', '"%s %llx"', '%', '%%', ',', ' ', '\t',
   'arg1', 'arg2@user', 'retval', '$retval', '$latency', '$entry(', '$PID', 'args', '->', '.', '[0]', 'STRCMP(', '"a:b"',
   'struct sock *', 'int', 'unsigned long', 'u64', 'char*', 'size_t size', '(u32)', '?', '#', '#label', '==', '&&', '||',
   '<<', '-', '~', '!', '*', '&', '0', '42', "'a'", '\\', '\\"', 'sizeof', '__user', 'const',

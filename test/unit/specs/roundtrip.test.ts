@@ -30,6 +30,10 @@ describe('print → parse gives the same AST (spans aside)', () => {
     expect(printTraceProbe(parseTraceProbe('  c:open(char* f)(f!=0)"%s)",f,'))).toBe('c:open(char *f) (f != 0) "%s)", f');
     expect(printTraceProbe(parseTraceProbe('kfree_skb+56'))).toBe('kfree_skb+0x38');
     expect(printTraceProbe(parseTraceProbe(':a:b:f'))).toBe(':a:b:f');
+    expect(printTraceProbe(parseTraceProbe(':rt:clock_gettime'))).toBe(':rt:clock_gettime');
+    expect(printTraceProbe(parseTraceProbe('rt:sched_switch'))).toBe('rawtracepoint:sched_switch');
+    expect(printArgdistSpec(parseArgdistSpec('rt::sched_switch()', 'C'))).toBe('rawtracepoint::sched_switch()');
+    expect(printFuncPattern(parseFuncPattern('rt::sched_*', 'funccount'))).toBe('rawtracepoint:sched_*');
     expect(printArgdistSpec(parseArgdistSpec('p:c:fork()#fork calls', 'C'))).toBe('p:c:fork()#fork calls');
     expect(printArgdistSpec(parseArgdistSpec('r::__kmalloc(size_t size):u64:$latency/$entry(size)#ns', 'H'))).toBe(
       'r::__kmalloc(size_t size):u64:$latency / $entry(size)#ns',
