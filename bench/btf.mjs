@@ -42,7 +42,7 @@ async function child() {
   const tFirst = performance.now() - tF0 + (tOpen - t0);
   const funcs = spec.idsOfKind('func');
   let seed = 12345;
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % funcs.length);
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % funcs.length;
   const names = Array.from({ length: 1000 }, () => spec.nameOf(funcs[rnd()]));
   const tP0 = performance.now();
   let chars = 0;
@@ -53,10 +53,20 @@ async function child() {
   const tP1 = performance.now();
   const rss1 = process.memoryUsage().rss;
   void funcProtoOf;
-  console.log(JSON.stringify({
-    open: tOpen - t0, first: tFirst, imp: tImp, source: kernel.kernelBtfSource, index: tIndex - tI0, protos: tP1 - tP0,
-    rss: (rss1 - rss0) / (1 << 20), sig, chars, types: spec.count,
-  }));
+  console.log(
+    JSON.stringify({
+      open: tOpen - t0,
+      first: tFirst,
+      imp: tImp,
+      source: kernel.kernelBtfSource,
+      index: tIndex - tI0,
+      protos: tP1 - tP0,
+      rss: (rss1 - rss0) / (1 << 20),
+      sig,
+      chars,
+      types: spec.count,
+    }),
+  );
 }
 
 function median(xs) {
@@ -74,7 +84,10 @@ async function main() {
     process.exit(1);
   }
   const run = (mode) => {
-    const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', mode], { encoding: 'utf8', env: { ...process.env, BTF_DIST: dist } });
+    const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', mode], {
+      encoding: 'utf8',
+      env: { ...process.env, BTF_DIST: dist },
+    });
     if (r.status !== 0) {
       console.error(r.stderr);
       process.exit(1);
@@ -103,7 +116,9 @@ async function main() {
     const lo = Math.min(...vs);
     const ratio = unit === 'ms' && bpftoolMs.length ? `${(v / bt).toFixed(3)}×` : '';
     const ok = target === undefined ? '' : v <= target ? 'ok' : 'OVER';
-    console.log(`${what.padEnd(34)} ${v.toFixed(1).padStart(8)} ${lo.toFixed(1).padStart(8)} ${unit.padEnd(3)} ${ratio.padStart(9)}  ${target === undefined ? '' : `≤ ${target} ${ok}`}`);
+    console.log(
+      `${what.padEnd(34)} ${v.toFixed(1).padStart(8)} ${lo.toFixed(1).padStart(8)} ${unit.padEnd(3)} ${ratio.padStart(9)}  ${target === undefined ? '' : `≤ ${target} ${ok}`}`,
+    );
   };
   const [l1, l5] = (await import('node:os')).loadavg();
   console.log(`BTF reader: ${rows[0].types} types in ${VMLINUX}; ${RUNS} fresh processes per row; load average ${l1.toFixed(1)}`);

@@ -7,9 +7,7 @@
 // set, the floor and polytrace are also timed without it, as most users run them.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import {
-  root, have, median, buildC, peakRssKb, startUntil, stop, timeCmd, setBpfStats, progStats, newProgStats, fmt, printTable,
-} from './lib.mjs';
+import { root, have, median, buildC, peakRssKb, startUntil, stop, timeCmd, setBpfStats, progStats, newProgStats, fmt, printTable } from './lib.mjs';
 
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -30,15 +28,14 @@ function runWorkload(bin, n, mode = '') {
   });
 }
 
-const tools = [
-  { name: 'polytrace funccount', cmd: process.execPath, args: [join(root, 'bin', 'funccount.js'), `t:${TP}`], banner: /Tracing \d+ functions/ },
-];
+const tools = [{ name: 'polytrace funccount', cmd: process.execPath, args: [join(root, 'bin', 'funccount.js'), `t:${TP}`], banner: /Tracing \d+ functions/ }];
 const CLEAN_ENV = { NODE_EXTRA_CA_CERTS: undefined };
 const extraCerts = process.env.NODE_EXTRA_CA_CERTS !== undefined;
 const CLEAN_POLY = 'polytrace, no NODE_EXTRA_CA_CERTS';
 if (extraCerts) tools.push({ ...tools[0], name: CLEAN_POLY, env: CLEAN_ENV });
 // bpftrace prints "Attaching N probes" before it attaches; BEGIN runs once every probe is attached.
-if (have('bpftrace')) tools.push({ name: 'bpftrace', cmd: 'bpftrace', args: ['-e', `tracepoint:${TP} { @ = count(); } BEGIN { printf("attached\\n"); }`], banner: /^attached$/m });
+if (have('bpftrace'))
+  tools.push({ name: 'bpftrace', cmd: 'bpftrace', args: ['-e', `tracepoint:${TP} { @ = count(); } BEGIN { printf("attached\\n"); }`], banner: /^attached$/m });
 if (have('funccount-bpfcc')) tools.push({ name: 'BCC funccount', cmd: 'funccount-bpfcc', args: [`t:${TP}`], banner: /Tracing \d+ functions/ });
 
 export async function benchFunccount() {
@@ -82,15 +79,26 @@ export async function benchFunccount() {
     if (extraCerts) rows.push(['node -e 0, no NODE_EXTRA_CA_CERTS', fmt(median(cleanFloorRuns)), '', '', '', '']);
     for (const t of tools) {
       const r = results.get(t.name);
-      rows.push([t.name, fmt(median(r.startup)), fmt(median(r.rss)), fmt(median(r.ns)), fmt(median(r.overhead)),
-        t === tools[0] ? '1.00' : `${fmt(median(r.startup) / median(poly.startup), 2)} / ${fmt(median(r.ns) / median(poly.ns), 2)}`]);
+      rows.push([
+        t.name,
+        fmt(median(r.startup)),
+        fmt(median(r.rss)),
+        fmt(median(r.ns)),
+        fmt(median(r.overhead)),
+        t === tools[0] ? '1.00' : `${fmt(median(r.startup) / median(poly.startup), 2)} / ${fmt(median(r.ns) / median(poly.ns), 2)}`,
+      ]);
     }
     rows.push(['empty program at the hook', '', '', fmt(empty), '', '']);
-    printTable(`funccount t:${TP}: start-up median of ${STARTS}; ${N} events, median of ${RUNS}`,
-      ['tool', 'exec→attached ms', 'peak RSS MB', 'kernel ns/event', 'overhead ns/event', 'ratio to polytrace (startup / kernel ns)'], rows);
-    console.log(`\npolytrace startup over node's floor: ${fmt(median(poly.startup) - nodeFloor)} ms` +
-      (extraCerts ? ` (${fmt(median(results.get(CLEAN_POLY).startup) - median(cleanFloorRuns))} ms without NODE_EXTRA_CA_CERTS)` : '') +
-      `; kernel ns vs empty program: ${fmt(median(poly.ns) / empty, 2)}x`);
+    printTable(
+      `funccount t:${TP}: start-up median of ${STARTS}; ${N} events, median of ${RUNS}`,
+      ['tool', 'exec→attached ms', 'peak RSS MB', 'kernel ns/event', 'overhead ns/event', 'ratio to polytrace (startup / kernel ns)'],
+      rows,
+    );
+    console.log(
+      `\npolytrace startup over node's floor: ${fmt(median(poly.startup) - nodeFloor)} ms` +
+        (extraCerts ? ` (${fmt(median(results.get(CLEAN_POLY).startup) - median(cleanFloorRuns))} ms without NODE_EXTRA_CA_CERTS)` : '') +
+        `; kernel ns vs empty program: ${fmt(median(poly.ns) / empty, 2)}x`,
+    );
   } finally {
     setBpfStats(false);
   }

@@ -2,9 +2,7 @@
 // in-kernel ns per event and the workload's extra wall time per event, on the same workload;
 // RUNS interleaved runs, medians, ratios to polytrace (the first tool).
 import { join } from 'node:path';
-import {
-  root, median, buildC, startUntil, stop, setBpfStats, progStats, kernelNsPerEvent, spawnWorkload, fmt, printTable, ratio,
-} from './lib.mjs';
+import { root, median, buildC, startUntil, stop, setBpfStats, progStats, kernelNsPerEvent, spawnWorkload, fmt, printTable, ratio } from './lib.mjs';
 
 export const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 // uprobe workloads cost ~1-20 µs per event here (the int3 trap), so they run fewer events
@@ -42,7 +40,9 @@ export async function benchKernelCost(title, tools, mode, { n = mode === 'work' 
           r.ns.push(k.perEvent);
           r.overhead.push(perIter - baseline);
         } catch (e) {
-          r.err = String(e instanceof Error ? e.message : e).split('\n')[0].slice(0, 80);
+          r.err = String(e instanceof Error ? e.message : e)
+            .split('\n')[0]
+            .slice(0, 80);
         } finally {
           if (child) await stop(child);
         }
@@ -57,9 +57,19 @@ export async function benchKernelCost(title, tools, mode, { n = mode === 'work' 
     if (!r.ns.length) return [t.name, 'failed', '', '', r.err];
     const st = median(r.startup);
     const ns = median(r.ns);
-    return [t.name, fmt(st), fmt(ns), fmt(median(r.overhead)), t === tools[0] ? '1.00x / 1.00x' : `${ratio(st, median(p.startup))} / ${ratio(ns, median(p.ns))}`];
+    return [
+      t.name,
+      fmt(st),
+      fmt(ns),
+      fmt(median(r.overhead)),
+      t === tools[0] ? '1.00x / 1.00x' : `${ratio(st, median(p.startup))} / ${ratio(ns, median(p.ns))}`,
+    ];
   });
-  printTable(`${title}: ${n} events, median of ${runs}`, ['tool', 'exec→attached ms', 'kernel ns/event', 'overhead ns/event', 'ratio to polytrace (startup / kernel ns)'], rows);
+  printTable(
+    `${title}: ${n} events, median of ${runs}`,
+    ['tool', 'exec→attached ms', 'kernel ns/event', 'overhead ns/event', 'ratio to polytrace (startup / kernel ns)'],
+    rows,
+  );
   console.log(`\nworkload alone: ${fmt(baseline)} ns/event${note ? `; ${note}` : ''}`);
   return res;
 }

@@ -20,7 +20,8 @@ export async function benchFunclatency() {
     });
   }
   if (have('funclatency-bpfcc')) tools.push({ name: 'BCC funclatency', cmd: 'funclatency-bpfcc', args: [fn], banner: TRACING });
-  if (have('/usr/sbin/funclatency') && have('stdbuf')) tools.push({ name: 'libbpf-tools funclatency', cmd: 'stdbuf', args: ['-oL', '/usr/sbin/funclatency', fn], banner: /Tracing .* Hit Ctrl-C/ });
+  if (have('/usr/sbin/funclatency') && have('stdbuf'))
+    tools.push({ name: 'libbpf-tools funclatency', cmd: 'stdbuf', args: ['-oL', '/usr/sbin/funclatency', fn], banner: /Tracing .* Hit Ctrl-C/ });
   await benchKernelCost('funclatency: uprobe + uretprobe on work_fn', tools, 'work', {
     note: 'kernel ns/event = entry + return program per call',
   });
@@ -33,7 +34,12 @@ export async function benchStackcount() {
   const kern = [{ name: 'polytrace stackcount -K', cmd: node, args: [bin('stackcount'), '-K', `t:${TP}`], banner: TRACING }];
   if (have('bpftrace')) {
     user.push({ name: 'bpftrace @[ustack] = count()', cmd: 'bpftrace', args: ['-e', `uprobe:${fn} { @[ustack] = count(); }`], banner: /Attaching \d+ probe/ });
-    kern.push({ name: 'bpftrace @[kstack] = count()', cmd: 'bpftrace', args: ['-e', `tracepoint:${TP} { @[kstack] = count(); }`], banner: /Attaching \d+ probe/ });
+    kern.push({
+      name: 'bpftrace @[kstack] = count()',
+      cmd: 'bpftrace',
+      args: ['-e', `tracepoint:${TP} { @[kstack] = count(); }`],
+      banner: /Attaching \d+ probe/,
+    });
   }
   if (have('stackcount-bpfcc')) {
     user.push({ name: 'BCC stackcount -U', cmd: 'stackcount-bpfcc', args: ['-U', fn], banner: TRACING });

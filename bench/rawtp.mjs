@@ -15,9 +15,7 @@
 // trips, default 200k), BENCH_DETACH_BOUND_S (longest exec → exit waited for, default 90).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import {
-  root, have, median, buildC, startUntil, stop, setBpfStats, progStats, spawnWorkload, fmt, printTable, ratio,
-} from './lib.mjs';
+import { root, have, median, buildC, startUntil, stop, setBpfStats, progStats, spawnWorkload, fmt, printTable, ratio } from './lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -59,11 +57,14 @@ async function benchWildcard(tp) {
     for (const t of tools) res.get(t.name).push(await timeToExit(t.cmd, t.args, t.env));
   }
   const poly = median(res.get(tools[0].name));
-  printTable(`funccount -d 1 't:${tp}': exec → exit, median of ${RUNS}`, ['tool', 'exec→exit s', 'ratio to polytrace'],
+  printTable(
+    `funccount -d 1 't:${tp}': exec → exit, median of ${RUNS}`,
+    ['tool', 'exec→exit s', 'ratio to polytrace'],
     tools.map((t) => {
       const ms = median(res.get(t.name));
       return [t.name, Number.isFinite(ms) ? fmt(ms / 1000, 2) : `> ${BOUND_MS / 1000}`, t === tools[0] ? '1.00x' : ratio(ms, poly)];
-    }));
+    }),
+  );
 }
 
 /** bench/rawtp_loop MODE N: resolves with its CPU ns per iteration. */
@@ -79,7 +80,13 @@ export async function benchPerEvent(title, tp, mode, n, eventsPerIter) {
     { name: 'polytrace (perf event)', cmd: process.execPath, args: [POLY, `t:${tp}`], banner: /Tracing \d+ functions/, env: PERF_ENV },
   ];
   if (have('funccount-bpfcc')) tools.push({ name: 'BCC funccount', cmd: 'funccount-bpfcc', args: [`t:${tp}`], banner: /Tracing \d+ functions/ });
-  if (have('bpftrace')) tools.push({ name: 'bpftrace', cmd: 'bpftrace', args: ['-e', `tracepoint:${tp} { @ = count(); } BEGIN { printf("attached\\n"); }`], banner: /^attached$/m });
+  if (have('bpftrace'))
+    tools.push({
+      name: 'bpftrace',
+      cmd: 'bpftrace',
+      args: ['-e', `tracepoint:${tp} { @ = count(); } BEGIN { printf("attached\\n"); }`],
+      banner: /^attached$/m,
+    });
   const baselines = [];
   const res = new Map(tools.map((t) => [t.name, { ns: [], overhead: [], err: '' }]));
   for (let run = 0; run < RUNS; run++) {
@@ -97,7 +104,7 @@ export async function benchPerEvent(title, tp, mode, n, eventsPerIter) {
         await new Promise((ok) => setTimeout(ok, 200));
         // The workload's extra time with statistics off (their accounting costs every tool
         // about as much as a small program), then the program's own time with them on.
-        r.overhead.push((await runOnce(bin, mode, n) - baseline) / eventsPerIter);
+        r.overhead.push(((await runOnce(bin, mode, n)) - baseline) / eventsPerIter);
         setBpfStats(true);
         const cnt0 = new Map(progStats().map((p) => [p.id, p]));
         try {
@@ -115,7 +122,9 @@ export async function benchPerEvent(title, tp, mode, n, eventsPerIter) {
         }, 0);
         r.ns.push(progs.length ? per : NaN);
       } catch (e) {
-        r.err = String(e instanceof Error ? e.message : e).split('\n')[0].slice(0, 80);
+        r.err = String(e instanceof Error ? e.message : e)
+          .split('\n')[0]
+          .slice(0, 80);
       } finally {
         if (child) await stop(child);
       }
@@ -123,14 +132,16 @@ export async function benchPerEvent(title, tp, mode, n, eventsPerIter) {
   }
   const bcc = res.get('BCC funccount');
   const bccOver = bcc?.overhead.length ? median(bcc.overhead) : NaN;
-  printTable(`${title}: ${n} iterations (${eventsPerIter} event(s) each), median of ${RUNS}`,
-    ['tool', 'overhead CPU ns/event', 'kernel ns/event (program, stats on)', 'overhead / BCC\'s'],
+  printTable(
+    `${title}: ${n} iterations (${eventsPerIter} event(s) each), median of ${RUNS}`,
+    ['tool', 'overhead CPU ns/event', 'kernel ns/event (program, stats on)', "overhead / BCC's"],
     tools.map((t) => {
       const r = res.get(t.name);
       if (!r.overhead.length) return [t.name, 'failed', '', r.err];
       const o = median(r.overhead);
       return [t.name, fmt(o), fmt(median(r.ns)), Number.isFinite(bccOver) && bccOver > 0 ? fmt(o / bccOver, 2) : 'n/a'];
-    }));
+    }),
+  );
   console.log(`\nworkload alone: ${fmt(median(baselines) / eventsPerIter)} CPU ns/event (statistics off)`);
 }
 

@@ -24,17 +24,22 @@ const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 const LOST = [/(\d+) events lost/g, /Possibly lost (\d+) samples/g, /Lost (\d+) events/g];
 
 function tools() {
-  const t = [{
-    name: 'polytrace trace',
-    cmd: process.execPath,
-    args: (pid) => [join(root, 'bin', 'trace.js'), '-p', String(pid), `t:${TP} "%d", args->__syscall_nr`],
-    banner: HEADER,
-  }];
+  const t = [
+    {
+      name: 'polytrace trace',
+      cmd: process.execPath,
+      args: (pid) => [join(root, 'bin', 'trace.js'), '-p', String(pid), `t:${TP} "%d", args->__syscall_nr`],
+      banner: HEADER,
+    },
+  ];
   if (have('bpftrace')) {
     t.push({
       name: 'bpftrace printf',
       cmd: 'bpftrace',
-      args: (pid) => ['-e', `BEGIN { printf("attached\\n"); } tracepoint:${TP} /pid == ${pid}/ { printf("%d %d %s sys_enter_getpid %d\\n", pid, tid, comm, args->__syscall_nr); }`],
+      args: (pid) => [
+        '-e',
+        `BEGIN { printf("attached\\n"); } tracepoint:${TP} /pid == ${pid}/ { printf("%d %d %s sys_enter_getpid %d\\n", pid, tid, comm, args->__syscall_nr); }`,
+      ],
       banner: /attached\n/,
     });
   }
@@ -50,26 +55,29 @@ async function trial(tool, bin, n, rate) {
   const fifo = join(dir, 'out');
   execFileSync('mkfifo', [fifo]);
   const w = await spawnWorkload(bin, rate ? [n, 'pace', rate] : [n]);
-  const counter = spawn(process.execPath, [join(root, 'bench', 'linecount.mjs'), fifo, 'getpid_loop', tool.banner.source], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const counter = spawn(process.execPath, [join(root, 'bench', 'linecount.mjs'), fifo, 'getpid_loop', tool.banner.source], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const msgs = [];
   let wake = () => {};
   createInterface({ input: counter.stdout }).on('line', (l) => {
     msgs.push(JSON.parse(l));
     wake();
   });
-  const next = (pred, ms) => new Promise((ok, fail) => {
-    const t = setTimeout(() => fail(new Error('pipe reader timed out')), ms);
-    const check = () => {
-      const m = msgs.find(pred);
-      if (m) {
-        clearTimeout(t);
-        msgs.splice(msgs.indexOf(m), 1);
-        ok(m);
-      }
-    };
-    wake = check;
-    check();
-  });
+  const next = (pred, ms) =>
+    new Promise((ok, fail) => {
+      const t = setTimeout(() => fail(new Error('pipe reader timed out')), ms);
+      const check = () => {
+        const m = msgs.find(pred);
+        if (m) {
+          clearTimeout(t);
+          msgs.splice(msgs.indexOf(m), 1);
+          ok(m);
+        }
+      };
+      wake = check;
+      check();
+    });
   const fd = openSync(fifo, 'w');
   const child = spawn(tool.cmd, tool.args(w.pid), { stdio: ['ignore', fd, 'pipe'] });
   closeSync(fd);
@@ -154,7 +162,9 @@ export async function benchTrace() {
         r.lossless.push(best);
         r.lossAt.push(lossAt);
       } catch (e) {
-        r.err = String(e instanceof Error ? e.message : e).split('\n')[0].slice(0, 80);
+        r.err = String(e instanceof Error ? e.message : e)
+          .split('\n')[0]
+          .slice(0, 80);
         if (process.env.BENCH_DEBUG) console.error(t.name, e);
       }
     }
@@ -167,13 +177,32 @@ export async function benchTrace() {
     const lossAt = median(r.lossAt);
     const best = median(r.lossless);
     return [
-      t.name, fmt(m('produceRate') / 1000, 0), fmt(m('printed'), 0), fmt(m('lost'), 0), fmt(m('unaccounted'), 0),
-      fmt(m('printRate') / 1000, 0), fmt(best / 1000, 0),
+      t.name,
+      fmt(m('produceRate') / 1000, 0),
+      fmt(m('printed'), 0),
+      fmt(m('lost'), 0),
+      fmt(m('unaccounted'), 0),
+      fmt(m('printRate') / 1000, 0),
+      fmt(best / 1000, 0),
       lossAt === Infinity ? `none (up to ${fmt(median(r.reached) / 1000, 0)}k/s produced)` : `${fmt(lossAt / 1000, 0)}k/s`,
       `${r.gaps} of ${r.trials}`,
       t === ts[0] ? '1.00x' : `${fmt(best / median(p.lossless), 2)}x`,
     ];
   });
-  printTable(`trace: one line per event to a pipe, t:${TP} filtered to the workload; full rate = ${N} events; ladder ${RATES.map((x) => x / 1000 + 'k').join(', ')}/s × ${SECONDS} s; median of ${RUNS}`,
-    ['tool', 'full: produced k/s', 'full: printed', 'full: reported lost', 'full: unaccounted', 'full: printed k/s', 'lossless printed k/s (best)', 'loss begins at', 'trials with printed+lost≠produced', 'ratio to polytrace (lossless k/s)'], rows);
+  printTable(
+    `trace: one line per event to a pipe, t:${TP} filtered to the workload; full rate = ${N} events; ladder ${RATES.map((x) => x / 1000 + 'k').join(', ')}/s × ${SECONDS} s; median of ${RUNS}`,
+    [
+      'tool',
+      'full: produced k/s',
+      'full: printed',
+      'full: reported lost',
+      'full: unaccounted',
+      'full: printed k/s',
+      'lossless printed k/s (best)',
+      'loss begins at',
+      'trials with printed+lost≠produced',
+      'ratio to polytrace (lossless k/s)',
+    ],
+    rows,
+  );
 }

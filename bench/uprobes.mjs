@@ -87,7 +87,9 @@ export async function benchUprobes() {
         res[i].detach.push(r.detach);
         res[i].probes = r.probes;
       } catch (e) {
-        res[i].err = String(e instanceof Error ? e.message : e).split('\n')[0].slice(0, 80);
+        res[i].err = String(e instanceof Error ? e.message : e)
+          .split('\n')[0]
+          .slice(0, 80);
       }
     }
   }
@@ -106,30 +108,63 @@ export async function benchUprobes() {
     const extra = med(i, 'attach') - (one >= 0 ? med(one, 'attach') : NaN);
     const p = find('polytrace funccount', label);
     const ratioA = p === i ? '1.00x' : `${fmt(med(i, 'attach') / med(p, 'attach'), 1)}x`;
-    const ratioD = p === i ? '1.00x' : med(i, 'detach') === Infinity ? `>${fmt(BOUND_MS / med(p, 'detach'), 0)}x` : `${fmt(med(i, 'detach') / med(p, 'detach'), 1)}x`;
-    rows.push([c.tool, label, String(res[i].probes), ms(med(i, 'attach')), fmt(extra), one >= 0 ? ms(med(one, 'detach')) : '', ms(med(i, 'detach')), `${ratioA} / ${ratioD}`, String(runs)]);
+    const ratioD =
+      p === i ? '1.00x' : med(i, 'detach') === Infinity ? `>${fmt(BOUND_MS / med(p, 'detach'), 0)}x` : `${fmt(med(i, 'detach') / med(p, 'detach'), 1)}x`;
+    rows.push([
+      c.tool,
+      label,
+      String(res[i].probes),
+      ms(med(i, 'attach')),
+      fmt(extra),
+      one >= 0 ? ms(med(one, 'detach')) : '',
+      ms(med(i, 'detach')),
+      `${ratioA} / ${ratioD}`,
+      String(runs),
+    ]);
   }
   if (have('strace')) {
     // The kernel side alone: polytrace attaches a wildcard with one uprobe_multi link; strace -T
     // times the bpf(BPF_LINK_CREATE) that attaches it and the close() that detaches it.
-    for (const [label, pattern] of [['1,200 (big_fn_*)', `${lib}:big_fn_*`], ['1,000 (big_fn_0*)', `${lib}:big_fn_0*`]]) {
+    for (const [label, pattern] of [
+      ['1,200 (big_fn_*)', `${lib}:big_fn_*`],
+      ['1,000 (big_fn_0*)', `${lib}:big_fn_0*`],
+    ]) {
       const a = [];
       const d = [];
       for (let run = 0; run < RUNS; run++) {
         const k = await straceLink(pattern).catch(() => null);
-        if (k) (a.push(k.attach), d.push(k.detach));
+        if (k) a.push(k.attach), d.push(k.detach);
       }
       rows.push(['polytrace, link syscalls (strace -T)', label, '', fmt(median(a), 2), '', '', fmt(median(d), 2), '', String(a.length)]);
     }
   }
-  printTable('wildcard uprobes: attach and detach', ['tool', 'pattern', 'probes', 'exec→attached ms', 'minus 1-probe run ms', '1-probe detach ms', 'detach ms (SIGINT→exit)', 'ratio to polytrace (attach / detach)', 'runs'], rows);
+  printTable(
+    'wildcard uprobes: attach and detach',
+    [
+      'tool',
+      'pattern',
+      'probes',
+      'exec→attached ms',
+      'minus 1-probe run ms',
+      '1-probe detach ms',
+      'detach ms (SIGINT→exit)',
+      'ratio to polytrace (attach / detach)',
+      'runs',
+    ],
+    rows,
+  );
   console.log(`\nlibbig: ${lib} (1,200 generated functions); libc: ${LIBC}; detach bounded at ${BOUND_MS / 1000} s`);
 }
 
 /** Times (ms) of the uprobe_multi BPF_LINK_CREATE and of the close() of its fd, via strace -T. */
 export async function straceLink(pattern) {
   const out = join(root, 'bench', '.build', 'strace.txt');
-  const s = await startUntil('strace', ['-f', '--seccomp-bpf', '-T', '-e', 'trace=bpf,close', '-o', out, process.execPath, join(root, 'bin', 'funccount.js'), pattern], TRACING, { timeoutMs: 60000 });
+  const s = await startUntil(
+    'strace',
+    ['-f', '--seccomp-bpf', '-T', '-e', 'trace=bpf,close', '-o', out, process.execPath, join(root, 'bin', 'funccount.js'), pattern],
+    TRACING,
+    { timeoutMs: 60000 },
+  );
   const exited = waitExit(s.child, 15000);
   // Ctrl-C goes to the traced funccount (strace's child), as it would from a terminal
   const kids = readFileSync(`/proc/${s.child.pid}/task/${s.child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);

@@ -18,7 +18,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // it again in package.json's bin, which must agree.
 const { TOOLS } = await import(join(root, 'dist/multitools/tools.js'));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const bins = Object.keys(pkg.bin).filter((name) => name !== 'polytrace').sort();
+const bins = Object.keys(pkg.bin)
+  .filter((name) => name !== 'polytrace')
+  .sort();
 if (bins.join() !== [...TOOLS].sort().join()) {
   throw new Error(`package.json bin (${bins.join(', ')}, besides polytrace) differs from tools.ts's TOOLS (${[...TOOLS].sort().join(', ')})`);
 }
@@ -48,15 +50,18 @@ const common = {
 
 await Promise.all([
   build({ ...common, entryPoints: [join(root, 'src/multitools/main.ts')], outfile: join(root, 'dist/cli/polytrace.cjs') }),
-  ...TOOLS.map((tool) => build({
-    ...common,
-    stdin: {
-      contents: `import { run } from './${tool}.js';\nimport { runTool } from './run-tool.js';\n` +
-        `export const main = (argv, prog) => runTool({ run }, argv, prog);\n`,
-      resolveDir: join(root, 'src/multitools'),
-      sourcefile: `${tool}-entry.ts`,
-      loader: 'ts',
-    },
-    outfile: join(root, `dist/cli/${tool}.cjs`),
-  })),
+  ...TOOLS.map((tool) =>
+    build({
+      ...common,
+      stdin: {
+        contents:
+          `import { run } from './${tool}.js';\nimport { runTool } from './run-tool.js';\n` +
+          `export const main = (argv, prog) => runTool({ run }, argv, prog);\n`,
+        resolveDir: join(root, 'src/multitools'),
+        sourcefile: `${tool}-entry.ts`,
+        loader: 'ts',
+      },
+      outfile: join(root, `dist/cli/${tool}.cjs`),
+    }),
+  ),
 ]);

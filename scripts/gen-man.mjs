@@ -39,10 +39,27 @@ function wrap(e) {
   return out.map((l) => (/^[.']/.test(l) ? `\\&${l}` : l)).join('\n');
 }
 function para(text) {
-  return text.trim().split(/\n\s*\n/).map((p) => line(p.split('\n').map((l) => l.trim()).join(' '))).join('\n.PP\n');
+  return text
+    .trim()
+    .split(/\n\s*\n/)
+    .map((p) =>
+      line(
+        p
+          .split('\n')
+          .map((l) => l.trim())
+          .join(' '),
+      ),
+    )
+    .join('\n.PP\n');
 }
 function literal(text) {
-  return `.nf\n${text.split('\n').map((l) => { const e = esc(l); return /^[.']/.test(e) ? `\\&${e}` : e; }).join('\n')}\n.fi`;
+  return `.nf\n${text
+    .split('\n')
+    .map((l) => {
+      const e = esc(l);
+      return /^[.']/.test(e) ? `\\&${e}` : e;
+    })
+    .join('\n')}\n.fi`;
 }
 
 const OVERHEAD_COUNT = `This traces functions and tracepoints and counts in kernel context: each event
@@ -59,8 +76,14 @@ says so on stderr.`;
 
 const PROSE = {
   polytrace: {
-    name: 'BCC\'s multi-tools without a compiler toolchain',
-    synopsis: ['polytrace TOOL [OPTIONS] ...', 'polytrace list [\\-v] [PATTERN]', 'polytrace features [\\-\\-json]', 'polytrace completion bash|zsh', 'polytrace \\-V|\\-\\-version'],
+    name: "BCC's multi-tools without a compiler toolchain",
+    synopsis: [
+      'polytrace TOOL [OPTIONS] ...',
+      'polytrace list [\\-v] [PATTERN]',
+      'polytrace features [\\-\\-json]',
+      'polytrace completion bash|zsh',
+      'polytrace \\-V|\\-\\-version',
+    ],
     description: `polytrace is BCC's five multi-tools rebuilt in TypeScript: probe specifications are parsed
 by its own grammars, resolved against the kernel's BTF, ELF symbols, tracefs and USDT notes,
 compiled to eBPF by its own code generator and attached through bpf(2) and
@@ -97,9 +120,9 @@ Print the version and exit.
 \\fB\\-h\\fR, \\fB\\-\\-help\\fR
 Print the list of tools and exit.`,
     examples: [
-      ['Count every system call for five seconds:', 'polytrace funccount -d 5 \'t:syscalls:sys_enter_*\''],
+      ['Count every system call for five seconds:', "polytrace funccount -d 5 't:syscalls:sys_enter_*'"],
       ['What this kernel offers:', 'polytrace features'],
-      ['List the scheduler tracepoints:', 'polytrace list \'tracepoint:sched:*\''],
+      ['List the scheduler tracepoints:', "polytrace list 'tracepoint:sched:*'"],
       ['Enable completion in this bash shell:', 'eval "$(polytrace completion bash)"'],
       ['Run a tool without installing it globally:', 'npx polytrace funclatency -u c:read'],
     ],
@@ -306,24 +329,41 @@ export async function renderPages() {
     const p = PROSE[tool];
     const { syntax, examples } = parseEpilog(epilogOf(cmd));
     const body = [
-      '.SH SYNOPSIS', synopsis(cmd),
-      '.SH DESCRIPTION', para(p.description),
+      '.SH SYNOPSIS',
+      synopsis(cmd),
+      '.SH DESCRIPTION',
+      para(p.description),
       ...(syntax ? [`.SS ${syntax.split('\n')[0].replace(/:$/, '')}`, literal(syntax.split('\n').slice(1).join('\n'))] : []),
-      '.SH OPTIONS', optionsSection(cmd),
-      '.SH EXAMPLES', examplesSection(examples),
-      '.SH OVERHEAD', para(p.overhead),
+      '.SH OPTIONS',
+      optionsSection(cmd),
+      '.SH EXAMPLES',
+      examplesSection(examples),
+      '.SH OVERHEAD',
+      para(p.overhead),
     ].join('\n');
     pages[tool] = page(tool, cmd.description(), body + '\n' + TAIL(tool));
   }
   const p = PROSE.polytrace;
-  pages.polytrace = page('polytrace', p.name, [
-    '.SH SYNOPSIS', p.synopsis.map((s) => `.B ${s}`).join('\n.br\n'),
-    '.SH DESCRIPTION', para(p.description),
-    '.SH OPTIONS', p.options,
-    '.SH EXAMPLES', examplesSection(p.examples),
-    '.SH OVERHEAD', para(p.overhead),
-    '.SH ENVIRONMENT', p.environment,
-  ].join('\n') + '\n' + TAIL('polytrace'));
+  pages.polytrace = page(
+    'polytrace',
+    p.name,
+    [
+      '.SH SYNOPSIS',
+      p.synopsis.map((s) => `.B ${s}`).join('\n.br\n'),
+      '.SH DESCRIPTION',
+      para(p.description),
+      '.SH OPTIONS',
+      p.options,
+      '.SH EXAMPLES',
+      examplesSection(p.examples),
+      '.SH OVERHEAD',
+      para(p.overhead),
+      '.SH ENVIRONMENT',
+      p.environment,
+    ].join('\n') +
+      '\n' +
+      TAIL('polytrace'),
+  );
   return pages;
 }
 

@@ -46,7 +46,14 @@ const X64_ENTRY = {
 };
 
 /** What arch/arm64/include/uapi/asm/unistd.h defined before including asm-generic/unistd.h. */
-const ARM64_WANTS = ['__ARCH_WANT_RENAMEAT', '__ARCH_WANT_NEW_STAT', '__ARCH_WANT_SET_GET_RLIMIT', '__ARCH_WANT_TIME32_SYSCALLS', '__ARCH_WANT_SYS_CLONE3', '__ARCH_WANT_MEMFD_SECRET'];
+const ARM64_WANTS = [
+  '__ARCH_WANT_RENAMEAT',
+  '__ARCH_WANT_NEW_STAT',
+  '__ARCH_WANT_SET_GET_RLIMIT',
+  '__ARCH_WANT_TIME32_SYSCALLS',
+  '__ARCH_WANT_SYS_CLONE3',
+  '__ARCH_WANT_MEMFD_SECRET',
+];
 
 function firstExisting(paths) {
   const p = paths.find((x) => existsSync(x));
@@ -62,10 +69,7 @@ function parseNrDefines(text) {
 }
 
 function x64Table() {
-  const file = firstExisting([
-    join(headers, 'usr/include/x86_64-linux-gnu/asm/unistd_64.h'),
-    join(headers, 'usr/lib/linux/uapi/x86/asm/unistd_64.h'),
-  ]);
+  const file = firstExisting([join(headers, 'usr/include/x86_64-linux-gnu/asm/unistd_64.h'), join(headers, 'usr/lib/linux/uapi/x86/asm/unistd_64.h')]);
   const entries = [];
   for (const [name, nr] of parseNrDefines(readFileSync(file, 'utf8'))) entries.push([X64_ENTRY[name] ?? name, nr]);
   return { file, entries };
@@ -89,7 +93,10 @@ function arm64Table() {
       // Numbers may come out as expressions of constants, e.g. (244 + 0).
       const expr = m[1].replace(/\s+/g, '');
       if (!/^[\d()+]+$/.test(expr)) throw new Error(`unexpected syscall number expression: ${m[1]}`);
-      const nr = expr.replace(/[()]/g, '').split('+').reduce((a, x) => a + Number(x), 0);
+      const nr = expr
+        .replace(/[()]/g, '')
+        .split('+')
+        .reduce((a, x) => a + Number(x), 0);
       entries.push([m[2], nr]);
     }
     if (entries.length < 250) throw new Error(`only ${entries.length} syscalls found in ${file}`);
@@ -154,7 +161,12 @@ function render(tables, ver) {
     lines.push(`  ${arch}: [`);
     const entries = byEntry(tables[arch].entries);
     for (let i = 0; i < entries.length; i += 4) {
-      lines.push(`    ${entries.slice(i, i + 4).map(([n, nr]) => `['${n}', ${nr}]`).join(', ')},`);
+      lines.push(
+        `    ${entries
+          .slice(i, i + 4)
+          .map(([n, nr]) => `['${n}', ${nr}]`)
+          .join(', ')},`,
+      );
     }
     lines.push('  ],');
   }

@@ -49,7 +49,9 @@ if (process.env.POLYTRACE_VM_NO_BUILD !== '1') {
   const out = join(repo, 'test', '.build');
   mkdirSync(out, { recursive: true });
   const sources = [
-    ...readdirSync(vmDir).filter((f) => f.endsWith('.c')).map((f) => join(vmDir, f)),
+    ...readdirSync(vmDir)
+      .filter((f) => f.endsWith('.c'))
+      .map((f) => join(vmDir, f)),
     join(repo, 'test', 'kernel', 'workloads', 'syscalls.c'),
   ];
   for (const path of sources) {
@@ -105,9 +107,17 @@ for (const k of kernels()) {
     continue;
   }
   const args = [
-    '--timeout', process.env.POLYTRACE_VM_TIMEOUT ?? '900',
-    '--kernel', vmlinuz, '--',
-    process.execPath, vitest, 'run', '--config', 'test/vm/vitest.config.ts', ...process.argv.slice(2),
+    '--timeout',
+    process.env.POLYTRACE_VM_TIMEOUT ?? '900',
+    '--kernel',
+    vmlinuz,
+    '--',
+    process.execPath,
+    vitest,
+    'run',
+    '--config',
+    'test/vm/vitest.config.ts',
+    ...process.argv.slice(2),
   ];
   // The runner hands the caller's environment to the command: the tests find the guest's
   // modules and build config through it (the VM's / is the host's).

@@ -61,7 +61,10 @@ const byVersion = (a, b) => a.localeCompare(b, 'en', { numeric: true });
 
 function cached() {
   if (!existsSync(CACHE)) return undefined;
-  const trees = readdirSync(CACHE).filter((d) => d.startsWith('linux-image-6.12.')).sort(byVersion).reverse();
+  const trees = readdirSync(CACHE)
+    .filter((d) => d.startsWith('linux-image-6.12.'))
+    .sort(byVersion)
+    .reverse();
   for (const d of trees) {
     const k = unpacked(join(CACHE, d));
     if (k) return k;
@@ -72,17 +75,22 @@ function cached() {
 function ensureBackportsSource() {
   const codename = /^VERSION_CODENAME=(\w+)/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1];
   if (codename !== 'bookworm') {
-    throw new Error(`the 6.12 kernel comes from bookworm-backports, and this host is '${codename}': set POLYTRACE_VM_KERNELS=stock to boot only the stock kernel`);
+    throw new Error(
+      `the 6.12 kernel comes from bookworm-backports, and this host is '${codename}': set POLYTRACE_VM_KERNELS=stock to boot only the stock kernel`,
+    );
   }
   if (sh('apt-cache', ['policy']).includes('bookworm-backports')) return;
-  writeFileSync(SOURCES, [
-    'Types: deb',
-    'URIs: http://deb.debian.org/debian',
-    'Suites: bookworm-backports',
-    'Components: main',
-    'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    SOURCES,
+    [
+      'Types: deb',
+      'URIs: http://deb.debian.org/debian',
+      'Suites: bookworm-backports',
+      'Components: main',
+      'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg',
+      '',
+    ].join('\n'),
+  );
   sh('apt-get', ['update', '-qq']);
 }
 

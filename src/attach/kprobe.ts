@@ -40,7 +40,10 @@ const EILSEQ = 84;
 
 /** The kernel will not put a kprobe there; wildcard attachers skip such functions. */
 export class NotTraceableError extends ResolveError {
-  constructor(readonly symbol: string, detail: string) {
+  constructor(
+    readonly symbol: string,
+    detail: string,
+  ) {
     super(`cannot attach a kprobe to ${symbol}: it's not traceable (either non-existing, inlined, or marked as "notrace")${detail ? `: ${detail}` : ''}`);
   }
 }
@@ -53,9 +56,11 @@ function label(t: KprobeTarget): string {
 export function attachKprobe(prog: LoadedProgram, t: KprobeTarget): Link {
   if (haveKprobePmu.available()) return attachKprobePmu(prog, t);
   if (haveTracefsKprobeEvents.available()) return attachKprobeTracefs(prog, t);
-  throw new UnsupportedFeatureError('kprobes',
+  throw new UnsupportedFeatureError(
+    'kprobes',
     `kprobes are not available on this kernel (kprobe PMU: ${haveKprobePmu.reason()}; kprobe_events: ${haveTracefsKprobeEvents.reason()})`,
-    ['fentry/fexit']);
+    ['fentry/fexit'],
+  );
 }
 
 let kprobeType: number | undefined;
@@ -70,10 +75,21 @@ export function attachKprobePmu(prog: LoadedProgram, t: KprobeTarget): Link {
   using sym = NativeBuffer.cString(t.symbol);
   let fd: number;
   try {
-    fd = perfEventOpen({
-      type: kprobePmuType(), config: t.ret ? 1n : 0n, config1: sym.addr, config2: t.offset ?? 0n,
-      samplePeriod: 1n, wakeupEvents: 1, disabled: true,
-    }, -1, 0, -1, what);
+    fd = perfEventOpen(
+      {
+        type: kprobePmuType(),
+        config: t.ret ? 1n : 0n,
+        config1: sym.addr,
+        config2: t.offset ?? 0n,
+        samplePeriod: 1n,
+        wakeupEvents: 1,
+        disabled: true,
+      },
+      -1,
+      0,
+      -1,
+      what,
+    );
   } catch (e) {
     // ENOENT: no such symbol (EINVAL before 5.x); EADDRNOTAVAIL: several symbols of that
     // name (6.7+); EILSEQ: the offset is not on an instruction boundary.
@@ -159,7 +175,10 @@ function appendLine(file: string, line: string): void {
 
 class TracefsKprobe implements Link {
   #close: (() => void) | undefined;
-  constructor(readonly description: string, close: () => void) {
+  constructor(
+    readonly description: string,
+    close: () => void,
+  ) {
     this.#close = close;
   }
   close(): void {
@@ -232,7 +251,8 @@ export function attachKprobeTracefs(prog: LoadedProgram, t: KprobeTarget): Link 
     appendLine(file, kprobeEventLine(group, event, t));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (code === 'ENOENT' || code === 'EINVAL' || code === 'EILSEQ' || code === 'EADDRNOTAVAIL') throw new NotTraceableError(t.symbol, `writing ${file}: ${code}`);
+    if (code === 'ENOENT' || code === 'EINVAL' || code === 'EILSEQ' || code === 'EADDRNOTAVAIL')
+      throw new NotTraceableError(t.symbol, `writing ${file}: ${code}`);
     throw new TracerError(`cannot create ${what} in ${file}: ${code || String(e)}`);
   }
   usedNames.add(event);
@@ -247,8 +267,7 @@ export function attachKprobeTracefs(prog: LoadedProgram, t: KprobeTarget): Link 
   let link: Link;
   try {
     const id = Number(readFileSync(join(root, 'events', group, event, 'id'), 'utf8').trim());
-    const fd = perfEventOpen({ type: PERF_TYPE_TRACEPOINT, config: BigInt(id), samplePeriod: 1n, wakeupEvents: 1, disabled: true },
-      -1, 0, -1, what);
+    const fd = perfEventOpen({ type: PERF_TYPE_TRACEPOINT, config: BigInt(id), samplePeriod: 1n, wakeupEvents: 1, disabled: true }, -1, 0, -1, what);
     link = attachPerfEvent(prog, fd, `${what} (kprobe_events)`, t.cookie);
   } catch (e) {
     remove();

@@ -14,7 +14,11 @@ export interface Link extends Disposable {
 export class FdLink implements Link {
   #closers: Array<() => void>;
   readonly slowClose: boolean;
-  constructor(readonly description: string, closers: Array<() => void>, o: { slowClose?: boolean } = {}) {
+  constructor(
+    readonly description: string,
+    closers: Array<() => void>,
+    o: { slowClose?: boolean } = {},
+  ) {
     this.#closers = closers;
     this.slowClose = !!o.slowClose;
   }

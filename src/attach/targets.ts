@@ -96,10 +96,15 @@ function sitesOf(t: ProbeTarget, slot: number): Site[] {
 export function attachTargets(session: TraceSession, targets: readonly ProbeTarget[], o: AttachOptions): void {
   const load = (shape: ProgramShape) => {
     const built = o.build(shape);
-    const spec = shape.attachBtfId === undefined ? built : {
-      ...built, expectedAttachType: shape.expectedAttachType, attachBtfId: shape.attachBtfId,
-      ...(shape.attachBtfModule ? { attachBtfModule: shape.attachBtfModule } : {}),
-    };
+    const spec =
+      shape.attachBtfId === undefined
+        ? built
+        : {
+            ...built,
+            expectedAttachType: shape.expectedAttachType,
+            attachBtfId: shape.attachBtfId,
+            ...(shape.attachBtfModule ? { attachBtfModule: shape.attachBtfModule } : {}),
+          };
     o.onProgram?.(spec);
     return session.load(spec, { verbose: o.verbose, origin: shape.name });
   };
@@ -121,7 +126,10 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
   }
   if (tps.length) {
     // A baked-in slot saves a helper call per event; a shared program saves a load per target.
-    const shared = cookies && tps.length > SEPARATE_PROGRAMS_UP_TO ? load({ name: `${o.prefix}_tp`, progType: ProgType.Tracepoint, slot: { kind: 'cookie' }, hook: 'tracepoint' }) : undefined;
+    const shared =
+      cookies && tps.length > SEPARATE_PROGRAMS_UP_TO
+        ? load({ name: `${o.prefix}_tp`, progType: ProgType.Tracepoint, slot: { kind: 'cookie' }, hook: 'tracepoint' })
+        : undefined;
     for (const { category, event, slot } of tps) {
       const prog = shared ?? load({ name: `${o.prefix}_${slot}`, progType: ProgType.Tracepoint, slot: { kind: 'const', slot }, hook: 'tracepoint' });
       session.attach(attachTracepoint(prog, { category, event, cookie: shared ? BigInt(slot) : undefined }));
@@ -149,16 +157,23 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
     let i = 0;
     for (const [path, sites] of byPath) {
       const prog = load({
-        name: `${o.prefix}_um${i++}`, progType: ProgType.Kprobe, expectedAttachType: AttachType.TraceUprobeMulti,
-        slot: { kind: 'cookie' }, hook: 'uprobe',
+        name: `${o.prefix}_um${i++}`,
+        progType: ProgType.Kprobe,
+        expectedAttachType: AttachType.TraceUprobeMulti,
+        slot: { kind: 'cookie' },
+        hook: 'uprobe',
       });
       const hasRef = sites.some((s) => s.refCtr);
-      session.attach(attachUprobeMulti(prog, {
-        path, ret: !!o.ret, pid: o.pid,
-        offsets: sites.map((s) => s.offset),
-        cookies: sites.map((s) => BigInt(s.slot)),
-        refCtrOffsets: hasRef ? sites.map((s) => s.refCtr ?? 0n) : undefined,
-      }));
+      session.attach(
+        attachUprobeMulti(prog, {
+          path,
+          ret: !!o.ret,
+          pid: o.pid,
+          offsets: sites.map((s) => s.offset),
+          cookies: sites.map((s) => BigInt(s.slot)),
+          refCtrOffsets: hasRef ? sites.map((s) => s.refCtr ?? 0n) : undefined,
+        }),
+      );
     }
     return;
   }
@@ -171,10 +186,17 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
         prog = load({ name: `${o.prefix}_${s.slot}`, progType: ProgType.Kprobe, slot: { kind: 'const', slot: s.slot }, hook: 'uprobe' });
         perSlot.set(s.slot, prog);
       }
-      session.attach(attachUprobe(prog, {
-        path: s.path, offset: s.offset, ret: !!o.ret, pid: o.pid, refCtrOffset: s.refCtr,
-        cookie: shared ? BigInt(s.slot) : undefined, label: s.label,
-      }));
+      session.attach(
+        attachUprobe(prog, {
+          path: s.path,
+          offset: s.offset,
+          ret: !!o.ret,
+          pid: o.pid,
+          refCtrOffset: s.refCtr,
+          cookie: shared ? BigInt(s.slot) : undefined,
+          label: s.label,
+        }),
+      );
     }
   }
 }
@@ -202,8 +224,12 @@ export interface RawTracepointSlot {
  * raw tracepoint the kernel does not have and that name a perf event to fall back to; a
  * missing one without a fallback is an error.
  */
-export function attachRawTracepoints(session: TraceSession, raws: readonly RawTracepointSlot[], prefix: string,
-  load: (shape: ProgramShape) => LoadedProgram): PerfTracepoint[] {
+export function attachRawTracepoints(
+  session: TraceSession,
+  raws: readonly RawTracepointSlot[],
+  prefix: string,
+  load: (shape: ProgramShape) => LoadedProgram,
+): PerfTracepoint[] {
   const fallback: PerfTracepoint[] = [];
   const open = (prog: LoadedProgram, name: string, falling: readonly RawTracepointSlot[]) => {
     try {
@@ -216,7 +242,11 @@ export function attachRawTracepoints(session: TraceSession, raws: readonly RawTr
   const families = new Map<string, RawTracepointSlot[]>();
   for (const r of raws) {
     if (r.syscall === undefined) {
-      open(load({ name: `${prefix}_${r.slot}`, progType: ProgType.RawTracepoint, slot: { kind: 'const', slot: r.slot }, hook: 'raw_tracepoint' }), r.tracepoint, [r]);
+      open(
+        load({ name: `${prefix}_${r.slot}`, progType: ProgType.RawTracepoint, slot: { kind: 'const', slot: r.slot }, hook: 'raw_tracepoint' }),
+        r.tracepoint,
+        [r],
+      );
       continue;
     }
     const f = families.get(r.tracepoint) ?? [];
@@ -236,12 +266,18 @@ export function attachRawTracepoints(session: TraceSession, raws: readonly RawTr
     }
     const table = syscallSlotsMapSpec(`${family}_slots`, Math.max(...slots.keys()) + 1);
     const slot: SyscallSlots = {
-      kind: 'syscall', table, nr: family === 'sys_enter' ? { from: 'arg1' } : layout.exitNr,
+      kind: 'syscall',
+      table,
+      nr: family === 'sys_enter' ? { from: 'arg1' } : layout.exitNr,
       ...(layout.compat ? { compat: layout.compat } : {}),
     };
     const prog = load({ name: `${prefix}_${family === 'sys_enter' ? 'se' : 'sx'}`, progType: ProgType.RawTracepoint, slot, hook: 'raw_tracepoint' });
     session.map(table).update(new Uint8Array(4), encodeSyscallSlots(table, slots));
-    open(prog, family, members.filter((m) => slots.get(m.syscall!) === m.slot));
+    open(
+      prog,
+      family,
+      members.filter((m) => slots.get(m.syscall!) === m.slot),
+    );
   }
   return fallback;
 }
@@ -252,14 +288,22 @@ interface KfuncSlot {
   readonly mechanism: KernelFunctionMechanism;
 }
 
-function attachKernelFunctions(session: TraceSession, fns: readonly KfuncSlot[], o: AttachOptions,
-  load: (shape: ProgramShape) => LoadedProgram, cookies: boolean): void {
+function attachKernelFunctions(
+  session: TraceSession,
+  fns: readonly KfuncSlot[],
+  o: AttachOptions,
+  load: (shape: ProgramShape) => LoadedProgram,
+  cookies: boolean,
+): void {
   const ret = !!o.ret;
   const mechanism = fns[0]!.mechanism;
   if (mechanism === 'kprobe' && haveKprobeMulti.available()) {
     const prog = load({
-      name: `${o.prefix}_km`, progType: ProgType.Kprobe, expectedAttachType: AttachType.TraceKprobeMulti,
-      slot: { kind: 'cookie' }, hook: 'kprobe',
+      name: `${o.prefix}_km`,
+      progType: ProgType.Kprobe,
+      expectedAttachType: AttachType.TraceKprobeMulti,
+      slot: { kind: 'cookie' },
+      hook: 'kprobe',
     });
     try {
       session.attach(attachKprobeMulti(prog, { symbols: fns.map((f) => f.symbol), cookies: fns.map((f) => BigInt(f.slot)), ret }));
@@ -293,10 +337,13 @@ function attachKernelFunctions(session: TraceSession, fns: readonly KfuncSlot[],
       each((f) => {
         const btf = fentryAttachBtf(f.symbol);
         const prog = load({
-          name: `${o.prefix}_${ret ? 'fx' : 'fe'}${f.slot}`, progType: ProgType.Tracing,
-          expectedAttachType: ret ? AttachType.TraceFexit : AttachType.TraceFentry, attachBtfId: btf.id,
+          name: `${o.prefix}_${ret ? 'fx' : 'fe'}${f.slot}`,
+          progType: ProgType.Tracing,
+          expectedAttachType: ret ? AttachType.TraceFexit : AttachType.TraceFentry,
+          attachBtfId: btf.id,
           ...(btf.module ? { attachBtfModule: btf.module } : {}),
-          slot: { kind: 'const', slot: f.slot }, hook: 'fentry',
+          slot: { kind: 'const', slot: f.slot },
+          hook: 'fentry',
         });
         return attachFentry(prog, f.symbol);
       });

@@ -26,7 +26,12 @@ export interface TracepointTarget {
 export function attachTracepoint(prog: LoadedProgram, t: TracepointTarget): Link {
   const root = requireTracefs();
   const id = tracepointId(root, t.category, t.event);
-  const fd = perfEventOpen({ type: PERF_TYPE_TRACEPOINT, config: BigInt(id), samplePeriod: 1n, wakeupEvents: 1, disabled: true },
-    -1, 0, -1, `tracepoint ${t.category}:${t.event}`);
+  const fd = perfEventOpen(
+    { type: PERF_TYPE_TRACEPOINT, config: BigInt(id), samplePeriod: 1n, wakeupEvents: 1, disabled: true },
+    -1,
+    0,
+    -1,
+    `tracepoint ${t.category}:${t.event}`,
+  );
   return attachPerfEvent(prog, fd, `tracepoint:${t.category}:${t.event}`, t.cookie);
 }

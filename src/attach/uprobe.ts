@@ -47,8 +47,13 @@ export function attachUprobe(prog: LoadedProgram, t: UprobeTarget): Link {
   if (t.refCtrOffset) config |= t.refCtrOffset << 32n;
   const pid = t.pid ?? -1;
   const what = `${t.ret ? 'uretprobe' : 'uprobe'} ${t.label ?? ''} ${t.path}:0x${t.offset.toString(16)}`.replace(/\s+/g, ' ');
-  const fd = perfEventOpen({ type: uprobePmuType(), config, config1: path.addr, config2: t.offset, samplePeriod: 1n, wakeupEvents: 1, disabled: true },
-    pid, pid >= 0 ? -1 : 0, -1, what);
+  const fd = perfEventOpen(
+    { type: uprobePmuType(), config, config1: path.addr, config2: t.offset, samplePeriod: 1n, wakeupEvents: 1, disabled: true },
+    pid,
+    pid >= 0 ? -1 : 0,
+    -1,
+    what,
+  );
   return attachPerfEvent(prog, fd, what, t.cookie);
 }
 

@@ -219,11 +219,7 @@ class CWriter {
     }
     if ((next - cur) / 8 > MAX_PAD_LINES * 8) throw new BtfError(`padding of ${next - cur} bits is absurd`);
     if (newOff > cur && newOff <= next) {
-      if (
-        inBitfield ||
-        (newOff === next && roundup(cur, Math.max(1, nextAlign) * 8) !== newOff) ||
-        (newOff !== next && next - newOff <= newOff - cur)
-      ) {
+      if (inBitfield || (newOff === next && roundup(cur, Math.max(1, nextAlign) * 8) !== newOff) || (newOff !== next && next - newOff <= newOff - cur)) {
         this.s += `\n${pfx(lvl)}${padType}: ${inBitfield ? newOff - cur : 0};`;
       }
       cur = newOff;

@@ -13,13 +13,22 @@
  */
 import { BtfError, ResolveError } from '../errors.js';
 import {
-  EXTRA_FIXED, EXTRA_PER_VLEN, INT_BOOL, INT_CHAR, INT_SIGNED, KIND_NAMES, KIND_VALID,
-  Kind, infoKflag, infoKind, infoVlen, readHeader, type BtfHeader,
+  EXTRA_FIXED,
+  EXTRA_PER_VLEN,
+  INT_BOOL,
+  INT_CHAR,
+  INT_SIGNED,
+  KIND_NAMES,
+  KIND_VALID,
+  Kind,
+  infoKflag,
+  infoKind,
+  infoVlen,
+  readHeader,
+  type BtfHeader,
 } from './wire.js';
 import { StringTable } from './strings.js';
-import {
-  VOID, type BtfKindName, type BtfOfKind, type BtfMember, type BtfPtr, type BtfRef, type BtfType, type Linkage, type TypeId,
-} from './types.js';
+import { VOID, type BtfKindName, type BtfOfKind, type BtfMember, type BtfPtr, type BtfRef, type BtfType, type Linkage, type TypeId } from './types.js';
 import { alignof, memberPath, sizeof, underlying, type MemberLocation } from './resolve.js';
 
 export interface ParseOptions {
@@ -29,8 +38,26 @@ export interface ParseOptions {
 
 /** Raw kind number → model kind name. */
 const KIND_MODEL: readonly (BtfKindName | undefined)[] = [
-  undefined, 'int', 'ptr', 'array', 'struct', 'union', 'enum', 'fwd', 'typedef', 'volatile',
-  'const', 'restrict', 'func', 'func_proto', 'var', 'datasec', 'float', 'decl_tag', 'type_tag', 'enum',
+  undefined,
+  'int',
+  'ptr',
+  'array',
+  'struct',
+  'union',
+  'enum',
+  'fwd',
+  'typedef',
+  'volatile',
+  'const',
+  'restrict',
+  'func',
+  'func_proto',
+  'var',
+  'datasec',
+  'float',
+  'decl_tag',
+  'type_tag',
+  'enum',
 ];
 const LINKAGE: readonly Linkage[] = ['static', 'global', 'extern'];
 
@@ -196,9 +223,15 @@ export class BtfSpec {
         const v = u[x]!;
         const enc = (v >>> 24) & 0x0f;
         return {
-          id: tid, name, kind: 'int', size: sizeOrType,
-          signed: (enc & INT_SIGNED) !== 0, char: (enc & INT_CHAR) !== 0, bool: (enc & INT_BOOL) !== 0,
-          bits: v & 0xff, bitOffset: (v >>> 16) & 0xff,
+          id: tid,
+          name,
+          kind: 'int',
+          size: sizeOrType,
+          signed: (enc & INT_SIGNED) !== 0,
+          char: (enc & INT_CHAR) !== 0,
+          bool: (enc & INT_BOOL) !== 0,
+          bits: v & 0xff,
+          bitOffset: (v >>> 16) & 0xff,
         };
       }
       // Kinds that only name another type (in size_or_type).
@@ -211,8 +244,11 @@ export class BtfSpec {
         return { id: tid, name, kind: KIND_MODEL[kind] as (BtfPtr | BtfRef)['kind'], target: ref(sizeOrType) };
       case Kind.Array:
         return {
-          id: tid, name, kind: 'array',
-          elem: ref(u[x]!, 'element'), index: ref(u[x + 1]!, 'index'),
+          id: tid,
+          name,
+          kind: 'array',
+          elem: ref(u[x]!, 'element'),
+          index: ref(u[x + 1]!, 'index'),
           length: u[x + 2]!,
         };
       case Kind.Struct:

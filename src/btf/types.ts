@@ -16,7 +16,9 @@ interface Common {
 
 export type Linkage = 'static' | 'global' | 'extern';
 
-export interface BtfVoid extends Common { readonly kind: 'void' }
+export interface BtfVoid extends Common {
+  readonly kind: 'void';
+}
 export interface BtfInt extends Common {
   readonly kind: 'int';
   readonly size: number;
@@ -28,7 +30,10 @@ export interface BtfInt extends Common {
   /** bits_offset (always 0 in practice) */
   readonly bitOffset: number;
 }
-export interface BtfPtr extends Common { readonly kind: 'ptr'; readonly target: TypeId }
+export interface BtfPtr extends Common {
+  readonly kind: 'ptr';
+  readonly target: TypeId;
+}
 export interface BtfArray extends Common {
   readonly kind: 'array';
   readonly elem: TypeId;
@@ -47,7 +52,10 @@ export interface BtfStruct extends Common {
   readonly size: number;
   readonly members: readonly BtfMember[];
 }
-export interface BtfEnumValue { readonly name: string; readonly value: bigint }
+export interface BtfEnumValue {
+  readonly name: string;
+  readonly value: bigint;
+}
 /** ENUM and ENUM64 (`wide`). */
 export interface BtfEnum extends Common {
   readonly kind: 'enum';
@@ -57,13 +65,23 @@ export interface BtfEnum extends Common {
   readonly wide: boolean;
   readonly values: readonly BtfEnumValue[];
 }
-export interface BtfFwd extends Common { readonly kind: 'fwd'; readonly of: 'struct' | 'union' }
+export interface BtfFwd extends Common {
+  readonly kind: 'fwd';
+  readonly of: 'struct' | 'union';
+}
 export interface BtfRef extends Common {
   readonly kind: 'typedef' | 'const' | 'volatile' | 'restrict' | 'type_tag';
   readonly target: TypeId;
 }
-export interface BtfFunc extends Common { readonly kind: 'func'; readonly proto: TypeId; readonly linkage: Linkage }
-export interface BtfParam { readonly name: string; readonly type: TypeId }
+export interface BtfFunc extends Common {
+  readonly kind: 'func';
+  readonly proto: TypeId;
+  readonly linkage: Linkage;
+}
+export interface BtfParam {
+  readonly name: string;
+  readonly type: TypeId;
+}
 export interface BtfProto extends Common {
   readonly kind: 'func_proto';
   readonly ret: TypeId;
@@ -71,14 +89,25 @@ export interface BtfProto extends Common {
   readonly params: readonly BtfParam[];
   readonly variadic: boolean;
 }
-export interface BtfVar extends Common { readonly kind: 'var'; readonly type: TypeId; readonly linkage: Linkage }
-export interface BtfVarSecinfo { readonly type: TypeId; readonly offset: number; readonly size: number }
+export interface BtfVar extends Common {
+  readonly kind: 'var';
+  readonly type: TypeId;
+  readonly linkage: Linkage;
+}
+export interface BtfVarSecinfo {
+  readonly type: TypeId;
+  readonly offset: number;
+  readonly size: number;
+}
 export interface BtfDatasec extends Common {
   readonly kind: 'datasec';
   readonly size: number;
   readonly vars: readonly BtfVarSecinfo[];
 }
-export interface BtfFloat extends Common { readonly kind: 'float'; readonly size: number }
+export interface BtfFloat extends Common {
+  readonly kind: 'float';
+  readonly size: number;
+}
 export interface BtfDeclTag extends Common {
   readonly kind: 'decl_tag';
   readonly target: TypeId;
@@ -89,8 +118,20 @@ export interface BtfDeclTag extends Common {
 }
 
 export type BtfType =
-  | BtfVoid | BtfInt | BtfPtr | BtfArray | BtfStruct | BtfEnum | BtfFwd | BtfRef
-  | BtfFunc | BtfProto | BtfVar | BtfDatasec | BtfFloat | BtfDeclTag;
+  | BtfVoid
+  | BtfInt
+  | BtfPtr
+  | BtfArray
+  | BtfStruct
+  | BtfEnum
+  | BtfFwd
+  | BtfRef
+  | BtfFunc
+  | BtfProto
+  | BtfVar
+  | BtfDatasec
+  | BtfFloat
+  | BtfDeclTag;
 export type BtfKindName = BtfType['kind'];
 /** The type record of kind `K` (a struct record's kind is 'struct' | 'union', hence not Extract). */
 export type BtfOfKind<K extends BtfKindName> = BtfType extends infer T ? (T extends { readonly kind: infer X } ? (K extends X ? T : never) : never) : never;
@@ -102,5 +143,4 @@ export const VOID: BtfVoid = Object.freeze({ id: VOID_ID, name: '', kind: 'void'
 export const isRef = (t: BtfType): t is BtfRef =>
   t.kind === 'typedef' || t.kind === 'const' || t.kind === 'volatile' || t.kind === 'restrict' || t.kind === 'type_tag';
 /** const/volatile/restrict/type_tag: qualifiers that C prints in place. */
-export const isModifier = (t: BtfType): t is BtfRef =>
-  t.kind === 'const' || t.kind === 'volatile' || t.kind === 'restrict' || t.kind === 'type_tag';
+export const isModifier = (t: BtfType): t is BtfRef => t.kind === 'const' || t.kind === 'volatile' || t.kind === 'restrict' || t.kind === 'type_tag';

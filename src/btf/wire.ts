@@ -22,7 +22,7 @@ export const BTF_TYPE_SIZE = 12;
 /** libbpf's MAX_RESOLVE_DEPTH: the longest typedef/qualifier/array chain we follow. */
 export const MAX_RESOLVE_DEPTH = 32;
 
-export const enum Kind {
+export enum Kind {
   Unknown = 0,
   Int = 1,
   Ptr = 2,
@@ -48,8 +48,25 @@ export const KIND_MAX = 19;
 
 /** bpftool's spelling of each kind (btf_kind_str[]). */
 export const KIND_NAMES: readonly string[] = [
-  'UNKNOWN', 'INT', 'PTR', 'ARRAY', 'STRUCT', 'UNION', 'ENUM', 'FWD', 'TYPEDEF', 'VOLATILE',
-  'CONST', 'RESTRICT', 'FUNC', 'FUNC_PROTO', 'VAR', 'DATASEC', 'FLOAT', 'DECL_TAG', 'TYPE_TAG',
+  'UNKNOWN',
+  'INT',
+  'PTR',
+  'ARRAY',
+  'STRUCT',
+  'UNION',
+  'ENUM',
+  'FWD',
+  'TYPEDEF',
+  'VOLATILE',
+  'CONST',
+  'RESTRICT',
+  'FUNC',
+  'FUNC_PROTO',
+  'VAR',
+  'DATASEC',
+  'FLOAT',
+  'DECL_TAG',
+  'TYPE_TAG',
   'ENUM64',
 ];
 

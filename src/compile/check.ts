@@ -19,13 +19,41 @@ import { BUILTIN_NAMES, type BinaryOp, type Expr, type Param, type TypeName } fr
 import type { Diagnostic } from '../specs/diagnostics.js';
 import type { TracepointField } from '../symbols/tracefs.js';
 import {
-  INT, LONG, U64, VOID, int, ptr, basicType, knownTypedef, fromBtf, formatType, isInteger, isRecord, isScalar,
-  makeRecord, sizeOf, scalarRep, findMember, asUser, charSigned,
-  type CType, type IntType, type Member, type PtrType, type RecordType,
+  INT,
+  LONG,
+  U64,
+  VOID,
+  int,
+  ptr,
+  basicType,
+  knownTypedef,
+  fromBtf,
+  formatType,
+  isInteger,
+  isRecord,
+  isScalar,
+  makeRecord,
+  sizeOf,
+  scalarRep,
+  findMember,
+  asUser,
+  charSigned,
+  type CType,
+  type IntType,
+  type Member,
+  type PtrType,
+  type RecordType,
 } from './types.js';
 import {
-  argLocation, isPtRegsSite, isReturnSite, kernelProto, rawTracepointProto, retvalLocation,
-  type ArgLocation, type MemSpace, type ProbeContext,
+  argLocation,
+  isPtRegsSite,
+  isReturnSite,
+  kernelProto,
+  rawTracepointProto,
+  retvalLocation,
+  type ArgLocation,
+  type MemSpace,
+  type ProbeContext,
 } from './context.js';
 
 /**
@@ -35,7 +63,11 @@ import {
  */
 export class ExprCheckError extends CheckError {
   more: readonly ExprCheckError[] = [];
-  constructor(message: string, readonly span: SourceSpan, hints: readonly string[] = []) {
+  constructor(
+    message: string,
+    readonly span: SourceSpan,
+    hints: readonly string[] = [],
+  ) {
     super(message, hints);
   }
   /** For `renderDiagnostic` from specs/diagnostics: the spec text the span points into. */
@@ -123,8 +155,11 @@ export function resolveTypeName(t: TypeName, ctx: ProbeContext, user = ctx.userM
 /** For `%s`, STRCMP and string keys: a pointer, a char array, a string, or an untyped u64. */
 export function requirePointerOrString(te: TypedExpr, what: string): void {
   if (isStringLike(te)) return;
-  throw new ExprCheckError(`${what} needs a pointer, got ${formatType(te.type)}`, te.expr.span,
-    te.type.kind === 'int' ? [`cast it if it is an address: (char *)${'…'}`] : []);
+  throw new ExprCheckError(
+    `${what} needs a pointer, got ${formatType(te.type)}`,
+    te.expr.span,
+    te.type.kind === 'int' ? [`cast it if it is an address: (char *)${'…'}`] : [],
+  );
 }
 
 /** A value that fits a register (integers, pointers, arrays decaying to pointers in memory). */
@@ -196,7 +231,7 @@ class Checker {
         return this.retval(e);
       case 'latency':
         if (!this.ctx.entry?.latency) {
-          return ERR('$latency is only available in return probes', e.span, ['use r:… (argdist -H \'r::f():u64:$latency\')']);
+          return ERR('$latency is only available in return probes', e.span, ["use r:… (argdist -H 'r::f():u64:$latency')"]);
         }
         return { expr: e, type: int(8, false, 'u64'), space: 'kernel', node: { k: 'latency' } };
       case 'entry':
@@ -210,7 +245,8 @@ class Checker {
           return ERR(`ctx is struct pt_regs * only in kprobes, uprobes and USDT probes`, e.span);
         }
         const regs = this.ctx.btf?.idsByName('pt_regs', 'struct')[0];
-        const to: CType = regs !== undefined ? fromBtf(this.ctx.btf!, regs) : { kind: 'struct', name: 'pt_regs', size: 0, members: () => [], origin: 'btf', incomplete: true };
+        const to: CType =
+          regs !== undefined ? fromBtf(this.ctx.btf!, regs) : { kind: 'struct', name: 'pt_regs', size: 0, members: () => [], origin: 'btf', incomplete: true };
         return { expr: e, type: ptr(to, false), space: 'kernel', node: { k: 'addr', place: { k: 'ctx', offset: 0 } } };
       }
       case 'builtin':
@@ -270,13 +306,17 @@ class Checker {
     const all = ps.names;
     const site = this.ctx.site;
     if (site.kind === 'raw_tracepoint') {
-      const args = rawTracepointProto(this.ctx)?.params.map((p) => p.name).filter((n) => n !== '') ?? [];
+      const args =
+        rawTracepointProto(this.ctx)
+          ?.params.map((p) => p.name)
+          .filter((n) => n !== '') ?? [];
       if (args.includes(name)) {
         return ERR(`unknown name '${name}'; did you mean 'args->${name}'?`, e.span, ['raw tracepoint arguments are args->name, or arg1, arg2, …']);
       }
       const s = suggest(name, args, 1);
-      return ERR(`unknown name '${name}'${s.length ? `; did you mean 'args->${s[0]}'?` : ''}`, e.span,
-        [args.length ? `raw tracepoint arguments are args->name: ${args.join(', ')}` : 'use arg1, arg2, …']);
+      return ERR(`unknown name '${name}'${s.length ? `; did you mean 'args->${s[0]}'?` : ''}`, e.span, [
+        args.length ? `raw tracepoint arguments are args->name: ${args.join(', ')}` : 'use arg1, arg2, …',
+      ]);
     }
     if (site.kind === 'tracepoint') {
       if (site.fields.some((f) => f.name === name)) {
@@ -354,8 +394,11 @@ class Checker {
     if (!entry) return ERR(`$entry(${name}) is only available in return probes`, e.span);
     const i = entry.params.findIndex((p) => p.name === name);
     if (i < 0) {
-      return ERR(`$entry(${name}): no such param${didYouMean(name, entry.available)}`, e.nameSpan,
-        entry.available.length ? [`parameters: ${entry.available.join(', ')}`] : ['declare it in the signature: r::f(int size)']);
+      return ERR(
+        `$entry(${name}): no such param${didYouMean(name, entry.available)}`,
+        e.nameSpan,
+        entry.available.length ? [`parameters: ${entry.available.join(', ')}`] : ['declare it in the signature: r::f(int size)'],
+      );
     }
     const p = entry.params[i]!;
     return { expr: e, type: p.type, space: p.space, node: { k: 'entry', index: i } };
@@ -425,8 +468,9 @@ class Checker {
       return ERR(`args: the arguments of raw tracepoint ${name ?? '?'} are not described (${why})`, span, ['use arg1, arg2, … (each argument as a u64)']);
     }
     if (!tp.named) {
-      return ERR(`args: kernel BTF does not name the arguments of raw tracepoint ${name} (no __probestub_${name} or __traceiter_${name})`, span,
-        ['use arg1, arg2, … (each argument as a u64)']);
+      return ERR(`args: kernel BTF does not name the arguments of raw tracepoint ${name} (no __probestub_${name} or __traceiter_${name})`, span, [
+        'use arg1, arg2, … (each argument as a u64)',
+      ]);
     }
     const members: Member[] = tp.params.map((p, i) => ({ name: p.name, bitOffset: 64 * i, bitSize: 0, type: fromBtf(btf, p.type) }));
     this.#tpRecord = makeRecord('struct', `${name}_args`, 8 * members.length, members, 'tracepoint');
@@ -435,7 +479,10 @@ class Checker {
 
   private fieldType(f: TracepointField, user: boolean): CType {
     if (f.dataLoc) return { kind: 'string', size: 0 };
-    const text = f.cType.replace(/\b(const|volatile)\b/g, ' ').replace(/\s+/g, ' ').trim();
+    const text = f.cType
+      .replace(/\b(const|volatile)\b/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     const arr = /^(.*?)\s*\[(\d*)\]$/.exec(text);
     if (arr) {
       const elem = this.cTypeText(arr[1]!, user) ?? int(1, false);
@@ -460,7 +507,10 @@ class Checker {
     const t = text.replace(/__user/g, '').trim();
     const rec = /^(struct|union)\s+(\w+)$/.exec(t);
     if (rec) return this.record(rec[1] as 'struct' | 'union', rec[2]!, user, undefined);
-    const canon = t.replace(/^unsigned$/, 'unsigned int').replace(/\bint$/, (m) => (t === 'int' || /^(unsigned|signed) int$/.test(t) ? m : '')).trim();
+    const canon = t
+      .replace(/^unsigned$/, 'unsigned int')
+      .replace(/\bint$/, (m) => (t === 'int' || /^(unsigned|signed) int$/.test(t) ? m : ''))
+      .trim();
     const b = basicType(t) ?? basicType(canon) ?? knownTypedef(t);
     if (b) return b;
     const btf = this.ctx.btf;
@@ -529,12 +579,15 @@ class Checker {
       const t = fromBtf(btf, id, user);
       return isRecord(t) ? t : undefined;
     };
-    const r = user ? fromUser ?? fromKernel() : fromKernel() ?? fromUser;
+    const r = user ? (fromUser ?? fromKernel()) : (fromKernel() ?? fromUser);
     if (r) return r;
     if (!span) return { kind, name, size: 0, members: () => [], origin: 'btf', incomplete: true };
     const names = [...(this.ctx.userTypes?.names() ?? []).map((n) => n.replace(/^\w+ /, ''))];
-    return ERR(`unknown type '${kind} ${name}'${didYouMean(name, names)}`, span,
-      this.ctx.btf ? ['user-space structs need a header (-I file.h) unless they are built in'] : ['kernel BTF (/sys/kernel/btf/vmlinux) is not available']);
+    return ERR(
+      `unknown type '${kind} ${name}'${didYouMean(name, names)}`,
+      span,
+      this.ctx.btf ? ['user-space structs need a header (-I file.h) unless they are built in'] : ['kernel BTF (/sys/kernel/btf/vmlinux) is not available'],
+    );
   }
 
   // -------------------------------------------------------------------------------------------
@@ -564,7 +617,13 @@ class Checker {
     if (rec.incomplete) return ERR(`${formatType(rec)} is incomplete: its members are unknown`, e.object.span);
     const m = findMember(rec, e.member);
     if (!m) {
-      return ERR(`unknown member '${e.member}' in ${formatType(rec)}${didYouMean(e.member, rec.members().map((x) => x.name))}`, e.memberSpan);
+      return ERR(
+        `unknown member '${e.member}' in ${formatType(rec)}${didYouMean(
+          e.member,
+          rec.members().map((x) => x.name),
+        )}`,
+        e.memberSpan,
+      );
     }
     const at = shift(place, Math.floor(m.bitOffset / 8));
     const space = place.k === 'mem' ? place.space : 'kernel';
@@ -636,7 +695,12 @@ class Checker {
     const userish = e.type.user || operand.space === 'user' || this.ctx.userMemory;
     let to = this.typeName(e.type, userish);
     if (to.kind === 'void') return ERR('cannot cast to void', e.type.span);
-    if (!isScalar(to)) return ERR(`cannot cast to ${formatType(to)}: only to integers and pointers`, e.type.span, isRecord(to) ? [`cast to a pointer: (${formatType(to)} *)`] : []);
+    if (!isScalar(to))
+      return ERR(
+        `cannot cast to ${formatType(to)}: only to integers and pointers`,
+        e.type.span,
+        isRecord(to) ? [`cast to a pointer: (${formatType(to)} *)`] : [],
+      );
     const from = this.decay(operand, 'a cast');
     if (to.kind === 'ptr' && !to.user && from.space === 'user') to = { ...to, user: true };
     const space: MemSpace = to.kind === 'ptr' ? (to.user ? 'user' : 'kernel') : from.space;
@@ -648,7 +712,9 @@ class Checker {
     if (isScalar(te.type)) return te;
     if (te.type.kind === 'array' && te.node.k === 'obj') {
       if (te.node.place.k === 'ctx') {
-        return ERR(`${what} needs a number, got an array in the probe's record (${formatType(te.type)})`, te.expr.span, ['use it with %s or STRCMP, or index it']);
+        return ERR(`${what} needs a number, got an array in the probe's record (${formatType(te.type)})`, te.expr.span, [
+          'use it with %s or STRCMP, or index it',
+        ]);
       }
       const space = te.node.place.space;
       return { expr: te.expr, type: ptr(te.type.elem, space === 'user'), space, node: { k: 'addr', place: te.node.place } };
@@ -737,9 +803,15 @@ class Checker {
     const pt = p.type as PtrType;
     const size = sizeOf(pt.to) || 1; // void * arithmetic counts bytes, like GNU C
     const off = convTo(n, LONG);
-    const scaled: TypedExpr = size === 1 ? off : { expr: n.expr, type: LONG, space: 'kernel', node: { k: 'arith', op: '*', left: off, right: constant(n.expr, BigInt(size), LONG) } };
+    const scaled: TypedExpr =
+      size === 1 ? off : { expr: n.expr, type: LONG, space: 'kernel', node: { k: 'arith', op: '*', left: off, right: constant(n.expr, BigInt(size), LONG) } };
     const base = convTo(p, U64);
-    return { expr: e, type: pt, space: p.space, node: { k: 'conv', operand: { expr: e, type: U64, space: p.space, node: { k: 'arith', op, left: base, right: convTo(scaled, U64) } } } };
+    return {
+      expr: e,
+      type: pt,
+      space: p.space,
+      node: { k: 'conv', operand: { expr: e, type: U64, space: p.space, node: { k: 'arith', op, left: base, right: convTo(scaled, U64) } } },
+    };
   }
 
   private ternary(e: Extract<Expr, { kind: 'ternary' }>): TypedExpr {
@@ -808,7 +880,13 @@ function convTo(te: TypedExpr, to: CType): TypedExpr {
   if (te.type.kind === 'int' && to.kind === 'int' && te.type.size === to.size && te.type.signed === to.signed) return te;
   if (te.type.kind === 'ptr' && to.kind === 'ptr') return te;
   if (te.type.kind === 'ptr' && to.kind === 'int' && to.size === 8) return te;
-  return { expr: te.expr, type: to, space: te.space, node: { k: 'conv', operand: te }, ...(te.untyped && to.kind === 'int' && to.size === 8 ? { untyped: true } : {}) };
+  return {
+    expr: te.expr,
+    type: to,
+    space: te.space,
+    node: { k: 'conv', operand: te },
+    ...(te.untyped && to.kind === 'int' && to.size === 8 ? { untyped: true } : {}),
+  };
 }
 
 /** Integer promotion: anything narrower than int (and bool) becomes int. */
@@ -830,4 +908,3 @@ function usual(l: TypedExpr, r: TypedExpr): [TypedExpr, TypedExpr, CType] {
   else t = ta.signed ? tb : ta; // same size: the unsigned one
   return [convTo(a, t), convTo(b, t), t];
 }
-

@@ -80,7 +80,16 @@ export type ArgLocation =
   /** Memory at (u64 at ctx + baseOffset) + disp, read with a probe read. */
   | { readonly kind: 'deref'; readonly baseOffset: number; readonly disp: number; readonly size: IntSize; readonly signed: boolean; readonly space: MemSpace }
   /** Memory at base + index * scale + disp (both registers are ctx slots). */
-  | { readonly kind: 'sib'; readonly baseOffset: number; readonly indexOffset: number; readonly scale: 1 | 2 | 4 | 8; readonly disp: number; readonly size: IntSize; readonly signed: boolean; readonly space: MemSpace };
+  | {
+      readonly kind: 'sib';
+      readonly baseOffset: number;
+      readonly indexOffset: number;
+      readonly scale: 1 | 2 | 4 | 8;
+      readonly disp: number;
+      readonly size: IntSize;
+      readonly signed: boolean;
+      readonly space: MemSpace;
+    };
 
 export function isReturnSite(site: ProbeSite): boolean {
   return site.kind === 'kretprobe' || site.kind === 'uretprobe' || site.kind === 'fexit';
@@ -154,8 +163,12 @@ export function argLocation(ctx: ProbeContext, n: number): ArgLocation {
       }
       if (n <= regs.args.length) return { kind: 'ctx', offset: regs.args[n - 1]!, size: 8, signed: false };
       return {
-        kind: 'deref', baseOffset: regs.sp, disp: regs.stackArgBase + 8 * (n - 1 - regs.args.length),
-        size: 8, signed: false, space: s.kind === 'uprobe' ? 'user' : 'kernel',
+        kind: 'deref',
+        baseOffset: regs.sp,
+        disp: regs.stackArgBase + 8 * (n - 1 - regs.args.length),
+        size: 8,
+        signed: false,
+        space: s.kind === 'uprobe' ? 'user' : 'kernel',
       };
     }
     case 'kretprobe':
@@ -177,7 +190,7 @@ export function argLocation(ctx: ProbeContext, n: number): ArgLocation {
       if (n > (s.nargs ?? 12)) throw new CheckError(`arg${n}: ${s.name ?? 'the raw tracepoint'} has ${s.nargs ?? 12} arguments`);
       return { kind: 'ctx', offset: 8 * (n - 1), size: 8, signed: false };
     case 'tracepoint':
-      throw new CheckError(`arg${n} is not available on a tracepoint`, ['use args->field: the fields are in the tracepoint\'s format file']);
+      throw new CheckError(`arg${n} is not available on a tracepoint`, ["use args->field: the fields are in the tracepoint's format file"]);
     case 'usdt': {
       const a = s.args[n - 1];
       if (!a) throw new CheckError(`arg${n}: this USDT probe has ${s.args.length} argument${s.args.length === 1 ? '' : 's'}`);
@@ -194,8 +207,14 @@ export function argLocation(ctx: ProbeContext, n: number): ArgLocation {
           return { kind: 'deref', baseOffset: a.base.ptRegsOffset, disp: a.disp, size: a.size, signed: a.signed, space: 'user' };
         case 'sib':
           return {
-            kind: 'sib', baseOffset: a.base.ptRegsOffset, indexOffset: a.index.ptRegsOffset, scale: a.scale,
-            disp: a.disp, size: a.size, signed: a.signed, space: 'user',
+            kind: 'sib',
+            baseOffset: a.base.ptRegsOffset,
+            indexOffset: a.index.ptRegsOffset,
+            scale: a.scale,
+            disp: a.disp,
+            size: a.size,
+            signed: a.signed,
+            space: 'user',
           };
       }
     }

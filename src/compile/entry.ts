@@ -92,8 +92,11 @@ export function entryNeeds(exprs: readonly (Expr | undefined)[], entryCtx: Probe
     params.push({ name, type: atEntry.type, space: atEntry.space, atEntry });
   }
   const map: MapSpec = {
-    name: opts.mapName ?? 'entry_vals', type: MapType.Hash, keySize: 4,
-    valueSize: Math.max(8, (latency ? 8 : 0) + 8 * params.length), maxEntries: opts.maxEntries ?? 10240,
+    name: opts.mapName ?? 'entry_vals',
+    type: MapType.Hash,
+    keySize: 4,
+    valueSize: Math.max(8, (latency ? 8 : 0) + 8 * params.length),
+    maxEntries: opts.maxEntries ?? 10240,
   };
   return new EntryValues(map, params, available, latency);
 }
@@ -105,7 +108,11 @@ function threadKey(key: number): Insn[] {
 
 function entryParamNames(ctx: ProbeContext): string[] {
   if (ctx.signature && ctx.signature.length > 0) return ctx.signature.map((p) => p.name);
-  return kernelProto(ctx)?.params.map((p) => p.name).filter((n) => n !== '') ?? [];
+  return (
+    kernelProto(ctx)
+      ?.params.map((p) => p.name)
+      .filter((n) => n !== '') ?? []
+  );
 }
 
 /** Entry side: store {now, params…} under the current thread id. Clobbers R0–R5. */
@@ -139,4 +146,3 @@ export function emitEntryLoad(b: ProgramBuilder, needs: EntryValues, missingLabe
   b.emit(...mapDelete(map, key));
   needs.stackOffset = frame;
 }
-

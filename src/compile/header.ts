@@ -31,22 +31,31 @@ function alignOf(t: CType): number {
  * variables) is returned in `skipped`. Throws CheckError on a struct it cannot lay out.
  */
 export function parseUserHeader(text: string, known: UserTypes): ParsedHeader {
-  const src = text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/.*$/gm, ' ').replace(/^\s*#.*$/gm, ' ');
+  const src = text
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/\/\/.*$/gm, ' ')
+    .replace(/^\s*#.*$/gm, ' ');
   const records: RecordType[] = [];
   const typedefs: Record<string, CType> = {};
   const skipped: string[] = [];
   const lookupRecord = (kind: 'struct' | 'union', name: string): RecordType | undefined =>
     records.find((r) => r.kind === kind && r.name === name) ?? known.record(kind, name);
   const baseType = (words: string, where: string): CType => {
-    const w = words.replace(/\b(const|volatile|__user|extern|static)\b/g, ' ').replace(/\s+/g, ' ').trim();
+    const w = words
+      .replace(/\b(const|volatile|__user|extern|static)\b/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     const rec = /^(struct|union)\s+([A-Za-z_]\w*)$/.exec(w);
     if (rec) {
       const r = lookupRecord(rec[1] as 'struct' | 'union', rec[2]);
       if (!r) throw new CheckError(`${where}: ${w} is not declared before it is used`);
       return r;
     }
-    const canon = w.replace(/\bsigned (char|short|int|long)/, (_m, x: string) => (x === 'char' ? 'signed char' : x))
-      .replace(/\b(short|long|long long) int\b/, '$1').replace(/^unsigned$/, 'unsigned int').replace(/^signed$/, 'int')
+    const canon = w
+      .replace(/\bsigned (char|short|int|long)/, (_m, x: string) => (x === 'char' ? 'signed char' : x))
+      .replace(/\b(short|long|long long) int\b/, '$1')
+      .replace(/^unsigned$/, 'unsigned int')
+      .replace(/^signed$/, 'int')
       .replace(/^unsigned (short|long|long long) int$/, 'unsigned $1');
     const t = basicType(canon) ?? knownTypedef(canon) ?? typedefs[canon] ?? known.typedef(canon) ?? (canon === 'void' ? VOID : undefined);
     if (!t) throw new CheckError(`${where}: unknown type '${w}'`);
@@ -55,7 +64,11 @@ export function parseUserHeader(text: string, known: UserTypes): ParsedHeader {
   const re = /(typedef\s+)?\b(struct|union)\s+([A-Za-z_]\w*)?\s*\{([^{}]*)\}\s*([A-Za-z_]\w*)?\s*;/g;
   let last = 0;
   const noteSkipped = (chunk: string) => {
-    for (const d of chunk.split(';').map((x) => x.replace(/\s+/g, ' ').trim()).filter(Boolean)) skipped.push(d.length > 60 ? `${d.slice(0, 57)}...` : d);
+    for (const d of chunk
+      .split(';')
+      .map((x) => x.replace(/\s+/g, ' ').trim())
+      .filter(Boolean))
+      skipped.push(d.length > 60 ? `${d.slice(0, 57)}...` : d);
   };
   for (let m = re.exec(src); m; m = re.exec(src)) {
     noteSkipped(src.slice(last, m.index));
@@ -66,7 +79,10 @@ export function parseUserHeader(text: string, known: UserTypes): ParsedHeader {
     let off = 0;
     let size = 0;
     let maxAlign = 1;
-    for (const decl of m[4].split(';').map((x) => x.trim()).filter(Boolean)) {
+    for (const decl of m[4]
+      .split(';')
+      .map((x) => x.trim())
+      .filter(Boolean)) {
       const d = /^(.*?)((?:\s*\*\s*)*)([A-Za-z_]\w*)\s*((?:\[\s*\d+\s*\]\s*)*)$/.exec(decl);
       if (!d || d[1].trim() === '') throw new CheckError(`${kind} ${name}: cannot read member '${decl}'`);
       let t = baseType(d[1], `${kind} ${name}`);

@@ -25,10 +25,7 @@
 import { emitCountSlot } from './counter.js';
 import { CheckError } from '../errors.js';
 import type { ProgramBuilder } from '../emit/builder.js';
-import {
-  alu32, alu64, call, jmp, jmp32, ldImm64, ldx, st, stx,
-  R0, R1, R2, R3, R6, R7, R8, R9, FP, type Insn, type Label, type Reg,
-} from '../emit/asm.js';
+import { alu32, alu64, call, jmp, jmp32, ldImm64, ldx, st, stx, R0, R1, R2, R3, R6, R7, R8, R9, FP, type Insn, type Label, type Reg } from '../emit/asm.js';
 import { Helper } from '../emit/helpers.gen.js';
 import { MapType, type MapSpec } from '../emit/types.js';
 import { isScalar, scalarRep, sizeOf, formatType, type CType, type IntSize } from './types.js';
@@ -37,7 +34,11 @@ import type { ArgLocation, MemSpace, ProbeContext } from './context.js';
 
 /** Per-CPU count of failed probe reads (key 0, u64 per CPU). */
 export const READ_ERRORS_MAP: MapSpec = Object.freeze({
-  name: 'read_errors', type: MapType.PercpuArray, keySize: 4, valueSize: 8, maxEntries: 1,
+  name: 'read_errors',
+  type: MapType.PercpuArray,
+  keySize: 4,
+  valueSize: 8,
+  maxEntries: 1,
 });
 
 export interface LowerOptions {
@@ -600,8 +601,14 @@ export class Lowerer {
     }
     const fam = alu64;
     const ops = {
-      '+': fam.add, '-': fam.sub, '*': fam.mul, '&': fam.and, '|': fam.or, '^': fam.xor,
-      '/': fam.div, '%': fam.mod,
+      '+': fam.add,
+      '-': fam.sub,
+      '*': fam.mul,
+      '&': fam.and,
+      '|': fam.or,
+      '^': fam.xor,
+      '/': fam.div,
+      '%': fam.mod,
     } as const;
     const f = ops[op as keyof typeof ops];
     if (!f) throw new CheckError(`internal: operator ${op}`);
@@ -787,14 +794,22 @@ export function evalConst(e: TypedExpr): bigint | undefined {
       if (a === undefined || b === undefined) return undefined;
       const { size } = scalarRep(t);
       switch (n.op) {
-        case '+': return normalizeValue(a + b, t);
-        case '-': return normalizeValue(a - b, t);
-        case '*': return normalizeValue(a * b, t);
-        case '/': return b === 0n ? 0n : normalizeValue(a / b, t);
-        case '%': return b === 0n ? a : normalizeValue(a % b, t);
-        case '&': return normalizeValue(a & b, t);
-        case '|': return normalizeValue(a | b, t);
-        case '^': return normalizeValue(a ^ b, t);
+        case '+':
+          return normalizeValue(a + b, t);
+        case '-':
+          return normalizeValue(a - b, t);
+        case '*':
+          return normalizeValue(a * b, t);
+        case '/':
+          return b === 0n ? 0n : normalizeValue(a / b, t);
+        case '%':
+          return b === 0n ? a : normalizeValue(a % b, t);
+        case '&':
+          return normalizeValue(a & b, t);
+        case '|':
+          return normalizeValue(a | b, t);
+        case '^':
+          return normalizeValue(a ^ b, t);
         case '<<':
         case '>>': {
           const c = BigInt.asUintN(64, b) & BigInt(size * 8 - 1);
@@ -835,12 +850,18 @@ export function truth(e: TypedExpr): boolean | undefined {
       const b = evalConst(n.right);
       if (a === undefined || b === undefined) return undefined;
       switch (n.op) {
-        case '<': return a < b;
-        case '<=': return a <= b;
-        case '>': return a > b;
-        case '>=': return a >= b;
-        case '==': return a === b;
-        case '!=': return a !== b;
+        case '<':
+          return a < b;
+        case '<=':
+          return a <= b;
+        case '>':
+          return a > b;
+        case '>=':
+          return a >= b;
+        case '==':
+          return a === b;
+        case '!=':
+          return a !== b;
       }
       return undefined;
     }
@@ -869,4 +890,3 @@ function normalizeValue(v: bigint, t: CType): bigint {
   const { size, signed } = scalarRep(t);
   return signed ? BigInt.asIntN(size * 8, v) : BigInt.asUintN(size * 8, v);
 }
-

@@ -118,10 +118,7 @@ class Table implements UserTypes {
 }
 
 /** The built-in user-space types: timespec, timeval, timezone, sockaddr, sockaddr_in(6), in(6)_addr, iovec, pollfd, rlimit. */
-export const BUILTIN_USER_TYPES: Table = new Table(
-  new Map(BUILTIN.map((r) => [`${r.kind} ${r.name}`, r])),
-  new Map(Object.entries(TYPEDEFS)),
-);
+export const BUILTIN_USER_TYPES: Table = new Table(new Map(BUILTIN.map((r) => [`${r.kind} ${r.name}`, r])), new Map(Object.entries(TYPEDEFS)));
 
 export function userTypes(extra: readonly RecordType[] = [], typedefs: Readonly<Record<string, CType>> = {}): UserTypes {
   return BUILTIN_USER_TYPES.with(extra, typedefs);

@@ -65,16 +65,13 @@ export interface RegOnlyOp {
 
 function aluOp(cls: number, code: number, off = 0): AluOp {
   return {
-    imm: (dst, imm, comment) =>
-      makeInsn({ opcode: cls | code | op.BPF_K, dst, off, imm, comment }),
-    reg: (dst, src, comment) =>
-      makeInsn({ opcode: cls | code | op.BPF_X, dst, src: checkReg(src, 'source register'), off, comment }),
+    imm: (dst, imm, comment) => makeInsn({ opcode: cls | code | op.BPF_K, dst, off, imm, comment }),
+    reg: (dst, src, comment) => makeInsn({ opcode: cls | code | op.BPF_X, dst, src: checkReg(src, 'source register'), off, comment }),
   };
 }
 
 function negOp(cls: number): NegOp {
-  const neg = (dst: Reg, comment?: string): Insn =>
-    makeInsn({ opcode: cls | op.BPF_NEG | op.BPF_K, dst, comment });
+  const neg = (dst: Reg, comment?: string): Insn => makeInsn({ opcode: cls | op.BPF_NEG | op.BPF_K, dst, comment });
   return Object.assign(neg, {
     imm: (dst: Reg, imm = 0, comment?: string): Insn => {
       if (imm !== 0) throw new EmitError(`neg takes no operand (got immediate ${imm})`);
@@ -85,8 +82,7 @@ function negOp(cls: number): NegOp {
 
 function movsxOp(cls: number, bits: 8 | 16 | 32): RegOnlyOp {
   return {
-    reg: (dst, src, comment) =>
-      makeInsn({ opcode: cls | op.BPF_MOV | op.BPF_X, dst, src: checkReg(src, 'source register'), off: bits, comment }),
+    reg: (dst, src, comment) => makeInsn({ opcode: cls | op.BPF_MOV | op.BPF_X, dst, src: checkReg(src, 'source register'), off: bits, comment }),
   };
 }
 
@@ -170,10 +166,8 @@ export interface CondOp {
 
 function condOp(cls: number, code: number): CondOp {
   return {
-    imm: (dst, imm, to, comment) =>
-      makeInsn({ opcode: cls | code | op.BPF_K, dst, imm, ...target(to), comment }),
-    reg: (dst, src, to, comment) =>
-      makeInsn({ opcode: cls | code | op.BPF_X, dst, src: checkReg(src, 'source register'), ...target(to), comment }),
+    imm: (dst, imm, to, comment) => makeInsn({ opcode: cls | code | op.BPF_K, dst, imm, ...target(to), comment }),
+    reg: (dst, src, to, comment) => makeInsn({ opcode: cls | code | op.BPF_X, dst, src: checkReg(src, 'source register'), ...target(to), comment }),
   };
 }
 
@@ -204,8 +198,7 @@ export const jmp = {
     return makeInsn({ opcode: op.BPF_JMP32 | op.BPF_JA, ...t, comment });
   },
   /** `may_goto pc+N` (JMP|JCOND, src BPF_MAY_GOTO): bounded-loop escape hatch. */
-  mayGoto: (to: Target, comment?: string): Insn =>
-    makeInsn({ opcode: op.BPF_JMP | op.BPF_JCOND, src: op.BPF_MAY_GOTO, ...target(to), comment }),
+  mayGoto: (to: Target, comment?: string): Insn => makeInsn({ opcode: op.BPF_JMP | op.BPF_JCOND, src: op.BPF_MAY_GOTO, ...target(to), comment }),
 };
 
 /** 32-bit comparisons (`if w1 > 0x5 goto pc+2`). */
@@ -241,7 +234,9 @@ function ldImm64Insn(dst: Reg, src: number, value: bigint, extra: { mapRef?: Map
   if (value < -(1n << 63n) || value > U64_MASK) throw new EmitError(`constant ${value} does not fit in 64 bits`);
   const imm64 = BigInt.asUintN(64, value);
   return makeInsn({
-    opcode: op.LD_IMM64, dst, src,
+    opcode: op.LD_IMM64,
+    dst,
+    src,
     imm: Number(BigInt.asIntN(32, imm64)),
     imm64,
     ...extra,
@@ -329,6 +324,5 @@ export const atomic = {
   loadAcquire: (size: SizeArg, dst: Reg, src: Reg, off: number, comment?: string): Insn =>
     makeInsn({ opcode: op.BPF_STX | op.BPF_ATOMIC | sizeField(size), dst, src: checkReg(src, 'source register'), off, imm: op.BPF_LOAD_ACQ, comment }),
   /** `store_release((size *)(dst +off), src)` (kernel 6.15+). */
-  storeRelease: (size: SizeArg, dst: Reg, off: number, src: Reg, comment?: string): Insn =>
-    atomicInsn(size, dst, off, src, op.BPF_STORE_REL, comment),
+  storeRelease: (size: SizeArg, dst: Reg, off: number, src: Reg, comment?: string): Insn => atomicInsn(size, dst, off, src, op.BPF_STORE_REL, comment),
 };

@@ -11,8 +11,7 @@ export const SLOT_SIZE = 8;
 
 /** True when the jump distance of `i` lives in imm (gotol, pseudo call) rather than off. */
 export function jumpsViaImm(i: Insn): boolean {
-  return i.opcode === (op.BPF_JMP32 | op.BPF_JA) ||
-    (i.opcode === (op.BPF_JMP | op.BPF_CALL) && i.src === op.BPF_PSEUDO_CALL);
+  return i.opcode === (op.BPF_JMP32 | op.BPF_JA) || (i.opcode === (op.BPF_JMP | op.BPF_CALL) && i.src === op.BPF_PSEUDO_CALL);
 }
 
 /** Slot index of every instruction, and the total slot count. */
@@ -61,10 +60,9 @@ export function resolve(insns: readonly Insn[]): Insn[] {
       return stripJump(i, 'imm', delta);
     }
     if (delta < -0x8000 || delta > 0x7fff) {
-      throw new EmitError(
-        `jump to '${i.jumpTo}' at insn ${k} spans ${delta} slots, beyond the 16-bit offset range`,
-        ['use jmp.gotol() for long unconditional jumps'],
-      );
+      throw new EmitError(`jump to '${i.jumpTo}' at insn ${k} spans ${delta} slots, beyond the 16-bit offset range`, [
+        'use jmp.gotol() for long unconditional jumps',
+      ]);
     }
     return stripJump(i, 'off', delta);
   });

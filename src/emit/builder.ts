@@ -14,8 +14,7 @@ import type { MapSpec, ProgramSpec } from './types.js';
 export const MAX_STACK = 512;
 
 function sameMap(a: MapSpec, b: MapSpec): boolean {
-  return a.type === b.type && a.keySize === b.keySize && a.valueSize === b.valueSize &&
-    a.maxEntries === b.maxEntries && (a.flags ?? 0) === (b.flags ?? 0);
+  return a.type === b.type && a.keySize === b.keySize && a.valueSize === b.valueSize && a.maxEntries === b.maxEntries && (a.flags ?? 0) === (b.flags ?? 0);
 }
 
 function describeMap(m: MapSpec): string {
@@ -23,9 +22,7 @@ function describeMap(m: MapSpec): string {
 }
 
 function isTerminal(i: Insn): boolean {
-  return i.opcode === (op.BPF_JMP | op.BPF_EXIT) ||
-    i.opcode === (op.BPF_JMP | op.BPF_JA) ||
-    i.opcode === (op.BPF_JMP32 | op.BPF_JA);
+  return i.opcode === (op.BPF_JMP | op.BPF_EXIT) || i.opcode === (op.BPF_JMP | op.BPF_JA) || i.opcode === (op.BPF_JMP32 | op.BPF_JA);
 }
 
 export class ProgramBuilder {
@@ -64,9 +61,7 @@ export class ProgramBuilder {
     const have = this.#maps.get(spec.name);
     if (have) {
       if (!sameMap(have.spec, spec)) {
-        throw new EmitError(
-          `map '${spec.name}' declared twice with different specs: ${describeMap(have.spec)} vs ${describeMap(spec)}`,
-        );
+        throw new EmitError(`map '${spec.name}' declared twice with different specs: ${describeMap(have.spec)} vs ${describeMap(spec)}`);
       }
       return have.ref;
     }
@@ -105,10 +100,9 @@ export class ProgramBuilder {
     }
     const end = Math.ceil((this.#stack + size) / align) * align;
     if (end > MAX_STACK) {
-      throw new EmitError(
-        `program '${this.name}' needs ${end} bytes of stack, over the kernel's ${MAX_STACK}`,
-        ['keep large values in a per-CPU array map instead of on the stack'],
-      );
+      throw new EmitError(`program '${this.name}' needs ${end} bytes of stack, over the kernel's ${MAX_STACK}`, [
+        'keep large values in a per-CPU array map instead of on the stack',
+      ]);
     }
     this.#stack = end;
     return -end;

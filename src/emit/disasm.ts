@@ -24,7 +24,10 @@ const ALU_STR = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', 
 const ALU_SIGN_STR: Readonly<Record<number, string>> = { [op.BPF_DIV >> 4]: 's/=', [op.BPF_MOD >> 4]: 's%=' };
 const MOVSX_STR: Readonly<Record<number, string>> = { 8: '(s8)', 16: '(s16)', 32: '(s32)' };
 const ATOMIC_ALU_STR: Readonly<Record<number, string>> = {
-  [op.BPF_ADD >> 4]: 'add', [op.BPF_AND >> 4]: 'and', [op.BPF_OR >> 4]: 'or', [op.BPF_XOR >> 4]: 'xor',
+  [op.BPF_ADD >> 4]: 'add',
+  [op.BPF_AND >> 4]: 'and',
+  [op.BPF_OR >> 4]: 'or',
+  [op.BPF_XOR >> 4]: 'xor',
 };
 const LDST_STR = ['u32', 'u16', 'u8', 'u64'];
 const LDSX_STR = ['s32', 's16', 's8'];
@@ -32,8 +35,7 @@ const JMP_STR = ['jmp', '==', '>', '>=', '&', '!=', 's>', 's>=', 'call', 'exit',
 
 const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
 const signed = (n: number): string => (n >= 0 ? `+${n}` : `${n}`);
-const str = (table: readonly string[] | Readonly<Record<number, string>>, k: number): string =>
-  (table as Record<number, string | undefined>)[k] ?? NULL;
+const str = (table: readonly string[] | Readonly<Record<number, string>>, k: number): string => (table as Record<number, string | undefined>)[k] ?? NULL;
 
 /** A jump operand: `pc+N`, or `<label>` when the label could not be resolved. */
 interface Shown {
@@ -72,10 +74,15 @@ function stxText(i: Insn): string {
   if (mode === op.BPF_ATOMIC) {
     const w = op.opSize(i.opcode) === op.BPF_DW ? '64' : '';
     switch (i.imm) {
-      case op.BPF_ADD: case op.BPF_AND: case op.BPF_OR: case op.BPF_XOR:
+      case op.BPF_ADD:
+      case op.BPF_AND:
+      case op.BPF_OR:
+      case op.BPF_XOR:
         return `${pre}lock *${mem} ${str(ALU_STR, i.imm >> 4)} r${i.src}`;
-      case op.BPF_ADD | op.BPF_FETCH: case op.BPF_AND | op.BPF_FETCH:
-      case op.BPF_OR | op.BPF_FETCH: case op.BPF_XOR | op.BPF_FETCH:
+      case op.BPF_ADD | op.BPF_FETCH:
+      case op.BPF_AND | op.BPF_FETCH:
+      case op.BPF_OR | op.BPF_FETCH:
+      case op.BPF_XOR | op.BPF_FETCH:
         return `${pre}r${i.src} = atomic${w}_fetch_${str(ATOMIC_ALU_STR, (i.imm & 0xf0) >> 4)}(${mem}, r${i.src})`;
       case op.BPF_CMPXCHG:
         return `${pre}r0 = atomic${w}_cmpxchg(${mem}, r0, r${i.src})`;

@@ -8,8 +8,18 @@ import { LD_IMM64 } from './opcode.js';
 
 /** r0..r10; r10 is the read-only frame pointer. */
 export type Reg = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10;
-export const R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R5 = 5,
-  R6 = 6, R7 = 7, R8 = 8, R9 = 9, R10 = 10, FP = 10;
+export const R0 = 0,
+  R1 = 1,
+  R2 = 2,
+  R3 = 3,
+  R4 = 4,
+  R5 = 5,
+  R6 = 6,
+  R7 = 7,
+  R8 = 8,
+  R9 = 9,
+  R10 = 10,
+  FP = 10;
 
 /** A symbolic jump target; bound to an instruction through `Insn.label`. */
 export type Label = string;
@@ -92,8 +102,15 @@ export function makeInsn(init: InsnInit): Insn {
   const src = init.src ?? 0;
   if (!Number.isInteger(src) || src < 0 || src > 15) throw new EmitError(`src field ${src} is not a nibble`);
   const insn: {
-    opcode: number; dst: Reg; src: number; off: number; imm: number;
-    imm64?: bigint; jumpTo?: Label; mapRef?: MapRef; comment?: string;
+    opcode: number;
+    dst: Reg;
+    src: number;
+    off: number;
+    imm: number;
+    imm64?: bigint;
+    jumpTo?: Label;
+    mapRef?: MapRef;
+    comment?: string;
   } = {
     opcode: init.opcode,
     dst: checkReg(init.dst ?? 0, 'destination register'),

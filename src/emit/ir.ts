@@ -7,8 +7,7 @@
 import { formatInsn } from './disasm.js';
 import { MapType, ProgType, type MapSpec, type ProgramSpec } from './types.js';
 
-const nameOf = (table: Readonly<Record<string, number>>, v: number): string =>
-  Object.entries(table).find(([, n]) => n === v)?.[0] ?? String(v);
+const nameOf = (table: Readonly<Record<string, number>>, v: number): string => Object.entries(table).find(([, n]) => n === v)?.[0] ?? String(v);
 
 function mapLine(m: MapSpec): string {
   const flags = m.flags ? ` flags 0x${m.flags.toString(16)}` : '';
@@ -16,9 +15,11 @@ function mapLine(m: MapSpec): string {
 }
 
 export function formatIr(spec: ProgramSpec): string {
-  const head = [`program ${spec.name}: ${nameOf(ProgType, spec.type)}` +
-    (spec.expectedAttachType !== undefined ? ` attach ${spec.expectedAttachType}` : '') +
-    (spec.attachBtfId !== undefined ? ` btf_id ${spec.attachBtfId}${spec.attachBtfModule ? ` (${spec.attachBtfModule})` : ''}` : '')];
+  const head = [
+    `program ${spec.name}: ${nameOf(ProgType, spec.type)}` +
+      (spec.expectedAttachType !== undefined ? ` attach ${spec.expectedAttachType}` : '') +
+      (spec.attachBtfId !== undefined ? ` btf_id ${spec.attachBtfId}${spec.attachBtfModule ? ` (${spec.attachBtfModule})` : ''}` : ''),
+  ];
   const lines = [...head, ...spec.maps.map(mapLine)];
   for (const i of spec.insns) {
     if (i.label !== undefined) lines.push(`${i.label}:`);

@@ -46,7 +46,11 @@ class CpuRing {
   #scratch = new Uint8Array(256);
   #scratchDv = new DataView(this.#scratch.buffer);
 
-  constructor(readonly fd: number, readonly cpu: number, pages: number) {
+  constructor(
+    readonly fd: number,
+    readonly cpu: number,
+    pages: number,
+  ) {
     const page = pageSize();
     this.#size = pages * page;
     this.#map = Mapping.map(fd, page + this.#size, PROT_READ | PROT_WRITE, 0, `perf buffer of CPU ${cpu}`);
@@ -120,10 +124,19 @@ export class PerfBuffer implements EventReader {
     const value = new Uint8Array(4);
     try {
       for (const cpu of onlineCpus()) {
-        const fd = perfEventOpen({
-          type: PERF_TYPE_SOFTWARE, config: BigInt(PERF_COUNT_SW_BPF_OUTPUT), sampleType: BigInt(PERF_SAMPLE_RAW),
-          samplePeriod: 1n, wakeupEvents: 1,
-        }, -1, cpu, -1, `perf buffer of CPU ${cpu}`);
+        const fd = perfEventOpen(
+          {
+            type: PERF_TYPE_SOFTWARE,
+            config: BigInt(PERF_COUNT_SW_BPF_OUTPUT),
+            sampleType: BigInt(PERF_SAMPLE_RAW),
+            samplePeriod: 1n,
+            wakeupEvents: 1,
+          },
+          -1,
+          cpu,
+          -1,
+          `perf buffer of CPU ${cpu}`,
+        );
         let ring: CpuRing;
         try {
           ring = new CpuRing(fd, cpu, pages);

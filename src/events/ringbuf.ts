@@ -58,7 +58,10 @@ export class RingBuffer implements EventReader {
   #pos: number;
   #closed = false;
 
-  private constructor(fd: number, readonly size: number) {
+  private constructor(
+    fd: number,
+    readonly size: number,
+  ) {
     const page = pageSize();
     this.#consumerMap = Mapping.map(fd, page, PROT_READ | PROT_WRITE, 0, 'ring buffer consumer page');
     try {

@@ -24,15 +24,15 @@ export interface Feature {
 const registry: Feature[] = [];
 
 function disabledNames(): Set<string> {
-  return new Set((process.env.POLYTRACE_DISABLE ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  return new Set(
+    (process.env.POLYTRACE_DISABLE ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 }
 
-export function defineFeature(o: {
-  name: string;
-  description: string;
-  fallback?: string;
-  probe(): ProbeAnswer;
-}): Feature {
+export function defineFeature(o: { name: string; description: string; fallback?: string; probe(): ProbeAnswer }): Feature {
   let cached: ProbeAnswer | undefined;
   const answer = (): ProbeAnswer => {
     if (disabledNames().has(o.name)) return { no: 'disabled by POLYTRACE_DISABLE' };
@@ -51,8 +51,7 @@ export function defineFeature(o: {
     require: () => {
       const a = answer();
       if (a !== 'yes') {
-        throw new UnsupportedFeatureError(o.name, `${o.description} is not available on this kernel: ${a.no}`,
-          o.fallback ? [o.fallback] : []);
+        throw new UnsupportedFeatureError(o.name, `${o.description} is not available on this kernel: ${a.no}`, o.fallback ? [o.fallback] : []);
       }
     },
   };

@@ -28,8 +28,14 @@ export const haveFentry = defineFeature({
     }
     if (btfId === undefined) return { no: 'kernel BTF has no vfs_read or schedule to probe with' };
     const r = progLoad({
-      type: ProgType.Tracing, expectedAttachType: AttachType.TraceFentry, attachBtfId: btfId,
-      insns: encode([alu64.mov.imm(R0, 0), exit()]), license: 'GPL', name: 'polytrace_feat', logLevel: 1, logSize: 4096,
+      type: ProgType.Tracing,
+      expectedAttachType: AttachType.TraceFentry,
+      attachBtfId: btfId,
+      insns: encode([alu64.mov.imm(R0, 0), exit()]),
+      license: 'GPL',
+      name: 'polytrace_feat',
+      logLevel: 1,
+      logSize: 4096,
     });
     if (r.fd >= 0) {
       close(r.fd);
@@ -60,8 +66,14 @@ export const haveTpBtf = defineFeature({
     }
     if (btfId === undefined) return { no: 'kernel BTF has no btf_trace_sched_switch to probe with' };
     const r = progLoad({
-      type: ProgType.Tracing, expectedAttachType: AttachType.TraceRawTp, attachBtfId: btfId,
-      insns: encode([alu64.mov.imm(R0, 0), exit()]), license: 'GPL', name: 'polytrace_feat', logLevel: 1, logSize: 4096,
+      type: ProgType.Tracing,
+      expectedAttachType: AttachType.TraceRawTp,
+      attachBtfId: btfId,
+      insns: encode([alu64.mov.imm(R0, 0), exit()]),
+      license: 'GPL',
+      name: 'polytrace_feat',
+      logLevel: 1,
+      logSize: 4096,
     });
     if (r.fd >= 0) {
       close(r.fd);

@@ -30,7 +30,13 @@ function loadProbe(type: number, insns: Uint8Array, expectedAttachType = 0): { f
  * attach-type specific attr part `extra`. With `badTargetMeansYes`, an EBADF answer (the kernel
  * understood the attach type and then rejected the deliberately bad target) counts as present.
  */
-function linkProbe(attachType: number, typeName: string, targetFd: number, extra: ((dv: DataView) => void) | undefined, badTargetMeansYes: boolean): ProbeAnswer {
+function linkProbe(
+  attachType: number,
+  typeName: string,
+  targetFd: number,
+  extra: ((dv: DataView) => void) | undefined,
+  badTargetMeansYes: boolean,
+): ProbeAnswer {
   const { fd, why } = loadProbe(ProgType.Kprobe, RETURN_0, attachType);
   if (fd < 0) return { no: `program with expected attach type ${typeName} refused (${why})` };
   try {
@@ -46,7 +52,10 @@ function linkProbe(attachType: number, typeName: string, targetFd: number, extra
 
 /** The verifier's complaint: the last log line that is not its statistics footer. */
 export function verifierReason(log: string): string {
-  const lines = log.trim().split('\n').filter((l) => l && !/^(processed \d+ insns|verification time)/.test(l));
+  const lines = log
+    .trim()
+    .split('\n')
+    .filter((l) => l && !/^(processed \d+ insns|verification time)/.test(l));
   return lines.pop() ?? '';
 }
 
@@ -138,11 +147,17 @@ export const haveUprobeMulti = defineFeature({
   probe: () => {
     using path = NativeBuffer.cString('/');
     using offsets = new NativeBuffer(8);
-    return linkProbe(AttachType.TraceUprobeMulti, 'BPF_TRACE_UPROBE_MULTI', 0, (dv) => {
-      dv.setBigUint64(16, path.addr, true);
-      dv.setBigUint64(24, offsets.addr, true);
-      dv.setUint32(48, 1, true);
-    }, true);
+    return linkProbe(
+      AttachType.TraceUprobeMulti,
+      'BPF_TRACE_UPROBE_MULTI',
+      0,
+      (dv) => {
+        dv.setBigUint64(16, path.addr, true);
+        dv.setBigUint64(24, offsets.addr, true);
+        dv.setUint32(48, 1, true);
+      },
+      true,
+    );
   },
 });
 
@@ -155,10 +170,16 @@ export const haveKprobeMulti = defineFeature({
     using sym = NativeBuffer.cString('vprintk');
     using syms = new NativeBuffer(8);
     syms.dv.setBigUint64(0, sym.addr, true);
-    return linkProbe(AttachType.TraceKprobeMulti, 'BPF_TRACE_KPROBE_MULTI', 0, (dv) => {
-      dv.setUint32(20, 1, true); // cnt
-      dv.setBigUint64(24, syms.addr, true); // syms
-    }, false);
+    return linkProbe(
+      AttachType.TraceKprobeMulti,
+      'BPF_TRACE_KPROBE_MULTI',
+      0,
+      (dv) => {
+        dv.setUint32(20, 1, true); // cnt
+        dv.setBigUint64(24, syms.addr, true); // syms
+      },
+      false,
+    );
   },
 });
 
@@ -228,8 +249,13 @@ export const haveProbeReadKernel = defineFeature({
   name: 'probe_read_kernel',
   description: 'bpf_probe_read_{kernel,user}[_str]',
   fallback: 'bpf_probe_read',
-  probe: () => helperProbe(ProgType.Kprobe, Helper.ProbeReadKernel, 'bpf_probe_read_kernel',
-    [alu64.mov.reg(R1, FP), alu64.add.imm(R1, -8), alu64.mov.imm(R2, 8), alu64.mov.imm(R3, 0)]),
+  probe: () =>
+    helperProbe(ProgType.Kprobe, Helper.ProbeReadKernel, 'bpf_probe_read_kernel', [
+      alu64.mov.reg(R1, FP),
+      alu64.add.imm(R1, -8),
+      alu64.mov.imm(R2, 8),
+      alu64.mov.imm(R3, 0),
+    ]),
 });
 
 export const haveBatchOps = defineFeature({

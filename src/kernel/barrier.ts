@@ -28,9 +28,16 @@ export class ProgramBarrier implements Disposable {
   constructor() {
     this.#inner = new Fd(mapCreate({ type: MapType.Array, keySize: 4, valueSize: 4, maxEntries: 1, name: 'pt_barrier_in' }));
     try {
-      this.#outer = new Fd(mapCreate({
-        type: MapType.ArrayOfMaps, keySize: 4, valueSize: 4, maxEntries: 1, innerMapFd: this.#inner.value, name: 'pt_barrier',
-      }));
+      this.#outer = new Fd(
+        mapCreate({
+          type: MapType.ArrayOfMaps,
+          keySize: 4,
+          valueSize: 4,
+          maxEntries: 1,
+          innerMapFd: this.#inner.value,
+          name: 'pt_barrier',
+        }),
+      );
     } catch (e) {
       this.#inner.close();
       throw e;

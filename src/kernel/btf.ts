@@ -114,7 +114,9 @@ export function btfForKernelFunction(symbol: string | undefined): BtfSpec {
 /** Names of modules that have BTF loaded (empty if none or no /sys/kernel/btf). */
 export function listModuleBtf(): string[] {
   try {
-    return readdirSync(KERNEL_BTF_DIR).filter((n) => n !== 'vmlinux').sort();
+    return readdirSync(KERNEL_BTF_DIR)
+      .filter((n) => n !== 'vmlinux')
+      .sort();
   } catch {
     return [];
   }

@@ -6,9 +6,7 @@
 import { Fd } from '../sys/fd.js';
 import { SysError, TracerError } from '../errors.js';
 import { NativeBuffer } from '../sys/mem.js';
-import {
-  mapCreate, mapLookupElem, mapUpdateElem, mapDeleteElem, mapGetNextKey, mapLookupBatch,
-} from '../sys/bpf.js';
+import { mapCreate, mapLookupElem, mapUpdateElem, mapDeleteElem, mapGetNextKey, mapLookupBatch } from '../sys/bpf.js';
 import { MapType, type MapSpec } from '../emit/types.js';
 import { possibleCpus } from './cpus.js';
 import { haveBatchOps } from '../features/probes.js';
@@ -29,7 +27,10 @@ export class BpfMap implements Disposable {
   #next: NativeBuffer;
   #value: NativeBuffer;
 
-  private constructor(readonly spec: MapSpec, fd: number) {
+  private constructor(
+    readonly spec: MapSpec,
+    fd: number,
+  ) {
     this.fd = new Fd(fd);
     this.perCpu = isPerCpu(spec.type);
     this.ncpus = this.perCpu ? possibleCpus().length : 1;
@@ -41,15 +42,21 @@ export class BpfMap implements Disposable {
 
   static create(spec: MapSpec): BpfMap {
     const bytes = mapBytes(spec);
-    const tooBig = (code: string) => new TracerError(
-      `cannot create BPF map ${spec.name} of ${humanBytes(bytes)} (${code}): out of memory for maps`,
-      ['use a smaller buffer or fewer entries (e.g. a smaller trace -b)', 'before Linux 5.11 maps are charged to the locked-memory limit: ulimit -l unlimited']);
+    const tooBig = (code: string) =>
+      new TracerError(`cannot create BPF map ${spec.name} of ${humanBytes(bytes)} (${code}): out of memory for maps`, [
+        'use a smaller buffer or fewer entries (e.g. a smaller trace -b)',
+        'before Linux 5.11 maps are charged to the locked-memory limit: ulimit -l unlimited',
+      ]);
     if (!Number.isInteger(spec.maxEntries) || spec.maxEntries > 0xffffffff) throw tooBig('more than 2^32 entries');
     let fd: number;
     try {
       fd = mapCreate({
-        type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize,
-        maxEntries: spec.maxEntries, flags: spec.flags, name: spec.name,
+        type: spec.type,
+        keySize: spec.keySize,
+        valueSize: spec.valueSize,
+        maxEntries: spec.maxEntries,
+        flags: spec.flags,
+        name: spec.name,
       });
     } catch (e) {
       // EINVAL is also the kernel's answer to a ring buffer past its maximum size.
@@ -143,10 +150,7 @@ export class BpfMap implements Disposable {
         break;
       }
       for (let i = 0; i < r.count; i++) {
-        out.push([
-          keys.bytes.slice(i * this.spec.keySize, (i + 1) * this.spec.keySize),
-          values.bytes.slice(i * this.valueBytes, (i + 1) * this.valueBytes),
-        ]);
+        out.push([keys.bytes.slice(i * this.spec.keySize, (i + 1) * this.spec.keySize), values.bytes.slice(i * this.valueBytes, (i + 1) * this.valueBytes)]);
       }
       if (r.done) break;
       inBatch = outBatch;

@@ -16,7 +16,10 @@ import { moduleBtfObjectFd } from './btf-object.js';
 
 export class LoadedProgram implements Disposable {
   readonly fd: Fd;
-  constructor(readonly spec: ProgramSpec, fd: number) {
+  constructor(
+    readonly spec: ProgramSpec,
+    fd: number,
+  ) {
     this.fd = new Fd(fd);
   }
   get name(): string {
@@ -47,11 +50,16 @@ export function loadProgram(spec: ProgramSpec, maps: ReadonlyMap<string, BpfMap>
   // Test hook: POLYTRACE_TEST_BAD_INSN=1 starts every program with a read of the never-written
   // r9, which the verifier must refuse ("R9 !read_ok").
   // An env var: test/kernel/failures.test.ts runs the real CLI as a child process, no other seam reaches it.
-  if (process.env['POLYTRACE_TEST_BAD_INSN'] === '1') spec = { ...spec, insns: [ldx('DW', R0, R9, 0, 'test hook: read of an uninitialised register'), ...spec.insns] };
+  if (process.env['POLYTRACE_TEST_BAD_INSN'] === '1')
+    spec = { ...spec, insns: [ldx('DW', R0, R9, 0, 'test hook: read of an uninitialised register'), ...spec.insns] };
   const insns = assemble(spec, fds);
   const base = {
-    type: spec.type, insns, license: spec.license, name: spec.name,
-    expectedAttachType: spec.expectedAttachType, attachBtfId: spec.attachBtfId,
+    type: spec.type,
+    insns,
+    license: spec.license,
+    name: spec.name,
+    expectedAttachType: spec.expectedAttachType,
+    attachBtfId: spec.attachBtfId,
     ...(spec.attachBtfModule ? { attachBtfObjFd: moduleBtfObjectFd(spec.attachBtfModule) } : {}),
   };
   const first = progLoad({ ...base, logLevel: 0 });
@@ -66,7 +74,9 @@ export function loadProgram(spec: ProgramSpec, maps: ReadonlyMap<string, BpfMap>
   const err = new VerifierError(
     `the kernel verifier refused program ${spec.name}${where}: ${reason}${at}` +
       (opts.verbose ? `\nverifier log:\n  ${log.join('\n  ')}\nprogram:\n${disasm(spec.insns)}` : ''),
-    log, hints);
+    log,
+    hints,
+  );
   throw err;
 }
 

@@ -23,6 +23,5 @@ export function requireTracefs(): string {
     if (again) return (root = again);
   }
   const e = errnoName(errno());
-  throw new TracerError(`tracefs is not mounted and could not be mounted at ${target} (${e})`,
-    [`mount it with: mount -t tracefs nodev ${target}`]);
+  throw new TracerError(`tracefs is not mounted and could not be mounted at ${target} (${e})`, [`mount it with: mount -t tracefs nodev ${target}`]);
 }

@@ -18,7 +18,15 @@ import { loadKernelBtf } from '../kernel/btf.js';
 import type { BtfSpec, BtfType } from '../btf/index.js';
 import type { MapSpec } from '../emit/types.js';
 import {
-  keyLayout, decodeField, freqMapSpec, compileArgdist, HIST_SLOTS, FREQ_ENTRIES, type ArgdistValueType, type KeyLayout, type KeyValue,
+  keyLayout,
+  decodeField,
+  freqMapSpec,
+  compileArgdist,
+  HIST_SLOTS,
+  FREQ_ENTRIES,
+  type ArgdistValueType,
+  type KeyLayout,
+  type KeyValue,
   type CompiledArgdist,
 } from '../compile/tools/argdist.js';
 import { argdistFreqTitle, argdistHistLabel } from '../output/argdist.js';
@@ -113,36 +121,54 @@ export function valueType(t: TypeName, source: string, stringSize: number, btf: 
 
 /** An expression as BCC displays it: the text as written, with `$entry(x)` shown as `x`. */
 export function displayExpr(e: Expr, source: string): string {
-  return source.slice(e.span.start, e.span.end).trim().replace(/\$entry\(\s*([A-Za-z_]\w*)\s*\)/g, '$1');
+  return source
+    .slice(e.span.start, e.span.end)
+    .trim()
+    .replace(/\$entry\(\s*([A-Za-z_]\w*)\s*\)/g, '$1');
 }
 
 function usesEntry(e: Expr | undefined): boolean {
   let found = false;
-  if (e) walk(e, (x) => {
-    if (x.kind === 'entry' || x.kind === 'latency') found = true;
-  });
+  if (e)
+    walk(e, (x) => {
+      if (x.kind === 'entry' || x.kind === 'latency') found = true;
+    });
   return found;
 }
 
 export function plan(o: Pick<ArgdistOptions, 'counts' | 'histograms' | 'stringSize'>, btf: () => BtfSpec = loadKernelBtf): ArgdistPlan {
-  const specs: Array<[ArgdistKind, string]> = [...o.counts.map((s) => ['C', s] as [ArgdistKind, string]), ...o.histograms.map((s) => ['H', s] as [ArgdistKind, string])];
+  const specs: Array<[ArgdistKind, string]> = [
+    ...o.counts.map((s) => ['C', s] as [ArgdistKind, string]),
+    ...o.histograms.map((s) => ['H', s] as [ArgdistKind, string]),
+  ];
   if (specs.length === 0) throw new TracerError('at least one specifier is required', ["e.g. argdist -C 'p:c:malloc(size_t size):size_t:size'"]);
   // Every faulty specifier is reported in one run (compile/diagnose.ts).
-  const probes = checkProbes(specs, ([, text]) => text, ([kind, text], _c, index): ProbePlan => {
-    const ast = parseArgdistSpec(text, kind);
-    const types = ast.types.map((t) => valueType(t, text, o.stringSize, btf));
-    const ret = isReturnProbe(ast.ref.type);
-    const display = ast.defaultExpr ? [ret ? 'retval' : 'total calls'] : ast.exprs.map((e) => displayExpr(e, text));
-    const needsEntry = ast.exprs.some(usesEntry) || usesEntry(ast.filter);
-    if (needsEntry && !ret) {
-      throw new CheckError(`$entry and $latency are only valid in return probes ('r:…')`);
-    }
-    return {
-      index, kind: kind === 'C' ? 'freq' : 'hist', ast, text,
-      title: kind === 'C' ? argdistFreqTitle(text) : argdistHistLabel(text, ast.defaultExpr ? undefined : display[0]),
-      display, types, layout: keyLayout(types), ret, needsEntry,
-    };
-  });
+  const probes = checkProbes(
+    specs,
+    ([, text]) => text,
+    ([kind, text], _c, index): ProbePlan => {
+      const ast = parseArgdistSpec(text, kind);
+      const types = ast.types.map((t) => valueType(t, text, o.stringSize, btf));
+      const ret = isReturnProbe(ast.ref.type);
+      const display = ast.defaultExpr ? [ret ? 'retval' : 'total calls'] : ast.exprs.map((e) => displayExpr(e, text));
+      const needsEntry = ast.exprs.some(usesEntry) || usesEntry(ast.filter);
+      if (needsEntry && !ret) {
+        throw new CheckError(`$entry and $latency are only valid in return probes ('r:…')`);
+      }
+      return {
+        index,
+        kind: kind === 'C' ? 'freq' : 'hist',
+        ast,
+        text,
+        title: kind === 'C' ? argdistFreqTitle(text) : argdistHistLabel(text, ast.defaultExpr ? undefined : display[0]),
+        display,
+        types,
+        layout: keyLayout(types),
+        ret,
+        needsEntry,
+      };
+    },
+  );
   return { probes };
 }
 
@@ -176,8 +202,11 @@ function compileFor(p: ProbePlan, r: ResolvedProbe, stringSize: number, host: Pr
  * last one does not leave the first ones attached; every fault is reported in one run.
  */
 export function compileSpecs(p: ArgdistPlan, o: Pick<ArgdistOptions, 'pid' | 'stringSize'>, host: ProbeHost = liveHost()): CompiledSite[][] {
-  return checkProbes(p.probes, (x) => x.text, (x) =>
-    resolveProbe(x, o.pid, host).map((resolved) => ({ resolved, compiled: compileFor(x, resolved, o.stringSize, host) })));
+  return checkProbes(
+    p.probes,
+    (x) => x.text,
+    (x) => resolveProbe(x, o.pid, host).map((resolved) => ({ resolved, compiled: compileFor(x, resolved, o.stringSize, host) })),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,4 +255,3 @@ export function freqEntries(env: NodeJS.ProcessEnv = process.env): number {
 export function freqPair(probe: ProbePlan): readonly [MapSpec, MapSpec] {
   return [freqMapSpec(probe.index, probe.layout.size, freqEntries(), 0), freqMapSpec(probe.index, probe.layout.size, freqEntries(), 1)];
 }
-

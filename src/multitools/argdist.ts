@@ -17,13 +17,31 @@ import { TracerError } from '../errors.js';
 import { requireProcess } from '../pipeline/process.js';
 import { dumpProgramStages, dumpResolved, dumpStage } from '../pipeline/dump.js';
 import { attachTargets, type ProgramShape } from '../attach/targets.js';
-import { TraceSession } from '../session.js';
+import type { TraceSession } from '../session.js';
 import type { BpfMap } from '../kernel/map.js';
 import type { ProgramSpec } from '../emit/types.js';
-import { activeMapSpec, freqMapSpec, histMapSpec, droppedMapSpec, argdistProgram, argdistEntryProgram, HIST_SLOTS, type KeyValue } from '../compile/tools/argdist.js';
+import {
+  activeMapSpec,
+  freqMapSpec,
+  histMapSpec,
+  droppedMapSpec,
+  argdistProgram,
+  argdistEntryProgram,
+  HIST_SLOTS,
+  type KeyValue,
+} from '../compile/tools/argdist.js';
 import { renderArgdistIntervalHeader, renderArgdistFreq, renderArgdistHist, argdistKey, type ArgdistFreqRow } from '../output/argdist.js';
 import {
-  plan, compileSpecs, decodeFreq, histSlots, freqEntries, freqPair, type ArgdistPlan, type CompiledSite, type FreqEntry, type ProbePlan,
+  plan,
+  compileSpecs,
+  decodeFreq,
+  histSlots,
+  freqEntries,
+  freqPair,
+  type ArgdistPlan,
+  type CompiledSite,
+  type FreqEntry,
+  type ProbePlan,
 } from './argdist-plan.js';
 import { log2Histogram, record, list, byCountAscending } from '../output/value.js';
 import { jsonDocument } from '../output/json.js';
@@ -119,9 +137,21 @@ export function parseOptions(argv: readonly string[], prog: string): ArgdistOpti
   const o = cmd.opts();
   if (o.stringSize > 255) throw new InvalidArgumentError('string size must be at most 255');
   return {
-    pid: o.pid, tid: o.tid, stringSize: o.stringSize, interval: o.interval, duration: o.duration, count: o.number,
-    verbose: o.verbose, cumulative: o.cumulative, top: o.top, histograms: o.histogram, counts: o.count,
-    includes: o.include, json: o.json, dump: o.dump, prometheus: o.prometheus,
+    pid: o.pid,
+    tid: o.tid,
+    stringSize: o.stringSize,
+    interval: o.interval,
+    duration: o.duration,
+    count: o.number,
+    verbose: o.verbose,
+    cumulative: o.cumulative,
+    top: o.top,
+    histograms: o.histogram,
+    counts: o.count,
+    includes: o.include,
+    json: o.json,
+    dump: o.dump,
+    prometheus: o.prometheus,
   };
 }
 
@@ -160,11 +190,17 @@ export function jsonInterval(time: Date, probes: readonly IntervalProbe[], top: 
     if (top !== undefined && top > 0) rows = rows.slice(Math.max(0, rows.length - top));
     const onlyCalls = x.plan.ast.defaultExpr && !x.plan.ret;
     return record({
-      ...base, type: 'counts', dropped: dropped[x.plan.index] ?? 0n,
-      counts: list(rows.map((e) => record({
-        key: record(onlyCalls ? {} : Object.fromEntries(x.plan.display.map((d, i) => [d, e.values[i]!]))),
-        count: e.count,
-      }))),
+      ...base,
+      type: 'counts',
+      dropped: dropped[x.plan.index] ?? 0n,
+      counts: list(
+        rows.map((e) =>
+          record({
+            key: record(onlyCalls ? {} : Object.fromEntries(x.plan.display.map((d, i) => [d, e.values[i]!]))),
+            count: e.count,
+          }),
+        ),
+      ),
     });
   });
   return jsonDocument(record({ tool: 'argdist', time: time.toISOString(), read_errors: readErrors, probes: list(docs) }));
@@ -174,12 +210,19 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   const o = parseOptions(argv, prog);
   requireProcess(o.pid);
   const p = plan(o);
-  await dumpStage(o.dump, 'ast', p.probes.map((x) => x.ast));
+  await dumpStage(
+    o.dump,
+    'ast',
+    p.probes.map((x) => x.ast),
+  );
   for (const h of o.includes) {
     process.stderr.write(`${prog}: note: -I ${h} is not needed: kernel types come from BTF (user-space structs are not supported)\n`);
   }
   const sites = compileSpecs(p, o);
-  await dumpResolved(o.dump, sites.map((s, i) => ({ probe: p.probes[i]!.text, resolved: s.map((x) => x.resolved) })));
+  await dumpResolved(
+    o.dump,
+    sites.map((s, i) => ({ probe: p.probes[i]!.text, resolved: s.map((x) => x.resolved) })),
+  );
   await runWithSession(o.pid, (session) => trace(o, p, sites, session));
 }
 
@@ -193,14 +236,28 @@ function attachAll(o: ArgdistOptions, p: ArgdistPlan, sites: readonly CompiledSi
       const filters = (shape: ProgramShape) => ({ name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType, filter });
       // The return program first: an entry stash without its reader would only go stale.
       attachTargets(session, [resolved.target], {
-        ...common, ret: resolved.ret, prefix,
-        build: (shape) => probe.kind === 'freq'
-          ? argdistProgram({ ...filters(shape), kind: 'freq', index: probe.index, layout: probe.layout, freq: freqPair(probe), active: activeMapSpec(), dropped, lower: c.lower })
-          : argdistProgram({ ...filters(shape), kind: 'hist', index: probe.index, type: probe.types[0]!, hist: histMapSpec(probe.index), lower: c.lower }),
+        ...common,
+        ret: resolved.ret,
+        prefix,
+        build: (shape) =>
+          probe.kind === 'freq'
+            ? argdistProgram({
+                ...filters(shape),
+                kind: 'freq',
+                index: probe.index,
+                layout: probe.layout,
+                freq: freqPair(probe),
+                active: activeMapSpec(),
+                dropped,
+                lower: c.lower,
+              })
+            : argdistProgram({ ...filters(shape), kind: 'hist', index: probe.index, type: probe.types[0]!, hist: histMapSpec(probe.index), lower: c.lower }),
       });
       if (probe.needsEntry) {
         attachTargets(session, [resolved.target], {
-          ...common, ret: false, prefix: `${prefix}e`,
+          ...common,
+          ret: false,
+          prefix: `${prefix}e`,
           build: (shape) => {
             if (!c.stash) throw new TracerError(`internal: probe ${probe.index} needs an entry program but has no stash`);
             return argdistEntryProgram({ ...filters(shape), stash: c.stash });
@@ -233,38 +290,52 @@ interface ProbeState {
  * (report/double-buffer.ts), so each interval drains a hash nothing writes any more.
  */
 async function report(o: ArgdistOptions, p: ArgdistPlan, session: TraceSession): Promise<void> {
-  const hashes = p.probes.map((x) => (x.kind !== 'freq' ? undefined
-    : [session.maps.get(freqMapSpec(x.index, 1).name)!, session.maps.get(freqMapSpec(x.index, 1, 1, 1).name)!] as const));
+  const hashes = p.probes.map((x) =>
+    x.kind !== 'freq' ? undefined : ([session.maps.get(freqMapSpec(x.index, 1).name)!, session.maps.get(freqMapSpec(x.index, 1, 1, 1).name)!] as const),
+  );
   const histMaps = p.probes.map((x) => (x.kind === 'hist' ? session.maps.get(histMapSpec(x.index).name) : undefined));
   const activeMap = session.maps.get(activeMapSpec().name);
   const buffer = activeMap ? DoubleBuffer.open(session, activeMap) : undefined;
   // Updates a full hash refused, per -C probe; failed reads of memory by the expressions.
   const droppedMap = session.maps.get(droppedMapSpec(p.probes.length).name);
-  const dropped = p.probes.map((x) => (x.kind !== 'freq' ? undefined
-    : Counter.slot(droppedMap, x.index, { kind: 'dropped-keys', spec: x.text, entries: freqEntries() })));
+  const dropped = p.probes.map((x) =>
+    x.kind !== 'freq' ? undefined : Counter.slot(droppedMap, x.index, { kind: 'dropped-keys', spec: x.text, entries: freqEntries() }),
+  );
   const readErrors = Counter.slot(session.maps.get(READ_ERRORS_MAP.name), 0, { kind: 'read-errors' });
   const reportLoss = () => ({ dropped: dropped.map((c) => c?.report() ?? 0n), readErrors: readErrors.report() });
   const states: ProbeState[] = p.probes.map(() => ({ cumulative: new Map(), promCounts: new Map(), slots: new Array<bigint>(HIST_SLOTS).fill(0n) }));
   const exporter = o.prometheus ? await serveArgdist(o.prometheus, p, states) : undefined;
-  await runIntervals({ interval: o.interval, duration: o.duration, count: o.count, onSignal: 'quiet' }, {
-    // Interrupted during the sleep: BCC's argdist exits quietly, without a last interval, but
-    // what a full map refused since the last one is still said.
-    quiet: reportLoss,
-    read: () => {
-      const now = new Date();
-      buffer?.flip();
-      const probes = p.probes.map((x, i): IntervalProbe => (x.kind === 'freq'
-        ? freqInterval(x, buffer!.idle(hashes[i]!).drain(), states[i]!, o.cumulative, exporter !== undefined)
-        : histInterval(x, histMaps[i]!, states[i]!, o.cumulative)));
-      return { now, probes, ...reportLoss() };
+  await runIntervals(
+    { interval: o.interval, duration: o.duration, count: o.count, onSignal: 'quiet' },
+    {
+      // Interrupted during the sleep: BCC's argdist exits quietly, without a last interval, but
+      // what a full map refused since the last one is still said.
+      quiet: reportLoss,
+      read: () => {
+        const now = new Date();
+        buffer?.flip();
+        const probes = p.probes.map(
+          (x, i): IntervalProbe =>
+            x.kind === 'freq'
+              ? freqInterval(x, buffer!.idle(hashes[i]!).drain(), states[i]!, o.cumulative, exporter !== undefined)
+              : histInterval(x, histMaps[i]!, states[i]!, o.cumulative),
+        );
+        return { now, probes, ...reportLoss() };
+      },
+      print: (d) => out(o.json ? jsonInterval(d.now, d.probes, o.top, d.dropped, d.readErrors) : renderInterval(d.now, d.probes, o.top)),
     },
-    print: (d) => out(o.json ? jsonInterval(d.now, d.probes, o.top, d.dropped, d.readErrors) : renderInterval(d.now, d.probes, o.top)),
-  });
+  );
   await exporter?.close();
 }
 
 /** A -C probe's interval (with -c: the counts so far), also added to --prometheus's totals. */
-function freqInterval(x: ProbePlan, drained: ReadonlyArray<readonly [Uint8Array, Uint8Array]>, s: ProbeState, cumulative: boolean, prom: boolean): IntervalProbe {
+function freqInterval(
+  x: ProbePlan,
+  drained: ReadonlyArray<readonly [Uint8Array, Uint8Array]>,
+  s: ProbeState,
+  cumulative: boolean,
+  prom: boolean,
+): IntervalProbe {
   const entries = decodeFreq(x, drained);
   if (prom) {
     for (const row of freqRows(x, entries)) s.promCounts.set(row.key, (s.promCounts.get(row.key) ?? 0n) + row.count);
@@ -296,9 +367,11 @@ async function serveArgdist(addr: ListenAddress, p: ArgdistPlan, states: readonl
   const { PrometheusExporter } = await import('../output/prometheus.js');
   const ex = new PrometheusExporter();
   ex.counter('argdist_events_total', 'Events counted by argdist -C, by probe and key', ['probe', 'key'], () =>
-    p.probes.flatMap((x, i) => x.kind !== 'freq' ? [] : [...states[i]!.promCounts].map(([key, value]) => ({ labels: { probe: x.title, key }, value }))));
+    p.probes.flatMap((x, i) => (x.kind !== 'freq' ? [] : [...states[i]!.promCounts].map(([key, value]) => ({ labels: { probe: x.title, key }, value })))),
+  );
   ex.log2Histogram('argdist_value', 'Values histogrammed by argdist -H (log2 buckets)', ['probe'], () =>
-    p.probes.flatMap((x, i) => x.kind !== 'hist' ? [] : [{ labels: { probe: x.title }, slots: states[i]!.slots, sum: NaN }]));
+    p.probes.flatMap((x, i) => (x.kind !== 'hist' ? [] : [{ labels: { probe: x.title }, slots: states[i]!.slots, sum: NaN }])),
+  );
   const where = await ex.listen(addr);
   process.stderr.write(`Serving Prometheus metrics at http://${where}/metrics\n`);
   return ex;

@@ -118,9 +118,14 @@ export async function probeCandidates(tool: string, word: string): Promise<strin
   const slash = /^(.*\/[^:]*):(.*)$/.exec(word);
   if (slash) return uprobeProvider.complete(slash[1]!, slash[2]!, `${slash[1]}:`);
   if (word.includes('/')) return libraryCandidates('', word);
-  const kinds = tool === 'argdist' ? ['p:', 'r:', 't:', 'u:', 'rawtracepoint::']
-    : tool === 'trace' ? ['p:', 'r:', 't:', 'u:', 'rawtracepoint:']
-      : tool === 'funclatency' ? ['t:', 'u:', 'p:'] : ['t:', 'u:', 'p:', 'rawtracepoint:'];
+  const kinds =
+    tool === 'argdist'
+      ? ['p:', 'r:', 't:', 'u:', 'rawtracepoint::']
+      : tool === 'trace'
+        ? ['p:', 'r:', 't:', 'u:', 'rawtracepoint:']
+        : tool === 'funclatency'
+          ? ['t:', 'u:', 'p:']
+          : ['t:', 'u:', 'p:', 'rawtracepoint:'];
   const fromKernel = await kernelFunctionProvider.complete('', word, '');
   return [...kinds.filter((k) => k.startsWith(word)), ...fromKernel];
 }
@@ -263,7 +268,9 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   const shell = argv[0];
   if (argv.length !== 1 || (shell !== 'bash' && shell !== 'zsh')) {
     if (shell === '-h' || shell === '--help') {
-      process.stdout.write(`usage: ${prog} {bash,zsh}\n\nPrint a shell completion script.\n\nexamples:\n    eval "$(polytrace completion bash)"\n    source <(polytrace completion zsh)\n`);
+      process.stdout.write(
+        `usage: ${prog} {bash,zsh}\n\nPrint a shell completion script.\n\nexamples:\n    eval "$(polytrace completion bash)"\n    source <(polytrace completion zsh)\n`,
+      );
       return;
     }
     throw new UsageError(`argument shell: invalid choice: '${shell ?? ''}' (choose from 'bash', 'zsh')`, [`usage: ${prog} {bash,zsh}`]);

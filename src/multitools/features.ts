@@ -6,11 +6,20 @@ import '../features/fentry.js';
 import { out } from '../report/lifecycle.js';
 
 export async function run(argv: readonly string[], prog: string): Promise<void> {
-  const cmd = toolCommand(prog, 'Show which BPF mechanisms this kernel offers', `Set POLYTRACE_DISABLE=name,… to force the fallbacks.`)
-    .option('--json', 'print as JSON', false);
+  const cmd = toolCommand(prog, 'Show which BPF mechanisms this kernel offers', `Set POLYTRACE_DISABLE=name,… to force the fallbacks.`).option(
+    '--json',
+    'print as JSON',
+    false,
+  );
   cmd.parse([...argv], { from: 'user' });
   const json = cmd.opts().json as boolean;
-  const rows = allFeatures().map((f) => ({ name: f.name, description: f.description, available: f.available(), reason: f.reason(), fallback: f.fallback ?? '' }));
+  const rows = allFeatures().map((f) => ({
+    name: f.name,
+    description: f.description,
+    available: f.available(),
+    reason: f.reason(),
+    fallback: f.fallback ?? '',
+  }));
   if (json) {
     await out(`${JSON.stringify(rows)}\n`);
     return;

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { targetLibrary, type ProbeTarget } from '../probes/targets.js';
 import { countProgram, countsMapSpec, decodeCounts } from '../compile/tools/count.js';
 import { attachTargets } from '../attach/targets.js';
-import { TraceSession } from '../session.js';
+import type { TraceSession } from '../session.js';
 import type { ProgramSpec } from '../emit/types.js';
 import { planPattern } from '../pipeline/pattern.js';
 import { requireProcess } from '../pipeline/process.js';
@@ -17,7 +17,6 @@ import { renderFunccountBanner, renderFunccountTable, DETACHING } from '../outpu
 import { jsonDocument } from '../output/json.js';
 import { record, list, byCountAscending } from '../output/value.js';
 import { runIntervals } from '../report/interval.js';
-
 
 export interface FunccountOptions {
   readonly pattern: string;
@@ -67,8 +66,17 @@ export function parseOptions(argv: readonly string[], prog: string): FunccountOp
   cmd.parse([...argv], { from: 'user' });
   const o = cmd.opts();
   return {
-    pattern: cmd.args[0], pid: o.pid, interval: o.interval, duration: o.duration, timestamp: o.timestamp,
-    regexp: o.regexp, debug: o.debug, cpu: o.cpu, dump: o.dump, json: o.json, prometheus: o.prometheus,
+    pattern: cmd.args[0],
+    pid: o.pid,
+    interval: o.interval,
+    duration: o.duration,
+    timestamp: o.timestamp,
+    regexp: o.regexp,
+    debug: o.debug,
+    cpu: o.cpu,
+    dump: o.dump,
+    json: o.json,
+    prometheus: o.prometheus,
   };
 }
 
@@ -89,11 +97,17 @@ async function trace(o: FunccountOptions, targets: readonly ProbeTarget[], sessi
     const specs: ProgramSpec[] = [];
     const counts = countsMapSpec(targets.length);
     attachTargets(session, targets, {
-      pid: o.pid, prefix: 'funccount',
-      build: (shape) => countProgram({
-        name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType, counts, slot: shape.slot,
-        filter: { pid: o.pid, cpu: o.cpu },
-      }),
+      pid: o.pid,
+      prefix: 'funccount',
+      build: (shape) =>
+        countProgram({
+          name: shape.name,
+          progType: shape.progType,
+          expectedAttachType: shape.expectedAttachType,
+          counts,
+          slot: shape.slot,
+          filter: { pid: o.pid, cpu: o.cpu },
+        }),
       onProgram: (spec) => specs.push(spec),
     });
     await dumpProgramStages(specs, o.dump, { asm: o.debug });
@@ -111,35 +125,43 @@ async function report(o: FunccountOptions, targets: readonly ProbeTarget[], sess
   const totals = () => decodeCounts(countsMap.lookup(new Uint8Array(4))!);
   const exporter = o.prometheus ? await serveCounts(o, o.prometheus, targets, totals) : undefined;
   let previous = new Array<bigint>(targets.length).fill(0n);
-  await runIntervals({ interval: o.interval, duration: o.duration, onSignal: 'report' }, {
-    // Counters are never cleared in the kernel: each interval prints the difference, so no
-    // increment is lost between reading and clearing.
-    read: () => {
-      const now = totals();
-      const rows = targets.map((t, i) => ({ name: t.name, count: now[i] - previous[i] }));
-      previous = now;
-      return rows;
+  await runIntervals(
+    { interval: o.interval, duration: o.duration, onSignal: 'report' },
+    {
+      // Counters are never cleared in the kernel: each interval prints the difference, so no
+      // increment is lost between reading and clearing.
+      read: () => {
+        const now = totals();
+        const rows = targets.map((t, i) => ({ name: t.name, count: now[i] - previous[i] }));
+        previous = now;
+        return rows;
+      },
+      print: (rows) =>
+        out(o.json ? jsonInterval(o, targets, rows, new Date()) : renderFunccountTable(rows, { timestamp: o.timestamp ? new Date() : undefined })),
     },
-    print: (rows) => out(o.json
-      ? jsonInterval(o, targets, rows, new Date())
-      : renderFunccountTable(rows, { timestamp: o.timestamp ? new Date() : undefined })),
-  });
+  );
   await exporter?.close();
   if (!o.json) await out(DETACHING);
 }
 
 /** One `--json` document: the counts of this interval, non-zero, ascending as the table. */
-export function jsonInterval(o: Pick<FunccountOptions, 'pattern' | 'pid'>, targets: readonly ProbeTarget[], rows: readonly { name: string; count: bigint }[], time: Date): string {
+export function jsonInterval(
+  o: Pick<FunccountOptions, 'pattern' | 'pid'>,
+  targets: readonly ProbeTarget[],
+  rows: readonly { name: string; count: bigint }[],
+  time: Date,
+): string {
   const counts = byCountAscending(rows.map((r, i) => ({ ...r, target: targets[i]! })).filter((r) => r.count > 0n));
-  return jsonDocument(record({
-    tool: 'funccount',
-    time: time.toISOString(),
-    pattern: o.pattern,
-    pid: o.pid,
-    counts: list(counts.map((r) => record({ function: r.name, library: targetLibrary(r.target), count: r.count }))),
-  }));
+  return jsonDocument(
+    record({
+      tool: 'funccount',
+      time: time.toISOString(),
+      pattern: o.pattern,
+      pid: o.pid,
+      counts: list(counts.map((r) => record({ function: r.name, library: targetLibrary(r.target), count: r.count }))),
+    }),
+  );
 }
-
 
 /** `--prometheus`: a counter per function, read from the kernel at each scrape. */
 async function serveCounts(o: FunccountOptions, addr: ListenAddress, targets: readonly ProbeTarget[], totals: () => bigint[]) {

@@ -11,7 +11,7 @@ import { ResolveError, UsageError } from '../errors.js';
 import { targetLibrary, type ProbeTarget } from '../probes/targets.js';
 import { latencyMaps, latencyEntryProgram, latencyReturnProgram, MAX_LEVEL, KERNEL_TGID, type LatencyUnit } from '../compile/tools/latency.js';
 import { attachTargets } from '../attach/targets.js';
-import { TraceSession } from '../session.js';
+import type { TraceSession } from '../session.js';
 import { ProgType, type MapSpec, type ProgramSpec } from '../emit/types.js';
 import { CGROUP_MAP } from '../compile/filter.js';
 import { planPattern } from '../pipeline/pattern.js';
@@ -92,10 +92,23 @@ export function parseOptions(argv: readonly string[], prog: string): Funclatency
     throw new UsageError('argument --heatmap: a heat map has a column per interval: give -i/--interval too', [`see '${prog} -h'`]);
   }
   return {
-    pattern: cmd.args[0]!, pid: o.pid, interval: o.interval, duration: o.duration, timestamp: o.timestamp,
+    pattern: cmd.args[0]!,
+    pid: o.pid,
+    interval: o.interval,
+    duration: o.duration,
+    timestamp: o.timestamp,
     unit: o.milliseconds ? 'msecs' : o.microseconds ? 'usecs' : 'nsecs',
-    function: o.function, regexp: o.regexp, level: o.level, verbose: o.verbose, ebpf: o.ebpf,
-    cgroup: o.cgroup, kprobes: o.kprobes, json: o.json, dump: o.dump, prometheus: o.prometheus, heatmap: o.heatmap,
+    function: o.function,
+    regexp: o.regexp,
+    level: o.level,
+    verbose: o.verbose,
+    ebpf: o.ebpf,
+    cgroup: o.cgroup,
+    kprobes: o.kprobes,
+    json: o.json,
+    dump: o.dump,
+    prometheus: o.prometheus,
+    heatmap: o.heatmap,
   };
 }
 
@@ -145,7 +158,16 @@ function programsFor(o: FunclatencyOptions, p: FunclatencyPlan, cgroup: MapSpec 
   const maps = latencyMaps({ level: p.level });
   return [
     latencyEntryProgram({ name: 'funclat_e', progType: ProgType.Kprobe, maps, level: p.level, filter: { pid: o.pid, cgroup } }),
-    latencyReturnProgram({ name: 'funclat_r', progType: ProgType.Kprobe, maps, level: p.level, unit: o.unit, keyed: p.keyed, perProcess: p.perProcess, slot: { kind: 'cookie' } }),
+    latencyReturnProgram({
+      name: 'funclat_r',
+      progType: ProgType.Kprobe,
+      maps,
+      level: p.level,
+      unit: o.unit,
+      keyed: p.keyed,
+      perProcess: p.perProcess,
+      slot: { kind: 'cookie' },
+    }),
   ];
 }
 
@@ -156,18 +178,35 @@ async function trace(o: FunclatencyOptions, p: FunclatencyPlan, targets: readonl
   const common = { pid: o.pid, verbose: o.verbose, onProgram: (s: ProgramSpec) => specs.push(s) };
   // Return probes first: an entry without its return probe would leave stale start times.
   attachTargets(session, targets, {
-    ...common, ret: true, prefix: 'funclat_r',
-    build: (shape) => latencyReturnProgram({
-      name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType, maps,
-      level: p.level, unit: o.unit, keyed: p.keyed, perProcess: p.perProcess, slot: shape.slot,
-    }),
+    ...common,
+    ret: true,
+    prefix: 'funclat_r',
+    build: (shape) =>
+      latencyReturnProgram({
+        name: shape.name,
+        progType: shape.progType,
+        expectedAttachType: shape.expectedAttachType,
+        maps,
+        level: p.level,
+        unit: o.unit,
+        keyed: p.keyed,
+        perProcess: p.perProcess,
+        slot: shape.slot,
+      }),
   });
   attachTargets(session, targets, {
-    ...common, ret: false, prefix: 'funclat_e',
-    build: (shape) => latencyEntryProgram({
-      name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType, maps,
-      level: p.level, filter,
-    }),
+    ...common,
+    ret: false,
+    prefix: 'funclat_e',
+    build: (shape) =>
+      latencyEntryProgram({
+        name: shape.name,
+        progType: shape.progType,
+        expectedAttachType: shape.expectedAttachType,
+        maps,
+        level: p.level,
+        filter,
+      }),
   });
   await dumpProgramStages(specs, o.dump, { asm: o.verbose });
   const banner = renderFunccountBanner(targets.length, o.pattern);
@@ -201,32 +240,43 @@ async function report(o: FunclatencyOptions, p: FunclatencyPlan, targets: readon
     const a = avg.lookup(new Uint8Array(4));
     return a ? sumAvg(a, avg.ncpus) : { total: 0n, count: 0n };
   };
-  const exporter = o.prometheus ? await serveHistogram(o, o.prometheus, targets, () => {
-    take();
-    return { sections: [...cumulative.values()], totalNs: avgTotals().total };
-  }) : undefined;
+  const exporter = o.prometheus
+    ? await serveHistogram(o, o.prometheus, targets, () => {
+        take();
+        return { sections: [...cumulative.values()], totalNs: avgTotals().total };
+      })
+    : undefined;
   const columns: HeatmapColumn[] = [];
   let prevTotal = 0n;
   let prevCount = 0n;
-  await runIntervals({ interval: o.interval, duration: o.duration, onSignal: 'report' }, {
-    read: () => {
-      take();
-      const sections = readHist(pending, targets, p);
-      pending = [];
-      const { total, count } = avgTotals();
-      const block = { sections, totalNs: total - prevTotal, count: count - prevCount };
-      prevTotal = total;
-      prevCount = count;
-      if (o.heatmap !== undefined) drawHeatmap(o, columns, sections);
-      return block;
+  await runIntervals(
+    { interval: o.interval, duration: o.duration, onSignal: 'report' },
+    {
+      read: () => {
+        take();
+        const sections = readHist(pending, targets, p);
+        pending = [];
+        const { total, count } = avgTotals();
+        const block = { sections, totalNs: total - prevTotal, count: count - prevCount };
+        prevTotal = total;
+        prevCount = count;
+        if (o.heatmap !== undefined) drawHeatmap(o, columns, sections);
+        return block;
+      },
+      print: ({ sections, totalNs, count }) =>
+        out(
+          o.json
+            ? jsonInterval(o, p, sections, totalNs, count, new Date())
+            : renderFunclatencyInterval({
+                unit: o.unit,
+                timestamp: o.timestamp ? new Date() : undefined,
+                totalNs,
+                count,
+                hist: p.keyed ? sections : (sections[0]?.slots ?? []),
+              }),
+        ),
     },
-    print: ({ sections, totalNs, count }) => out(o.json
-      ? jsonInterval(o, p, sections, totalNs, count, new Date())
-      : renderFunclatencyInterval({
-        unit: o.unit, timestamp: o.timestamp ? new Date() : undefined, totalNs, count,
-        hist: p.keyed ? sections : (sections[0]?.slots ?? []),
-      })),
-  });
+  );
   await exporter?.close();
   if (!o.json) await out(DETACHING);
 }
@@ -240,7 +290,12 @@ function drawHeatmap(o: FunclatencyOptions, columns: HeatmapColumn[], sections: 
 }
 
 /** `--prometheus`: one log2 histogram series per section (per function with -F, per process for user functions). */
-async function serveHistogram(o: FunclatencyOptions, addr: ListenAddress, targets: readonly ProbeTarget[], read: () => { sections: readonly Section[]; totalNs: bigint }) {
+async function serveHistogram(
+  o: FunclatencyOptions,
+  addr: ListenAddress,
+  targets: readonly ProbeTarget[],
+  read: () => { sections: readonly Section[]; totalNs: bigint },
+) {
   const { PrometheusExporter } = await import('../output/prometheus.js');
   const ex = new PrometheusExporter();
   const div = o.unit === 'msecs' ? 1e6 : o.unit === 'usecs' ? 1e3 : 1;
@@ -248,14 +303,19 @@ async function serveHistogram(o: FunclatencyOptions, addr: ListenAddress, target
   const t0 = targets[0]!;
   const library = targetLibrary(t0);
   const one = targets.length === 1 ? t0.name : o.pattern;
-  ex.log2Histogram(`funclatency_${unitName}`, `Latency of ${o.pattern} in ${unitName} (log2 buckets: le="2^i" counts calls shorter than 2^i)`, ['function', 'library', 'pid'], () => {
-    const { sections, totalNs } = read();
-    return log2Sums(sections, Number(totalNs) / div).map(({ section: s, sum }) => ({
-      labels: { function: s.name || one, library, pid: s.tgid !== undefined ? String(s.tgid) : o.pid !== undefined ? String(o.pid) : '' },
-      slots: s.slots,
-      sum,
-    }));
-  });
+  ex.log2Histogram(
+    `funclatency_${unitName}`,
+    `Latency of ${o.pattern} in ${unitName} (log2 buckets: le="2^i" counts calls shorter than 2^i)`,
+    ['function', 'library', 'pid'],
+    () => {
+      const { sections, totalNs } = read();
+      return log2Sums(sections, Number(totalNs) / div).map(({ section: s, sum }) => ({
+        labels: { function: s.name || one, library, pid: s.tgid !== undefined ? String(s.tgid) : o.pid !== undefined ? String(o.pid) : '' },
+        slots: s.slots,
+        sum,
+      }));
+    },
+  );
   const where = await ex.listen(addr);
   process.stderr.write(`Serving Prometheus metrics at http://${where}/metrics\n`);
   return ex;
@@ -314,20 +374,31 @@ export function readHist(entries: ReadonlyArray<readonly [Uint8Array, Uint8Array
 }
 
 /** One `--json` document: this interval's histograms, total and count of calls. */
-export function jsonInterval(o: Pick<FunclatencyOptions, 'pattern' | 'unit'>, p: Pick<FunclatencyPlan, 'keyed'>, sections: readonly Section[], totalNs: bigint, count: bigint, time: Date): string {
+export function jsonInterval(
+  o: Pick<FunclatencyOptions, 'pattern' | 'unit'>,
+  p: Pick<FunclatencyPlan, 'keyed'>,
+  sections: readonly Section[],
+  totalNs: bigint,
+  count: bigint,
+  time: Date,
+): string {
   const div = o.unit === 'msecs' ? 1_000_000n : o.unit === 'usecs' ? 1000n : 1n;
-  const histograms = sections.map((s) => record({
-    ...(p.keyed ? { function: s.name, tgid: s.tgid } : {}),
-    buckets: log2Histogram(s.slots),
-  }));
-  return jsonDocument(record({
-    tool: 'funclatency',
-    time: time.toISOString(),
-    pattern: o.pattern,
-    unit: o.unit,
-    histograms: list(histograms),
-    total: div === 1n ? totalNs : trueDivide(totalNs, div),
-    count,
-    avg: count > 0n ? trueDivide(totalNs, count * div) : undefined,
-  }));
+  const histograms = sections.map((s) =>
+    record({
+      ...(p.keyed ? { function: s.name, tgid: s.tgid } : {}),
+      buckets: log2Histogram(s.slots),
+    }),
+  );
+  return jsonDocument(
+    record({
+      tool: 'funclatency',
+      time: time.toISOString(),
+      pattern: o.pattern,
+      unit: o.unit,
+      histograms: list(histograms),
+      total: div === 1n ? totalNs : trueDivide(totalNs, div),
+      count,
+      avg: count > 0n ? trueDivide(totalNs, count * div) : undefined,
+    }),
+  );
 }

@@ -90,7 +90,11 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
     process.stderr.write(`${prog}: no probes match '${pattern ?? '*'}'\n`);
     code = 1;
   }
-  if (count > 0 && queries.some((q) => isKernelKind(q.kind)) && !stopped()) await noteKernelSupport(prog, queries.map((q) => q.kind));
+  if (count > 0 && queries.some((q) => isKernelKind(q.kind)) && !stopped())
+    await noteKernelSupport(
+      prog,
+      queries.map((q) => q.kind),
+    );
   await finish(undefined, code);
 }
 

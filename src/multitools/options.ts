@@ -85,7 +85,10 @@ export function parseListen(value: string): ListenAddress {
 }
 
 export function parseDump(value: string, prev: string[] = []): string[] {
-  const stages = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const stages = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const s of stages) {
     if (!(DUMP_STAGES as readonly string[]).includes(s)) throw new InvalidArgumentError(`unknown stage '${s}' (${DUMP_STAGES.join(', ')})`);
   }

@@ -17,7 +17,7 @@ import { TracerError } from '../errors.js';
 import type { ProbeTarget } from '../probes/targets.js';
 import { stackMaps, stackProgram, decodeStackKey, decodeStackTrace, LOST_STACKS, DROPPED_COUNTS } from '../compile/tools/stacks.js';
 import { attachTargets } from '../attach/targets.js';
-import { TraceSession } from '../session.js';
+import type { TraceSession } from '../session.js';
 import type { BpfMap } from '../kernel/map.js';
 import { planPattern } from '../pipeline/pattern.js';
 import { requireProcess } from '../pipeline/process.js';
@@ -93,9 +93,24 @@ export function parseOptions(argv: readonly string[], prog: string): StackcountO
   cmd.parse([...argv], { from: 'user' });
   const o = cmd.opts();
   return {
-    pattern: cmd.args[0]!, pid: o.pid, cpu: o.cpu, interval: o.interval, duration: o.duration, timestamp: o.timestamp,
-    regexp: o.regexp, offset: o.offset, perpid: o.perpid, kernelOnly: o.kernelStacksOnly, userOnly: o.userStacksOnly,
-    verbose: o.verbose, delimited: o.delimited, folded: o.folded, debug: o.debug, svg: o.svg, json: o.json, dump: o.dump,
+    pattern: cmd.args[0]!,
+    pid: o.pid,
+    cpu: o.cpu,
+    interval: o.interval,
+    duration: o.duration,
+    timestamp: o.timestamp,
+    regexp: o.regexp,
+    offset: o.offset,
+    perpid: o.perpid,
+    kernelOnly: o.kernelStacksOnly,
+    userOnly: o.userStacksOnly,
+    verbose: o.verbose,
+    delimited: o.delimited,
+    folded: o.folded,
+    debug: o.debug,
+    svg: o.svg,
+    json: o.json,
+    dump: o.dump,
   };
 }
 
@@ -144,16 +159,21 @@ async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly 
   const maps = stackMaps(testMapEntries());
   const specs: ProgramSpec[] = [];
   attachTargets(session, targets, {
-    pid: o.pid, prefix: 'stackcount',
-    build: (shape) => stackProgram({
-      name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType, maps,
-      // A uprobe fires with user registers: the kernel stack is always empty there.
-      kernelStack: p.kernelStack && shape.hook !== 'uprobe',
-      userStack: p.userStack,
-      comm: p.perpid,
-      filter: { pid: o.pid, cpu: o.cpu },
-      slot: shape.slot,
-    }),
+    pid: o.pid,
+    prefix: 'stackcount',
+    build: (shape) =>
+      stackProgram({
+        name: shape.name,
+        progType: shape.progType,
+        expectedAttachType: shape.expectedAttachType,
+        maps,
+        // A uprobe fires with user registers: the kernel stack is always empty there.
+        kernelStack: p.kernelStack && shape.hook !== 'uprobe',
+        userStack: p.userStack,
+        comm: p.perpid,
+        filter: { pid: o.pid, cpu: o.cpu },
+        slot: shape.slot,
+      }),
     onProgram: (s) => specs.push(s),
   });
   await dumpProgramStages(specs, o.dump, { asm: o.debug });
@@ -180,23 +200,34 @@ async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<
   const lostStacks = Counter.slot(lost, LOST_STACKS, { kind: 'lost-stacks' });
   const droppedCounts = Counter.slot(lost, DROPPED_COUNTS, { kind: 'dropped-counts' });
   const allFolded = new Map<string, bigint>();
-  await runIntervals({
-    interval: o.interval, duration: o.duration, onSignal: 'report',
-    ...(p.userStack ? { step: { ms: POLL_MS, tick: () => noticeProcesses(counts.live(hashes), sym) } } : {}),
-  }, {
-    read: async () => {
-      const entries = await readStacks(counts.take([hashes])[0]!, stacks, sym, o, p);
-      return { entries, lost: lostStacks.report(), dropped: droppedCounts.report() };
+  await runIntervals(
+    {
+      interval: o.interval,
+      duration: o.duration,
+      onSignal: 'report',
+      ...(p.userStack ? { step: { ms: POLL_MS, tick: () => noticeProcesses(counts.live(hashes), sym) } } : {}),
     },
-    print: async ({ entries, lost, dropped }) => {
-      if (o.svg !== undefined) drawFlameGraph(o, p, allFolded, entries);
-      await out(o.json
-        ? jsonInterval(o, entries, lost, dropped)
-        : renderStackcountInterval(entries, {
-          folded: o.folded, timestamp: o.timestamp ? new Date() : undefined, verbose: o.verbose, delimited: p.delimiter, pidFiltered: o.pid !== undefined,
-        }));
+    {
+      read: async () => {
+        const entries = await readStacks(counts.take([hashes])[0]!, stacks, sym, o, p);
+        return { entries, lost: lostStacks.report(), dropped: droppedCounts.report() };
+      },
+      print: async ({ entries, lost, dropped }) => {
+        if (o.svg !== undefined) drawFlameGraph(o, p, allFolded, entries);
+        await out(
+          o.json
+            ? jsonInterval(o, entries, lost, dropped)
+            : renderStackcountInterval(entries, {
+                folded: o.folded,
+                timestamp: o.timestamp ? new Date() : undefined,
+                verbose: o.verbose,
+                delimited: p.delimiter,
+                pidFiltered: o.pid !== undefined,
+              }),
+        );
+      },
     },
-  });
+  );
   if (!o.folded && !o.json) await out(DETACHING);
 }
 
@@ -234,7 +265,13 @@ const STOP_BUDGET_MS = 30_000;
  * seen while it runs. Once a stop was asked for, it goes on for at most STOP_BUDGET_MS; frames
  * not resolved by then print as their address.
  */
-async function readStacks(drained: ReadonlyArray<readonly [Uint8Array, Uint8Array]>, stacks: BpfMap, sym: Symbolizer, o: StackcountOptions, p: StackcountPlan): Promise<StackcountEntry[]> {
+async function readStacks(
+  drained: ReadonlyArray<readonly [Uint8Array, Uint8Array]>,
+  stacks: BpfMap,
+  sym: Symbolizer,
+  o: StackcountOptions,
+  p: StackcountPlan,
+): Promise<StackcountEntry[]> {
   const traces = new Map<number, bigint[]>();
   const trace = (id: number): bigint[] => {
     if (id < 0) return [];
@@ -285,9 +322,7 @@ async function readStacks(drained: ReadonlyArray<readonly [Uint8Array, Uint8Arra
       }
       const tgid = p.perpid ? key.tgid : NO_TGID;
       const comm = p.perpid ? key.comm : '';
-      const id = p.perpid
-        ? `${key.tgid}\0${key.comm}\0${key.kernelId}\0${key.userId}`
-        : `${key.kernelId}\0${key.userId}\0${user.map((f) => f.name).join(';')}`;
+      const id = p.perpid ? `${key.tgid}\0${key.comm}\0${key.kernelId}\0${key.userId}` : `${key.kernelId}\0${key.userId}\0${user.map((f) => f.name).join(';')}`;
       const have = merged.get(id);
       if (have) have.count += n;
       else merged.set(id, { kernel, user, tgid, comm, count: n });
@@ -313,19 +348,31 @@ function drawFlameGraph(o: StackcountOptions, p: StackcountPlan, folded: Map<str
 }
 
 /** One `--json` document: this interval's stacks ascending by count, and what it lost. */
-export function jsonInterval(o: Pick<StackcountOptions, 'pattern'>, entries: readonly StackcountEntry[], lost: bigint, dropped: bigint, time = new Date()): string {
+export function jsonInterval(
+  o: Pick<StackcountOptions, 'pattern'>,
+  entries: readonly StackcountEntry[],
+  lost: bigint,
+  dropped: bigint,
+  time = new Date(),
+): string {
   const frames = (fs: readonly Frame[]) => stack(fs.map((f) => ({ addr: f.addr, sym: f.name })));
-  return jsonDocument(record({
-    tool: 'stackcount',
-    time: time.toISOString(),
-    pattern: o.pattern,
-    stacks: list(byCountAscending(entries).map((e) => record({
-      count: e.count,
-      ...(e.tgid !== NO_TGID ? { tgid: e.tgid, comm: e.comm } : {}),
-      kernel: frames(e.kernel),
-      user: frames(e.user),
-    }))),
-    lost,
-    dropped,
-  }));
+  return jsonDocument(
+    record({
+      tool: 'stackcount',
+      time: time.toISOString(),
+      pattern: o.pattern,
+      stacks: list(
+        byCountAscending(entries).map((e) =>
+          record({
+            count: e.count,
+            ...(e.tgid !== NO_TGID ? { tgid: e.tgid, comm: e.comm } : {}),
+            kernel: frames(e.kernel),
+            user: frames(e.user),
+          }),
+        ),
+      ),
+      lost,
+      dropped,
+    }),
+  );
 }

@@ -54,7 +54,11 @@ export function binaryStrcmp(e: Expr): void {
     if (n.kind !== 'strcmp') return;
     const m = /^\s*\{(.*)\}\s*$/s.exec(n.literal.value);
     if (!m) return;
-    const bytes = m[1].split(',').map((x) => x.trim()).filter(Boolean).map((x) => Number(x) & 0xff);
+    const bytes = m[1]
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)
+      .map((x) => Number(x) & 0xff);
     // BCC compares sizeof(needle) - 1 bytes: the last byte of a binary needle is not compared.
     const kept = bytes.slice(0, Math.max(0, bytes.length - 1));
     Object.assign(n.literal, { value: String.fromCharCode(...kept), bytes: kept });
@@ -63,31 +67,37 @@ export function binaryStrcmp(e: Expr): void {
 
 export function planUnits(o: TraceOptions, probes: readonly TraceProbeAst[], types: UserTypes, host: ProbeHost = liveHost()): TraceUnit[] {
   // Every fault of every probe is reported in one run (compile/diagnose.ts).
-  const perProbe = checkProbes(probes, (p) => p.text, (p, c): Omit<TraceUnit, 'index'>[] => {
-    const pieces = p.format?.pieces ?? [];
-    const kinds = argKinds(pieces);
-    if (kinds.length !== p.args.length) {
-      throw new CheckError(`format string expects ${kinds.length} argument${kinds.length === 1 ? '' : 's'}, got ${p.args.length}`);
-    }
-    if (o.binCmp) {
-      if (p.predicate) binaryStrcmp(p.predicate);
-      p.args.forEach(binaryStrcmp);
-    }
-    const units: Omit<TraceUnit, 'index'>[] = [];
-    for (const r of resolveRef(p.ref, o.pid, host)) {
-      const ctx = probeContext(r.site, { ...(p.signature ? { signature: p.signature } : {}), btf: btfFor(r, host), userTypes: types });
-      const predicate = p.predicate ? c.check(p.predicate, ctx) : undefined;
-      const args = p.args.map((e, i) => c.check(e, ctx, (te) => {
-        if (kinds[i] === 'string') requirePointerOrString(te, `the argument of %s (#${i + 1})`);
-        else requireScalar(te, `argument #${i + 1}`);
-      }));
-      // The sites of one USDT probe share its expressions: their errors would repeat.
-      if (!c.ok) break;
-      const layout = recordLayout(kinds, { stringSize: o.stringSize, kernelStack: o.kernelStack, userStack: o.userStack });
-      units.push({ probe: p, func: funcColumn(p), resolved: r, ctx, ...(predicate ? { predicate } : {}), args: args as TypedExpr[], pieces, layout });
-    }
-    return units;
-  });
+  const perProbe = checkProbes(
+    probes,
+    (p) => p.text,
+    (p, c): Omit<TraceUnit, 'index'>[] => {
+      const pieces = p.format?.pieces ?? [];
+      const kinds = argKinds(pieces);
+      if (kinds.length !== p.args.length) {
+        throw new CheckError(`format string expects ${kinds.length} argument${kinds.length === 1 ? '' : 's'}, got ${p.args.length}`);
+      }
+      if (o.binCmp) {
+        if (p.predicate) binaryStrcmp(p.predicate);
+        p.args.forEach(binaryStrcmp);
+      }
+      const units: Omit<TraceUnit, 'index'>[] = [];
+      for (const r of resolveRef(p.ref, o.pid, host)) {
+        const ctx = probeContext(r.site, { ...(p.signature ? { signature: p.signature } : {}), btf: btfFor(r, host), userTypes: types });
+        const predicate = p.predicate ? c.check(p.predicate, ctx) : undefined;
+        const args = p.args.map((e, i) =>
+          c.check(e, ctx, (te) => {
+            if (kinds[i] === 'string') requirePointerOrString(te, `the argument of %s (#${i + 1})`);
+            else requireScalar(te, `argument #${i + 1}`);
+          }),
+        );
+        // The sites of one USDT probe share its expressions: their errors would repeat.
+        if (!c.ok) break;
+        const layout = recordLayout(kinds, { stringSize: o.stringSize, kernelStack: o.kernelStack, userStack: o.userStack });
+        units.push({ probe: p, func: funcColumn(p), resolved: r, ctx, ...(predicate ? { predicate } : {}), args: args as TypedExpr[], pieces, layout });
+      }
+      return units;
+    },
+  );
   return perProbe.flat().map((u, index) => ({ ...u, index }));
 }
 
@@ -134,4 +144,3 @@ export function loadHeaders(files: readonly string[]): { types: UserTypes; notes
   }
   return { types, notes };
 }
-

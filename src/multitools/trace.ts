@@ -17,15 +17,13 @@ import { EventLines, EventLoss, runEventLoop } from '../report/events.js';
 import { ResolveError, SysError, TracerError, UsageError } from '../errors.js';
 import { parseTraceProbes } from '../specs/parse.js';
 import { attachTargets } from '../attach/targets.js';
-import { TraceSession } from '../session.js';
+import type { TraceSession } from '../session.js';
 import type { ProgramSpec } from '../emit/types.js';
 import { haveRingbuf } from '../features/probes.js';
 import { RingBuffer, ringBytes, ringbufMapSpec } from '../events/ringbuf.js';
 import { PerfBuffer, perfEventArraySpec } from '../events/perfbuf.js';
 import type { EventReader } from '../events/types.js';
-import {
-  traceMaps, traceProgram, DEFAULT_STRING_SIZE,
-} from '../compile/tools/trace.js';
+import { traceMaps, traceProgram, DEFAULT_STRING_SIZE } from '../compile/tools/trace.js';
 import { loadHeaders, loweringFor, planUnits, type TraceUnit } from './trace-plan.js';
 export type { TraceUnit } from './trace-plan.js';
 import { cgroupFilterMap } from '../pipeline/cgroup.js';
@@ -133,7 +131,7 @@ export function parseOptions(argv: readonly string[], prog: string): TraceOption
     .option('--uid <UID>', 'id of the user to trace (optional)', intArg('UID', { min: 0 }))
     .option('-v, --verbose', 'print the BPF programs before starting', false)
     .option('-Z, --string-size <STRING_SIZE>', 'maximum size to read from strings', intArg('STRING_SIZE', { min: 1 }), DEFAULT_STRING_SIZE)
-    .option('-S, --include-self', 'do not filter trace\'s own pid from the trace', false)
+    .option('-S, --include-self', "do not filter trace's own pid from the trace", false)
     .option('-M, --max-events <MAX_EVENTS>', 'number of events to print before quitting', intArg('MAX_EVENTS', { min: 1 }))
     .option('-t, --timestamp', 'print timestamp column (offset from trace start)', false)
     .option('-u, --unix-timestamp', 'print UNIX timestamp instead of offset from trace start, requires -t', false)
@@ -155,12 +153,31 @@ export function parseOptions(argv: readonly string[], prog: string): TraceOption
   const o = cmd.opts();
   if (o.pid !== undefined && o.tid !== undefined) throw new UsageError('only one of -p and -L may be specified', [`see '${prog} -h'`]);
   return {
-    probes: cmd.args, bufferPages: o.bufferPages, pid: o.pid, tid: o.tid, uid: o.uid, verbose: o.verbose,
-    stringSize: o.stringSize, includeSelf: o.includeSelf, maxEvents: o.maxEvents, timestamp: o.timestamp,
-    unixTimestamp: o.unixTimestamp, time: o.time, printCpu: o.print_cpu, cgroupPath: o.cgroupPath, name: o.name,
-    msgFilter: o.msgFilter, binCmp: o.bin_cmp, symFiles: o.sym_file_list ? String(o.sym_file_list).split(',').filter(Boolean) : [],
-    kernelStack: o.kernelStack, userStack: o.userStack, address: o.address, includes: o.include, aggregate: o.aggregate,
-    json: o.json, dump: o.dump,
+    probes: cmd.args,
+    bufferPages: o.bufferPages,
+    pid: o.pid,
+    tid: o.tid,
+    uid: o.uid,
+    verbose: o.verbose,
+    stringSize: o.stringSize,
+    includeSelf: o.includeSelf,
+    maxEvents: o.maxEvents,
+    timestamp: o.timestamp,
+    unixTimestamp: o.unixTimestamp,
+    time: o.time,
+    printCpu: o.print_cpu,
+    cgroupPath: o.cgroupPath,
+    name: o.name,
+    msgFilter: o.msgFilter,
+    binCmp: o.bin_cmp,
+    symFiles: o.sym_file_list ? String(o.sym_file_list).split(',').filter(Boolean) : [],
+    kernelStack: o.kernelStack,
+    userStack: o.userStack,
+    address: o.address,
+    includes: o.include,
+    aggregate: o.aggregate,
+    json: o.json,
+    dump: o.dump,
   };
 }
 
@@ -178,7 +195,10 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   const headers = loadHeaders(o.includes);
   for (const n of headers.notes) process.stderr.write(`${prog}: ${n}\n`);
   const units = planUnits(o, probes, headers.types);
-  await dumpResolved(o.dump, units.map((u) => ({ probe: u.probe.text, resolved: [u.resolved], layout: u.layout })));
+  await dumpResolved(
+    o.dump,
+    units.map((u) => ({ probe: u.probe.text, resolved: [u.resolved], layout: u.layout })),
+  );
 
   // Node writes to a pipe synchronously: a full pipe would block the whole process (no Ctrl-C,
   // no draining of the ring). Asynchronous writes keep the loop turning; out() waits for 'drain'.
@@ -215,9 +235,11 @@ function openTransport(o: TraceOptions, units: readonly TraceUnit[], session: Tr
 function refusedOffset(u: TraceUnit, e: unknown): unknown {
   const r = u.probe.ref;
   if (!(e instanceof SysError) || (e.code !== 'ENOTSUPP' && e.code !== 'ENOEXEC') || !r.offset || u.resolved.target.kind !== 'uprobe') return e;
-  return new TracerError(`the kernel refused to probe ${r.function}+${r.offset} in ${u.resolved.target.path} (${e.code}): ` +
-    `offset ${r.offset} is not the start of an instruction it can probe`,
-  [`pick an instruction boundary from 'objdump -d --disassemble=${r.function} ${u.resolved.target.path}'`]);
+  return new TracerError(
+    `the kernel refused to probe ${r.function}+${r.offset} in ${u.resolved.target.path} (${e.code}): ` +
+      `offset ${r.offset} is not the start of an instruction it can probe`,
+    [`pick an instruction boundary from 'objdump -d --disassemble=${r.function} ${u.resolved.target.path}'`],
+  );
 }
 
 async function trace(o: TraceOptions, units: readonly TraceUnit[], session: TraceSession, prog: string): Promise<number> {
@@ -225,19 +247,31 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
 
   const specs: ProgramSpec[] = [];
   const filter = {
-    pid: o.pid, tid: o.tid, uid: o.uid,
+    pid: o.pid,
+    tid: o.tid,
+    uid: o.uid,
     excludePid: o.includeSelf || o.pid !== undefined || o.tid !== undefined ? undefined : process.pid,
     ...(o.cgroupPath !== undefined ? { cgroup: cgroupFilterMap(session, o.cgroupPath) } : {}),
   };
   for (const u of units) {
     try {
       attachTargets(session, [u.resolved.target], {
-        pid: o.pid, ret: u.resolved.ret, prefix: `trace_${u.index}`, verbose: o.verbose,
-        build: (shape) => traceProgram({
-          name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType,
-          probeIndex: u.index, layout: u.layout, maps, transport: ring ? 'ringbuf' : 'perfbuf',
-          filter, lowering: loweringFor(u, o.stringSize),
-        }),
+        pid: o.pid,
+        ret: u.resolved.ret,
+        prefix: `trace_${u.index}`,
+        verbose: o.verbose,
+        build: (shape) =>
+          traceProgram({
+            name: shape.name,
+            progType: shape.progType,
+            expectedAttachType: shape.expectedAttachType,
+            probeIndex: u.index,
+            layout: u.layout,
+            maps,
+            transport: ring ? 'ringbuf' : 'perfbuf',
+            filter,
+            lowering: loweringFor(u, o.stringSize),
+          }),
         onProgram: (spec) => specs.push(spec),
       });
     } catch (e) {
@@ -253,4 +287,3 @@ async function trace(o: TraceOptions, units: readonly TraceUnit[], session: Trac
   const loss = new EventLoss({ lost: lostMap, readErrors: session.maps.get(READ_ERRORS_MAP.name), reader, ...(o.json ? { jsonTool: 'trace' } : {}) });
   return runEventLoop({ reader, sink, lines, loss, session, ...(epilogue ? { epilogue } : {}) });
 }
-

@@ -55,9 +55,7 @@ function lastN<T>(rows: readonly T[], top: number): readonly T[] {
  * `rows[-top:]`, so `-T 0` keeps all).
  */
 export function renderArgdistFreq(title: string, rows: readonly ArgdistFreqRow[], top?: number): string {
-  let sorted: readonly ArgdistFreqRow[] = [...rows].sort((a, b) =>
-    a.count < b.count ? -1 : a.count > b.count ? 1 : 0,
-  );
+  let sorted: readonly ArgdistFreqRow[] = [...rows].sort((a, b) => (a.count < b.count ? -1 : a.count > b.count ? 1 : 0));
   if (top !== undefined) sorted = lastN(sorted, top);
   let out = `${title}\n\t${ljust('COUNT', 10)} EVENT\n`;
   for (const r of sorted) out += `\t${ljust(r.count.toString(), 10)} ${r.key}\n`;

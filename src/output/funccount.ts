@@ -26,10 +26,7 @@ export interface FunccountRow {
  * then `"%-36s %8d"` per non-zero row, ascending by count (stable: ties keep input order,
  * which for BCC is the probe index order).
  */
-export function renderFunccountTable(
-  rows: readonly FunccountRow[],
-  opts: { readonly timestamp?: Date } = {},
-): string {
+export function renderFunccountTable(rows: readonly FunccountRow[], opts: { readonly timestamp?: Date } = {}): string {
   let out = '\n';
   if (opts.timestamp) out += renderTimestampLine(opts.timestamp);
   out += `${ljust('FUNC', 36)} ${rjust('COUNT', 8)}\n`;

@@ -52,9 +52,7 @@ function isSections(h: readonly bigint[] | readonly HistSection[]): h is readonl
 export function renderFunclatencyInterval(i: FunclatencyInterval): string {
   let out = '\n';
   if (i.timestamp) out += renderTimestampLine(i.timestamp);
-  out += isSections(i.hist)
-    ? renderSectionedLog2Hist(i.hist, i.unit, FUNCLATENCY_SECTION_HEADER)
-    : renderLog2Hist(i.hist as readonly bigint[], i.unit);
+  out += isSections(i.hist) ? renderSectionedLog2Hist(i.hist, i.unit, FUNCLATENCY_SECTION_HEADER) : renderLog2Hist(i.hist as readonly bigint[], i.unit);
   out += renderFunclatencyAvg(i.totalNs, i.count, i.unit);
   return out;
 }

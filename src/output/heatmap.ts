@@ -112,10 +112,13 @@ export function heatmapLayout(input: HeatmapInput): HeatmapLayout {
       const count = c.slots[slot] ?? 0n;
       if (count <= 0n) continue;
       cells.push({
-        col, slot, count,
+        col,
+        slot,
+        count,
         x: plot.x + col * cw,
         y: plot.y + (maxSlot - slot) * ROW,
-        w: cw, h: ROW,
+        w: cw,
+        h: ROW,
         fill: heatColor(count, max),
       });
     }
@@ -130,7 +133,9 @@ export function renderHeatmap(input: HeatmapInput): string {
   const { plot } = L;
   const out: string[] = [];
   out.push(`<?xml version="1.0" encoding="UTF-8"?>`);
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${L.width}" height="${L.height}" viewBox="0 0 ${L.width} ${L.height}" font-family="monospace" font-size="11">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${L.width}" height="${L.height}" viewBox="0 0 ${L.width} ${L.height}" font-family="monospace" font-size="11">`,
+  );
   out.push(`<title>${esc(input.title)}</title>`);
   out.push(`<rect x="0" y="0" width="${L.width}" height="${L.height}" fill="#ffffff"/>`);
   out.push(`<text x="${L.width / 2}" y="20" text-anchor="middle" font-size="14">${esc(input.title)}</text>`);
@@ -155,7 +160,9 @@ export function renderHeatmap(input: HeatmapInput): string {
   out.push(`<g class="cells" shape-rendering="crispEdges">`);
   for (const c of L.cells) {
     const t = input.columns[c.col]!.time;
-    out.push(`<rect class="cell" x="${c.x}" y="${c.y}" width="${c.w}" height="${c.h}" fill="${c.fill}" data-col="${c.col}" data-slot="${c.slot}" data-count="${c.count}"><title>${strftimeHMS(t)}  ${esc(slotRange(c.slot))} ${esc(input.unit)}: ${c.count}</title></rect>`);
+    out.push(
+      `<rect class="cell" x="${c.x}" y="${c.y}" width="${c.w}" height="${c.h}" fill="${c.fill}" data-col="${c.col}" data-slot="${c.slot}" data-count="${c.count}"><title>${strftimeHMS(t)}  ${esc(slotRange(c.slot))} ${esc(input.unit)}: ${c.count}</title></rect>`,
+    );
   }
   out.push(`</g>`);
   // Colour legend: five steps from 1 call to the busiest cell.

@@ -15,15 +15,7 @@
 import { TracerError } from '../errors.js';
 import type { OutputValue, Primitive } from './value.js';
 
-export type JsonValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | undefined
-  | readonly JsonValue[]
-  | { readonly [key: string]: JsonValue };
+export type JsonValue = null | boolean | number | bigint | string | undefined | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
 const SAFE = 1n << 53n;
 

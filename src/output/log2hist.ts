@@ -76,17 +76,14 @@ export function renderLog2Hist(slots: readonly bigint[], valType: string): strin
   const wide = idxMax > 32;
   const boundWidth = wide ? 20 : 10;
   const stars = wide ? STARS_MAX / 2 : STARS_MAX;
-  let out = wide
-    ? `               ${ljust(valType, 29)} : count     distribution\n`
-    : `     ${ljust(valType, 19)} : count     distribution\n`;
+  let out = wide ? `               ${ljust(valType, 29)} : count     distribution\n` : `     ${ljust(valType, 19)} : count     distribution\n`;
   for (let i = 1; i <= idxMax; i++) {
     let low = (1n << BigInt(i)) >> 1n;
     const high = (1n << BigInt(i)) - 1n;
     if (low === high) low -= 1n;
     const val = slots[i] ?? 0n;
     out +=
-      `${rjust(low.toString(), boundWidth)} -> ${ljust(high.toString(), boundWidth)} : ` +
-      `${ljust(val.toString(), 8)} |${pyStars(val, valMax, stars)}|\n`;
+      `${rjust(low.toString(), boundWidth)} -> ${ljust(high.toString(), boundWidth)} : ` + `${ljust(val.toString(), 8)} |${pyStars(val, valMax, stars)}|\n`;
   }
   return out;
 }
@@ -103,11 +100,7 @@ export interface HistSection {
  * order), `\n<sectionHeader> = <title>\n` then that section's histogram (each section
  * computes its own maximum and layout; an empty one prints only its title).
  */
-export function renderSectionedLog2Hist(
-  sections: readonly HistSection[],
-  valType: string,
-  sectionHeader = 'Bucket ptr',
-): string {
+export function renderSectionedLog2Hist(sections: readonly HistSection[], valType: string, sectionHeader = 'Bucket ptr'): string {
   let out = '';
   for (const s of sections) {
     out += `\n${sectionHeader} = ${s.title}\n`;

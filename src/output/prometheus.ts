@@ -64,7 +64,13 @@ export function log2Series(name: string, s: Log2Sample, bounds = LOG2_BOUNDS): P
 
 /** A prom-client Histogram whose buckets are set from kernel log2 slots at scrape time. */
 class Log2Histogram extends Histogram<string> {
-  constructor(private readonly metricName: string, private readonly metricHelp: string, labelNames: readonly string[], registry: Registry, private readonly read: () => Log2Sample[]) {
+  constructor(
+    private readonly metricName: string,
+    private readonly metricHelp: string,
+    labelNames: readonly string[],
+    registry: Registry,
+    private readonly read: () => Log2Sample[],
+  ) {
     const name = metricName;
     const help = metricHelp;
     super({ name, help, labelNames: [...labelNames], buckets: log2UpperBounds(), registers: [registry] });
@@ -74,7 +80,9 @@ class Log2Histogram extends Histogram<string> {
 
   override async get() {
     const values = this.read().flatMap((s) => log2Series(this.metricName, s));
-    return { name: this.metricName, help: this.metricHelp, type: 'histogram' as const, values, aggregator: 'sum' as const } as unknown as Awaited<ReturnType<Histogram<string>['get']>>;
+    return { name: this.metricName, help: this.metricHelp, type: 'histogram' as const, values, aggregator: 'sum' as const } as unknown as Awaited<
+      ReturnType<Histogram<string>['get']>
+    >;
   }
 }
 
@@ -85,7 +93,10 @@ export class PrometheusExporter {
   /** A counter whose series are the samples `read()` returns at each scrape. */
   counter(name: string, help: string, labelNames: readonly string[], read: () => CounterSample[]): void {
     new Counter({
-      name, help, registers: [this.registry], labelNames: [...labelNames],
+      name,
+      help,
+      registers: [this.registry],
+      labelNames: [...labelNames],
       collect() {
         this.reset();
         for (const s of read()) this.inc({ ...s.labels }, Number(s.value));
@@ -123,7 +134,13 @@ export class PrometheusExporter {
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) =>
-        reject(new TracerError(`cannot listen on ${addr.host}:${addr.port}: ${e.code ?? e.message}`, e.code === 'EADDRINUSE' ? ['choose another port with --prometheus [HOST:]PORT'] : [])));
+        reject(
+          new TracerError(
+            `cannot listen on ${addr.host}:${addr.port}: ${e.code ?? e.message}`,
+            e.code === 'EADDRINUSE' ? ['choose another port with --prometheus [HOST:]PORT'] : [],
+          ),
+        ),
+      );
       server.listen(addr.port, addr.host, () => {
         const a = server.address();
         const shown = a && typeof a === 'object' ? (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`) : `${addr.host}:${addr.port}`;

@@ -48,10 +48,7 @@ function frameLine(f: Frame, verbose: boolean): string {
  * The multi-line form, ascending by count (stable): kernel frames, `    --`, user frames,
  * `    comm [tgid]` (when not -p and the tgid is real), `    count`, blank line.
  */
-export function renderStackcountStacks(
-  entries: readonly StackcountEntry[],
-  opts: StackcountOptions = {},
-): string {
+export function renderStackcountStacks(entries: readonly StackcountEntry[], opts: StackcountOptions = {}): string {
   const verbose = opts.verbose ?? false;
   let out = '';
   for (const e of byCount(entries)) {
@@ -69,18 +66,10 @@ export function renderStackcountStacks(
  * `comm;user frames root first[;-];kernel frames root first count`. Identical lines may
  * repeat (distinct stack ids that symbolise alike), as in BCC.
  */
-export function renderStackcountFolded(
-  entries: readonly StackcountEntry[],
-  opts: Pick<StackcountOptions, 'delimited'> = {},
-): string {
+export function renderStackcountFolded(entries: readonly StackcountEntry[], opts: Pick<StackcountOptions, 'delimited'> = {}): string {
   let out = '';
   for (const e of byCount(entries)) {
-    const parts = [
-      e.comm,
-      ...[...e.user].reverse().map((f) => f.name),
-      ...(opts.delimited ? ['-'] : []),
-      ...[...e.kernel].reverse().map((f) => f.name),
-    ];
+    const parts = [e.comm, ...[...e.user].reverse().map((f) => f.name), ...(opts.delimited ? ['-'] : []), ...[...e.kernel].reverse().map((f) => f.name)];
     out += `${parts.join(';')} ${e.count}\n`;
   }
   return out;

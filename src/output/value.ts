@@ -9,13 +9,7 @@
  * tool's keys are composite, so there is no separate map kind.
  */
 
-export type Primitive =
-  | bigint
-  | number
-  | string
-  | boolean
-  | { readonly sym: string; readonly addr: bigint }
-  | readonly Primitive[];
+export type Primitive = bigint | number | string | boolean | { readonly sym: string; readonly addr: bigint } | readonly Primitive[];
 
 export interface HistBucket {
   /** Inclusive bounds, as printed (`0 -> 1` is lo 0, hi 1). */

@@ -42,11 +42,15 @@ export interface ResolvedDump {
 }
 
 export function dumpResolved(stages: readonly string[], entries: readonly ResolvedDump[]): Promise<void> {
-  return dumpStage(stages, 'resolved', entries.map((e) => ({
-    probe: e.probe,
-    resolved: e.resolved.map((r) => ({ target: r.target, site: r.site, ret: r.ret })),
-    ...(e.layout !== undefined ? { layout: e.layout } : {}),
-  })));
+  return dumpStage(
+    stages,
+    'resolved',
+    entries.map((e) => ({
+      probe: e.probe,
+      resolved: e.resolved.map((r) => ({ target: r.target, site: r.site, ret: r.ret })),
+      ...(e.layout !== undefined ? { layout: e.layout } : {}),
+    })),
+  );
 }
 
 /** Prints `value` when `--dump` asked for `stage`. */

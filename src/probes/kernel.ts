@@ -22,9 +22,10 @@ export function kernelFunctionSupport(): { kprobes: boolean; fentry: boolean; wh
   const kprobes = haveKprobePmu.available() || haveTracefsKprobeEvents.available();
   const fentry = haveFentry.available();
   return {
-    kprobes, fentry,
+    kprobes,
+    fentry,
     why: {
-      kprobes: kprobes ? '' : (haveKprobePmu.reason() || haveTracefsKprobeEvents.reason()),
+      kprobes: kprobes ? '' : haveKprobePmu.reason() || haveTracefsKprobeEvents.reason(),
       fentry: fentry ? '' : haveFentry.reason(),
     },
   };
@@ -41,8 +42,7 @@ export function probeLimit(env: NodeJS.ProcessEnv = process.env): number {
 
 /** The error past the limit: BCC's words, and how to raise it. */
 export function probeLimitError(limit: number, attempted: number): TracerError {
-  return new TracerError(`maximum of ${limit} probes allowed, attempted ${attempted}`,
-    ['narrow the pattern, or raise the limit with BCC_PROBE_LIMIT=N']);
+  return new TracerError(`maximum of ${limit} probes allowed, attempted ${attempted}`, ['narrow the pattern, or raise the limit with BCC_PROBE_LIMIT=N']);
 }
 
 const DENIED_PREFIXES = ['_kbl_addr_', '__perf', 'perf_', '__SCT__'];
@@ -89,7 +89,10 @@ export function filterKernelFunctions(names: Iterable<string>, blacklist: Readon
  */
 export function kallsymsFunctions(ks: Kallsyms, hasBtf: (name: string) => boolean, filter?: RegExp): string[] {
   const ranges: Array<[bigint, bigint]> = [];
-  for (const [a, b] of [['__init_begin', '__init_end'], ['__irqentry_text_start', '__irqentry_text_end']] as const) {
+  for (const [a, b] of [
+    ['__init_begin', '__init_end'],
+    ['__irqentry_text_start', '__irqentry_text_end'],
+  ] as const) {
     const s = ks.find(a);
     const e = ks.find(b);
     if (s && e && e.addr > s.addr) ranges.push([s.addr, e.addr]);

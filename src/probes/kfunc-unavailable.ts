@@ -46,7 +46,9 @@ export function kernelFunctionsUnavailable(pattern: string, why: { kprobes: stri
   const alt = suggestions.length
     ? ` A tracepoint covers the same ground: try ${suggestions.map((s) => `'${s}'`).join(' or ')}.`
     : ` Use a tracepoint instead (list them with 'polytrace list t:*').`;
-  return new UnsupportedFeatureError('kernel_functions',
+  return new UnsupportedFeatureError(
+    'kernel_functions',
     `cannot probe kernel function '${pattern}': this kernel offers no way to attach to kernel functions ` +
-      `(kprobes: ${why.kprobes}; fentry/fexit: ${why.fentry}).${alt}`);
+      `(kprobes: ${why.kprobes}; fentry/fexit: ${why.fentry}).${alt}`,
+  );
 }

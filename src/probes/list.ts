@@ -27,7 +27,6 @@ import type { KernelListKind, ListEntry, ListKind, ListQuery, ListSources } from
 
 export type { KernelListKind, ListEntry, ListKind, ListQuery, ListSources } from './listing.js';
 
-
 const KERNEL_KINDS: readonly string[] = ['kprobe', 'kretprobe', 'fentry', 'fexit'];
 export const isKernelKind = (k: ListKind): k is KernelListKind => KERNEL_KINDS.includes(k);
 
@@ -43,9 +42,10 @@ export function parseListPattern(text: string | undefined): ListQuery[] {
   if (text === undefined || text === '' || text === '*') return [...DEFAULT_QUERIES];
   const parts = text.split(':');
   const head = parts[0]!;
-  const bad = (why: string): UsageError => new UsageError(`cannot read probe pattern '${text}': ${why}`, [
-    "e.g. 'kprobe:vfs_*', 'tracepoint:sched:*', 'rawtracepoint:sched_*', 'uprobe:/bin/bash:read*', 'usdt:/usr/bin/python3.11:*', 'c:malloc'",
-  ]);
+  const bad = (why: string): UsageError =>
+    new UsageError(`cannot read probe pattern '${text}': ${why}`, [
+      "e.g. 'kprobe:vfs_*', 'tracepoint:sched:*', 'rawtracepoint:sched_*', 'uprobe:/bin/bash:read*', 'usdt:/usr/bin/python3.11:*', 'c:malloc'",
+    ]);
   const rest = (from: number): string => parts.slice(from).join(':');
   const orAll = (s: string | undefined): string => (s === undefined || s === '' ? '*' : s);
   if (parts.length === 1) return [{ kind: 'kprobe', pattern: head }];

@@ -43,15 +43,26 @@ export function resolveProbe(q: ProbeQuery, host: ProbeHost): ResolvedProbe[] {
  * parser decides.
  */
 export const LIST_WORDS: Readonly<Record<string, ListKind>> = {
-  kprobe: 'kprobe', k: 'kprobe',
-  kretprobe: 'kretprobe', kr: 'kretprobe',
-  fentry: 'fentry', kfunc: 'fentry', f: 'fentry',
-  fexit: 'fexit', kretfunc: 'fexit', fr: 'fexit',
-  tracepoint: 'tracepoint', t: 'tracepoint',
-  rawtracepoint: 'rawtracepoint', rt: 'rawtracepoint',
+  kprobe: 'kprobe',
+  k: 'kprobe',
+  kretprobe: 'kretprobe',
+  kr: 'kretprobe',
+  fentry: 'fentry',
+  kfunc: 'fentry',
+  f: 'fentry',
+  fexit: 'fexit',
+  kretfunc: 'fexit',
+  fr: 'fexit',
+  tracepoint: 'tracepoint',
+  t: 'tracepoint',
+  rawtracepoint: 'rawtracepoint',
+  rt: 'rawtracepoint',
   uprobe: 'uprobe',
-  uretprobe: 'uretprobe', ur: 'uretprobe',
-  usdt: 'usdt', U: 'usdt', u: 'usdt',
+  uretprobe: 'uretprobe',
+  ur: 'uretprobe',
+  usdt: 'usdt',
+  U: 'usdt',
+  u: 'usdt',
 };
 
 /** The provider that lists probe points of `kind`. */
@@ -91,8 +102,13 @@ export function isReturnProbe(type: ProbeType): boolean {
 /** The query a trace or argdist reference asks: exactly the probe named, whose arguments the program reads. */
 export function refQuery(r: ProbeRef, pid: number | undefined): ProbeQuery {
   return {
-    type: r.type, library: r.library, name: r.type === 't' ? `${r.category ?? ''}:${r.function}` : r.function,
-    ...(r.provider !== undefined ? { provider: r.provider } : {}), ...(r.offset !== undefined ? { offset: r.offset } : {}),
-    match: 'exact', ...(pid !== undefined ? { pid } : {}), readsArgs: true,
+    type: r.type,
+    library: r.library,
+    name: r.type === 't' ? `${r.category ?? ''}:${r.function}` : r.function,
+    ...(r.provider !== undefined ? { provider: r.provider } : {}),
+    ...(r.offset !== undefined ? { offset: r.offset } : {}),
+    match: 'exact',
+    ...(pid !== undefined ? { pid } : {}),
+    readsArgs: true,
   };
 }

@@ -135,32 +135,9 @@ export interface CtxRef extends Node {
 }
 
 /** The `$…` variables other than `$retval`, `$latency` and `$entry(…)`. */
-export type BuiltinName =
-  | '$PID'
-  | '$TID'
-  | '$UID'
-  | '$GID'
-  | '$COMM'
-  | '$cpu'
-  | '$task'
-  | '$pid'
-  | '$tgid'
-  | '$uid'
-  | '$gid';
+export type BuiltinName = '$PID' | '$TID' | '$UID' | '$GID' | '$COMM' | '$cpu' | '$task' | '$pid' | '$tgid' | '$uid' | '$gid';
 
-export const BUILTIN_NAMES: readonly BuiltinName[] = [
-  '$PID',
-  '$TID',
-  '$UID',
-  '$GID',
-  '$COMM',
-  '$cpu',
-  '$task',
-  '$pid',
-  '$tgid',
-  '$uid',
-  '$gid',
-];
+export const BUILTIN_NAMES: readonly BuiltinName[] = ['$PID', '$TID', '$UID', '$GID', '$COMM', '$cpu', '$task', '$pid', '$tgid', '$uid', '$gid'];
 
 export interface BuiltinRef extends Node {
   readonly kind: 'builtin';
@@ -211,25 +188,7 @@ export interface UnaryExpr extends Node {
   readonly operand: Expr;
 }
 
-export type BinaryOp =
-  | '*'
-  | '/'
-  | '%'
-  | '+'
-  | '-'
-  | '<<'
-  | '>>'
-  | '<'
-  | '<='
-  | '>'
-  | '>='
-  | '=='
-  | '!='
-  | '&'
-  | '^'
-  | '|'
-  | '&&'
-  | '||';
+export type BinaryOp = '*' | '/' | '%' | '+' | '-' | '<<' | '>>' | '<' | '<=' | '>' | '>=' | '==' | '!=' | '&' | '^' | '|' | '&&' | '||';
 
 export interface BinaryExpr extends Node {
   readonly kind: 'binary';

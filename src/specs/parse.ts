@@ -300,9 +300,7 @@ function formatAt(source: string, from: number, to: number, span: SourceSpan): F
           err(source, `width/flags not supported in '${t.text}'`, s, [`use '%${length}${letter}'`]);
         }
         if (!CONV_SPECS.has(letter!) || (length !== '' && (!INTEGER_SPECS.has(letter!) || !['h', 'hh', 'l', 'll'].includes(length)))) {
-          err(source, `unsupported format conversion '${t.text}'`, s, [
-            'supported: %d %i %u %x %X %o (with h, hh, l, ll), %c %s %p %K %U and %%',
-          ]);
+          err(source, `unsupported format conversion '${t.text}'`, s, ['supported: %d %i %u %x %X %o (with h, hh, l, ll), %c %s %p %K %U and %%']);
         }
         pieces.push({ kind: 'conversion', spec: letter as ConversionSpec, length: length as LengthModifier, span: s });
         break;
@@ -386,7 +384,9 @@ function traceProbeRef(source: string, from: number, to: number): ProbeRef {
     const name = rawTracepointName(source, parts, to);
     const plus = name.text.indexOf('+');
     if (plus >= 0) {
-      err(source, 'offsets are only supported for entry probes (p)', { start: name.span.start + plus, end: name.span.end }, [`remove '${name.text.slice(plus)}' from the raw tracepoint`]);
+      err(source, 'offsets are only supported for entry probes (p)', { start: name.span.start + plus, end: name.span.end }, [
+        `remove '${name.text.slice(plus)}' from the raw tracepoint`,
+      ]);
     }
     return { type: 'rawtracepoint', library: '', function: name.text, typeExplicit: true, span };
   }
@@ -407,14 +407,16 @@ function traceProbeRef(source: string, from: number, to: number): ProbeRef {
   const noOffset = (p: RawPart, what: string): void => {
     const plus = p.text.indexOf('+');
     if (plus >= 0) {
-      err(source, 'offsets are only supported for entry probes (p)', { start: p.span.start + plus, end: p.span.end }, [`remove '${p.text.slice(plus)}' from the ${what}`]);
+      err(source, 'offsets are only supported for entry probes (p)', { start: p.span.start + plus, end: p.span.end }, [
+        `remove '${p.text.slice(plus)}' from the ${what}`,
+      ]);
     }
   };
   const need = (p: RawPart, what: string): void => {
     if (p.text === '') err(source, `missing ${what}`, widen(p.span, source));
   };
   if (type === 't') {
-    if (n > 3) err(source, 'too many \':\'-separated components in tracepoint probe', { start: parts[3]!.span.start - 1, end: to }, ['write t:category:event']);
+    if (n > 3) err(source, "too many ':'-separated components in tracepoint probe", { start: parts[3]!.span.start - 1, end: to }, ['write t:category:event']);
     const [, cat, ev] = parts as [RawPart, RawPart, RawPart];
     need(cat, 'tracepoint category');
     need(ev, 'tracepoint event name');
@@ -422,7 +424,10 @@ function traceProbeRef(source: string, from: number, to: number): ProbeRef {
     return { type, library: '', category: cat.text, function: ev.text, typeExplicit, span };
   }
   if (type === 'u') {
-    if (n > 4) err(source, 'too many \':\'-separated components in USDT probe', { start: parts[4]!.span.start - 1, end: to }, ['write u:library:probe or u:library:provider:probe']);
+    if (n > 4)
+      err(source, "too many ':'-separated components in USDT probe", { start: parts[4]!.span.start - 1, end: to }, [
+        'write u:library:probe or u:library:provider:probe',
+      ]);
     const lib = parts[1]!;
     const name = parts[n - 1]!;
     const provider = n === 4 ? parts[2]! : undefined;
@@ -436,7 +441,10 @@ function traceProbeRef(source: string, from: number, to: number): ProbeRef {
     library = parts[0]!.text;
     fnPart = parts[1]!;
   } else {
-    library = parts.slice(1, -1).map((p) => p.text).join(':');
+    library = parts
+      .slice(1, -1)
+      .map((p) => p.text)
+      .join(':');
     fnPart = parts[n - 1]!;
   }
   const plus = fnPart.text.indexOf('+');
@@ -525,7 +533,7 @@ function explainTail(source: string, specEnd: number, glued: boolean, f: Failure
   if (layout.actionStart === undefined || !first || at < layout.actionStart) return f;
   const stringTok = layout.actionToks.find((t) => t.type === 'string');
   if (f.fault && f.fault.start === first.offset && source[first.offset] === '"' && f.fault.message === 'unterminated string literal') {
-    return { message: 'expected format string in "s', span: f.span, hints: ['the format string is not terminated (missing closing \'"\')'] };
+    return { message: 'expected format string in "s', span: f.span, hints: ["the format string is not terminated (missing closing '\"')"] };
   }
   if (first.type === 'string' || first.type === 'fault') return f;
   if (first.text === ')' && layout.hasPredicate && at === first.offset) {

@@ -5,18 +5,7 @@
  */
 import { assertNever } from '../errors.js';
 import { RAW_TRACEPOINT_WORDS } from './ast.js';
-import type {
-  ArgdistSpecAst,
-  BaseType,
-  Expr,
-  FormatString,
-  FuncPatternAst,
-  Param,
-  ProbeRef,
-  StringLiteral,
-  TraceProbeAst,
-  TypeName,
-} from './ast.js';
+import type { ArgdistSpecAst, BaseType, Expr, FormatString, FuncPatternAst, Param, ProbeRef, StringLiteral, TraceProbeAst, TypeName } from './ast.js';
 
 // C precedence levels, loosest first.
 const TERNARY = 1;

@@ -166,7 +166,11 @@ const decoder = new TextDecoder('utf-8');
 function latin1(b: Uint8Array, start: number, end: number): string {
   // Symbol names are ASCII in practice; decode as UTF-8 for the rare non-ASCII one.
   let ascii = true;
-  for (let i = start; i < end; i++) if (b[i]! >= 0x80) { ascii = false; break; }
+  for (let i = start; i < end; i++)
+    if (b[i]! >= 0x80) {
+      ascii = false;
+      break;
+    }
   if (!ascii) return decoder.decode(b.subarray(start, end));
   let s = '';
   for (let i = start; i < end; i += 4096) {
@@ -258,8 +262,26 @@ export class ElfFile {
         const o = phoff + i * phentsize;
         phs.push(
           is64
-            ? { type: r.u32(o), flags: r.u32(o + 4), offset: r.u64(o + 8), vaddr: r.u64(o + 16), paddr: r.u64(o + 24), filesz: r.u64(o + 32), memsz: r.u64(o + 40), align: r.u64(o + 48) }
-            : { type: r.u32(o), offset: BigInt(r.u32(o + 4)), vaddr: BigInt(r.u32(o + 8)), paddr: BigInt(r.u32(o + 12)), filesz: BigInt(r.u32(o + 16)), memsz: BigInt(r.u32(o + 20)), flags: r.u32(o + 24), align: BigInt(r.u32(o + 28)) },
+            ? {
+                type: r.u32(o),
+                flags: r.u32(o + 4),
+                offset: r.u64(o + 8),
+                vaddr: r.u64(o + 16),
+                paddr: r.u64(o + 24),
+                filesz: r.u64(o + 32),
+                memsz: r.u64(o + 40),
+                align: r.u64(o + 48),
+              }
+            : {
+                type: r.u32(o),
+                offset: BigInt(r.u32(o + 4)),
+                vaddr: BigInt(r.u32(o + 8)),
+                paddr: BigInt(r.u32(o + 12)),
+                filesz: BigInt(r.u32(o + 16)),
+                memsz: BigInt(r.u32(o + 20)),
+                flags: r.u32(o + 24),
+                align: BigInt(r.u32(o + 28)),
+              },
         );
       }
     }
@@ -278,8 +300,30 @@ export class ElfFile {
         nameOffs.push(r.u32(o));
         raw.push(
           is64
-            ? { index: i, type: r.u32(o + 4), flags: r.u64(o + 8), addr: r.u64(o + 16), offset: num(r.u64(o + 24), 'sh_offset'), size: num(r.u64(o + 32), 'sh_size'), link: r.u32(o + 40), info: r.u32(o + 44), addralign: num(r.u64(o + 48), 'sh_addralign'), entsize: num(r.u64(o + 56), 'sh_entsize') }
-            : { index: i, type: r.u32(o + 4), flags: BigInt(r.u32(o + 8)), addr: BigInt(r.u32(o + 12)), offset: r.u32(o + 16), size: r.u32(o + 20), link: r.u32(o + 24), info: r.u32(o + 28), addralign: r.u32(o + 32), entsize: r.u32(o + 36) },
+            ? {
+                index: i,
+                type: r.u32(o + 4),
+                flags: r.u64(o + 8),
+                addr: r.u64(o + 16),
+                offset: num(r.u64(o + 24), 'sh_offset'),
+                size: num(r.u64(o + 32), 'sh_size'),
+                link: r.u32(o + 40),
+                info: r.u32(o + 44),
+                addralign: num(r.u64(o + 48), 'sh_addralign'),
+                entsize: num(r.u64(o + 56), 'sh_entsize'),
+              }
+            : {
+                index: i,
+                type: r.u32(o + 4),
+                flags: BigInt(r.u32(o + 8)),
+                addr: BigInt(r.u32(o + 12)),
+                offset: r.u32(o + 16),
+                size: r.u32(o + 20),
+                link: r.u32(o + 24),
+                info: r.u32(o + 28),
+                addralign: r.u32(o + 32),
+                entsize: r.u32(o + 36),
+              },
         );
       }
     }

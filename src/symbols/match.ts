@@ -38,7 +38,7 @@ export function translatePythonRegex(py: string): Translated {
   let lastWasQuantifier = false;
   const n = py.length;
 
-  const escape = (inClass: boolean): string => {
+  const escapeAt = (inClass: boolean): string => {
     const c = py[i + 1];
     if (c === undefined) throw new PatternError('bad escape (end of pattern)');
     i += 2;
@@ -55,7 +55,7 @@ export function translatePythonRegex(py: string): Translated {
   while (i < n) {
     const c = py[i]!;
     if (c === '\\') {
-      out += escape(false);
+      out += escapeAt(false);
       atStart = false;
       lastWasQuantifier = false;
       continue;
@@ -76,7 +76,7 @@ export function translatePythonRegex(py: string): Translated {
       while (i < n) {
         const d = py[i]!;
         if (d === '\\') {
-          cls += escape(true);
+          cls += escapeAt(true);
           continue;
         }
         if (d === '[') {

@@ -96,9 +96,7 @@ function eventFile(root: string, category: string, event: string, file: string):
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new ResolveError(`tracepoint ${category}:${event} does not exist (no ${p})`, [
-        `list tracepoints with: ls ${path.join(root, 'events', category)}`,
-      ]);
+      throw new ResolveError(`tracepoint ${category}:${event} does not exist (no ${p})`, [`list tracepoints with: ls ${path.join(root, 'events', category)}`]);
     }
     throw new ResolveError(`cannot read ${p}: ${code ?? String(e)}`);
   }

@@ -11,14 +11,42 @@ import { NativeBuffer } from './mem.js';
 const NR_BPF = process.arch === 'arm64' ? 280 : 321;
 
 export const BpfCmd = {
-  MapCreate: 0, MapLookupElem: 1, MapUpdateElem: 2, MapDeleteElem: 3, MapGetNextKey: 4,
-  ProgLoad: 5, ObjPin: 6, ObjGet: 7, ProgAttach: 8, ProgDetach: 9, ProgTestRun: 10,
-  ProgGetNextId: 11, MapGetNextId: 12, ProgGetFdById: 13, MapGetFdById: 14, ObjGetInfoByFd: 15,
-  ProgQuery: 16, RawTracepointOpen: 17, BtfLoad: 18, BtfGetFdById: 19, TaskFdQuery: 20,
-  MapLookupAndDeleteElem: 21, MapFreeze: 22, BtfGetNextId: 23, MapLookupBatch: 24,
-  MapLookupAndDeleteBatch: 25, MapUpdateBatch: 26, MapDeleteBatch: 27, LinkCreate: 28,
-  LinkUpdate: 29, LinkGetFdById: 30, LinkGetNextId: 31, EnableStats: 32, IterCreate: 33,
-  LinkDetach: 34, ProgBindMap: 35,
+  MapCreate: 0,
+  MapLookupElem: 1,
+  MapUpdateElem: 2,
+  MapDeleteElem: 3,
+  MapGetNextKey: 4,
+  ProgLoad: 5,
+  ObjPin: 6,
+  ObjGet: 7,
+  ProgAttach: 8,
+  ProgDetach: 9,
+  ProgTestRun: 10,
+  ProgGetNextId: 11,
+  MapGetNextId: 12,
+  ProgGetFdById: 13,
+  MapGetFdById: 14,
+  ObjGetInfoByFd: 15,
+  ProgQuery: 16,
+  RawTracepointOpen: 17,
+  BtfLoad: 18,
+  BtfGetFdById: 19,
+  TaskFdQuery: 20,
+  MapLookupAndDeleteElem: 21,
+  MapFreeze: 22,
+  BtfGetNextId: 23,
+  MapLookupBatch: 24,
+  MapLookupAndDeleteBatch: 25,
+  MapUpdateBatch: 26,
+  MapDeleteBatch: 27,
+  LinkCreate: 28,
+  LinkUpdate: 29,
+  LinkGetFdById: 30,
+  LinkGetNextId: 31,
+  EnableStats: 32,
+  IterCreate: 33,
+  LinkDetach: 34,
+  ProgBindMap: 35,
 } as const;
 
 const CMD_NAMES = Object.fromEntries(Object.entries(BpfCmd).map(([k, v]) => [v, k])) as Record<number, string>;
@@ -123,8 +151,13 @@ export function mapGetNextKey(fd: number, key: NativeBuffer | null, next: Native
  * and whether the map is exhausted (ENOENT). `inBatch` null starts from the beginning.
  */
 export function mapLookupBatch(
-  fd: number, inBatch: NativeBuffer | null, outBatch: NativeBuffer, keys: NativeBuffer, values: NativeBuffer,
-  count: number, andDelete = false,
+  fd: number,
+  inBatch: NativeBuffer | null,
+  outBatch: NativeBuffer,
+  keys: NativeBuffer,
+  values: NativeBuffer,
+  count: number,
+  andDelete = false,
 ): { count: number; done: boolean; errno: number } {
   const dv = resetAttr();
   dv.setBigUint64(0, inBatch ? inBatch.addr : 0n, true);

@@ -43,7 +43,10 @@ export class Mapping implements Disposable {
   readonly buffer: ArrayBuffer;
   #ptr: Pointer | null;
 
-  private constructor(ptr: Pointer, readonly length: number) {
+  private constructor(
+    ptr: Pointer,
+    readonly length: number,
+  ) {
     this.#ptr = ptr;
     this.buffer = view(ptr, length);
   }

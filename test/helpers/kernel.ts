@@ -47,7 +47,9 @@ export function start(cmd: string, args: readonly string[], opts: { env?: NodeJS
     ? spawn(process.execPath, [bin(cmd), ...args], { env: { ...process.env, ...opts.env } })
     : spawn(cmd, [...args], { env: { ...process.env, ...opts.env } });
   const r: Running = {
-    child, stdout: '', stderr: '',
+    child,
+    stdout: '',
+    stderr: '',
     exited: new Promise((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig ?? -1))),
     waitFor(text, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {

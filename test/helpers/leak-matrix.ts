@@ -56,9 +56,7 @@ function watchesPid(tool: Tool): boolean {
 
 /** A process to trace with -p. Exits on stdin EOF. */
 async function startTarget(which: LeakCase['target']): Promise<ChildProcess> {
-  const child = which === 'python'
-    ? spawn(PYTHON, ['-c', 'import sys\nprint("ready", flush=True)\nsys.stdin.read()'])
-    : spawn(counterWorkload().exe, ['0']);
+  const child = which === 'python' ? spawn(PYTHON, ['-c', 'import sys\nprint("ready", flush=True)\nsys.stdin.read()']) : spawn(counterWorkload().exe, ['0']);
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {

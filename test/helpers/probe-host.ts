@@ -51,7 +51,11 @@ export function fixtureHost(o: FixtureHostOptions = {}): ProbeHost {
     elf: (path) => ElfFile.open(path),
     usdtProbes: (path) => usdtProbes(ElfFile.open(path)),
     kernelFunctionSupport: () => (o.mechanism ? { mechanism: o.mechanism, why } : { why }),
-    kernelFunctions: (re) => filterKernelFunctions(availableFilterFunctions(FIXTURE_TRACEFS).filter((n) => re.test(n)), new Set()).kept,
+    kernelFunctions: (re) =>
+      filterKernelFunctions(
+        availableFilterFunctions(FIXTURE_TRACEFS).filter((n) => re.test(n)),
+        new Set(),
+      ).kept,
     kernelFunctionHasBtf: (name) => btf.idsByName(name, 'func').length > 0,
     kernelBtf: () => (o.btf === false ? undefined : btf),
   };

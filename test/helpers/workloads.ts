@@ -110,35 +110,39 @@ export function startTracee(n: number, opts: { uid?: number } = {}): Promise<Tra
   let out = '';
   let seen = 0;
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const waitDone = () => new Promise<void>((resolve, reject) => {
-    const check = () => {
-      const count = out.split('done\n').length - 1;
-      if (count > seen) {
-        seen = count;
-        child.stdout.off('data', check);
-        resolve();
-      }
-    };
-    child.stdout.on('data', check);
-    child.on('exit', () => reject(new Error(`tracee exited: ${out}`)));
-  });
+  const waitDone = () =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        const count = out.split('done\n').length - 1;
+        if (count > seen) {
+          seen = count;
+          child.stdout.off('data', check);
+          resolve();
+        }
+      };
+      child.stdout.on('data', check);
+      child.on('exit', () => reject(new Error(`tracee exited: ${out}`)));
+    });
   return new Promise((resolve, reject) => {
     const ready = () => {
       const m = /ready (\d+)/.exec(out);
       if (!m) return;
       child.stdout.off('data', ready);
       resolve({
-        pid: Number(m[1]), child, out: () => out,
+        pid: Number(m[1]),
+        child,
+        out: () => out,
         cmd: (line) => {
           const p = waitDone();
           child.stdin.write(`${line}\n`);
           return p;
         },
-        end: () => new Promise((r) => {
-          if (child.exitCode !== null) return r();
-          child.on('exit', () => r());
-          child.stdin.end('end\n');
-        }),
+        end: () =>
+          new Promise((r) => {
+            if (child.exitCode !== null) return r();
+            child.on('exit', () => r());
+            child.stdin.end('end\n');
+          }),
       });
     };
     child.stdout.on('data', ready);

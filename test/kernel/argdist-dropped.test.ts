@@ -30,11 +30,19 @@ describe.skipIf(skipKernel)('argdist dropped updates (kernel)', () => {
       const dropped = droppedMapSpec(1);
       attachTargets(session, [resolved.target], {
         prefix: 'argdist_t',
-        build: (shape) => argdistProgram({
-          kind: 'freq', name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType,
-          index: 0, layout: p.layout, freq, dropped, filter: {},
-          lower: compileArgdist({ ast: p.ast, types: p.types, site: resolved.site, stringSize: 80, prefix: 'ad0' }).lower,
-        }),
+        build: (shape) =>
+          argdistProgram({
+            kind: 'freq',
+            name: shape.name,
+            progType: shape.progType,
+            expectedAttachType: shape.expectedAttachType,
+            index: 0,
+            layout: p.layout,
+            freq,
+            dropped,
+            filter: {},
+            lower: compileArgdist({ ast: p.ast, types: p.types, site: resolved.site, stringSize: 80, prefix: 'ad0' }).lower,
+          }),
       });
       const w = spawn(exe, []);
       let out = '';
@@ -45,7 +53,12 @@ describe.skipIf(skipKernel)('argdist dropped updates (kernel)', () => {
         check();
       });
       const rows = decodeFreq(p, session.maps.get(freq.name)!.entries());
-      expect(rows.map((r) => [r.values[0], r.count])).toEqual(expect.arrayContaining([[16n, 100n], [32n, 50n]]));
+      expect(rows.map((r) => [r.values[0], r.count])).toEqual(
+        expect.arrayContaining([
+          [16n, 100n],
+          [32n, 50n],
+        ]),
+      );
       const dm = session.maps.get(dropped.name)!;
       expect(dm.sumU64(dm.lookup(new Uint8Array(4))!)).toBe(7n);
     } finally {

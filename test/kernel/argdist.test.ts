@@ -145,7 +145,7 @@ describe.skipIf(skipKernel)('argdist (kernel)', () => {
     expect(Object.fromEntries(freqTotals(r.stdout, c))).toEqual({ 'n = 32': 50, 'n = 4096': 7 });
   });
 
-  it('string keys from a function returning known strings (text, not b\'…\')', async () => {
+  it("string keys from a function returning known strings (text, not b'…')", async () => {
     const c = `r:${exe}:name_of():char*:$retval`;
     const r = await during(['-C', c], (w) => w.run('names'));
     expect(Object.fromEntries(freqTotals(r.stdout, c))).toEqual({ '$retval = alpha': 3, '$retval = beta': 5, '$retval = gamma': 7 });
@@ -161,7 +161,10 @@ describe.skipIf(skipKernel)('argdist (kernel)', () => {
     const c = `r:${exe}:pair(int x):int,int:$entry(x),$retval`;
     const r = await during(['-C', c], (w) => w.run('pairs'));
     expect(Object.fromEntries(freqTotals(r.stdout, c))).toEqual({
-      'x = 1, $retval = 11': 1, 'x = 2, $retval = 21': 2, 'x = 3, $retval = 31': 3, 'x = 4, $retval = 41': 4,
+      'x = 1, $retval = 11': 1,
+      'x = 2, $retval = 21': 2,
+      'x = 3, $retval = 31': 3,
+      'x = 4, $retval = 41': 4,
     });
   });
 
@@ -203,10 +206,14 @@ describe.skipIf(skipKernel)('argdist (kernel)', () => {
 
   it('-c accumulates across intervals; without it each interval starts from zero', async () => {
     const c = `p:${exe}:take_size(size_t n):size_t:n`;
-    const cum = await during(['-c', '-C', c], async (w) => {
-      await w.run('sizes');
-      await w.run('sizes');
-    }, { after: 2 });
+    const cum = await during(
+      ['-c', '-C', c],
+      async (w) => {
+        await w.run('sizes');
+        await w.run('sizes');
+      },
+      { after: 2 },
+    );
     const blocks = cum.stdout.split(TS).slice(1);
     expect(blocks[blocks.length - 1]).toContain('\t200        n = 16\n');
     expect(blocks[blocks.length - 2]).toContain('\t200        n = 16\n');
@@ -262,30 +269,34 @@ describe.skipIf(skipKernel)('argdist (kernel)', () => {
   it('a USDT probe: Python function names (python:line arg2) of one process', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'argdist-py-'));
     const script = join(dir, 'work.py');
-    writeFileSync(script, [
-      'import sys',
-      'def alpha(x):',
-      '    y = x',
-      '    return y',
-      'def beta(x):',
-      '    y = x',
-      '    return y',
-      'print("ready", flush=True)',
-      'sys.stdin.readline()',
-      // Two line events per call of each function (its two body lines).
-      'for _ in map(alpha, range(30)): pass',
-      'for _ in map(beta, range(20)): pass',
-      'print("done", flush=True)',
-      'sys.stdin.readline()',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      script,
+      [
+        'import sys',
+        'def alpha(x):',
+        '    y = x',
+        '    return y',
+        'def beta(x):',
+        '    y = x',
+        '    return y',
+        'print("ready", flush=True)',
+        'sys.stdin.readline()',
+        // Two line events per call of each function (its two body lines).
+        'for _ in map(alpha, range(30)): pass',
+        'for _ in map(beta, range(20)): pass',
+        'print("done", flush=True)',
+        'sys.stdin.readline()',
+        '',
+      ].join('\n'),
+    );
     const py = spawn('/usr/bin/python3.11', [script]);
     let pyOut = '';
     py.stdout.setEncoding('utf8').on('data', (d: string) => (pyOut += d));
-    const until = (s: string) => new Promise<void>((res) => {
-      const check = () => (pyOut.includes(s) ? res() : setTimeout(check, 20));
-      check();
-    });
+    const until = (s: string) =>
+      new Promise<void>((res) => {
+        const check = () => (pyOut.includes(s) ? res() : setTimeout(check, 20));
+        check();
+      });
     await until('ready');
     const c = 'u:/usr/bin/python3.11:line():char*:arg2';
     const t = start('argdist', ['-p', String(py.pid), '-C', c]);
@@ -312,7 +323,20 @@ describe.skipIf(skipKernel)('argdist (kernel)', () => {
     t.child.kill('SIGINT');
     await t.exited;
     await w.end();
-    const docs = t.stdout.trim().split('\n').map((l) => JSON.parse(l) as { tool: string; probes: Array<{ type: string; counts?: Array<{ key: Record<string, number>; count: number }>; buckets?: Array<{ lo: number; hi: number; count: number }> }> });
+    const docs = t.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            tool: string;
+            probes: Array<{
+              type: string;
+              counts?: Array<{ key: Record<string, number>; count: number }>;
+              buckets?: Array<{ lo: number; hi: number; count: number }>;
+            }>;
+          },
+      );
     expect(docs.every((d) => d.tool === 'argdist' && d.probes.length === 2)).toBe(true);
     const counts = new Map<number, number>();
     const buckets = new Map<number, number>();

@@ -39,17 +39,33 @@ const INT: T = { size: 4, signed: true };
 const wrap = (v: bigint, t: T): bigint => (t.bool ? (v !== 0n ? 1n : 0n) : t.signed ? BigInt.asIntN(t.size * 8, v) : BigInt.asUintN(t.size * 8, v));
 
 const INPUTS: Record<string, T> = {
-  a: { size: 8, signed: false }, b: { size: 4, signed: true }, c: { size: 4, signed: false },
-  d: { size: 8, signed: true }, e: { size: 2, signed: false }, f: { size: 1, signed: true },
+  a: { size: 8, signed: false },
+  b: { size: 4, signed: true },
+  c: { size: 4, signed: false },
+  d: { size: 8, signed: true },
+  e: { size: 2, signed: false },
+  f: { size: 1, signed: true },
 };
 const SIGNATURE = 'p::f(u64 a, s32 b, u32 c, s64 d, u16 e, s8 f)';
 const NAMES = Object.keys(INPUTS);
 
 const CASTS: Record<string, T> = {
-  s8: { size: 1, signed: true }, u8: { size: 1, signed: false }, s16: { size: 2, signed: true }, u16: { size: 2, signed: false },
-  s32: { size: 4, signed: true }, u32: { size: 4, signed: false }, s64: { size: 8, signed: true }, u64: { size: 8, signed: false },
-  int: INT, 'unsigned int': { size: 4, signed: false }, long: { size: 8, signed: true }, 'unsigned long': { size: 8, signed: false },
-  char: { size: 1, signed: true }, 'unsigned char': { size: 1, signed: false }, short: { size: 2, signed: true }, _Bool: { size: 1, signed: false, bool: true },
+  s8: { size: 1, signed: true },
+  u8: { size: 1, signed: false },
+  s16: { size: 2, signed: true },
+  u16: { size: 2, signed: false },
+  s32: { size: 4, signed: true },
+  u32: { size: 4, signed: false },
+  s64: { size: 8, signed: true },
+  u64: { size: 8, signed: false },
+  int: INT,
+  'unsigned int': { size: 4, signed: false },
+  long: { size: 8, signed: true },
+  'unsigned long': { size: 8, signed: false },
+  char: { size: 1, signed: true },
+  'unsigned char': { size: 1, signed: false },
+  short: { size: 2, signed: true },
+  _Bool: { size: 1, signed: false, bool: true },
 };
 
 function promote(x: V): V {
@@ -117,20 +133,34 @@ function evaluate(e: Expr, env: Record<string, bigint>): V {
       const a = wrap(l.v, t);
       const b = wrap(r.v, t);
       switch (e.op) {
-        case '+': return { v: wrap(a + b, t), t };
-        case '-': return { v: wrap(a - b, t), t };
-        case '*': return { v: wrap(a * b, t), t };
-        case '/': return { v: b === 0n ? 0n : wrap(a / b, t), t };
-        case '%': return { v: b === 0n ? a : wrap(a % b, t), t };
-        case '&': return { v: wrap(a & b, t), t };
-        case '|': return { v: wrap(a | b, t), t };
-        case '^': return { v: wrap(a ^ b, t), t };
-        case '<': return { v: a < b ? 1n : 0n, t: INT };
-        case '<=': return { v: a <= b ? 1n : 0n, t: INT };
-        case '>': return { v: a > b ? 1n : 0n, t: INT };
-        case '>=': return { v: a >= b ? 1n : 0n, t: INT };
-        case '==': return { v: a === b ? 1n : 0n, t: INT };
-        case '!=': return { v: a !== b ? 1n : 0n, t: INT };
+        case '+':
+          return { v: wrap(a + b, t), t };
+        case '-':
+          return { v: wrap(a - b, t), t };
+        case '*':
+          return { v: wrap(a * b, t), t };
+        case '/':
+          return { v: b === 0n ? 0n : wrap(a / b, t), t };
+        case '%':
+          return { v: b === 0n ? a : wrap(a % b, t), t };
+        case '&':
+          return { v: wrap(a & b, t), t };
+        case '|':
+          return { v: wrap(a | b, t), t };
+        case '^':
+          return { v: wrap(a ^ b, t), t };
+        case '<':
+          return { v: a < b ? 1n : 0n, t: INT };
+        case '<=':
+          return { v: a <= b ? 1n : 0n, t: INT };
+        case '>':
+          return { v: a > b ? 1n : 0n, t: INT };
+        case '>=':
+          return { v: a >= b ? 1n : 0n, t: INT };
+        case '==':
+          return { v: a === b ? 1n : 0n, t: INT };
+        case '!=':
+          return { v: a !== b ? 1n : 0n, t: INT };
       }
       throw new Error(`op ${e.op}`);
     }
@@ -142,8 +172,27 @@ function evaluate(e: Expr, env: Record<string, bigint>): V {
 // ---------------------------------------------------------------------------------------------
 // Generators
 
-const SPECIAL = [0n, 1n, 2n, 7n, 31n, 32n, 63n, 64n, 255n, 0x7fffn, 0x8000n, 0xffffn, 0x7fffffffn, 0x80000000n, 0xffffffffn,
-  0x100000000n, 0x7fffffffffffffffn, 0x8000000000000000n, 0xffffffffffffffffn];
+const SPECIAL = [
+  0n,
+  1n,
+  2n,
+  7n,
+  31n,
+  32n,
+  63n,
+  64n,
+  255n,
+  0x7fffn,
+  0x8000n,
+  0xffffn,
+  0x7fffffffn,
+  0x80000000n,
+  0xffffffffn,
+  0x100000000n,
+  0x7fffffffffffffffn,
+  0x8000000000000000n,
+  0xffffffffffffffffn,
+];
 
 const literal = fc.oneof(
   fc.integer({ min: 0, max: 40 }).map((n) => String(n)),
@@ -168,7 +217,7 @@ const { expr } = fc.letrec<{ expr: string }>((tie) => ({
   ),
 }));
 
-const inputValue = fc.oneof(fc.constantFrom(...SPECIAL, (1n << 64n) - 2n, 1n << 63n | 5n, 0xffffffff80000000n), fc.bigInt(0n, (1n << 64n) - 1n));
+const inputValue = fc.oneof(fc.constantFrom(...SPECIAL, (1n << 64n) - 2n, (1n << 63n) | 5n, 0xffffffff80000000n), fc.bigInt(0n, (1n << 64n) - 1n));
 const inputs = fc.array(fc.tuple(...NAMES.map(() => inputValue)), { minLength: 6, maxLength: 6 });
 
 // ---------------------------------------------------------------------------------------------
@@ -196,7 +245,9 @@ describe.skipIf(skip)('compile: differential test against a reference evaluator 
             const want = BigInt.asUintN(64, evaluate(parseExpr(text), env).v);
             const have = got.get(text);
             if (have !== want) {
-              throw new Error(`${text}\n  inputs ${NAMES.map((n) => `${n}=0x${env[n]!.toString(16)}`).join(' ')}\n  kernel 0x${(have as bigint).toString(16)} reference 0x${want.toString(16)}`);
+              throw new Error(
+                `${text}\n  inputs ${NAMES.map((n) => `${n}=0x${env[n]!.toString(16)}`).join(' ')}\n  kernel 0x${(have as bigint).toString(16)} reference 0x${want.toString(16)}`,
+              );
             }
             compared++;
           }

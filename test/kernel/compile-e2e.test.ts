@@ -115,13 +115,23 @@ describe.skipIf(skip)('compile: end to end', () => {
     const plain = probeContext({ kind: 'uprobe', symbol: 'work' });
     const ret = probeContext({ kind: 'uretprobe', symbol: 'work' });
 
-    const pEntry = buildProgram(entry, ProgType.Kprobe, ['a', 'ts->tv_sec', 'ts->tv_nsec', 'a * 2 + ts->tv_nsec'], { predicate: `$tgid == ${pid}`, name: 'cmp_e2e_sig' });
-    const pPlain = buildProgram(plain, ProgType.Kprobe, ['arg1', '(int)arg1', '((struct timespec *)arg2)->tv_nsec', '((struct timespec *)arg2)->tv_sec'], { predicate: `$tgid == ${pid}`, name: 'cmp_e2e_plain' });
+    const pEntry = buildProgram(entry, ProgType.Kprobe, ['a', 'ts->tv_sec', 'ts->tv_nsec', 'a * 2 + ts->tv_nsec'], {
+      predicate: `$tgid == ${pid}`,
+      name: 'cmp_e2e_sig',
+    });
+    const pPlain = buildProgram(plain, ProgType.Kprobe, ['arg1', '(int)arg1', '((struct timespec *)arg2)->tv_nsec', '((struct timespec *)arg2)->tv_sec'], {
+      predicate: `$tgid == ${pid}`,
+      name: 'cmp_e2e_plain',
+    });
     const pRet = buildProgram(ret, ProgType.Kprobe, ['retval', '(int)retval'], { predicate: `$tgid == ${pid} && (long)retval > 0`, name: 'cmp_e2e_ret' });
 
     const sessions: TraceSession[] = [];
     try {
-      for (const [built, isRet] of [[pEntry, false], [pPlain, false], [pRet, true]] as const) {
+      for (const [built, isRet] of [
+        [pEntry, false],
+        [pPlain, false],
+        [pRet, true],
+      ] as const) {
         const s = new TraceSession();
         sessions.push(s);
         const prog = s.load(built.spec, { verbose: true });

@@ -51,7 +51,8 @@ export function buildProgram(ctx: ProbeContext, progType: number, exprs: readonl
   const plan: { text: string; te: TypedExpr; kind: Slot['kind'] }[] = [
     ...exprs.map((text) => {
       const te = checkExpr(parseExpr(text), ctx);
-      const str = opts.strings !== false && (te.type.kind === 'string' || te.type.kind === 'array' || (isStringLike(te) && te.type.kind === 'ptr' && isCharPtr(te)));
+      const str =
+        opts.strings !== false && (te.type.kind === 'string' || te.type.kind === 'array' || (isStringLike(te) && te.type.kind === 'ptr' && isCharPtr(te)));
       return { text, te, kind: (str || !isScalar(te.type) ? 'string' : 'scalar') as Slot['kind'] };
     }),
     ...(opts.predicates ?? []).map((text) => ({ text, te: checkExpr(parseExpr(text), ctx), kind: 'predicate' as const })),

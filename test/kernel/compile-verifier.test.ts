@@ -33,42 +33,99 @@ describe.skipIf(skip)('compile: lowered expressions pass the verifier', () => {
   });
 
   const tp = (category: string, event: string): ProbeSite => ({
-    kind: 'tracepoint', category, event, fields: readTracepointFormat(tracefs, category, event).fields,
+    kind: 'tracepoint',
+    category,
+    event,
+    fields: readTracepointFormat(tracefs, category, event).fields,
   });
 
   it('tracepoint records: scalars, syscall user strings, char arrays, __data_loc, STRCMP, builtins', () => {
     const open = probeContext(tp('syscalls', 'sys_enter_openat'), { btf });
-    const b1 = buildProgram(open, ProgType.Tracepoint, [
-      'args->dfd', 'args->flags & 0x40', 'args->mode', 'args->filename', '(int)args->dfd < 0', 'args->__syscall_nr',
-      '$PID', '$TID', '$pid', '$tgid', '$UID', '$GID', '$cpu', '$COMM', '$task', '$task->pid', '$task->real_parent->tgid',
-      '$task->comm', '$task->mm->arg_start', 'args->flags ? args->dfd : -1', '(u8)args->flags', '(s16)(args->flags * 3)',
-      'args->filename[1]', '*args->filename', '(char)(args->flags >> 3)', '-args->dfd', '~args->mode',
-    ], {
-      predicate: 'STRCMP("/tmp", args->filename) && $PID != 1 || !(args->flags & 1)',
-      predicates: ['STRCMP("node", $COMM)', 'STRCMP("/etc/", args->filename)', 'args->dfd == -100', 'args->filename != 0'],
-    });
+    const b1 = buildProgram(
+      open,
+      ProgType.Tracepoint,
+      [
+        'args->dfd',
+        'args->flags & 0x40',
+        'args->mode',
+        'args->filename',
+        '(int)args->dfd < 0',
+        'args->__syscall_nr',
+        '$PID',
+        '$TID',
+        '$pid',
+        '$tgid',
+        '$UID',
+        '$GID',
+        '$cpu',
+        '$COMM',
+        '$task',
+        '$task->pid',
+        '$task->real_parent->tgid',
+        '$task->comm',
+        '$task->mm->arg_start',
+        'args->flags ? args->dfd : -1',
+        '(u8)args->flags',
+        '(s16)(args->flags * 3)',
+        'args->filename[1]',
+        '*args->filename',
+        '(char)(args->flags >> 3)',
+        '-args->dfd',
+        '~args->mode',
+      ],
+      {
+        predicate: 'STRCMP("/tmp", args->filename) && $PID != 1 || !(args->flags & 1)',
+        predicates: ['STRCMP("node", $COMM)', 'STRCMP("/etc/", args->filename)', 'args->dfd == -100', 'args->filename != 0'],
+      },
+    );
     load(b1.spec);
 
     const sw = probeContext(tp('sched', 'sched_switch'), { btf });
-    load(buildProgram(sw, ProgType.Tracepoint, ['args->prev_comm', 'args->prev_pid', 'args->prev_state', 'args->next_comm[0]', 'args->next_prio - 120'], {
-      predicates: ['STRCMP("swapper", args->prev_comm)', 'STRCMP("kworker/", args->next_comm)'],
-    }).spec);
+    load(
+      buildProgram(sw, ProgType.Tracepoint, ['args->prev_comm', 'args->prev_pid', 'args->prev_state', 'args->next_comm[0]', 'args->next_prio - 120'], {
+        predicates: ['STRCMP("swapper", args->prev_comm)', 'STRCMP("kworker/", args->next_comm)'],
+      }).spec,
+    );
 
     const exec = probeContext(tp('sched', 'sched_process_exec'), { btf });
-    load(buildProgram(exec, ProgType.Tracepoint, ['args->filename', 'args->pid', 'args->old_pid'], {
-      predicates: ['STRCMP("/usr/bin/", args->filename)'],
-    }).spec);
+    load(
+      buildProgram(exec, ProgType.Tracepoint, ['args->filename', 'args->pid', 'args->old_pid'], {
+        predicates: ['STRCMP("/usr/bin/", args->filename)'],
+      }).spec,
+    );
   });
 
   it('kprobe sites: BTF parameter names, members through pointers, __user strings, bitfields, casts', () => {
     const ctx = probeContext({ kind: 'kprobe', symbol: 'do_sys_openat2' }, { btf });
-    const b = buildProgram(ctx, ProgType.Kprobe, [
-      'dfd', 'filename', 'how->flags', 'how->mode', 'arg1', 'arg2@user', 'arg3',
-      '((struct file *)arg1)->f_inode->i_ino', '((struct file *)arg1)->f_mode', '((struct sk_buff *)arg1)->len',
-      '((struct sk_buff *)arg1)->pkt_type', '((struct sk_buff *)arg1)->cloned', '((struct sock *)arg2)->sk_protocol',
-      '$task->se.on_rq', '((struct task_struct *)arg1)->comm', 'ctx->dx', 'ctx->ip', '&how->resolve',
-      '((struct task_struct *)arg1)->comm[3]', 'filename + 1', '((u64 *)arg3)[2]', '((u32 *)arg3)[arg1 & 3]',
-    ], { predicates: ['STRCMP("/proc", filename)', 'STRCMP("x", arg2@user)', 'dfd < 0 && how->flags > 3'] });
+    const b = buildProgram(
+      ctx,
+      ProgType.Kprobe,
+      [
+        'dfd',
+        'filename',
+        'how->flags',
+        'how->mode',
+        'arg1',
+        'arg2@user',
+        'arg3',
+        '((struct file *)arg1)->f_inode->i_ino',
+        '((struct file *)arg1)->f_mode',
+        '((struct sk_buff *)arg1)->len',
+        '((struct sk_buff *)arg1)->pkt_type',
+        '((struct sk_buff *)arg1)->cloned',
+        '((struct sock *)arg2)->sk_protocol',
+        '$task->se.on_rq',
+        '((struct task_struct *)arg1)->comm',
+        'ctx->dx',
+        'ctx->ip',
+        '&how->resolve',
+        '((struct task_struct *)arg1)->comm[3]',
+        'filename + 1',
+        '((u64 *)arg3)[2]',
+        '((u32 *)arg3)[arg1 & 3]',
+      ],
+      { predicates: ['STRCMP("/proc", filename)', 'STRCMP("x", arg2@user)', 'dfd < 0 && how->flags > 3'] },
+    );
     load(b.spec);
 
     const sys = probeContext({ kind: 'kprobe', symbol: '__x64_sys_openat' }, { btf });
@@ -81,45 +138,81 @@ describe.skipIf(skip)('compile: lowered expressions pass the verifier', () => {
   it('uprobes and USDT: user reads, built-in user structs, signatures', () => {
     const sig = parseTraceProbe('p:c:nanosleep(const struct timespec *req, struct timespec *rem) "%d", req->tv_sec').signature!;
     const up = probeContext({ kind: 'uprobe', symbol: 'nanosleep' }, { btf, signature: sig });
-    load(buildProgram(up, ProgType.Kprobe, [
-      'req->tv_sec', 'req->tv_nsec', '((struct timespec *)arg2)->tv_nsec', 'arg1', '(char *)arg1', '((struct sockaddr_in *)arg1)->sin_addr.s_addr',
-      '((struct sockaddr_in *)arg1)->sin_port', '((struct iovec *)arg1)->iov_base', '(char *)((struct iovec *)arg1)->iov_base',
-    ], { predicates: ['STRCMP("abc", arg1)', 'req->tv_sec > 1 || rem == 0'] }).spec);
+    load(
+      buildProgram(
+        up,
+        ProgType.Kprobe,
+        [
+          'req->tv_sec',
+          'req->tv_nsec',
+          '((struct timespec *)arg2)->tv_nsec',
+          'arg1',
+          '(char *)arg1',
+          '((struct sockaddr_in *)arg1)->sin_addr.s_addr',
+          '((struct sockaddr_in *)arg1)->sin_port',
+          '((struct iovec *)arg1)->iov_base',
+          '(char *)((struct iovec *)arg1)->iov_base',
+        ],
+        { predicates: ['STRCMP("abc", arg1)', 'req->tv_sec > 1 || rem == 0'] },
+      ).spec,
+    );
 
     const ret = probeContext({ kind: 'uretprobe', symbol: 'malloc' }, { btf });
     load(buildProgram(ret, ProgType.Kprobe, ['retval', '(int)retval', '(char *)retval'], { predicates: ['(int)retval < 0'] }).spec);
 
-    const usdt = probeContext({
-      kind: 'usdt', args: [
-        { kind: 'reg', reg: 'edi', ptRegsOffset: 112, size: 4, signed: true },
-        { kind: 'const', value: 5n, size: 4, signed: true },
-        { kind: 'deref', base: { name: 'rbp', ptRegsOffset: 32 }, disp: -24, size: 8, signed: false },
-        { kind: 'sib', base: { name: 'rbp', ptRegsOffset: 32 }, index: { name: 'rax', ptRegsOffset: 80 }, scale: 8, disp: -96, size: 2, signed: true },
-        { kind: 'reg', reg: 'rsi', ptRegsOffset: 104, size: 8, signed: false },
-      ],
-    }, { btf });
+    const usdt = probeContext(
+      {
+        kind: 'usdt',
+        args: [
+          { kind: 'reg', reg: 'edi', ptRegsOffset: 112, size: 4, signed: true },
+          { kind: 'const', value: 5n, size: 4, signed: true },
+          { kind: 'deref', base: { name: 'rbp', ptRegsOffset: 32 }, disp: -24, size: 8, signed: false },
+          { kind: 'sib', base: { name: 'rbp', ptRegsOffset: 32 }, index: { name: 'rax', ptRegsOffset: 80 }, scale: 8, disp: -96, size: 2, signed: true },
+          { kind: 'reg', reg: 'rsi', ptRegsOffset: 104, size: 8, signed: false },
+        ],
+      },
+      { btf },
+    );
     load(buildProgram(usdt, ProgType.Kprobe, ['arg1', 'arg2', 'arg3', 'arg4', 'arg1 + arg2 * arg4', 'arg5'], { predicates: ['STRCMP("go", arg5)'] }).spec);
   });
 
   it('signed arithmetic without ISA v4, address-dispatched reads, argdist spellings', () => {
     const ctx = probeContext({ kind: 'kprobe', symbol: 'do_sys_openat2' }, { btf });
-    load(buildProgram(ctx, ProgType.Kprobe, [
-      '(int)arg1 / (s8)arg2', '(long)arg3 % -3', '(s16)dfd / 7 - (int)how->flags % (int)arg3', '(char *)arg2', 'filename',
-      '((struct open_how *)arg3)->resolve >> (arg1 & 63)', '(int)dfd < 0 ? -dfd : dfd',
-    ], { predicates: ['STRCMP("/", filename)', 'STRCMP("/", (char *)arg2)', '(int)arg1 / 2 < -3'] }).spec);
+    load(
+      buildProgram(
+        ctx,
+        ProgType.Kprobe,
+        [
+          '(int)arg1 / (s8)arg2',
+          '(long)arg3 % -3',
+          '(s16)dfd / 7 - (int)how->flags % (int)arg3',
+          '(char *)arg2',
+          'filename',
+          '((struct open_how *)arg3)->resolve >> (arg1 & 63)',
+          '(int)dfd < 0 ? -dfd : dfd',
+        ],
+        { predicates: ['STRCMP("/", filename)', 'STRCMP("/", (char *)arg2)', '(int)arg1 / 2 < -3'] },
+      ).spec,
+    );
     const ret = probeContext({ kind: 'kretprobe', symbol: 'do_sys_openat2' }, { btf });
     load(buildProgram(ret, ProgType.Kprobe, ['$retval', '(int)$retval', 'retval / -2'], { predicates: ['(int)$retval < 0'] }).spec);
     const up = probeContext({ kind: 'uprobe', symbol: 'f' }, { btf });
-    load(buildProgram(up, ProgType.Kprobe, ['$task->comm', '$task->pid', '(char *)arg1', '(int)arg2 / (int)arg3'], {
-      predicates: ['STRCMP("x", $task->comm)', 'STRCMP("y", arg1)'],
-    }).spec);
+    load(
+      buildProgram(up, ProgType.Kprobe, ['$task->comm', '$task->pid', '(char *)arg1', '(int)arg2 / (int)arg3'], {
+        predicates: ['STRCMP("x", $task->comm)', 'STRCMP("y", arg1)'],
+      }).spec,
+    );
   });
 
   it('return probes with $entry and $latency: entry stash and return load', () => {
     const sig = parseTraceProbe('r::vfs_read(struct file *file, char *buf, size_t count)').signature!;
     const entryCtx = probeContext({ kind: 'kprobe', symbol: 'vfs_read' }, { btf, signature: sig });
     const exprs = ['$latency', '$entry(count)', '$entry(file)->f_flags', 'retval', '$latency / ($entry(count) + 1)'];
-    const needs = entryNeeds(exprs.map((e) => parseExpr(e)), entryCtx, { mapName: 'ent_vfs_read' });
+    const needs = entryNeeds(
+      exprs.map((e) => parseExpr(e)),
+      entryCtx,
+      { mapName: 'ent_vfs_read' },
+    );
     expect(needs.params.map((p) => p.name)).toEqual(['count', 'file']);
     expect(needs.latency).toBe(true);
 

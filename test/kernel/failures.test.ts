@@ -36,13 +36,28 @@ async function run(tool: string, args: readonly string[], env?: NodeJS.ProcessEn
   return { code, stdout: t.stdout, stderr: t.stderr, left };
 }
 
-const lines = (s: string) => s.trimEnd().split('\n').filter((l) => l.length > 0);
+const lines = (s: string) =>
+  s
+    .trimEnd()
+    .split('\n')
+    .filter((l) => l.length > 0);
 
 /** One probe per tool and kind, ending quickly by itself. */
 function probes(kind: 'tracepoint' | 'uprobe'): Array<[string, string[]]> {
   return kind === 'tracepoint'
-    ? [['funccount', ['-d', '1', TP]], ['stackcount', ['-D', '1', '-K', TP]], ['trace', ['-M', '1', TP]], ['argdist', ['-n', '1', '-i', '1', '-C', `${TP}()`]]]
-    : [['funccount', ['-d', '1', `${lib}:pt_f0`]], ['funclatency', ['-d', '1', `${lib}:pt_f0`]], ['stackcount', ['-D', '1', `${lib}:pt_f0`]], ['trace', ['-M', '1', `p:${lib}:pt_f0`]], ['argdist', ['-n', '1', '-i', '1', '-C', `p:${lib}:pt_f0()`]]];
+    ? [
+        ['funccount', ['-d', '1', TP]],
+        ['stackcount', ['-D', '1', '-K', TP]],
+        ['trace', ['-M', '1', TP]],
+        ['argdist', ['-n', '1', '-i', '1', '-C', `${TP}()`]],
+      ]
+    : [
+        ['funccount', ['-d', '1', `${lib}:pt_f0`]],
+        ['funclatency', ['-d', '1', `${lib}:pt_f0`]],
+        ['stackcount', ['-D', '1', `${lib}:pt_f0`]],
+        ['trace', ['-M', '1', `p:${lib}:pt_f0`]],
+        ['argdist', ['-n', '1', '-i', '1', '-C', `p:${lib}:pt_f0()`]],
+      ];
 }
 
 describe.skipIf(skipKernel)('clear failures (kernel)', () => {
@@ -88,7 +103,8 @@ describe.skipIf(skipKernel)('clear failures (kernel)', () => {
     mkdirSync(join(dir, 'empty'), { recursive: true });
     const env = { POLYTRACE_TEST_BTF_DIR: dir };
     const work: Array<[string, string[]]> = [
-      ...probes('tracepoint'), ...probes('uprobe'),
+      ...probes('tracepoint'),
+      ...probes('uprobe'),
       ['trace', ['-M', '1', 't:syscalls:sys_enter_openat "%s %d", args->filename, args->flags']],
     ];
     for (const [tool, args] of work) {
@@ -110,10 +126,15 @@ describe.skipIf(skipKernel)('clear failures (kernel)', () => {
 
   it('-c with a directory that is not a cgroup v2 one: trace and funclatency say so in one line (one cgroup fill for both)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'polytrace-notcg-'));
-    for (const [tool, args] of [['trace', ['-c', dir, '-M', '1', TP]], ['funclatency', ['-c', dir, '-d', '1', `${lib}:pt_f0`]]] as const) {
+    for (const [tool, args] of [
+      ['trace', ['-c', dir, '-M', '1', TP]],
+      ['funclatency', ['-c', dir, '-d', '1', `${lib}:pt_f0`]],
+    ] as const) {
       const r = await run(tool, args);
       expect(r.code, `${tool}: ${r.stderr}`).toBe(1);
-      expect(lines(r.stderr), `${tool}: ${r.stderr}`).toEqual([`${tool}: ${dir} is not a cgroup v2 directory (use a directory under the cgroup2 mount (see: mount -t cgroup2))`]);
+      expect(lines(r.stderr), `${tool}: ${r.stderr}`).toEqual([
+        `${tool}: ${dir} is not a cgroup v2 directory (use a directory under the cgroup2 mount (see: mount -t cgroup2))`,
+      ]);
       expect(r.left, tool).toEqual([]);
     }
   }, 60_000);
@@ -124,10 +145,18 @@ describe.skipIf(skipKernel)('clear failures (kernel)', () => {
       const r = await run(tool, args, env);
       expect(r.code, `${tool}: ${r.stderr}`).toBe(1);
       expect(lines(r.stderr), `${tool}: ${r.stderr}`).toHaveLength(1);
-      expect(r.stderr).toMatch(new RegExp(`^${tool}: the kernel verifier refused program \\w+.*: R9 !read_ok at insn 0: r0 = \\*\\(u64 \\*\\)\\(r9 \\+0\\) \\(run with -v for the full verifier log\\)$`, 'm'));
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^${tool}: the kernel verifier refused program \\w+.*: R9 !read_ok at insn 0: r0 = \\*\\(u64 \\*\\)\\(r9 \\+0\\) \\(run with -v for the full verifier log\\)$`,
+          'm',
+        ),
+      );
       expect(r.left).toEqual([]);
     }
-    for (const [tool, args] of [['trace', ['-v', '-M', '1', TP]], ['funclatency', ['-v', '-d', '1', `${lib}:pt_f0`]]] as const) {
+    for (const [tool, args] of [
+      ['trace', ['-v', '-M', '1', TP]],
+      ['funclatency', ['-v', '-d', '1', `${lib}:pt_f0`]],
+    ] as const) {
       const r = await run(tool, args, env);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/R9 !read_ok at insn 0/);

@@ -37,13 +37,15 @@ describe.skipIf(skipKernel)('funccount (kernel)', () => {
     counterWorkload();
   });
 
-  it('counts a tracepoint exactly for one process (-p), and prints BCC\'s output', async () => {
+  it("counts a tracepoint exactly for one process (-p), and prints BCC's output", async () => {
     const w = await startCounter(N);
     const r = await countWhile(['-p', String(w.pid), 't:syscalls:sys_enter_getpid'], () => w.go());
     await w.end();
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('Tracing 1 functions for "t:syscalls:sys_enter_getpid"... Hit Ctrl-C to end.\n\n' +
-      `${'FUNC'.padEnd(36)} ${'COUNT'.padStart(8)}\n${'syscalls:sys_enter_getpid'.padEnd(36)} ${String(N).padStart(8)}\nDetaching...\n`);
+    expect(r.stdout).toBe(
+      'Tracing 1 functions for "t:syscalls:sys_enter_getpid"... Hit Ctrl-C to end.\n\n' +
+        `${'FUNC'.padEnd(36)} ${'COUNT'.padStart(8)}\n${'syscalls:sys_enter_getpid'.padEnd(36)} ${String(N).padStart(8)}\nDetaching...\n`,
+    );
     expect(lastTable(r.stdout).get('syscalls:sys_enter_getpid')).toBe(N);
     expect(await ours()).toEqual([]);
   });
@@ -100,7 +102,10 @@ describe.skipIf(skipKernel)('funccount (kernel)', () => {
     const r = await countWhile(['-r', `${lib}:^pt_f(1|10)$`], () => w.go());
     await w.end();
     expect(r.stdout).toContain('Tracing 2 functions for');
-    expect([...lastTable(r.stdout)]).toEqual([['pt_f1', 2], ['pt_f10', 11]]);
+    expect([...lastTable(r.stdout)]).toEqual([
+      ['pt_f1', 2],
+      ['pt_f10', 11],
+    ]);
   });
 
   it('SIGTERM prints the final table and leaves nothing loaded', async () => {

@@ -92,7 +92,10 @@ describe.skipIf(skipKernel)('funclatency (kernel)', () => {
   });
 
   it('-m and -u: each sleep_1ms call lands in the bucket of its own measured duration; totals agree', async () => {
-    for (const [flag, unit, div] of [['-m', 'msecs', 1_000_000], ['-u', 'usecs', 1000]] as const) {
+    for (const [flag, unit, div] of [
+      ['-m', 'msecs', 1_000_000],
+      ['-u', 'usecs', 1000],
+    ] as const) {
       const w = await startChain(10);
       const r = await latencyWhile([flag, '-p', String(w.pid), `${chainExe()}:sleep_1ms`], () => w.go());
       await w.end();
@@ -137,7 +140,10 @@ describe.skipIf(skipKernel)('funclatency (kernel)', () => {
     const w = await startChain(N);
     const r = await latencyWhile(['--json', '-u', '-p', String(w.pid), `${chainExe()}:target`], () => w.go());
     await w.end();
-    const docs = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const docs = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(docs).toHaveLength(1);
     expect(docs[0]).toMatchObject({ tool: 'funclatency', unit: 'usecs', count: N });
     const buckets = docs[0].histograms[0].buckets as Array<{ lo: number; hi: number; count: number }>;

@@ -75,12 +75,27 @@ export function decodePng(buf: Buffer): Image {
 /** Screenshot a file in headless Chromium at exactly width x height CSS pixels. */
 function screenshot(file: string, width: number, height: number, png: string, profile: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(CHROMIUM!, [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic', `--user-data-dir=${profile}`, '--hide-scrollbars',
-      '--force-device-scale-factor=1', '--default-background-color=ffffffff',
-      `--window-size=${width},${height}`, `--screenshot=${png}`, `file://${file}`,
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      CHROMIUM!,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+        `--user-data-dir=${profile}`,
+        '--hide-scrollbars',
+        '--force-device-scale-factor=1',
+        '--default-background-color=ffffffff',
+        `--window-size=${width},${height}`,
+        `--screenshot=${png}`,
+        `file://${file}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let log = '';
     child.stderr.on('data', (d: Buffer) => (log += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
@@ -110,8 +125,11 @@ describe.skipIf(skipKernel || (!CHROMIUM && !inCI))('funclatency --heatmap rende
       expect(await t.exited).toBe(0);
       await w.end();
       const svg = readFileSync(svgFile, 'utf8');
-      const cells = [...svg.matchAll(/<rect class="cell" x="(\d+)" y="(\d+)" width="(\d+)" height="(\d+)" fill="#([0-9a-f]{6})" data-col="(\d+)" data-slot="(\d+)" data-count="(\d+)">/g)]
-        .map((m) => ({ x: +m[1]!, y: +m[2]!, w: +m[3]!, h: +m[4]!, fill: m[5]!, col: +m[6]!, slot: +m[7]!, count: +m[8]! }));
+      const cells = [
+        ...svg.matchAll(
+          /<rect class="cell" x="(\d+)" y="(\d+)" width="(\d+)" height="(\d+)" fill="#([0-9a-f]{6})" data-col="(\d+)" data-slot="(\d+)" data-count="(\d+)">/g,
+        ),
+      ].map((m) => ({ x: +m[1]!, y: +m[2]!, w: +m[3]!, h: +m[4]!, fill: m[5]!, col: +m[6]!, slot: +m[7]!, count: +m[8]! }));
       // target N times, a and b N times each (nesting overwrites without -l: see funclatency's
       // tests), fact once, sleep_1ms 5 times: the heat map holds what the text printed.
       const printed = [...t.stdout.matchAll(/count: (\d+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);

@@ -93,13 +93,29 @@ describe.skipIf(skipKernel)('--json output against the schema (kernel)', () => {
     await w.end();
     const [doc] = documents(r.stdout);
     const stacks = doc!.stacks as Array<{ count: number; user: Array<{ sym: string }> }>;
-    const chain = stacks.find((s) => s.user.map((f) => f.sym).slice(0, 4).join(',') === 'target,b,a,main');
+    const chain = stacks.find(
+      (s) =>
+        s.user
+          .map((f) => f.sym)
+          .slice(0, 4)
+          .join(',') === 'target,b,a,main',
+    );
     expect(chain?.count).toBe(N);
   });
 
   it('argdist: exact counts of getpid() by pid over the workload, and a histogram', async () => {
     const w = await startCounter(N);
-    const t = start('argdist', ['--json', '-i', '1', '-p', String(w.pid), '-C', 't:syscalls:sys_enter_getpid():u32:$PID', '-H', 't:raw_syscalls:sys_enter():long:args->id']);
+    const t = start('argdist', [
+      '--json',
+      '-i',
+      '1',
+      '-p',
+      String(w.pid),
+      '-C',
+      't:syscalls:sys_enter_getpid():u32:$PID',
+      '-H',
+      't:raw_syscalls:sys_enter():long:args->id',
+    ]);
     await new Promise((r) => setTimeout(r, 1500));
     await w.go();
     await new Promise((r) => setTimeout(r, 1500));

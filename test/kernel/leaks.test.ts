@@ -19,17 +19,34 @@ function cases(tool: Tool, lib: string): LeakCase[] {
   // funccount and stackcount count tracepoints at raw tracepoints (syscalls:* at raw sys_enter);
   // POLYTRACE_DISABLE=raw_tracepoint forces the perf events that trace and argdist use.
   const tp = (probe: string[]): LeakCase => ({ tool, kind: 'tracepoint', probe, target: 'counter' });
-  const tpPerf = (probe: string[]): LeakCase => ({ tool, kind: 'tracepoint (perf event)', probe, target: 'counter', env: { POLYTRACE_DISABLE: 'raw_tracepoint' } });
+  const tpPerf = (probe: string[]): LeakCase => ({
+    tool,
+    kind: 'tracepoint (perf event)',
+    probe,
+    target: 'counter',
+    env: { POLYTRACE_DISABLE: 'raw_tracepoint' },
+  });
   const up = (probe: string[]): LeakCase => ({ tool, kind: 'uprobe', probe, target: 'counter' });
   const usdt = (probe: string[]): LeakCase => ({ tool, kind: 'usdt', probe, target: 'python' });
   switch (tool) {
     case 'funccount':
-      return [tp(['t:syscalls:sys_enter_getpid']), tp(['t:sched:sched_switch']), tpPerf(['t:syscalls:sys_enter_getpid']), up([`${lib}:pt_f*`]), usdt([`u:${PYTHON}:function__entry`])];
+      return [
+        tp(['t:syscalls:sys_enter_getpid']),
+        tp(['t:sched:sched_switch']),
+        tpPerf(['t:syscalls:sys_enter_getpid']),
+        up([`${lib}:pt_f*`]),
+        usdt([`u:${PYTHON}:function__entry`]),
+      ];
     case 'funclatency':
       return [up([`${lib}:pt_f0`])];
     case 'stackcount':
       // -K: user stacks of every process on this busy tracepoint take many seconds to symbolise.
-      return [tp(['-K', 't:syscalls:sys_enter_getpid']), tpPerf(['-K', 't:syscalls:sys_enter_getpid']), up([`${lib}:pt_f0`]), usdt([`u:${PYTHON}:function__entry`])];
+      return [
+        tp(['-K', 't:syscalls:sys_enter_getpid']),
+        tpPerf(['-K', 't:syscalls:sys_enter_getpid']),
+        up([`${lib}:pt_f0`]),
+        usdt([`u:${PYTHON}:function__entry`]),
+      ];
     case 'trace':
       return [tp(['t:syscalls:sys_enter_getpid']), up([`p:${lib}:pt_f0`]), usdt([`u:${PYTHON}:function__entry`])];
     case 'argdist':

@@ -33,7 +33,10 @@ describe.skipIf(skipKernel)('polytrace list (kernel)', () => {
 
   it('tracepoint:sched:* lists exactly the events tracefs has (ls), sorted', async () => {
     const dir = `${TRACEFS}/events/sched`;
-    const want = readdirSync(dir).filter((e) => existsSync(`${dir}/${e}/id`)).map((e) => `tracepoint:sched:${e}`).sort();
+    const want = readdirSync(dir)
+      .filter((e) => existsSync(`${dir}/${e}/id`))
+      .map((e) => `tracepoint:sched:${e}`)
+      .sort();
     const { code, out } = await list('tracepoint:sched:*');
     expect(code).toBe(0);
     expect(out).toEqual(want);
@@ -69,13 +72,17 @@ describe.skipIf(skipKernel)('polytrace list (kernel)', () => {
   });
 
   it.skipIf(!haveGcc() && !inCI)('uprobe listing of a binary equals its functions in nm', async () => {
-    const bin = buildC('listfuncs', `
+    const bin = buildC(
+      'listfuncs',
+      `
 #include <stdio.h>
 static int __attribute__((noinline)) helper_one(int x) { return x * 3; }
 int __attribute__((noinline)) helper_two(int x) { return helper_one(x) + 1; }
 void __attribute__((weak)) weak_fn(void) {}
 int main(int argc, char **argv) { weak_fn(); printf("%d\\n", helper_two(argc)); return 0; }
-`, ['-O1', '-g']);
+`,
+      ['-O1', '-g'],
+    );
     // nm's System V format names each symbol's ELF type: the functions are FUNC (and IFUNC).
     const nm = lines(execFileSync('nm', ['-f', 'sysv', '--defined-only', bin], { encoding: 'utf8' }))
       .map((l) => l.split('|').map((w) => w.trim()))
@@ -123,7 +130,10 @@ int main(int argc, char **argv) { weak_fn(); printf("%d\\n", helper_two(argc)); 
   });
 
   it('stops quietly when its reader goes away', () => {
-    const out = execFileSync('sh', ['-c', `node bin/polytrace.js list 'tracepoint:*' | head -3; echo "rc=\${PIPESTATUS:-0}"`], { encoding: 'utf8', cwd: `${import.meta.dirname}/../..` });
+    const out = execFileSync('sh', ['-c', `node bin/polytrace.js list 'tracepoint:*' | head -3; echo "rc=\${PIPESTATUS:-0}"`], {
+      encoding: 'utf8',
+      cwd: `${import.meta.dirname}/../..`,
+    });
     expect(lines(out)).toHaveLength(4);
   });
 });

@@ -41,7 +41,11 @@ int main(int argc, char **argv) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sum = (re: RegExp, s: string) => [...s.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
-const jsonLines = (s: string) => s.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+const jsonLines = (s: string) =>
+  s
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe.skipIf(skipKernel)('loss is reported, in text and JSON (kernel)', () => {
   let exe = '';
@@ -51,7 +55,12 @@ describe.skipIf(skipKernel)('loss is reported, in text and JSON (kernel)', () =>
   });
 
   /** Starts the workload, then the tool (after `attached` shows on its stdout or stderr), runs it, stops the tool. */
-  async function withLoad(n: number, tool: (pid: number) => Running, attached: (t: Running) => boolean, opts: { whileRunning?: (t: Running) => Promise<void>; settleMs?: number } = {}) {
+  async function withLoad(
+    n: number,
+    tool: (pid: number) => Running,
+    attached: (t: Running) => boolean,
+    opts: { whileRunning?: (t: Running) => Promise<void>; settleMs?: number } = {},
+  ) {
     const w = start(exe, [String(n)]);
     await w.waitFor('ready');
     const t = tool(w.child.pid!);
@@ -72,7 +81,9 @@ describe.skipIf(skipKernel)('loss is reported, in text and JSON (kernel)', () =>
   for (const json of [false, true]) {
     it(`trace -b 1 with a reader that stops reading: printed + reported lost = produced${json ? ' (--json loss records)' : ''}`, async () => {
       const N = 200_000;
-      const r = await withLoad(N, () => start('trace', ['-b', '1', ...(json ? ['--json'] : []), `p:${exe}:take "%d", arg1`]),
+      const r = await withLoad(
+        N,
+        () => start('trace', ['-b', '1', ...(json ? ['--json'] : []), `p:${exe}:take "%d", arg1`]),
         (t) => (json ? attachedByTime(t) : t.stdout.includes('PID')),
         {
           // The reader stops reading while the workload runs: stdout's pipe and then the
@@ -82,7 +93,8 @@ describe.skipIf(skipKernel)('loss is reported, in text and JSON (kernel)', () =>
             await sleep(1500);
             t.child.stdout.resume();
           },
-        });
+        },
+      );
       expect(r.code, r.stderr).toBe(0);
       const lostText = sum(/^(\d+) events lost$/gm, r.stderr);
       expect(lostText).toBeGreaterThan(0);
@@ -103,8 +115,11 @@ describe.skipIf(skipKernel)('loss is reported, in text and JSON (kernel)', () =>
   it('trace: reads of unmapped user memory are counted and reported (text and JSON)', async () => {
     const N = 500;
     for (const json of [false, true]) {
-      const r = await withLoad(N, () => start('trace', [...(json ? ['--json'] : []), `p:${exe}:take "%s", arg2`]),
-        (t) => (json ? attachedByTime(t) : t.stdout.includes('PID')));
+      const r = await withLoad(
+        N,
+        () => start('trace', [...(json ? ['--json'] : []), `p:${exe}:take "%s", arg2`]),
+        (t) => (json ? attachedByTime(t) : t.stdout.includes('PID')),
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(sum(/^(\d+) reads of user memory failed$/gm, r.stderr)).toBe(2 * N);
       if (json) {
@@ -118,8 +133,12 @@ describe.skipIf(skipKernel)('loss is reported, in text and JSON (kernel)', () =>
   it('argdist: reads of unmapped user memory are counted and reported (text and JSON)', async () => {
     const N = 500;
     for (const json of [false, true]) {
-      const r = await withLoad(N, () => start('argdist', ['-i', '1', ...(json ? ['--json'] : []), '-C', `p:${exe}:take(long v, char *s):char*:s`]),
-        (t) => attachedByTime(t), { settleMs: 2500 });
+      const r = await withLoad(
+        N,
+        () => start('argdist', ['-i', '1', ...(json ? ['--json'] : []), '-C', `p:${exe}:take(long v, char *s):char*:s`]),
+        (t) => attachedByTime(t),
+        { settleMs: 2500 },
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(sum(/^(\d+) reads of user memory failed$/gm, r.stderr)).toBe(2 * N);
       if (json) expect(jsonLines(r.stdout).reduce((a, d) => a + Number(d['read_errors']), 0)).toBe(2 * N);
@@ -129,8 +148,12 @@ describe.skipIf(skipKernel)('loss is reported, in text and JSON (kernel)', () =>
   it('argdist: updates a full frequency map refused are reported (text and JSON)', async () => {
     const N = 1000;
     for (const json of [false, true]) {
-      const r = await withLoad(N, () => start('argdist', ['-i', '1', ...(json ? ['--json'] : []), '-C', `p:${exe}:take(long v):long:v`], { env: { POLYTRACE_TEST_MAP_ENTRIES: '1' } }),
-        (t) => attachedByTime(t), { settleMs: 2500 });
+      const r = await withLoad(
+        N,
+        () => start('argdist', ['-i', '1', ...(json ? ['--json'] : []), '-C', `p:${exe}:take(long v):long:v`], { env: { POLYTRACE_TEST_MAP_ENTRIES: '1' } }),
+        (t) => attachedByTime(t),
+        { settleMs: 2500 },
+      );
       expect(r.code, r.stderr).toBe(0);
       // one() runs first: v = 1 takes the one entry; every update of v = 2 is refused.
       const dropped = sum(/^argdist: (\d+) events not counted/gm, r.stderr);
@@ -152,8 +175,12 @@ describe.skipIf(skipKernel)('loss is reported, in text and JSON (kernel)', () =>
       // One entry in the stack map and in the counts hash: one()'s stack takes both; two()'s
       // stack is lost (its bucket is taken) and its key (with the lost stack) does not fit.
       // --json with -i 1: several documents, so their per-interval loss counters can be summed.
-      const r = await withLoad(N, (pid) => start('stackcount', ['-U', '-p', String(pid), ...(json ? ['--json', '-i', '1'] : []), `${exe}:take`], { env: { POLYTRACE_TEST_MAP_ENTRIES: '1' } }),
-        (t) => (json ? t.stderr.includes('Tracing') : t.stdout.includes('Tracing')));
+      const r = await withLoad(
+        N,
+        (pid) =>
+          start('stackcount', ['-U', '-p', String(pid), ...(json ? ['--json', '-i', '1'] : []), `${exe}:take`], { env: { POLYTRACE_TEST_MAP_ENTRIES: '1' } }),
+        (t) => (json ? t.stderr.includes('Tracing') : t.stdout.includes('Tracing')),
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(sum(/^(\d+) stacks lost/gm, r.stderr)).toBe(N);
       expect(sum(/^(\d+) events dropped \(counts map full\)$/gm, r.stderr)).toBe(N);
@@ -173,8 +200,12 @@ describe.skipIf(skipKernel)('loss is reported, in text and JSON (kernel)', () =>
   it('argdist: a known large number of calls over many intervals is counted exactly (-i 1, and -c)', async () => {
     const N = 250_000;
     for (const cumulative of [false, true]) {
-      const r = await withLoad(N, () => start('argdist', ['-i', '1', ...(cumulative ? ['-c'] : []), '-C', `p:${exe}:take(long v):long:v`]),
-        (t) => attachedByTime(t), { settleMs: 2500 });
+      const r = await withLoad(
+        N,
+        () => start('argdist', ['-i', '1', ...(cumulative ? ['-c'] : []), '-C', `p:${exe}:take(long v):long:v`]),
+        (t) => attachedByTime(t),
+        { settleMs: 2500 },
+      );
       expect(r.code, r.stderr).toBe(0);
       const intervals = r.stdout.split('\n').filter((l) => /^\[\d\d:\d\d:\d\d\]$/.test(l)).length;
       expect(intervals).toBeGreaterThan(2);

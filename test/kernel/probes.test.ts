@@ -44,35 +44,38 @@ function startProc(exe: string, args: readonly string[] = []): Promise<Proc> {
   let out = '';
   let answered = 0;
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const nextDone = () => new Promise<string>((resolve, reject) => {
-    const check = () => {
-      const dones = out.split('\n').filter((l, i, all) => l.startsWith('done') && i < all.length - 1);
-      if (dones.length > answered) {
-        child.stdout.off('data', check);
-        resolve(dones[answered++]!);
-      }
-    };
-    child.stdout.on('data', check);
-    child.on('exit', () => reject(new Error(`${exe} exited: ${out}`)));
-    check();
-  });
+  const nextDone = () =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const dones = out.split('\n').filter((l, i, all) => l.startsWith('done') && i < all.length - 1);
+        if (dones.length > answered) {
+          child.stdout.off('data', check);
+          resolve(dones[answered++]!);
+        }
+      };
+      child.stdout.on('data', check);
+      child.on('exit', () => reject(new Error(`${exe} exited: ${out}`)));
+      check();
+    });
   return new Promise((resolve, reject) => {
     const ready = () => {
       const m = /ready (\d+)\n/.exec(out);
       if (!m) return;
       child.stdout.off('data', ready);
       resolve({
-        pid: Number(m[1]), child,
+        pid: Number(m[1]),
+        child,
         cmd: (line) => {
           const p = nextDone();
           child.stdin.write(`${line}\n`);
           return p;
         },
-        end: () => new Promise((r) => {
-          if (child.exitCode !== null || child.signalCode !== null) return r();
-          child.on('exit', () => r());
-          child.stdin.end('end\n');
-        }),
+        end: () =>
+          new Promise((r) => {
+            if (child.exitCode !== null || child.signalCode !== null) return r();
+            child.on('exit', () => r());
+            child.stdin.end('end\n');
+          }),
       });
     };
     child.stdout.on('data', ready);
@@ -155,24 +158,32 @@ int main(void) {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(cond: () => boolean, timeoutMs = 15_000): Promise<void> {
-  for (const t0 = Date.now(); !cond() && Date.now() - t0 < timeoutMs;) await sleep(20);
+  for (const t0 = Date.now(); !cond() && Date.now() - t0 < timeoutMs; ) await sleep(20);
 }
 
 /** trace's event lines (after its header), split into columns. */
 function events(stdout: string): Array<{ pid: number; tid: number; comm: string; func: string; msg: string }> {
-  return stdout.split('\n').slice(1).filter((l) => l.length > 0).map((l) => {
-    const m = /^(\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s+(.*)$/.exec(l);
-    if (!m) throw new Error(`not an event line: ${JSON.stringify(l)}`);
-    return { pid: Number(m[1]), tid: Number(m[2]), comm: m[3]!, func: m[4]!, msg: m[5]! };
-  });
+  return stdout
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.length > 0)
+    .map((l) => {
+      const m = /^(\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s+(.*)$/.exec(l);
+      if (!m) throw new Error(`not an event line: ${JSON.stringify(l)}`);
+      return { pid: Number(m[1]), tid: Number(m[2]), comm: m[3]!, func: m[4]!, msg: m[5]! };
+    });
 }
 
 /**
  * Run a tool, wait until it has attached (its banner or header), run `work`, then — once
  * `enough(stdout)` holds, or at once for counting tools — stop it with SIGINT.
  */
-async function during(tool: string, args: readonly string[], work: (t: Running) => Promise<void>,
-  o: { env?: NodeJS.ProcessEnv; enough?: (stdout: string) => boolean } = {}) {
+async function during(
+  tool: string,
+  args: readonly string[],
+  work: (t: Running) => Promise<void>,
+  o: { env?: NodeJS.ProcessEnv; enough?: (stdout: string) => boolean } = {},
+) {
   const t = start(tool, args, { env: o.env });
   await t.waitFor(tool === 'trace' ? /^PID +TID +COMM +FUNC.*\n/ : /Hit Ctrl-C to end\.\n/);
   await work(t);
@@ -325,20 +336,33 @@ describe.skipIf(skipKernel)('probes (kernel)', () => {
         const b = await startProc(c.exe());
         const probes = [`p:${c.file()}:${c.fn} "a=%d", arg1`, `r:${c.file()}:${c.fn} "r=%d", retval`];
         const expected = Array.from({ length: N }, (_, i) => [`a=${i}`, `r=${c.ret(i)}`]).flat();
-        const of = (out: string, pid: number) => events(out).filter((e) => e.pid === pid && e.func === c.fn).map((e) => e.msg);
+        const of = (out: string, pid: number) =>
+          events(out)
+            .filter((e) => e.pid === pid && e.func === c.fn)
+            .map((e) => e.msg);
         try {
-          const all = await during('trace', probes, async () => {
-            await a.cmd(`go ${N}`);
-            await b.cmd(`go ${N}`);
-          }, { enough: (s) => events(s).length >= 4 * N });
+          const all = await during(
+            'trace',
+            probes,
+            async () => {
+              await a.cmd(`go ${N}`);
+              await b.cmd(`go ${N}`);
+            },
+            { enough: (s) => events(s).length >= 4 * N },
+          );
           expect(all.code).toBe(0);
           expect(of(all.stdout, a.pid)).toEqual(expected);
           expect(of(all.stdout, b.pid)).toEqual(expected);
           expect(events(all.stdout)).toHaveLength(4 * N);
-          const one = await during('trace', ['-p', String(a.pid), ...probes], async () => {
-            await b.cmd(`go ${N}`);
-            await a.cmd(`go ${N}`);
-          }, { enough: (s) => events(s).length >= 2 * N });
+          const one = await during(
+            'trace',
+            ['-p', String(a.pid), ...probes],
+            async () => {
+              await b.cmd(`go ${N}`);
+              await a.cmd(`go ${N}`);
+            },
+            { enough: (s) => events(s).length >= 2 * N },
+          );
           expect(one.code).toBe(0);
           expect(of(one.stdout, a.pid)).toEqual(expected);
           expect(events(one.stdout)).toHaveLength(2 * N);
@@ -354,14 +378,15 @@ describe.skipIf(skipKernel)('probes (kernel)', () => {
     const probes = ['args3', 'consts', 'elem', 'multi', 'guarded'];
     const fmt = (p: string, path: string) => `u:${path}:polytest:${p} "%d %d %d", arg1, arg2, arg3`;
     /** What one "go n" fires, in order, as "probe message". */
-    const expected = (n: number) => Array.from({ length: n }, (_, i) => [
-      `polytest:args3 ${i} ${1000 * i - 7} ${-i || 0}`,
-      'polytest:consts 5 -7 1000',
-      `polytest:elem ${i * i - 50} ${i} ${(i + 1) * (i + 1) - 50}`,
-      `polytest:multi ${i} 1 ${2 * i}`,
-      `polytest:multi ${i} 2 ${3 * i}`,
-      `polytest:guarded ${i} ${n} 7`,
-    ]).flat();
+    const expected = (n: number) =>
+      Array.from({ length: n }, (_, i) => [
+        `polytest:args3 ${i} ${1000 * i - 7} ${-i || 0}`,
+        'polytest:consts 5 -7 1000',
+        `polytest:elem ${i * i - 50} ${i} ${(i + 1) * (i + 1) - 50}`,
+        `polytest:multi ${i} 1 ${2 * i}`,
+        `polytest:multi ${i} 2 ${3 * i}`,
+        `polytest:guarded ${i} ${n} 7`,
+      ]).flat();
     const notes = (path: string) => execFileSync('readelf', ['-n', path], { encoding: 'utf8' });
 
     it('the notes hold every argument form: constants, registers, memory, base+index*scale; two sites; a semaphore', () => {
@@ -386,25 +411,42 @@ describe.skipIf(skipKernel)('probes (kernel)', () => {
         try {
           // Untraced, the guarded probe's semaphore is zero and the program skips it.
           expect(await w.cmd('go 3')).toBe('done 0');
-          const pick = (out: string) => events(out).filter((e) => e.pid === w.pid).map((e) => `${e.func} ${e.msg}`);
+          const pick = (out: string) =>
+            events(out)
+              .filter((e) => e.pid === w.pid)
+              .map((e) => `${e.func} ${e.msg}`);
           const size = expected(N).length;
           let late: Proc | undefined;
-          const all = await during('trace', probes.map((p) => fmt(p, path)), async () => {
-            expect(await w.cmd(`go ${N}`)).toBe(`done ${N}`);
-            // A process started after the attach gets its semaphore raised when it maps the file.
-            late = await startProc(path);
-            expect(await late.cmd(`go ${N}`)).toBe(`done ${N}`);
-          }, { enough: (s) => events(s).length >= 2 * size });
+          const all = await during(
+            'trace',
+            probes.map((p) => fmt(p, path)),
+            async () => {
+              expect(await w.cmd(`go ${N}`)).toBe(`done ${N}`);
+              // A process started after the attach gets its semaphore raised when it maps the file.
+              late = await startProc(path);
+              expect(await late.cmd(`go ${N}`)).toBe(`done ${N}`);
+            },
+            { enough: (s) => events(s).length >= 2 * size },
+          );
           await late?.end();
           expect(all.code).toBe(0);
           expect(pick(all.stdout)).toEqual(expected(N));
-          expect(events(all.stdout).filter((e) => e.pid === late!.pid).map((e) => `${e.func} ${e.msg}`)).toEqual(expected(N));
+          expect(
+            events(all.stdout)
+              .filter((e) => e.pid === late!.pid)
+              .map((e) => `${e.func} ${e.msg}`),
+          ).toEqual(expected(N));
           expect(events(all.stdout)).toHaveLength(2 * size);
           // Detached: the kernel has lowered the semaphore again.
           expect(await w.cmd('go 3')).toBe('done 0');
-          const one = await during('trace', ['-p', String(w.pid), ...probes.map((p) => fmt(p, path))], async () => {
-            expect(await w.cmd(`go ${N}`)).toBe(`done ${N}`);
-          }, { enough: (s) => events(s).length >= size });
+          const one = await during(
+            'trace',
+            ['-p', String(w.pid), ...probes.map((p) => fmt(p, path))],
+            async () => {
+              expect(await w.cmd(`go ${N}`)).toBe(`done ${N}`);
+            },
+            { enough: (s) => events(s).length >= size },
+          );
           expect(one.code).toBe(0);
           expect(pick(one.stdout)).toEqual(expected(N));
           expect(await w.cmd('go 3')).toBe('done 0');
@@ -449,20 +491,34 @@ describe.skipIf(skipKernel)('probes (kernel)', () => {
     try {
       for (const disable of ['uprobe_multi', 'uprobe_multi,attach_cookie', 'uprobe_multi,bpf_link_perf_event']) {
         const env = { POLYTRACE_DISABLE: disable };
-        const c = await during('funccount', [`u:${path}:*`], async (t) => {
-          const o = bpfObjects(t.child.pid!);
-          expect(o.perfEvents, disable).toBe(6);
-          expect(o.links.map((l) => l.link_type), disable).toEqual(disable.includes('bpf_link') ? [] : Array(6).fill('perf'));
-          expect(await w.cmd(`go ${N}`)).toBe(`done ${N}`);
-        }, { env });
+        const c = await during(
+          'funccount',
+          [`u:${path}:*`],
+          async (t) => {
+            const o = bpfObjects(t.child.pid!);
+            expect(o.perfEvents, disable).toBe(6);
+            expect(
+              o.links.map((l) => l.link_type),
+              disable,
+            ).toEqual(disable.includes('bpf_link') ? [] : Array(6).fill('perf'));
+            expect(await w.cmd(`go ${N}`)).toBe(`done ${N}`);
+          },
+          { env },
+        );
         expect(c.stderr, disable).toBe('');
         expect(counts(c.stdout), disable).toEqual(want);
       }
-      const r = await during('trace', ['-p', String(w.pid), `u:${path}:polytest:multi "%d %d %d", arg1, arg2, arg3`, `u:${path}:polytest:guarded "%d %d %d", arg1, arg2, arg3`], async () => {
-        expect(await w.cmd('go 3')).toBe('done 3');
-      }, { env: { POLYTRACE_DISABLE: 'uprobe_multi,bpf_link_perf_event' }, enough: (s) => events(s).length >= 9 });
-      expect(events(r.stdout).map((e) => `${e.func} ${e.msg}`)).toEqual([0, 1, 2].flatMap((i) => [
-        `polytest:multi ${i} 1 ${2 * i}`, `polytest:multi ${i} 2 ${3 * i}`, `polytest:guarded ${i} 3 7`]));
+      const r = await during(
+        'trace',
+        ['-p', String(w.pid), `u:${path}:polytest:multi "%d %d %d", arg1, arg2, arg3`, `u:${path}:polytest:guarded "%d %d %d", arg1, arg2, arg3`],
+        async () => {
+          expect(await w.cmd('go 3')).toBe('done 3');
+        },
+        { env: { POLYTRACE_DISABLE: 'uprobe_multi,bpf_link_perf_event' }, enough: (s) => events(s).length >= 9 },
+      );
+      expect(events(r.stdout).map((e) => `${e.func} ${e.msg}`)).toEqual(
+        [0, 1, 2].flatMap((i) => [`polytest:multi ${i} 1 ${2 * i}`, `polytest:multi ${i} 2 ${3 * i}`, `polytest:guarded ${i} 3 7`]),
+      );
       expect(await w.cmd('go 3')).toBe('done 0');
     } finally {
       await w.end();
@@ -502,9 +558,14 @@ def polytrace_lines(n):
 polytrace_lines(int(sys.argv[1]))
 `;
       /** Lines after the wait: the def (4), the call (9), then 5, (6, 7) per iteration, 6, 8. */
-      const lines = (n: number) => [`${file} <module> 4`, `${file} <module> 9`, `${file} polytrace_lines 5`,
+      const lines = (n: number) => [
+        `${file} <module> 4`,
+        `${file} <module> 9`,
+        `${file} polytrace_lines 5`,
         ...Array.from({ length: n }, () => [`${file} polytrace_lines 6`, `${file} polytrace_lines 7`]).flat(),
-        `${file} polytrace_lines 6`, `${file} polytrace_lines 8`];
+        `${file} polytrace_lines 6`,
+        `${file} polytrace_lines 8`,
+      ];
 
       /** python running the script with `n`, waiting on stdin once it is ready; go() lets it run to its end. */
       async function startScript(n: number) {
@@ -515,13 +576,20 @@ polytrace_lines(int(sys.argv[1]))
           py.stdout.setEncoding('utf8').on('data', (d: string) => d.includes('ready') && resolve());
           py.on('exit', (c) => reject(new Error(`python exited ${c}`)));
         });
-        return { pid: py.pid!, go: async () => { py.stdin.end('go\n'); await exited; } };
+        return {
+          pid: py.pid!,
+          go: async () => {
+            py.stdin.end('go\n');
+            await exited;
+          },
+        };
       }
 
       it('python:line: trace -p prints every line executed, with file, function and line number', async () => {
         const py = await startScript(5);
-        const r = await during('trace', ['-p', String(py.pid), `u:${PYTHON}:python:line "%s %s %d", arg1, arg2, arg3`], py.go,
-          { enough: (s) => events(s).length >= lines(5).length });
+        const r = await during('trace', ['-p', String(py.pid), `u:${PYTHON}:python:line "%s %s %d", arg1, arg2, arg3`], py.go, {
+          enough: (s) => events(s).length >= lines(5).length,
+        });
         expect(r.code).toBe(0);
         expect(events(r.stdout).map((e) => `${e.func} ${e.msg}`)).toEqual(lines(5).map((l) => `python:line ${l}`));
       });
@@ -578,10 +646,15 @@ polytrace_lines(int(sys.argv[1]))
       it(`funccount -p LIB:pt_f* ${m.disable ? `with POLYTRACE_DISABLE=${m.disable}` : '(uprobe_multi)'}`, async () => {
         const { lib } = counterWorkload();
         const w = await startCounter(1);
-        const r = await during('funccount', ['-p', String(w.pid), `${lib}:pt_f*`], async (t) => {
-          m.check(bpfObjects(t.child.pid!));
-          await w.go();
-        }, { env: { POLYTRACE_DISABLE: m.disable } });
+        const r = await during(
+          'funccount',
+          ['-p', String(w.pid), `${lib}:pt_f*`],
+          async (t) => {
+            m.check(bpfObjects(t.child.pid!));
+            await w.go();
+          },
+          { env: { POLYTRACE_DISABLE: m.disable } },
+        );
         await w.end();
         expect(r.code).toBe(0);
         expect(r.stderr).toBe('');
@@ -592,10 +665,15 @@ polytrace_lines(int(sys.argv[1]))
     it('bpf_link_perf_event alone (uprobe_multi still there) keeps the uprobe_multi link', async () => {
       const { lib } = counterWorkload();
       const w = await startCounter(1);
-      const r = await during('funccount', [`${lib}:pt_f*`], async (t) => {
-        expect(bpfObjects(t.child.pid!).links.map((l) => l.link_type)).toEqual(['uprobe_multi']);
-        await w.go();
-      }, { env: { POLYTRACE_DISABLE: 'bpf_link_perf_event' } });
+      const r = await during(
+        'funccount',
+        [`${lib}:pt_f*`],
+        async (t) => {
+          expect(bpfObjects(t.child.pid!).links.map((l) => l.link_type)).toEqual(['uprobe_multi']);
+          await w.go();
+        },
+        { env: { POLYTRACE_DISABLE: 'bpf_link_perf_event' } },
+      );
       await w.end();
       expect(counts(r.stdout)).toEqual(ptCounts);
     });
@@ -606,12 +684,17 @@ polytrace_lines(int(sys.argv[1]))
       const want = [...Array.from({ length: N }, (_, i) => `plain_fn a=${i}`), ...Array.from({ length: N }, (_, i) => `plainlib_fn r=${5 * i - 3}`)];
       try {
         for (const disable of ['', 'ringbuf']) {
-          const r = await during('trace', ['-p', String(w.pid), ...probes], async (t) => {
-            // BPF_MAP_TYPE_PERF_EVENT_ARRAY is 4, BPF_MAP_TYPE_RINGBUF 27.
-            expect(bpfObjects(t.child.pid!).mapTypes).toContain(disable ? 4 : 27);
-            expect(bpfObjects(t.child.pid!).mapTypes).not.toContain(disable ? 27 : 4);
-            await w.cmd(`go ${N}`);
-          }, { env: { POLYTRACE_DISABLE: disable }, enough: (s) => events(s).length >= 2 * N });
+          const r = await during(
+            'trace',
+            ['-p', String(w.pid), ...probes],
+            async (t) => {
+              // BPF_MAP_TYPE_PERF_EVENT_ARRAY is 4, BPF_MAP_TYPE_RINGBUF 27.
+              expect(bpfObjects(t.child.pid!).mapTypes).toContain(disable ? 4 : 27);
+              expect(bpfObjects(t.child.pid!).mapTypes).not.toContain(disable ? 27 : 4);
+              await w.cmd(`go ${N}`);
+            },
+            { env: { POLYTRACE_DISABLE: disable }, enough: (s) => events(s).length >= 2 * N },
+          );
           expect(r.code).toBe(0);
           expect(r.stderr).toBe('');
           expect(events(r.stdout).map((e) => `${e.func} ${e.msg}`)).toEqual(want);
@@ -641,13 +724,18 @@ polytrace_lines(int(sys.argv[1]))
           // x = 0..N-1: x%4 == k for ceil((N - k) / 4) of them.
           expect(totals, disable).toEqual(Object.fromEntries([0, 1, 2, 3].map((k) => [k, Math.ceil((N - k) / 4)])));
 
-          const s = await during('stackcount', [`${plain().lib}:plainlib_fn`], async () => {
-            await w.cmd(`go ${N}`);
-          }, { env });
+          const s = await during(
+            'stackcount',
+            [`${plain().lib}:plainlib_fn`],
+            async () => {
+              await w.cmd(`go ${N}`);
+            },
+            { env },
+          );
           expect(s.code).toBe(0);
           // One stack (at the first instruction the frame-pointer walk skips the caller, as BCC's does).
           expect(s.stdout).toMatch(new RegExp(`\\n\\n  plainlib_fn\\n(  \\S+\\n)*    ${N}\\n\\nDetaching\\.\\.\\.\\n$`));
-          expect(s.stdout.match(/^  plainlib_fn$/gm)).toHaveLength(1);
+          expect(s.stdout.match(/^ {2}plainlib_fn$/gm)).toHaveLength(1);
         }
       } finally {
         await w.end();
@@ -661,7 +749,11 @@ polytrace_lines(int(sys.argv[1]))
     function movOffset(exe: string): { offset: number; length: number } {
       const dis = execFileSync('objdump', ['-d', `--disassemble=plain_off`, exe], { encoding: 'utf8' });
       const start = /^([0-9a-f]+) <plain_off>:$/m.exec(dis)!;
-      const insns = [...dis.matchAll(/^ +([0-9a-f]+):\t((?:[0-9a-f]{2} )+)\s*\t(.*)$/gm)].map((m) => ({ addr: parseInt(m[1]!, 16), bytes: m[2]!.trim().split(' ').length, text: m[3]! }));
+      const insns = [...dis.matchAll(/^ +([0-9a-f]+):\t((?:[0-9a-f]{2} )+)\s*\t(.*)$/gm)].map((m) => ({
+        addr: parseInt(m[1]!, 16),
+        bytes: m[2]!.trim().split(' ').length,
+        text: m[3]!,
+      }));
       // The prologue: push %rbp; mov %rsp,%rbp (-O0).
       expect(insns.slice(0, 2).map((i) => i.text.replace(/\s+/g, ' '))).toEqual(['push %rbp', 'mov %rsp,%rbp']);
       const mov = insns.find((i) => i.text.includes('$0x6060606'))!;
@@ -675,9 +767,14 @@ polytrace_lines(int(sys.argv[1]))
       expect(offset).toBeGreaterThan(0);
       const w = await startProc(exe);
       try {
-        const r = await during('trace', ['-p', String(w.pid), `p:${exe}:plain_off+${offset} "%d", arg1`], async () => {
-          await w.cmd(`go ${N}`);
-        }, { enough: (s) => events(s).length >= N });
+        const r = await during(
+          'trace',
+          ['-p', String(w.pid), `p:${exe}:plain_off+${offset} "%d", arg1`],
+          async () => {
+            await w.cmd(`go ${N}`);
+          },
+          { enough: (s) => events(s).length >= N },
+        );
         expect(r.code).toBe(0);
         expect(events(r.stdout).map((e) => `${e.func} ${e.msg}`)).toEqual(Array.from({ length: N }, (_, i) => `plain_off ${i}`));
         // Uprobes at +0 see the same calls.
@@ -700,7 +797,11 @@ polytrace_lines(int(sys.argv[1]))
           const r = await runTool('trace', ['-p', String(w.pid), `p:${exe}:plain_off+${offset + 1} "%d", arg1`], { POLYTRACE_DISABLE: disable });
           expect(r.code).toBe(1);
           const first = r.stderr.split('\n')[0]!;
-          expect(first).toMatch(new RegExp(`^trace: the kernel refused to probe plain_off\\+${offset + 1} in \\S+ \\((ENOTSUPP|ENOEXEC)\\): offset ${offset + 1} is not the start of an instruction it can probe`));
+          expect(first).toMatch(
+            new RegExp(
+              `^trace: the kernel refused to probe plain_off\\+${offset + 1} in \\S+ \\((ENOTSUPP|ENOEXEC)\\): offset ${offset + 1} is not the start of an instruction it can probe`,
+            ),
+          );
           expect(r.stderr).toContain(`objdump -d --disassemble=plain_off`);
           expect(r.stdout).toBe('');
         } finally {
@@ -738,7 +839,9 @@ polytrace_lines(int(sys.argv[1]))
       const { lib } = bigLib();
       const r = await runTool('funccount', [`${lib}:f_*`], { BCC_PROBE_LIMIT: '1000' });
       expect(r.code).toBe(1);
-      expect(r.stderr.split('\n')[0]).toBe(`funccount: maximum of 1000 probes allowed, attempted ${BIG} (narrow the pattern, or raise the limit with BCC_PROBE_LIMIT=N)`);
+      expect(r.stderr.split('\n')[0]).toBe(
+        `funccount: maximum of 1000 probes allowed, attempted ${BIG} (narrow the pattern, or raise the limit with BCC_PROBE_LIMIT=N)`,
+      );
       expect(r.stdout).toBe('');
       const raised = await runTool('funccount', ['-d', '1', `${lib}:f_1*`], { BCC_PROBE_LIMIT: '1000' });
       expect(raised.code).toBe(0);

@@ -43,18 +43,22 @@ interface Prom {
 async function startPrometheus(targets: readonly string[]): Promise<Prom> {
   const dir = mkdtempSync(join(tmpdir(), 'polytrace-prom-'));
   const port = await freePort();
-  writeFileSync(join(dir, 'prometheus.yml'), `global:
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    `global:
   scrape_interval: 1s
   scrape_timeout: 900ms
 scrape_configs:
   - job_name: polytrace
     static_configs:
       - targets: [${targets.map((t) => `'${t}'`).join(', ')}]
-`);
-  const child = spawn(PROMETHEUS, [
-    `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+`,
+  );
+  const child = spawn(
+    PROMETHEUS,
+    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const p: Prom = { child, port, dir, log: '' };
   child.stdout!.on('data', (d: Buffer) => (p.log += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (p.log += d.toString()));
@@ -174,10 +178,16 @@ describe.skipIf(skipKernel || noPrometheus)('--prometheus scraped by a real Prom
     const inf = await query(prom!, `funclatency_nanoseconds_bucket{function="target",le="+Inf"}`);
     expect(inf[0]!.value[1]).toBe(String(N));
     const buckets = await query(prom!, `funclatency_nanoseconds_bucket{function="target"}`);
-    const les = buckets.map((b) => b.metric.le!).filter((le) => le !== '+Inf').map(Number);
+    const les = buckets
+      .map((b) => b.metric.le!)
+      .filter((le) => le !== '+Inf')
+      .map(Number);
     expect(les.every((le) => Math.log2(le) === Math.round(Math.log2(le)))).toBe(true);
     // Cumulative: never decreasing with le, and every call is shorter than 2^39 ns.
-    const sorted = buckets.filter((b) => b.metric.le !== '+Inf').sort((a, b) => Number(a.metric.le) - Number(b.metric.le)).map((b) => Number(b.value[1]));
+    const sorted = buckets
+      .filter((b) => b.metric.le !== '+Inf')
+      .sort((a, b) => Number(a.metric.le) - Number(b.metric.le))
+      .map((b) => Number(b.value[1]));
     for (let i = 1; i < sorted.length; i++) expect(sorted[i]!).toBeGreaterThanOrEqual(sorted[i - 1]!);
     expect(sorted[sorted.length - 1]).toBe(N);
     // _sum is the kernel's exact total (one series), the same number the text output prints.
@@ -206,10 +216,20 @@ describe.skipIf(skipKernel || noPrometheus)('--prometheus scraped by a real Prom
     // pt_f3 is called with x = 0..3 once each; pt_f11 with x = 0..11.
     await until(prom!, `sum(argdist_events_total{probe="${c}"})`, (v) => v === 4);
     const keys = await query(prom!, `argdist_events_total{probe="${c}"}`);
-    expect(keys.map((k) => [k.metric.key, k.value[1]]).sort()).toEqual([['x = 0', '1'], ['x = 1', '1'], ['x = 2', '1'], ['x = 3', '1']]);
+    expect(keys.map((k) => [k.metric.key, k.value[1]]).sort()).toEqual([
+      ['x = 0', '1'],
+      ['x = 1', '1'],
+      ['x = 2', '1'],
+      ['x = 3', '1'],
+    ]);
     await until(prom!, `argdist_value_count{probe="x11"}`, (v) => v === 12);
     // BCC's slots: 0..1 → le 2, 2..3 → le 4, 4..7 → le 8, 8..11 → le 16 (cumulative).
-    for (const [le, n] of [['2', 2], ['4', 4], ['8', 8], ['16', 12]] as const) {
+    for (const [le, n] of [
+      ['2', 2],
+      ['4', 4],
+      ['8', 8],
+      ['16', 12],
+    ] as const) {
       const b = await query(prom!, `argdist_value_bucket{probe="x11",le="${le}"}`);
       expect(Number(b[0]!.value[1]), `le=${le}`).toBe(n);
     }

@@ -127,7 +127,7 @@ describe.skipIf(skipKernel)('raw tracepoints (kernel)', () => {
     expect(await ours()).toEqual([]);
   }, 120_000);
 
-  it('t:sched:* through raw tracepoints: the workload\'s forks and waits exactly, as through perf events', async () => {
+  it("t:sched:* through raw tracepoints: the workload's forks and waits exactly, as through perf events", async () => {
     const args = (pid: number) => ['-p', String(pid), 't:sched:*'];
     const raw = await whileWorking('funccount', args, {});
     const perf = await whileWorking('funccount', args, PERF);
@@ -143,7 +143,7 @@ describe.skipIf(skipKernel)('raw tracepoints (kernel)', () => {
 
   it('--dump=resolved shows the mechanism each event got', async () => {
     const getpid = syscallNumbers().get('getpid')!;
-    const raw = await runTool('funccount', ['--dump=resolved', '-d', '1', 't:syscalls:sys_enter_getpid', ]);
+    const raw = await runTool('funccount', ['--dump=resolved', '-d', '1', 't:syscalls:sys_enter_getpid']);
     expect(raw.code).toBe(0);
     expect(raw.stdout).toContain('"mechanism": "raw",\n          "tracepoint": "sys_enter",\n          "syscall": ' + getpid);
     expect(raw.stdout).toContain('"kind": "raw_tracepoint",\n          "name": "sys_enter"');
@@ -170,7 +170,14 @@ describe.skipIf(skipKernel)('raw tracepoints (kernel)', () => {
   it('a raw tracepoint the kernel does not have falls back to a perf event in the same slot', async () => {
     const targets: ProbeTarget[] = [
       { kind: 'tracepoint', category: 'sched', event: 'sched_switch', name: 'sched:sched_switch', mechanism: 'raw', tracepoint: 'sched_switch' },
-      { kind: 'tracepoint', category: 'sched', event: 'sched_switch', name: 'sched:sched_switch (fallback)', mechanism: 'raw', tracepoint: 'polytrace_no_such_tracepoint' },
+      {
+        kind: 'tracepoint',
+        category: 'sched',
+        event: 'sched_switch',
+        name: 'sched:sched_switch (fallback)',
+        mechanism: 'raw',
+        tracepoint: 'polytrace_no_such_tracepoint',
+      },
     ];
     const counts = countsMapSpec(targets.length);
     const s = new TraceSession();

@@ -18,7 +18,12 @@ const N = 300;
 const K = 4;
 
 /** Runs `tool ARGS` (given the pid of a fresh syscalls workload) around one round of its work. */
-async function whileWorking(tool: string, args: (pid: number) => string[], ready: RegExp, o: { settleMs?: number; after?: (t: Running) => Promise<void> } = {}) {
+async function whileWorking(
+  tool: string,
+  args: (pid: number) => string[],
+  ready: RegExp,
+  o: { settleMs?: number; after?: (t: Running) => Promise<void> } = {},
+) {
   const w: GoWorkload = await startSyscalls(N, K);
   const t = start(tool, args(w.pid));
   try {
@@ -37,7 +42,10 @@ async function whileWorking(tool: string, args: (pid: number) => string[], ready
 
 /** Event lines (after the header) of trace's text output. */
 function traceLines(stdout: string): string[] {
-  return stdout.split('\n').slice(1).filter((l) => l.length > 0);
+  return stdout
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.length > 0);
 }
 
 /**
@@ -63,10 +71,17 @@ describe.skipIf(skipKernel)('raw tracepoints by name (kernel)', () => {
     expect(await ours()).toEqual([]);
   });
 
-  it('trace: sched_process_fork\'s task_structs, typed from BTF and followed through kernel pointers', async () => {
-    const r = await whileWorking('trace', (pid) => ['-p', String(pid),
-      'rt:sched_process_fork "%d %d %s %d %llx", args->parent->tgid, args->child->pid, args->child->comm, args->child->tgid == args->child->pid, arg2'],
-    /FUNC {13}.*\n/, { settleMs: 300 });
+  it("trace: sched_process_fork's task_structs, typed from BTF and followed through kernel pointers", async () => {
+    const r = await whileWorking(
+      'trace',
+      (pid) => [
+        '-p',
+        String(pid),
+        'rt:sched_process_fork "%d %d %s %d %llx", args->parent->tgid, args->child->pid, args->child->comm, args->child->tgid == args->child->pid, arg2',
+      ],
+      /FUNC {13}.*\n/,
+      { settleMs: 300 },
+    );
     expect(r.code, r.stderr).toBe(0);
     const lines = traceLines(r.stdout);
     expect(lines, r.stdout).toHaveLength(K);
@@ -90,10 +105,14 @@ describe.skipIf(skipKernel)('raw tracepoints by name (kernel)', () => {
     expect(await ours()).toEqual([]);
   });
 
-  it.skipIf(process.arch !== 'x64')('trace: sys_enter\'s saved registers, a user string through a cast', async () => {
+  it.skipIf(process.arch !== 'x64')("trace: sys_enter's saved registers, a user string through a cast", async () => {
     const openat = syscallNumbers().get('openat')!;
-    const r = await whileWorking('trace', (pid) => ['-p', String(pid), `rawtracepoint:sys_enter (args->id == ${openat}) "%s %d", (char *)args->regs->si, arg2`],
-      /FUNC {13}.*\n/, { settleMs: 300 });
+    const r = await whileWorking(
+      'trace',
+      (pid) => ['-p', String(pid), `rawtracepoint:sys_enter (args->id == ${openat}) "%s %d", (char *)args->regs->si, arg2`],
+      /FUNC {13}.*\n/,
+      { settleMs: 300 },
+    );
     expect(r.code, r.stderr).toBe(0);
     const lines = traceLines(r.stdout);
     expect(lines).toHaveLength(N);
@@ -144,9 +163,13 @@ describe.skipIf(skipKernel)('raw tracepoints by name (kernel)', () => {
   it('polytrace list: names from BTF, -v the prototype named from the probe stub', async () => {
     const v = await runTool('polytrace', ['list', '-v', 'rawtracepoint:sched_switch']);
     expect(v.code).toBe(0);
-    expect(v.stdout).toBe('rawtracepoint:sched_switch\n    void sched_switch(bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)\n');
+    expect(v.stdout).toBe(
+      'rawtracepoint:sched_switch\n    void sched_switch(bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)\n',
+    );
     const all = await runTool('polytrace', ['list', 'rt:sched_process_*']);
-    expect(all.stdout.split('\n').filter(Boolean)).toEqual(expect.arrayContaining(['rawtracepoint:sched_process_fork', 'rawtracepoint:sched_process_wait', 'rawtracepoint:sched_process_exec']));
+    expect(all.stdout.split('\n').filter(Boolean)).toEqual(
+      expect.arrayContaining(['rawtracepoint:sched_process_fork', 'rawtracepoint:sched_process_wait', 'rawtracepoint:sched_process_exec']),
+    );
     // Tracepoints with no tracefs event are raw tracepoints too.
     expect((await runTool('polytrace', ['list', 'rawtracepoint:pelt_cfs_tp'])).stdout).toBe('rawtracepoint:pelt_cfs_tp\n');
   });
@@ -166,11 +189,15 @@ describe.skipIf(skipKernel)('raw tracepoints by name (kernel)', () => {
   it('one line for a misspelled name, and for a kernel without raw tracepoints', async () => {
     const typo = await runTool('trace', ['rawtracepoint:sched_swich']);
     expect(typo.code).toBe(1);
-    expect(typo.stderr).toBe("trace: error in probe 'rawtracepoint:sched_swich': no raw tracepoint 'sched_swich' (kernel BTF has no btf_trace_sched_swich): " +
-      "did you mean sched_switch? (list them with 'polytrace list rawtracepoint:*')\n");
+    expect(typo.stderr).toBe(
+      "trace: error in probe 'rawtracepoint:sched_swich': no raw tracepoint 'sched_swich' (kernel BTF has no btf_trace_sched_swich): " +
+        "did you mean sched_switch? (list them with 'polytrace list rawtracepoint:*')\n",
+    );
     const off = await runTool('funccount', ['rt:sched_*'], { POLYTRACE_DISABLE: 'raw_tracepoint' });
     expect(off.code).toBe(1);
-    expect(off.stderr).toMatch(/^funccount: raw tracepoints are not available on this kernel \(disabled by POLYTRACE_DISABLE\): cannot attach rawtracepoint:sched_\*/);
+    expect(off.stderr).toMatch(
+      /^funccount: raw tracepoints are not available on this kernel \(disabled by POLYTRACE_DISABLE\): cannot attach rawtracepoint:sched_\*/,
+    );
     expect(off.stderr.trim().split('\n')).toHaveLength(1);
     const lat = await runTool('funclatency', ['rt:sched_switch']);
     expect(lat.code).not.toBe(0);

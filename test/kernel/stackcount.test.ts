@@ -101,7 +101,11 @@ describe.skipIf(skipKernel)('stackcount (kernel)', () => {
     const w2 = await startChain(N);
     const p = await stacksWhile(['-P', '-s', `${chainExe()}:target`], () => w2.go());
     await w2.end();
-    expect(p.stdout).toMatch(new RegExp(`\\n  target\\+0x[0-9a-f]+\\n  b\\+0x[0-9a-f]+\\n  a\\+0x[0-9a-f]+\\n  main\\+0x[0-9a-f]+\\n(  \\S+\\n)*    chain\\S* \\[${w2.pid}\\]\\n    ${N}\\n`));
+    expect(p.stdout).toMatch(
+      new RegExp(
+        `\\n  target\\+0x[0-9a-f]+\\n  b\\+0x[0-9a-f]+\\n  a\\+0x[0-9a-f]+\\n  main\\+0x[0-9a-f]+\\n(  \\S+\\n)*    chain\\S* \\[${w2.pid}\\]\\n    ${N}\\n`,
+      ),
+    );
   });
 
   it('a process that exits before the report is still symbolised (maps cached at first sight)', async () => {
@@ -170,7 +174,10 @@ describe.skipIf(skipKernel)('stackcount (kernel)', () => {
       let counts: number[];
       let withTarget: number;
       if (json) {
-        const docs = tool.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { stacks: Array<{ count: number; user: Array<{ sym: string }> }>; dropped: number });
+        const docs = tool.stdout
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { stacks: Array<{ count: number; user: Array<{ sym: string }> }>; dropped: number });
         expect(docs.length).toBeGreaterThan(4);
         const stacks = docs.flatMap((d) => d.stacks);
         counts = stacks.map((s) => Number(s.count));

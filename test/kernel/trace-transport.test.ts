@@ -31,13 +31,21 @@ function setup(transport: 'ringbuf' | 'perfbuf', target: ProbeTarget, o: { tgid?
   const reader: EventReader = transport === 'ringbuf' ? RingBuffer.open(eventsMap) : PerfBuffer.open(eventsMap, o.pages);
   session.own(reader);
   attachTargets(session, [target], {
-    prefix: 'trace_t', pid: target.kind === 'uprobe' ? o.tgid : undefined,
-    build: (shape) => traceProgram({
-      name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType, probeIndex: 3,
-      layout, maps, transport, filter: { pid: o.tgid },
-      // A constant argument: every record carries 0x1122334455667788 in each argument word.
-      lowering: { scalar: (b, _i, dst) => b.emit(alu64.mov.imm(dst, 0x11223344), alu64.lsh.imm(dst, 32), alu64.or.imm(dst, 0x55667788)), string: () => {} },
-    }),
+    prefix: 'trace_t',
+    pid: target.kind === 'uprobe' ? o.tgid : undefined,
+    build: (shape) =>
+      traceProgram({
+        name: shape.name,
+        progType: shape.progType,
+        expectedAttachType: shape.expectedAttachType,
+        probeIndex: 3,
+        layout,
+        maps,
+        transport,
+        filter: { pid: o.tgid },
+        // A constant argument: every record carries 0x1122334455667788 in each argument word.
+        lowering: { scalar: (b, _i, dst) => b.emit(alu64.mov.imm(dst, 0x11223344), alu64.lsh.imm(dst, 32), alu64.or.imm(dst, 0x55667788)), string: () => {} },
+      }),
   });
   const lostCount = () => {
     const v = lost.lookup(new Uint8Array(4));
@@ -66,7 +74,11 @@ describe.skipIf(skipKernel || skip)('trace transport (kernel)', () => {
     it(`${transport}: exactly N tracepoint records with the right header`, async () => {
       const N = 2000;
       const w = await startTracee(N);
-      const { session, reader, layout } = setup(transport, { kind: 'tracepoint', category: 'syscalls', event: 'sys_enter_lseek', name: 'lseek', mechanism: 'perf' }, { tgid: w.pid });
+      const { session, reader, layout } = setup(
+        transport,
+        { kind: 'tracepoint', category: 'syscalls', event: 'sys_enter_lseek', name: 'lseek', mechanism: 'perf' },
+        { tgid: w.pid },
+      );
       try {
         await w.cmd('go');
         let count = 0;
@@ -74,8 +86,15 @@ describe.skipIf(skipKernel || skip)('trace transport (kernel)', () => {
         await drainAll(reader, (bytes, dv, off, len) => {
           count++;
           const h = readHeader(bytes, dv, off);
-          if (len < layout.size || h.tgid !== w.pid || h.tid !== w.pid || h.probe !== 3 || h.comm !== basename(tracee()).slice(0, 15) ||
-            dv.getBigUint64(off + layout.args[0].offset, true) !== 0x1122334455667788n) bad++;
+          if (
+            len < layout.size ||
+            h.tgid !== w.pid ||
+            h.tid !== w.pid ||
+            h.probe !== 3 ||
+            h.comm !== basename(tracee()).slice(0, 15) ||
+            dv.getBigUint64(off + layout.args[0].offset, true) !== 0x1122334455667788n
+          )
+            bad++;
         });
         expect(count).toBe(N);
         expect(bad).toBe(0);
@@ -92,7 +111,14 @@ describe.skipIf(skipKernel || skip)('trace transport (kernel)', () => {
       const exe = tracee();
       const elf = ElfFile.open(exe);
       const sym = elf.lookupFunction('tracee_fn')!;
-      const target: ProbeTarget = { kind: 'uprobe', path: exe, symbol: 'tracee_fn', offset: elf.vaddrToFileOffset(sym.value)!, vaddr: sym.value, name: 'tracee_fn' };
+      const target: ProbeTarget = {
+        kind: 'uprobe',
+        path: exe,
+        symbol: 'tracee_fn',
+        offset: elf.vaddrToFileOffset(sym.value)!,
+        vaddr: sym.value,
+        name: 'tracee_fn',
+      };
       const { session, reader, lostCount } = setup(transport, target, { tgid: w.pid, ringBytes: 64 * 1024, pages: 1, argWords: 4 });
       try {
         // Uprobes cost ~30 µs each on this VM: 40000 of them still overflow a 64 KiB ring.

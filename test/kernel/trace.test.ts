@@ -18,7 +18,10 @@ const PYTHON = '/usr/bin/python3.11';
 /** Event lines (after the header) of trace's text output. */
 function lines(stdout: string): string[] {
   const i = stdout.indexOf('\n');
-  return stdout.slice(i + 1).split('\n').filter((l) => l.length > 0);
+  return stdout
+    .slice(i + 1)
+    .split('\n')
+    .filter((l) => l.length > 0);
 }
 
 /** Start trace, wait for its header, run `work`, then stop it with SIGINT (unless -M ends it). */
@@ -46,11 +49,16 @@ describe.skipIf(skipKernel)('trace (kernel)', () => {
 
   it('prints exactly N lines with the right values at a uprobe, a uretprobe and a tracepoint', async () => {
     const w = await startTracee(N);
-    const r = await traceWhile(['-p', String(w.pid),
-      `${tracee()}:tracee_fn "a=%d b=%ld s=%s", arg1, arg2, arg3`,
-      `r:${tracee()}:tracee_fn "ret=%d", retval`,
-      't:syscalls:sys_enter_lseek "off=%d fd=%d", args->offset, args->fd',
-    ], () => w.cmd('go'));
+    const r = await traceWhile(
+      [
+        '-p',
+        String(w.pid),
+        `${tracee()}:tracee_fn "a=%d b=%ld s=%s", arg1, arg2, arg3`,
+        `r:${tracee()}:tracee_fn "ret=%d", retval`,
+        't:syscalls:sys_enter_lseek "off=%d fd=%d", args->offset, args->fd',
+      ],
+      () => w.cmd('go'),
+    );
     await w.end();
     expect(r.code).toBe(0);
     expect(r.stdout.startsWith(HEADER)).toBe(true);
@@ -73,12 +81,17 @@ describe.skipIf(skipKernel)('trace (kernel)', () => {
 
   it('the perf buffer fallback (POLYTRACE_DISABLE=ringbuf) prints the same lines', async () => {
     const w = await startTracee(N);
-    const r = await traceWhile(['-p', String(w.pid), `${tracee()}:tracee_fn "a=%d s=%s", arg1, arg3`, 't:syscalls:sys_enter_lseek "off=%d", args->offset'],
-      () => w.cmd('go'), { env: { POLYTRACE_DISABLE: 'ringbuf' } });
+    const r = await traceWhile(
+      ['-p', String(w.pid), `${tracee()}:tracee_fn "a=%d s=%s", arg1, arg3`, 't:syscalls:sys_enter_lseek "off=%d", args->offset'],
+      () => w.cmd('go'),
+      { env: { POLYTRACE_DISABLE: 'ringbuf' } },
+    );
     await w.end();
     expect(r.code).toBe(0);
     const all = lines(r.stdout);
-    expect(all.filter((l) => / tracee_fn +a=/.test(l)).map((l) => l.replace(/^.* a=/, 'a='))).toEqual(Array.from({ length: N }, (_, i) => `a=${i} s=name-${i}`));
+    expect(all.filter((l) => / tracee_fn +a=/.test(l)).map((l) => l.replace(/^.* a=/, 'a='))).toEqual(
+      Array.from({ length: N }, (_, i) => `a=${i} s=name-${i}`),
+    );
     expect(all.filter((l) => / sys_enter_lseek +off=/.test(l)).length).toBe(N);
   });
 
@@ -160,14 +173,20 @@ describe.skipIf(skipKernel)('trace (kernel)', () => {
   it('--json prints one object per event with the raw values', async () => {
     const w = await startTracee(5);
     // --json prints no header: give trace time to attach before the workload runs.
-    const r = await traceWhile(['--json', '-M', '5', '-p', String(w.pid), `${tracee()}:tracee_fn "%d %s", arg2, arg3`],
+    const r = await traceWhile(
+      ['--json', '-M', '5', '-p', String(w.pid), `${tracee()}:tracee_fn "%d %s", arg2, arg3`],
       async () => {
         await new Promise((res) => setTimeout(res, 3000));
         await w.cmd('go');
-      }, { header: /^/, stop: false });
+      },
+      { header: /^/, stop: false },
+    );
     await w.end();
     expect(r.code).toBe(0);
-    const objs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const objs = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(objs.length).toBe(5);
     objs.forEach((o, i) => {
       expect(o).toMatchObject({ pid: w.pid, tid: w.pid, func: 'tracee_fn', message: `${i * 1000 - 7} name-${i}`, args: [i * 1000 - 7, `name-${i}`] });
@@ -178,10 +197,16 @@ describe.skipIf(skipKernel)('trace (kernel)', () => {
 
   it('%c prints characters; -U prints the user stack', async () => {
     const w = await startTracee(3);
-    const r = await traceWhile(['-p', String(w.pid), '-U', `${tracee()}:tracee_chars "%c", arg1`, `${tracee()}:tracee_leaf "leaf %d", arg1`], () => w.cmd('char'));
+    const r = await traceWhile(['-p', String(w.pid), '-U', `${tracee()}:tracee_chars "%c", arg1`, `${tracee()}:tracee_leaf "leaf %d", arg1`], () =>
+      w.cmd('char'),
+    );
     await w.end();
     const text = r.stdout;
-    expect(lines(text).filter((l) => / tracee_chars +[A-C]$/.test(l)).map((l) => l.slice(-1))).toEqual(['A', 'B', 'C']);
+    expect(
+      lines(text)
+        .filter((l) => / tracee_chars +[A-C]$/.test(l))
+        .map((l) => l.slice(-1)),
+    ).toEqual(['A', 'B', 'C']);
     const leaf = text.slice(text.indexOf('leaf 1'));
     // At a function's first instruction the frame-pointer walk goes from the leaf to its
     // caller's caller (the caller has not been skipped by BCC either).
@@ -206,22 +231,32 @@ sys.setprofile(None)
 `;
     const file = '/tmp/polytrace-usdt-test.py';
     const expected = Array.from({ length: 3 }, () => [`${file} polytrace_beta`, `${file} polytrace_alpha`]).flat();
-    const pick = (stdout: string) => lines(stdout).map((l) => l.replace(/^.*function__entry +/, '')).filter((m) => m.includes('polytrace_'));
+    const pick = (stdout: string) =>
+      lines(stdout)
+        .map((l) => l.replace(/^.*function__entry +/, ''))
+        .filter((m) => m.includes('polytrace_'));
 
     it('with -p PID', async () => {
       writeFileSync(file, script);
       const py = spawn(PYTHON, [file, '3']);
-      const r = await traceWhile(['-p', String(py.pid), `u:${PYTHON}:function__entry "%s %s", arg1, arg2`], () => new Promise((res) => py.on('exit', () => res())));
+      const r = await traceWhile(
+        ['-p', String(py.pid), `u:${PYTHON}:function__entry "%s %s", arg1, arg2`],
+        () => new Promise((res) => py.on('exit', () => res())),
+      );
       expect(pick(r.stdout)).toEqual(expected);
     });
 
     it('without -p: the semaphore is enabled through the uprobe reference counter', async () => {
       writeFileSync(file, script);
       let py: ReturnType<typeof spawn> | undefined;
-      const r = await traceWhile([`u:${PYTHON}:python:function__entry "%s %s", arg1, arg2`], async () => {
-        py = spawn(PYTHON, [file, '0.2']);
-        await new Promise((res) => py!.on('exit', () => res(undefined)));
-      }, { header: /FUNC {13}.*\n/ });
+      const r = await traceWhile(
+        [`u:${PYTHON}:python:function__entry "%s %s", arg1, arg2`],
+        async () => {
+          py = spawn(PYTHON, [file, '0.2']);
+          await new Promise((res) => py!.on('exit', () => res(undefined)));
+        },
+        { header: /FUNC {13}.*\n/ },
+      );
       expect(pick(r.stdout)).toEqual(expected);
     });
   });
@@ -230,7 +265,10 @@ sys.setprofile(None)
     const w = await startTracee(1);
     const M = 300000;
     // A small ring (-b 1: one page per CPU) and a reader that is slower than the producer.
-    const tool = spawn('sh', ['-c', `"${process.execPath}" "${join(root, 'bin', 'trace.js')}" -b 1 -p ${w.pid} 't:syscalls:sys_enter_lseek "%d", args->offset' | (sleep 1; cat)`]);
+    const tool = spawn('sh', [
+      '-c',
+      `"${process.execPath}" "${join(root, 'bin', 'trace.js')}" -b 1 -p ${w.pid} 't:syscalls:sys_enter_lseek "%d", args->offset' | (sleep 1; cat)`,
+    ]);
     let stdout = '';
     let stderr = '';
     tool.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

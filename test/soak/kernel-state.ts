@@ -24,7 +24,15 @@ export function bpftoolShow(kind: Kind): string {
     } catch (e) {
       // With -j, bpftool reports its error as JSON on stdout.
       const { stdout, stderr } = e as { stdout?: string; stderr?: string };
-      if (attempt >= 10) throw new Error(`bpftool -j ${kind} show: ${[stdout, stderr].map((t) => t?.trim()).filter(Boolean).join(' ') || String(e)}`);
+      if (attempt >= 10)
+        throw new Error(
+          `bpftool -j ${kind} show: ${
+            [stdout, stderr]
+              .map((t) => t?.trim())
+              .filter(Boolean)
+              .join(' ') || String(e)
+          }`,
+        );
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100 * attempt);
     }
   }
@@ -70,7 +78,8 @@ export function heldBy(pid: number): Record<Kind, Set<number>> {
   for (const fd of fds) {
     try {
       const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-      const kind: Kind | undefined = target === 'anon_inode:bpf-prog' ? 'prog' : target === 'anon_inode:bpf_link' ? 'link' : target === 'anon_inode:bpf-map' ? 'map' : undefined;
+      const kind: Kind | undefined =
+        target === 'anon_inode:bpf-prog' ? 'prog' : target === 'anon_inode:bpf_link' ? 'link' : target === 'anon_inode:bpf-map' ? 'map' : undefined;
       if (!kind) continue;
       const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
       const m = new RegExp(`^${kind}_id:\\s*(\\d+)`, 'm').exec(info);
@@ -86,7 +95,10 @@ export class Sampler {
   readonly seen = { prog: new Set<number>(), link: new Set<number>(), map: new Set<number>() };
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly pid: number, everyMs = 50) {
+  constructor(
+    readonly pid: number,
+    everyMs = 50,
+  ) {
     this.#timer = setInterval(() => this.sample(), everyMs);
     this.sample();
   }

@@ -44,7 +44,12 @@ interface Tool {
 function startTool(name: string, args: string[], keepText: boolean): Tool {
   const child = spawn(process.execPath, [bin(name), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const t: Tool = {
-    name, child, text: '', stderr: '', lines: 0, rss: [],
+    name,
+    child,
+    text: '',
+    stderr: '',
+    lines: 0,
+    rss: [],
     exited: new Promise((r) => child.on('close', (code, sig) => r(code ?? sig ?? -1))),
   };
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -58,70 +63,80 @@ function startTool(name: string, args: string[], keepText: boolean): Tool {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('soak (kernel)', () => {
-  it(`four tools at a sustained rate for ${MINUTES} min: bounded RSS, exact accounting`, async () => {
-    requireKernel();
-    const exe = buildC('soakload', readFileSync(join(root, 'test', 'soak', 'soakload.c'), 'utf8'), ['-O2']);
-    const load = spawn(exe, [], { env: { ...process.env, ...(process.env['SOAK_RATE'] ? { SOAK_RATE: process.env['SOAK_RATE'] } : {}) } });
-    let loadOut = '';
-    load.stdout!.setEncoding('utf8').on('data', (d: string) => (loadOut += d));
-    while (!/ready (\d+)/.test(loadOut)) await sleep(20);
-    const pid = /ready (\d+)/.exec(loadOut)![1]!;
+  it(
+    `four tools at a sustained rate for ${MINUTES} min: bounded RSS, exact accounting`,
+    async () => {
+      requireKernel();
+      const exe = buildC('soakload', readFileSync(join(root, 'test', 'soak', 'soakload.c'), 'utf8'), ['-O2']);
+      const load = spawn(exe, [], { env: { ...process.env, ...(process.env['SOAK_RATE'] ? { SOAK_RATE: process.env['SOAK_RATE'] } : {}) } });
+      let loadOut = '';
+      load.stdout!.setEncoding('utf8').on('data', (d: string) => (loadOut += d));
+      while (!/ready (\d+)/.test(loadOut)) await sleep(20);
+      const pid = /ready (\d+)/.exec(loadOut)![1]!;
 
-    const tools = [
-      startTool('funccount', ['-i', '5', '-p', pid, TP], true),
-      startTool('stackcount', ['--json', '-K', '-i', '5', '-p', pid, TP], true),
-      startTool('argdist', ['-i', '5', '-p', pid, '-C', `${TP}()`], true),
-      startTool('trace', ['-p', pid, TP], false),
-    ];
-    // Attached: every tool printed something (argdist and stackcount --json after 5 s).
-    const deadline = Date.now() + 30_000;
-    while (tools.some((t) => t.lines === 0 && t.stderr === '') && Date.now() < deadline) await sleep(100);
-    for (const t of tools) expect(t.lines, `${t.name} did not start: ${t.stderr}`).toBeGreaterThan(0);
-    const baseline = { funccount: tools[0]!.text, stackcount: tools[1]!.text, argdist: tools[2]!.text, traceLines: tools[3]!.lines };
+      const tools = [
+        startTool('funccount', ['-i', '5', '-p', pid, TP], true),
+        startTool('stackcount', ['--json', '-K', '-i', '5', '-p', pid, TP], true),
+        startTool('argdist', ['-i', '5', '-p', pid, '-C', `${TP}()`], true),
+        startTool('trace', ['-p', pid, TP], false),
+      ];
+      // Attached: every tool printed something (argdist and stackcount --json after 5 s).
+      const deadline = Date.now() + 30_000;
+      while (tools.some((t) => t.lines === 0 && t.stderr === '') && Date.now() < deadline) await sleep(100);
+      for (const t of tools) expect(t.lines, `${t.name} did not start: ${t.stderr}`).toBeGreaterThan(0);
+      const baseline = { funccount: tools[0]!.text, stackcount: tools[1]!.text, argdist: tools[2]!.text, traceLines: tools[3]!.lines };
 
-    load.stdin!.write('go\n');
-    const t0 = Date.now();
-    const endAt = t0 + MINUTES * 60_000;
-    const times: number[] = [];
-    while (Date.now() < endAt) {
-      await sleep(SAMPLE_S * 1000);
-      times.push((Date.now() - t0) / 1000);
-      for (const t of tools) t.rss.push(rssKiB(t.child.pid!));
-    }
-    load.stdin!.end('stop\n');
-    await new Promise<void>((r) => load.on('close', () => r()));
-    const total = Number(/total (\d+)/.exec(loadOut)![1]);
-    const seconds = (Date.now() - t0) / 1000;
-    // Let the last events reach the maps and the ring, and one more interval print (argdist,
-    // like BCC's, does not print a partial interval on Ctrl-C), then stop every tool.
-    await sleep(6500);
-    for (const t of tools) t.child.kill('SIGINT');
-    const codes = await Promise.all(tools.map((t) => t.exited));
+      load.stdin!.write('go\n');
+      const t0 = Date.now();
+      const endAt = t0 + MINUTES * 60_000;
+      const times: number[] = [];
+      while (Date.now() < endAt) {
+        await sleep(SAMPLE_S * 1000);
+        times.push((Date.now() - t0) / 1000);
+        for (const t of tools) t.rss.push(rssKiB(t.child.pid!));
+      }
+      load.stdin!.end('stop\n');
+      await new Promise<void>((r) => load.on('close', () => r()));
+      const total = Number(/total (\d+)/.exec(loadOut)![1]);
+      const seconds = (Date.now() - t0) / 1000;
+      // Let the last events reach the maps and the ring, and one more interval print (argdist,
+      // like BCC's, does not print a partial interval on Ctrl-C), then stop every tool.
+      await sleep(6500);
+      for (const t of tools) t.child.kill('SIGINT');
+      const codes = await Promise.all(tools.map((t) => t.exited));
 
-    const sum = (re: RegExp, s: string) => [...s.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
-    const counted = {
-      funccount: sum(/^syscalls:sys_enter_getpid\s+(\d+)$/gm, tools[0]!.text) - sum(/^syscalls:sys_enter_getpid\s+(\d+)$/gm, baseline.funccount),
-      stackcount: tools[1]!.text.split('\n').filter((l) => l.startsWith('{')).reduce((a, l) => a + (JSON.parse(l) as { stacks: Array<{ count: number }> }).stacks.reduce((x, s) => x + Number(s.count), 0), 0),
-      argdist: sum(/^\t(\d+)\s+total calls$/gm, tools[2]!.text) - sum(/^\t(\d+)\s+total calls$/gm, baseline.argdist),
-      trace: tools[3]!.lines - 1 + sum(/^(\d+) events lost$/gm, tools[3]!.stderr),
-    };
-    const report = {
-      minutes: MINUTES, seconds: Math.round(seconds), events: total, rate: Math.round(total / seconds),
-      traceLost: sum(/^(\d+) events lost$/gm, tools[3]!.stderr),
-      counted,
-      rssMiB: Object.fromEntries(tools.map((t) => [t.name, t.rss.map((k) => Math.round(k / 1024))])),
-      sampleTimes: times.map((x) => Math.round(x)),
-      exit: Object.fromEntries(tools.map((t, i) => [t.name, codes[i]])),
-    };
-    console.log(`soak report: ${JSON.stringify(report)}`);
+      const sum = (re: RegExp, s: string) => [...s.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
+      const counted = {
+        funccount: sum(/^syscalls:sys_enter_getpid\s+(\d+)$/gm, tools[0]!.text) - sum(/^syscalls:sys_enter_getpid\s+(\d+)$/gm, baseline.funccount),
+        stackcount: tools[1]!.text
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .reduce((a, l) => a + (JSON.parse(l) as { stacks: Array<{ count: number }> }).stacks.reduce((x, s) => x + Number(s.count), 0), 0),
+        argdist: sum(/^\t(\d+)\s+total calls$/gm, tools[2]!.text) - sum(/^\t(\d+)\s+total calls$/gm, baseline.argdist),
+        trace: tools[3]!.lines - 1 + sum(/^(\d+) events lost$/gm, tools[3]!.stderr),
+      };
+      const report = {
+        minutes: MINUTES,
+        seconds: Math.round(seconds),
+        events: total,
+        rate: Math.round(total / seconds),
+        traceLost: sum(/^(\d+) events lost$/gm, tools[3]!.stderr),
+        counted,
+        rssMiB: Object.fromEntries(tools.map((t) => [t.name, t.rss.map((k) => Math.round(k / 1024))])),
+        sampleTimes: times.map((x) => Math.round(x)),
+        exit: Object.fromEntries(tools.map((t, i) => [t.name, codes[i]])),
+      };
+      console.log(`soak report: ${JSON.stringify(report)}`);
 
-    for (const [i, t] of tools.entries()) expect(codes[i], `${t.name}: ${t.stderr}`).toBe(0);
-    expect(counted).toEqual({ funccount: total, stackcount: total, argdist: total, trace: total });
-    const warm = times.findIndex((s) => s >= MINUTES * 60 * 0.2);
-    for (const t of tools) {
-      const after = t.rss.slice(Math.max(0, warm));
-      const growth = (Math.max(...after) - after[0]!) / 1024;
-      expect(growth, `${t.name} RSS grew ${growth.toFixed(1)} MiB after warm-up: ${t.rss.join(' ')}`).toBeLessThanOrEqual(GROWTH_MB);
-    }
-  }, (MINUTES * 60 + 120) * 1000);
+      for (const [i, t] of tools.entries()) expect(codes[i], `${t.name}: ${t.stderr}`).toBe(0);
+      expect(counted).toEqual({ funccount: total, stackcount: total, argdist: total, trace: total });
+      const warm = times.findIndex((s) => s >= MINUTES * 60 * 0.2);
+      for (const t of tools) {
+        const after = t.rss.slice(Math.max(0, warm));
+        const growth = (Math.max(...after) - after[0]!) / 1024;
+        expect(growth, `${t.name} RSS grew ${growth.toFixed(1)} MiB after warm-up: ${t.rss.join(' ')}`).toBeLessThanOrEqual(GROWTH_MB);
+      }
+    },
+    (MINUTES * 60 + 120) * 1000,
+  );
 });

@@ -35,14 +35,15 @@ function lastTable(stdout: string): Map<string, number> {
 }
 
 function ourKprobeEvents(): string[] {
-  return readFileSync(KPROBE_EVENTS, 'utf8').split('\n').filter((l) => l.includes('polytrace_'));
+  return readFileSync(KPROBE_EVENTS, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('polytrace_'));
 }
 
 const ourPrograms = (): Promise<string[]> => programsLeft(/^(funccount|vmret)/);
 
 /** Run funccount, wait until it is attached, drive the work, stop it with `signal`. */
-async function countWhile(args: string[], work: (tool: ReturnType<typeof start>) => Promise<void>,
-  o: { disable?: string; signal?: NodeJS.Signals } = {}) {
+async function countWhile(args: string[], work: (tool: ReturnType<typeof start>) => Promise<void>, o: { disable?: string; signal?: NodeJS.Signals } = {}) {
   const tool = start('funccount', args, { env: { POLYTRACE_DISABLE: o.disable ?? '' } });
   await tool.waitFor(/Hit Ctrl-C to end\.\n/, 180_000);
   await work(tool);
@@ -63,10 +64,14 @@ describe('kernel functions (VM)', () => {
   it('kprobe PMU: exact count for one process, one shared program, no tracefs entries', async () => {
     const w = await startWorkload(N);
     let during: string[] = [];
-    const r = await countWhile(['-D', '-p', String(w.pid), FN], async () => {
-      during = ourKprobeEvents();
-      await w.go();
-    }, { disable: 'kprobe_multi' });
+    const r = await countWhile(
+      ['-D', '-p', String(w.pid), FN],
+      async () => {
+        during = ourKprobeEvents();
+        await w.go();
+      },
+      { disable: 'kprobe_multi' },
+    );
     await w.end();
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -84,10 +89,14 @@ describe('kernel functions (VM)', () => {
     expect(ourKprobeEvents().join('\n')).toContain(`polytrace_${dead}/p_stale`);
     const w = await startWorkload(N);
     let during: string[] = [];
-    const r = await countWhile(['-p', String(w.pid), FN], async () => {
-      during = ourKprobeEvents();
-      await w.go();
-    }, { disable: 'kprobe_multi,kprobe_pmu', signal: 'SIGTERM' });
+    const r = await countWhile(
+      ['-p', String(w.pid), FN],
+      async () => {
+        during = ourKprobeEvents();
+        await w.go();
+      },
+      { disable: 'kprobe_multi,kprobe_pmu', signal: 'SIGTERM' },
+    );
     await w.end();
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -138,7 +147,9 @@ describe('kernel functions (VM)', () => {
   /** Count returns from FN in one workload through attachTargets({ ret: true }), with `disable` set. */
   async function countReturns(disable: string) {
     const { attachTargets } = (await import(join(root, 'dist', 'attach', 'targets.js'))) as typeof import('../../src/attach/targets.js');
-    const { countProgram, countsMapSpec, decodeCounts } = (await import(join(root, 'dist', 'compile', 'tools', 'count.js'))) as typeof import('../../src/compile/tools/count.js');
+    const { countProgram, countsMapSpec, decodeCounts } = (await import(
+      join(root, 'dist', 'compile', 'tools', 'count.js')
+    )) as typeof import('../../src/compile/tools/count.js');
     const { TraceSession } = (await import(join(root, 'dist', 'session.js'))) as typeof import('../../src/session.js');
     const saved = process.env.POLYTRACE_DISABLE;
     process.env.POLYTRACE_DISABLE = disable;
@@ -150,11 +161,17 @@ describe('kernel functions (VM)', () => {
     try {
       const w = await startWorkload(N);
       attachTargets(session, targets, {
-        ret: true, prefix: 'vmret',
-        build: (shape) => countProgram({
-          name: shape.name, progType: shape.progType, expectedAttachType: shape.expectedAttachType,
-          counts: countsMapSpec(1), slot: shape.slot, filter: { pid: w.pid },
-        }),
+        ret: true,
+        prefix: 'vmret',
+        build: (shape) =>
+          countProgram({
+            name: shape.name,
+            progType: shape.progType,
+            expectedAttachType: shape.expectedAttachType,
+            counts: countsMapSpec(1),
+            slot: shape.slot,
+            filter: { pid: w.pid },
+          }),
         onProgram: (spec) => names.push(spec.name),
       });
       await w.go();

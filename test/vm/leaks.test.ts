@@ -68,7 +68,12 @@ describe('no leaked kernel state on kernel functions (VM)', () => {
     it(`${m}: ${tools.join(', ')}`, async () => {
       const results = await Promise.all(tools.map((tool) => runLeakCases(cases(tool, m), SLOW)));
       expect(results.every((r) => r.ran > 0)).toBe(true);
-      expect(results.map((r) => r.failures).filter((f) => f !== '').join('\n')).toBe('');
+      expect(
+        results
+          .map((r) => r.failures)
+          .filter((f) => f !== '')
+          .join('\n'),
+      ).toBe('');
     }, 900_000);
   }
 });

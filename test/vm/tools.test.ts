@@ -21,7 +21,10 @@ let exe = '';
 let dir = '';
 /** Distinct names in tracefs available_filter_functions matching `re`, minus the kprobe blacklist. */
 function traceable(re: RegExp): string[] {
-  const names = (file: string, field: number) => readFileSync(file, 'utf8').split('\n').map((l) => l.split(/\s+/)[field] ?? '');
+  const names = (file: string, field: number) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => l.split(/\s+/)[field] ?? '');
   const banned = new Set(names('/sys/kernel/debug/kprobes/blacklist', 1));
   return [...new Set(names('/sys/kernel/tracing/available_filter_functions', 0))].filter((n) => re.test(n) && !banned.has(n));
 }
@@ -35,10 +38,15 @@ const workload = (ops: string[]): Promise<GoWorkload> => startGoWorkload(exe, op
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(pred: () => boolean, ms: number): Promise<void> {
-  for (const t0 = Date.now(); !pred() && Date.now() - t0 < ms;) await sleep(100);
+  for (const t0 = Date.now(); !pred() && Date.now() - t0 < ms; ) await sleep(100);
 }
 
-interface Result { code: number | string; stdout: string; stderr: string; pid: number }
+interface Result {
+  code: number | string;
+  stdout: string;
+  stderr: string;
+  pid: number;
+}
 
 /** What the tools of the current test printed, shown when it fails (a VM run is slow to repeat). */
 let transcript: string[] = [];
@@ -47,9 +55,16 @@ let transcript: string[] = [];
  * Start `tool`, wait for `ready` on its stdout, run the workload, wait until `settled` holds
  * (events still in flight; at most 20 s), stop it with SIGINT and end the workload.
  */
-async function run(tool: string, args: string[] | ((pid: number) => string[]), ops: string[], o: {
-  ready: RegExp; env?: NodeJS.ProcessEnv; settled?: (t: Running, w: GoWorkload) => boolean;
-}): Promise<Result> {
+async function run(
+  tool: string,
+  args: string[] | ((pid: number) => string[]),
+  ops: string[],
+  o: {
+    ready: RegExp;
+    env?: NodeJS.ProcessEnv;
+    settled?: (t: Running, w: GoWorkload) => boolean;
+  },
+): Promise<Result> {
   const w = await workload(ops);
   const t = start(tool, typeof args === 'function' ? args(w.pid) : args, { env: o.env });
   try {
@@ -247,7 +262,7 @@ describe('multi-tools on kernel functions (VM)', () => {
     for (const s of all) expect(s.frames.slice(0, 3)).toEqual(['__x64_sys_umask', 'do_syscall_64', 'entry_SYSCALL_64_after_hwframe']);
   });
 
-  it('stackcount -K t:sched:sched_switch: kernel stacks only, the workload\'s sleeps through do_nanosleep', async () => {
+  it("stackcount -K t:sched:sched_switch: kernel stacks only, the workload's sleeps through do_nanosleep", async () => {
     const N = 20;
     const r = await run('stackcount', ['-K', 't:sched:sched_switch'], [`nsleep:${N}`], { ready: BANNER });
     expect(r.stderr).toBe('');
@@ -269,7 +284,8 @@ describe('multi-tools on kernel functions (VM)', () => {
   function trace(args: string[], ops: string[], n: number, env?: NodeJS.ProcessEnv) {
     let t0 = 0;
     return run('trace', args, ops, {
-      ready: TRACE_READY, env,
+      ready: TRACE_READY,
+      env,
       settled: (t, w) => (n > 0 ? events(t.stdout, w.pid).length >= n : Date.now() - (t0 ||= Date.now()) > 1500),
     });
   }
@@ -324,8 +340,12 @@ describe('multi-tools on kernel functions (VM)', () => {
       expect(e.stack[0]).toMatch(/^do_nanosleep\+0x[0-9a-f]+ \[kernel\]$/);
       // CLOCK_REALTIME (nanosleep) through common_nsleep, CLOCK_MONOTONIC through common_nsleep_timens.
       expect(e.stack.map((f) => f.replace(/\+0x[0-9a-f]+ \[kernel\]$/, '')).slice(1)).toEqual([
-        'hrtimer_nanosleep', expect.stringMatching(/^common_nsleep(_timens)?$/), '__x64_sys_clock_nanosleep',
-        'do_syscall_64', 'entry_SYSCALL_64_after_hwframe']);
+        'hrtimer_nanosleep',
+        expect.stringMatching(/^common_nsleep(_timens)?$/),
+        '__x64_sys_clock_nanosleep',
+        'do_syscall_64',
+        'entry_SYSCALL_64_after_hwframe',
+      ]);
     }
   });
 
@@ -363,8 +383,9 @@ describe('multi-tools on kernel functions (VM)', () => {
 
   it("trace on a syscall wrapper through fentry and fexit: arg1 read through the wrapper's regs, retval after its one argument", async () => {
     const N = 5;
-    const r = await trace([`p::__x64_sys_umask "in %o", arg1`, `r::__x64_sys_umask "out %o", retval`], [`umask:${N}`], 2 * N,
-      { POLYTRACE_DISABLE: 'kprobe_multi,kprobe_pmu,kprobe_events' });
+    const r = await trace([`p::__x64_sys_umask "in %o", arg1`, `r::__x64_sys_umask "out %o", retval`], [`umask:${N}`], 2 * N, {
+      POLYTRACE_DISABLE: 'kprobe_multi,kprobe_pmu,kprobe_events',
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const msgs = events(r.stdout, r.pid).map((e) => e.msg);

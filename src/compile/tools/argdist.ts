@@ -219,8 +219,9 @@ export function argdistProgram(o: ArgdistProgramOptions): ProgramSpec {
 
 function freqBody(b: ProgramBuilder, o: FreqProgramOptions, lw: ArgdistLowering, out: Label): void {
   if (o.layout.size > MAX_KEY_SIZE) {
-    throw new EmitError(`the key of probe ${o.index} is ${o.layout.size} bytes, over the ${MAX_KEY_SIZE} that fit the BPF stack`,
-      ['use a smaller string size (-z)']);
+    throw new EmitError(`the key of probe ${o.index} is ${o.layout.size} bytes, over the ${MAX_KEY_SIZE} that fit the BPF stack`, [
+      'use a smaller string size (-z)',
+    ]);
   }
   const pair = Array.isArray(o.freq) ? (o.freq as readonly [MapSpec, MapSpec]) : undefined;
   if ((pair !== undefined) !== (o.active !== undefined)) throw new EmitError('internal: a double-buffered frequency map needs both hashes and ad_active');
@@ -248,14 +249,17 @@ function freqBody(b: ProgramBuilder, o: FreqProgramOptions, lw: ArgdistLowering,
   }
   const full = b.newLabel('full');
   emitHashCount(b, {
-    hashes: freqB ? [freqA, freqB] : [freqA], key, scratch: one, add, out, full,
+    hashes: freqB ? [freqA, freqB] : [freqA],
+    key,
+    scratch: one,
+    add,
+    out,
+    full,
     selectorComment: 'ad_active: the second hash',
   });
   b.bind(full);
   emitCountSlot(b, dropped, o.index, one, out, 'map full: dropped[probe]++');
-  b.emit(
-    jmp.ja(out),
-  );
+  b.emit(jmp.ja(out));
   b.bind(add);
   b.emit(alu64.mov.imm(R1, 1), atomic.add('DW', R0, 0, R1, 'counts[key]++'));
 }

@@ -80,14 +80,15 @@ export function encodeSyscallSlots(spec: MapSpec, slots: ReadonlyMap<number, num
 export function emitSyscallSlot(b: ProgramBuilder, src: SyscallSlots, ctx: Reg, scratch: number, out: Label): void {
   const table = b.map(src.table);
   const entries = src.table.valueSize / 4;
-  const readKernel = (size: number, base: Reg, offset: number, what: string) => b.emit(
-    alu64.mov.reg(R1, FP),
-    alu64.add.imm(R1, scratch),
-    alu64.mov.imm(R2, size),
-    alu64.mov.reg(R3, base),
-    alu64.add.imm(R3, offset),
-    call(Helper.ProbeReadKernel, what),
-  );
+  const readKernel = (size: number, base: Reg, offset: number, what: string) =>
+    b.emit(
+      alu64.mov.reg(R1, FP),
+      alu64.add.imm(R1, scratch),
+      alu64.mov.imm(R2, size),
+      alu64.mov.reg(R3, base),
+      alu64.add.imm(R3, offset),
+      call(Helper.ProbeReadKernel, what),
+    );
   if (src.nr.from === 'arg1') {
     b.emit(ldx('DW', R8, ctx, 8, 'nr = args[1] (sys_enter: regs, id)'));
   } else {
@@ -107,19 +108,15 @@ export function emitSyscallSlot(b: ProgramBuilder, src: SyscallSlots, ctx: Reg, 
   if (c?.base === 'task_btf') {
     b.emit(
       call(Helper.GetCurrentTaskBtf),
-      ldx(c.size, R1, R0, c.offset, 'the task\'s compat flag'),
+      ldx(c.size, R1, R0, c.offset, "the task's compat flag"),
       jmp.jset.imm(R1, c.mask, out, 'a compat syscall: no syscalls:* event'),
     );
   } else if (c) {
     if (c.base === 'task') b.emit(call(Helper.GetCurrentTask), alu64.mov.reg(R9, R0));
     else if (src.nr.from === 'arg1') b.emit(ldx('DW', R9, ctx, 0, 'regs = args[0]'));
-    readKernel(c.size, R9, c.offset, c.base === 'task' ? 'the task\'s compat flag' : 'the saved mode');
+    readKernel(c.size, R9, c.offset, c.base === 'task' ? "the task's compat flag" : 'the saved mode');
     const native = b.newLabel('native');
-    b.emit(
-      jmp.jne.imm(R0, 0, native),
-      ldx(c.size, R1, FP, scratch),
-      jmp.jset.imm(R1, c.mask, out, 'a compat syscall: no syscalls:* event'),
-    );
+    b.emit(jmp.jne.imm(R0, 0, native), ldx(c.size, R1, FP, scratch), jmp.jset.imm(R1, c.mask, out, 'a compat syscall: no syscalls:* event'));
     b.bind(native);
   }
   b.emit(alu64.mov.reg(R0, R8), alu64.sub.imm(R0, 1, 'slot'));

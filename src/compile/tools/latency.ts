@@ -96,13 +96,7 @@ export function log2Insns(b: ProgramBuilder, dst: Reg, src: Reg, tmp: Reg): void
   b.emit(alu64.mov.imm(dst, 1, 'slot = bpf_log2l(v)'));
   for (const shift of [32, 16, 8, 4, 2, 1]) {
     const skip = b.newLabel(`log2_${shift}`);
-    b.emit(
-      alu64.mov.reg(tmp, src),
-      alu64.rsh.imm(tmp, shift),
-      jmp.jeq.imm(tmp, 0, skip),
-      alu64.mov.reg(src, tmp),
-      alu64.add.imm(dst, shift),
-    );
+    b.emit(alu64.mov.reg(tmp, src), alu64.rsh.imm(tmp, shift), jmp.jeq.imm(tmp, 0, skip), alu64.mov.reg(src, tmp), alu64.add.imm(dst, shift));
     b.bind(skip);
   }
 }
@@ -137,17 +131,14 @@ export function latencyEntryProgram(o: LatencyEntryOptions): ProgramSpec {
   b.emit(stx('W', FP, key, R7, 'key = tid'));
   if (!nested(o.level)) {
     const ts = b.stackAlloc(8);
-    b.emit(
-      call(Helper.KtimeGetNs),
-      stx('DW', FP, ts, R0, 'start[tid] = ktime'),
-      ...mapUpdate(start, key, ts, 0),
-    );
+    b.emit(call(Helper.KtimeGetNs), stx('DW', FP, ts, R0, 'start[tid] = ktime'), ...mapUpdate(start, key, ts, 0));
   } else {
     const level = o.level;
     const have = b.newLabel('have');
     const zero = b.stackAlloc(8 + 8 * level);
     const empty: Insn[] = [];
-    for (let off = 0; off < 8 + 8 * level; off += 8) empty.push(st('DW', FP, zero + off, 0, off === 0 ? 'first call of this thread: an empty stack' : undefined));
+    for (let off = 0; off < 8 + 8 * level; off += 8)
+      empty.push(st('DW', FP, zero + off, 0, off === 0 ? 'first call of this thread: an empty stack' : undefined));
     emitLookupOrInit(b, start, key, zero, empty, have, out);
     b.emit(
       alu64.mov.reg(R8, R0),
@@ -186,13 +177,7 @@ export function latencyReturnProgram(o: LatencyReturnOptions): ProgramSpec {
     jmp.jeq.imm(R0, 0, out, 'missed start'),
   );
   if (!nested(o.level)) {
-    b.emit(
-      ldx('DW', R8, R0, 0, 'ts'),
-      call(Helper.KtimeGetNs),
-      alu64.sub.reg(R0, R8),
-      alu64.mov.reg(R8, R0, 'delta'),
-      ...mapDelete(start, key),
-    );
+    b.emit(ldx('DW', R8, R0, 0, 'ts'), call(Helper.KtimeGetNs), alu64.sub.reg(R0, R8), alu64.mov.reg(R8, R0, 'delta'), ...mapDelete(start, key));
   } else {
     b.emit(
       alu64.mov.reg(R9, R0),

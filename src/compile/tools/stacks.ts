@@ -129,7 +129,12 @@ export function stackProgram(o: StackProgramOptions): ProgramSpec {
   // lookups and insert all go to the same hash, and directly: no helper call.
   b.emit(ldMapValue(R1, active, 0, '&sc_active[0]'), ldx('W', R7, R1, 0, 'active counts hash'));
   emitHashCount(b, {
-    hashes: [counts, countsB], key, scratch, add, out, full,
+    hashes: [counts, countsB],
+    key,
+    scratch,
+    add,
+    out,
+    full,
     selectorComment: 'sc_active: the second hash',
   });
   // Neither there nor insertable: the hash is full.

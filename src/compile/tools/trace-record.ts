@@ -77,8 +77,9 @@ function readStack(dv: DataView, off: number, lenAt: number): readonly bigint[] 
 /** The whole record, for JSON and tests. */
 export function decodeRecord(layout: RecordLayout, bytes: Uint8Array, dv: DataView, off: number): TraceRecord {
   const buf = bufferOf(bytes);
-  const args = layout.args.map((a): FormatValue =>
-    a.kind === 'int' ? dv.getBigUint64(off + a.offset, true) : cString(buf, bytes.byteOffset + off + a.offset, layout.stringSize));
+  const args = layout.args.map(
+    (a): FormatValue => (a.kind === 'int' ? dv.getBigUint64(off + a.offset, true) : cString(buf, bytes.byteOffset + off + a.offset, layout.stringSize)),
+  );
   return {
     ...readHeader(bytes, dv, off),
     args,
@@ -88,7 +89,11 @@ export function decodeRecord(layout: RecordLayout, bytes: Uint8Array, dv: DataVi
 }
 
 /** Stack frames of a record (addresses, leaf first), or the error the kernel returned. */
-export function recordStacks(layout: RecordLayout, dv: DataView, off: number): { kernel?: readonly bigint[] | { error: number }; user?: readonly bigint[] | { error: number } } {
+export function recordStacks(
+  layout: RecordLayout,
+  dv: DataView,
+  off: number,
+): { kernel?: readonly bigint[] | { error: number }; user?: readonly bigint[] | { error: number } } {
   return {
     ...(layout.kernelStack !== undefined ? { kernel: readStack(dv, off + layout.kernelStack, 40 - layout.kernelStack) } : {}),
     ...(layout.userStack !== undefined ? { user: readStack(dv, off + layout.userStack, 44 - layout.userStack) } : {}),
@@ -133,7 +138,11 @@ function unsigned64(dv: DataView, at: number): string {
  * `formatConversions` prints for the same values (C printf semantics; the unit tests hold the
  * two together).
  */
-export function messageRenderer(pieces: readonly AstPiece[], layout: RecordLayout, names: AddressNames): (bytes: Uint8Array, dv: DataView, off: number, tgid: number) => string {
+export function messageRenderer(
+  pieces: readonly AstPiece[],
+  layout: RecordLayout,
+  names: AddressNames,
+): (bytes: Uint8Array, dv: DataView, off: number, tgid: number) => string {
   const parts: (string | Part)[] = [];
   let i = 0;
   for (const p of pieces) {
@@ -150,26 +159,38 @@ export function messageRenderer(pieces: readonly AstPiece[], layout: RecordLayou
     switch (p.spec) {
       case 'd':
       case 'i':
-        part = len === 'hh' ? (_b, dv, o) => String(dv.getInt8(o + at))
-          : len === 'h' ? (_b, dv, o) => String(dv.getInt16(o + at, true))
-          : wide ? (_b, dv, o) => signed64(dv, o + at)
-          : (_b, dv, o) => String(dv.getInt32(o + at, true));
+        part =
+          len === 'hh'
+            ? (_b, dv, o) => String(dv.getInt8(o + at))
+            : len === 'h'
+              ? (_b, dv, o) => String(dv.getInt16(o + at, true))
+              : wide
+                ? (_b, dv, o) => signed64(dv, o + at)
+                : (_b, dv, o) => String(dv.getInt32(o + at, true));
         break;
       case 'u':
-        part = len === 'hh' ? (_b, dv, o) => String(dv.getUint8(o + at))
-          : len === 'h' ? (_b, dv, o) => String(dv.getUint16(o + at, true))
-          : wide ? (_b, dv, o) => unsigned64(dv, o + at)
-          : (_b, dv, o) => String(dv.getUint32(o + at, true));
+        part =
+          len === 'hh'
+            ? (_b, dv, o) => String(dv.getUint8(o + at))
+            : len === 'h'
+              ? (_b, dv, o) => String(dv.getUint16(o + at, true))
+              : wide
+                ? (_b, dv, o) => unsigned64(dv, o + at)
+                : (_b, dv, o) => String(dv.getUint32(o + at, true));
         break;
       case 'x':
       case 'X':
       case 'o': {
         const radix = p.spec === 'o' ? 8 : 16;
         const upper = p.spec === 'X';
-        const raw: Part = len === 'hh' ? (_b, dv, o) => dv.getUint8(o + at).toString(radix)
-          : len === 'h' ? (_b, dv, o) => dv.getUint16(o + at, true).toString(radix)
-          : wide ? (_b, dv, o) => hex64(dv, o + at, radix)
-          : (_b, dv, o) => dv.getUint32(o + at, true).toString(radix);
+        const raw: Part =
+          len === 'hh'
+            ? (_b, dv, o) => dv.getUint8(o + at).toString(radix)
+            : len === 'h'
+              ? (_b, dv, o) => dv.getUint16(o + at, true).toString(radix)
+              : wide
+                ? (_b, dv, o) => hex64(dv, o + at, radix)
+                : (_b, dv, o) => dv.getUint32(o + at, true).toString(radix);
         part = upper ? (b, dv, o, t) => raw(b, dv, o, t).toUpperCase() : raw;
         break;
       }

@@ -94,7 +94,9 @@ export function traceMaps(o: { transport: 'ringbuf' | 'perfbuf'; events: MapSpec
   return {
     events: o.events,
     lost: { name: 'lost', type: MapType.PercpuArray, keySize: 4, valueSize: 8, maxEntries: 1 },
-    ...(o.transport === 'perfbuf' ? { scratch: { name: 'scratch', type: MapType.PercpuArray, keySize: 4, valueSize: round8(o.recordSize), maxEntries: 1 } } : {}),
+    ...(o.transport === 'perfbuf'
+      ? { scratch: { name: 'scratch', type: MapType.PercpuArray, keySize: 4, valueSize: round8(o.recordSize), maxEntries: 1 } }
+      : {}),
   };
 }
 
@@ -149,13 +151,7 @@ export function traceProgram(o: TraceProgramOptions): ProgramSpec {
   // The record: reserved in the ring (filled in place), or the per-CPU scratch value.
   if (o.transport === 'ringbuf') {
     const have = b.newLabel('have');
-    b.emit(
-      ldMapFd(R1, events),
-      alu64.mov.imm(R2, L.size),
-      alu64.mov.imm(R3, 0),
-      call(Helper.RingbufReserve),
-      jmp.jne.imm(R0, 0, have),
-    );
+    b.emit(ldMapFd(R1, events), alu64.mov.imm(R2, L.size), alu64.mov.imm(R3, 0), call(Helper.RingbufReserve), jmp.jne.imm(R0, 0, have));
     countLost(b, lost, keySlot);
     b.emit(jmp.ja(out));
     b.bind(have);
@@ -163,12 +159,7 @@ export function traceProgram(o: TraceProgramOptions): ProgramSpec {
   } else {
     if (!o.maps.scratch) throw new EmitError('internal: the perf buffer transport needs a scratch map');
     const scratch = b.map(o.maps.scratch);
-    b.emit(
-      st('W', FP, keySlot, 0),
-      ...mapLookup(scratch, keySlot),
-      jmp.jeq.imm(R0, 0, out),
-      alu64.mov.reg(R7, R0, 'r7 = record (scratch)'),
-    );
+    b.emit(st('W', FP, keySlot, 0), ...mapLookup(scratch, keySlot), jmp.jeq.imm(R0, 0, out), alu64.mov.reg(R7, R0, 'r7 = record (scratch)'));
   }
 
   b.emit(

@@ -63,14 +63,13 @@ export const kernelFunctionProvider: Provider = {
     const limit = probeLimit();
     if (names.length > limit) throw probeLimitError(limit, names.length);
     if (names.length === 0 && q.match === 'exact') {
-      throw new ResolveError(`cannot attach to kernel function ${q.name}: it is not traceable`,
-        [`list what can be traced with 'polytrace list kprobe:${q.name}*'`]);
+      throw new ResolveError(`cannot attach to kernel function ${q.name}: it is not traceable`, [
+        `list what can be traced with 'polytrace list kprobe:${q.name}*'`,
+      ]);
     }
     const ret = q.type === 'r';
     return names.map((symbol) => {
-      const site: ProbeSite = mechanism === 'fentry'
-        ? { kind: ret ? 'fexit' : 'fentry', symbol }
-        : { kind: ret ? 'kretprobe' : 'kprobe', symbol };
+      const site: ProbeSite = mechanism === 'fentry' ? { kind: ret ? 'fexit' : 'fentry', symbol } : { kind: ret ? 'kretprobe' : 'kprobe', symbol };
       return { target: { kind: 'kfunc', symbol, name: symbol, mechanism }, site, ret };
     });
   },
@@ -93,7 +92,6 @@ export async function kernelFunctionNames(pattern: string, src: ListSources, nee
   const inModule = (await src.moduleFunctions?.()) ?? (() => undefined);
   return { names: names.filter((n) => inVmlinux(n) || inModule(n) !== undefined), source };
 }
-
 
 const kernelNamesMemo = new Map<string, Promise<KernelFunctionCandidates>>();
 

@@ -91,7 +91,11 @@ export const tracepointProvider: Provider = {
     const colon = partial.indexOf(':');
     if (colon < 0) return completions(new Set(tps.map((t) => `${t.category}:`)), prefix, partial);
     const cat = partial.slice(0, colon);
-    return completions(tps.filter((t) => t.category === cat).map((t) => t.event), `${prefix}${cat}:`, partial.slice(colon + 1));
+    return completions(
+      tps.filter((t) => t.category === cat).map((t) => t.event),
+      `${prefix}${cat}:`,
+      partial.slice(colon + 1),
+    );
   },
   list(q, src, verbose) {
     if (q.kind !== 'tracepoint') throw wrongKind(q, 'tracepoint');
@@ -129,7 +133,12 @@ async function* listTracepoints_(pattern: string, src: ListSources, verbose: boo
     const colon = name.indexOf(':');
     yield {
       probe: `tracepoint:${name}`,
-      details: () => (verbose ? readTracepointFormat(root, name.slice(0, colon), name.slice(colon + 1)).fields.filter((f) => !f.isCommon).map(tracepointFieldDecl) : []),
+      details: () =>
+        verbose
+          ? readTracepointFormat(root, name.slice(0, colon), name.slice(colon + 1))
+              .fields.filter((f) => !f.isCommon)
+              .map(tracepointFieldDecl)
+          : [],
     };
   }
 }

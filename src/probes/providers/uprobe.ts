@@ -18,16 +18,17 @@ function exact(q: ProbeQuery, host: ProbeHost, ret: boolean): ResolvedProbe[] {
   const sym = elf.lookupFunction(q.name);
   const base = sym ? elf.vaddrToFileOffset(sym.value) : undefined;
   if (!sym || base === undefined) {
-    throw new ResolveError(`could not determine address of symbol ${q.name} in ${lib.path}`,
-      [`list its functions with 'polytrace list uprobe:${lib.path}:*'`]);
+    throw new ResolveError(`could not determine address of symbol ${q.name} in ${lib.path}`, [`list its functions with 'polytrace list uprobe:${lib.path}:*'`]);
   }
   if (ret && q.offset) throw new TracerError('offsets are only supported for entry probes (p)');
   const offset = base + BigInt(q.offset ?? 0);
-  return [{
-    target: { kind: 'uprobe', path: lib.path, symbol: q.name, offset, vaddr: sym.value + BigInt(q.offset ?? 0), name: q.name },
-    site: { kind: ret ? 'uretprobe' : 'uprobe', symbol: q.name },
-    ret,
-  }];
+  return [
+    {
+      target: { kind: 'uprobe', path: lib.path, symbol: q.name, offset, vaddr: sym.value + BigInt(q.offset ?? 0), name: q.name },
+      site: { kind: ret ? 'uretprobe' : 'uprobe', symbol: q.name },
+      ret,
+    },
+  ];
 }
 
 export const uprobeProvider: Provider = {
@@ -37,7 +38,14 @@ export const uprobeProvider: Provider = {
     try {
       const [{ resolveLibrary }, { ElfFile }] = await Promise.all([import('../../symbols/library.js'), import('../../symbols/elf.js')]);
       const elf = ElfFile.open(resolveLibrary(library).path);
-      return completions(elf.functionSymbols().map((s) => unversioned(s.name)).filter((n) => n !== ''), prefix, partial);
+      return completions(
+        elf
+          .functionSymbols()
+          .map((s) => unversioned(s.name))
+          .filter((n) => n !== ''),
+        prefix,
+        partial,
+      );
     } catch {
       return [];
     }

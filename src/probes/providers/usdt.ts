@@ -41,7 +41,9 @@ export const usdtProvider: Provider = {
   async complete(library, partial, prefix) {
     try {
       const [{ resolveUsdtBinary }, { ElfFile }, { usdtProbes }] = await Promise.all([
-        import('../../symbols/library.js'), import('../../symbols/elf.js'), import('../../symbols/usdt/probes.js'),
+        import('../../symbols/library.js'),
+        import('../../symbols/elf.js'),
+        import('../../symbols/usdt/probes.js'),
       ]);
       const probes = usdtProbes(ElfFile.open(resolveUsdtBinary(library).path));
       // `u:lib:probe` and `u:lib:provider:probe` both work; offer the short form.

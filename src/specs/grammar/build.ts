@@ -124,9 +124,7 @@ export function char(d: D): CharLiteral {
 export function string(d: D): StringLiteral {
   const t = d[0] as Tok;
   const r = decodeBody(t.text.slice(1, -1));
-  return 'error' in r
-    ? { kind: 'string', value: '', bytes: [], span: tokSpan(t) }
-    : { kind: 'string', value: r.value, bytes: r.bytes, span: tokSpan(t) };
+  return 'error' in r ? { kind: 'string', value: '', bytes: [], span: tokSpan(t) } : { kind: 'string', value: r.value, bytes: r.bytes, span: tokSpan(t) };
 }
 
 const ARG_RE = /^arg([1-9][0-9]{0,8})$/;
@@ -262,8 +260,7 @@ export function typeName(d: D): TypeName {
   const after = d[2] as Tok[];
   const stars = d[3] as Tok[];
   const raw = d[1] as RawBase | Tok;
-  const b: RawBase =
-    'offset' in raw ? { base: { kind: 'typedef', name: raw.text, known: false }, span: tokSpan(raw) } : raw;
+  const b: RawBase = 'offset' in raw ? { base: { kind: 'typedef', name: raw.text, known: false }, span: tokSpan(raw) } : raw;
   const quals = [...before, ...after].map((t) => t.text);
   const first = before[0] ? tokSpan(before[0]) : b.span;
   const lastTok = stars[stars.length - 1] ?? after[after.length - 1];

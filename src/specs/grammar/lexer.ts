@@ -16,25 +16,80 @@ import moo from 'moo';
 
 /** Typedef names the lexer knows as types (so `(u32)x` is a cast and not a parenthesised name). */
 export const TYPEDEF_NAMES: readonly string[] = [
-  'u8', 'u16', 'u32', 'u64', 's8', 's16', 's32', 's64',
-  '__u8', '__u16', '__u32', '__u64', '__s8', '__s16', '__s32', '__s64',
-  '__be16', '__be32', '__be64', '__le16', '__le32', '__le64',
-  'uint8_t', 'uint16_t', 'uint32_t', 'uint64_t', 'int8_t', 'int16_t', 'int32_t', 'int64_t',
-  'uintptr_t', 'intptr_t', 'size_t', 'ssize_t', 'pid_t', 'uid_t', 'gid_t', 'loff_t', 'off_t',
-  'bool', 'gfp_t', 'umode_t', 'mode_t', 'dev_t', 'sector_t', 'ktime_t', 'time64_t', 'time_t',
-  'clockid_t', 'fmode_t', 'phys_addr_t', 'dma_addr_t', 'atomic_t', 'atomic64_t',
+  'u8',
+  'u16',
+  'u32',
+  'u64',
+  's8',
+  's16',
+  's32',
+  's64',
+  '__u8',
+  '__u16',
+  '__u32',
+  '__u64',
+  '__s8',
+  '__s16',
+  '__s32',
+  '__s64',
+  '__be16',
+  '__be32',
+  '__be64',
+  '__le16',
+  '__le32',
+  '__le64',
+  'uint8_t',
+  'uint16_t',
+  'uint32_t',
+  'uint64_t',
+  'int8_t',
+  'int16_t',
+  'int32_t',
+  'int64_t',
+  'uintptr_t',
+  'intptr_t',
+  'size_t',
+  'ssize_t',
+  'pid_t',
+  'uid_t',
+  'gid_t',
+  'loff_t',
+  'off_t',
+  'bool',
+  'gfp_t',
+  'umode_t',
+  'mode_t',
+  'dev_t',
+  'sector_t',
+  'ktime_t',
+  'time64_t',
+  'time_t',
+  'clockid_t',
+  'fmode_t',
+  'phys_addr_t',
+  'dma_addr_t',
+  'atomic_t',
+  'atomic64_t',
 ];
 
-export const BASIC_WORDS: readonly string[] = [
-  'void', 'char', 'short', 'int', 'long', 'signed', 'unsigned', 'float', 'double', '_Bool',
-];
-export const QUALIFIER_WORDS: readonly string[] = [
-  'const', 'volatile', 'restrict', '__restrict', '__user', '__kernel', '__force', '__iomem',
-];
+export const BASIC_WORDS: readonly string[] = ['void', 'char', 'short', 'int', 'long', 'signed', 'unsigned', 'float', 'double', '_Bool'];
+export const QUALIFIER_WORDS: readonly string[] = ['const', 'volatile', 'restrict', '__restrict', '__user', '__kernel', '__force', '__iomem'];
 
 export const DOLLAR_NAMES: readonly string[] = [
-  '$retval', '$latency', '$entry',
-  '$PID', '$TID', '$UID', '$GID', '$COMM', '$cpu', '$task', '$pid', '$tgid', '$uid', '$gid',
+  '$retval',
+  '$latency',
+  '$entry',
+  '$PID',
+  '$TID',
+  '$UID',
+  '$GID',
+  '$COMM',
+  '$cpu',
+  '$task',
+  '$pid',
+  '$tgid',
+  '$uid',
+  '$gid',
 ];
 
 const cRules: moo.Rules = {
@@ -55,8 +110,35 @@ const cRules: moo.Rules = {
     }),
   },
   punct: [
-    '->', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||',
-    '+', '-', '*', '/', '%', '&', '|', '^', '~', '!', '?', ':', ',', '.', '(', ')', '[', ']', '<', '>',
+    '->',
+    '<<',
+    '>>',
+    '<=',
+    '>=',
+    '==',
+    '!=',
+    '&&',
+    '||',
+    '+',
+    '-',
+    '*',
+    '/',
+    '%',
+    '&',
+    '|',
+    '^',
+    '~',
+    '!',
+    '?',
+    ':',
+    ',',
+    '.',
+    '(',
+    ')',
+    '[',
+    ']',
+    '<',
+    '>',
   ],
   error: moo.error,
 };
@@ -88,19 +170,32 @@ export function decodeEscape(esc: string): number | string {
     return v;
   }
   switch (c) {
-    case 'n': return 10;
-    case 't': return 9;
-    case 'r': return 13;
-    case 'a': return 7;
-    case 'b': return 8;
-    case 'f': return 12;
-    case 'v': return 11;
-    case 'e': return 27;
-    case '\\': return 92;
-    case '"': return 34;
-    case "'": return 39;
-    case '?': return 63;
-    default: return `unknown escape sequence '\\${c}'`;
+    case 'n':
+      return 10;
+    case 't':
+      return 9;
+    case 'r':
+      return 13;
+    case 'a':
+      return 7;
+    case 'b':
+      return 8;
+    case 'f':
+      return 12;
+    case 'v':
+      return 11;
+    case 'e':
+      return 27;
+    case '\\':
+      return 92;
+    case '"':
+      return 34;
+    case "'":
+      return 39;
+    case '?':
+      return 63;
+    default:
+      return `unknown escape sequence '\\${c}'`;
   }
 }
 
@@ -180,7 +275,8 @@ function validate(tok: moo.Token): Fault | undefined {
       const ch = tok.text[0] ?? '';
       if (ch === '"') return { message: 'unterminated string literal', start: tok.offset, end: tok.offset + tok.text.length, hints: [] };
       if (ch === "'") return { message: 'unterminated character literal', start: tok.offset, end: tok.offset + tok.text.length, hints: [] };
-      if (ch === '=') return { message: "unexpected '=' (assignment is not supported; use '==' to compare)", start: tok.offset, end: tok.offset + 1, hints: [] };
+      if (ch === '=')
+        return { message: "unexpected '=' (assignment is not supported; use '==' to compare)", start: tok.offset, end: tok.offset + 1, hints: [] };
       return { message: `unexpected character '${ch}'`, start: tok.offset, end: tok.offset + ch.length, hints: [] };
     }
     default:

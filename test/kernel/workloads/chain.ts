@@ -28,10 +28,13 @@ export async function startChain(n: number, depth = 5): Promise<ChainRun> {
     sleeps: () => {
       const line = /^sleeps((?: \d+:\d+)+)$/m.exec(w.out());
       if (!line) throw new Error(`chain printed no sleep timings: ${w.out()}`);
-      return line[1]!.trim().split(' ').map((pair) => {
-        const [inner, outer] = pair.split(':').map(Number);
-        return { innerNs: inner!, outerNs: outer! };
-      });
+      return line[1]!
+        .trim()
+        .split(' ')
+        .map((pair) => {
+          const [inner, outer] = pair.split(':').map(Number);
+          return { innerNs: inner!, outerNs: outer! };
+        });
     },
   };
 }

@@ -45,16 +45,42 @@ const cases: [string, Uint8Array, RegExp][] = [
   ['empty input', new Uint8Array(0), /truncated: 0 bytes/],
   ['truncated header', good.subarray(0, 20), /truncated: 20 bytes/],
   ['bad magic', patch((dv) => dv.setUint16(0, 0x1234, true)), /bad magic 0x1234 at byte offset 0/],
-  ['bad version', patch((_, b) => { b[2] = 7; }), /unsupported BTF version 7/],
+  [
+    'bad version',
+    patch((_, b) => {
+      b[2] = 7;
+    }),
+    /unsupported BTF version 7/,
+  ],
   ['header length past the end', patch((dv) => dv.setUint32(4, 1 << 20, true)), /bad BTF header length/],
   ['type section past the end', patch((dv) => dv.setUint32(12, typeLen + 4096, true)), /type section .* past the end/],
   ['string section past the end', patch((dv) => dv.setUint32(20, 1 << 24, true)), /string section .* past the end/],
   ['truncated blob', good.subarray(0, good.length - 100), /past the end/],
-  ['string table not NUL-terminated', patch((_, b) => { b[b.length - 1] = 0x41; }), /not NUL-terminated/],
-  ['name offset past the string table', patch((dv) => dv.setUint32(recordAt(5), 0xfffff, true)), /type id 5 at byte offset \d+: name offset 1048575 past the string table/],
+  [
+    'string table not NUL-terminated',
+    patch((_, b) => {
+      b[b.length - 1] = 0x41;
+    }),
+    /not NUL-terminated/,
+  ],
+  [
+    'name offset past the string table',
+    patch((dv) => dv.setUint32(recordAt(5), 0xfffff, true)),
+    /type id 5 at byte offset \d+: name offset 1048575 past the string table/,
+  ],
   ['unknown kind', patch((dv) => dv.setUint32(recordAt(3) + 4, 25 << 24, true)), /type id 3 at byte offset \d+: unknown kind 25/],
-  ['absurd vlen', patch((dv) => dv.setUint32(recordAt(15) + 4, (1 << 31) | (4 << 24) | 0xffff, true)), /type id 15 .*STRUCT with vlen 65535 runs \d+ bytes past the end/],
-  ['type section length not a multiple of 4', patch((dv) => { dv.setUint32(12, typeLen - 2, true); }), /not a multiple of 4/],
+  [
+    'absurd vlen',
+    patch((dv) => dv.setUint32(recordAt(15) + 4, (1 << 31) | (4 << 24) | 0xffff, true)),
+    /type id 15 .*STRUCT with vlen 65535 runs \d+ bytes past the end/,
+  ],
+  [
+    'type section length not a multiple of 4',
+    patch((dv) => {
+      dv.setUint32(12, typeLen - 2, true);
+    }),
+    /not a multiple of 4/,
+  ],
 ];
 
 describe('corrupt input → BtfError naming what and where', () => {
@@ -128,7 +154,10 @@ describe('fuzz: random mutations of a valid blob', () => {
     const words = Math.floor(typeLen / 4);
     fc.assert(
       fc.property(
-        fc.array(fc.record({ w: fc.nat({ max: words - 1 }), v: fc.oneof(fc.nat({ max: 80 }), fc.integer({ min: 0, max: 0xffffffff })) }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.record({ w: fc.nat({ max: words - 1 }), v: fc.oneof(fc.nat({ max: 80 }), fc.integer({ min: 0, max: 0xffffffff })) }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
         (edits) => {
           const b = good.slice();
           const dv = new DataView(b.buffer);

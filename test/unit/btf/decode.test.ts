@@ -22,8 +22,25 @@ describe('BTF decoding (kinds.btf: gcc + pahole)', () => {
   });
 
   it('decodes ENUM (unsigned and signed) and ENUM64 into one kind with bigint values', () => {
-    expect(byName('color')).toMatchObject({ kind: 'enum', size: 4, signed: false, wide: false, values: [{ name: 'RED', value: 0n }, { name: 'GREEN', value: 1n }, { name: 'BLUE', value: 2n }] });
-    expect(byName('neg')).toMatchObject({ kind: 'enum', signed: true, values: [{ name: 'MINUS_ONE', value: -1n }, { name: 'ZERO', value: 0n }] });
+    expect(byName('color')).toMatchObject({
+      kind: 'enum',
+      size: 4,
+      signed: false,
+      wide: false,
+      values: [
+        { name: 'RED', value: 0n },
+        { name: 'GREEN', value: 1n },
+        { name: 'BLUE', value: 2n },
+      ],
+    });
+    expect(byName('neg')).toMatchObject({
+      kind: 'enum',
+      signed: true,
+      values: [
+        { name: 'MINUS_ONE', value: -1n },
+        { name: 'ZERO', value: 0n },
+      ],
+    });
     expect(byName('big')).toMatchObject({ kind: 'enum', size: 8, wide: true, signed: false, values: [{ value: 1n }, { value: 0x100000000n }] });
     expect(byName('bigneg')).toMatchObject({ kind: 'enum', wide: true, signed: true, values: [{ value: -(2n ** 63n) }, { value: 1n }] });
   });
@@ -31,7 +48,8 @@ describe('BTF decoding (kinds.btf: gcc + pahole)', () => {
   it('decodes STRUCT with bitfields (kind_flag layout)', () => {
     const t = byName('flags', 'struct');
     expect(t).toMatchObject({
-      kind: 'struct', size: 16,
+      kind: 'struct',
+      size: 16,
       members: [
         { name: 'a', bitOffset: 0, bitSize: 3 },
         { name: 'b', bitOffset: 3, bitSize: 5 },
@@ -99,8 +117,25 @@ describe('hand-built tags.btf (decl/type tags, VAR, DATASEC, encodings, linkages
     expect(spec.get(18)).toMatchObject({ kind: 'var', name: 'counter', linkage: 'global', type: 1 });
     expect(spec.get(19)).toMatchObject({ kind: 'var', linkage: 'static' });
     expect(spec.get(20)).toMatchObject({ kind: 'var', linkage: 'extern' });
-    expect(spec.get(21)).toMatchObject({ kind: 'datasec', name: '.data', size: 24, vars: [{ type: 18, offset: 0, size: 4 }, { type: 19, offset: 8, size: 8 }, { type: 20, offset: 16, size: 8 }] });
-    expect(spec.get(22)).toMatchObject({ kind: 'enum', wide: true, signed: true, values: [{ name: 'SB_NEG', value: -2n }, { name: 'SB_POS', value: 0x100000005n }] });
+    expect(spec.get(21)).toMatchObject({
+      kind: 'datasec',
+      name: '.data',
+      size: 24,
+      vars: [
+        { type: 18, offset: 0, size: 4 },
+        { type: 19, offset: 8, size: 8 },
+        { type: 20, offset: 16, size: 8 },
+      ],
+    });
+    expect(spec.get(22)).toMatchObject({
+      kind: 'enum',
+      wide: true,
+      signed: true,
+      values: [
+        { name: 'SB_NEG', value: -2n },
+        { name: 'SB_POS', value: 0x100000005n },
+      ],
+    });
     expect(spec.get(23)).toMatchObject({ kind: 'enum', values: [] });
     expect(spec.get(24)).toMatchObject({ kind: 'fwd', of: 'union' });
     expect(spec.get(25)).toMatchObject({ kind: 'func_proto', params: [], variadic: true });
@@ -134,7 +169,11 @@ describe('split BTF (split.btf on kinds.btf)', () => {
     const s = split.one('mod_state', 'struct');
     expect(s.id).toBe(base.count);
     expect(s.members.map((m) => [m.name, split.nameOf(m.type) || split.kindOf(m.type)])).toEqual([
-      ['filp', 'ptr'], ['in', 'inner'], ['count', 'size_t'], ['enabled', 'unsigned int'], ['level', 'unsigned int'],
+      ['filp', 'ptr'],
+      ['in', 'inner'],
+      ['count', 'size_t'],
+      ['enabled', 'unsigned int'],
+      ['level', 'unsigned int'],
     ]);
     expect(split.idsByName('inner', 'struct')).toEqual([18]);
     expect(split.memberPath(s.id, ['in', 'y']).bitOffset).toBe(64 + 32);

@@ -27,10 +27,23 @@ describe('live kernel BTF', () => {
     const spec = loadKernelBtf();
     const blocks = formatCBlocks(bpftool(['btf', 'dump', 'file', VMLINUX, 'format', 'c']));
     const wanted = [
-      'struct task_struct', 'struct file', 'struct inode', 'struct sk_buff', 'struct hrtimer_sleeper',
-      'struct file_operations', 'struct list_head', 'struct page', 'union bpf_attr', 'struct bpf_map',
-      'enum bpf_prog_type', 'enum bpf_map_type', 'enum hrtimer_mode',
-      'typedef size_t', 'typedef atomic_t', 'typedef rcu_callback_t', 'typedef cpumask_t',
+      'struct task_struct',
+      'struct file',
+      'struct inode',
+      'struct sk_buff',
+      'struct hrtimer_sleeper',
+      'struct file_operations',
+      'struct list_head',
+      'struct page',
+      'union bpf_attr',
+      'struct bpf_map',
+      'enum bpf_prog_type',
+      'enum bpf_map_type',
+      'enum hrtimer_mode',
+      'typedef size_t',
+      'typedef atomic_t',
+      'typedef rcu_callback_t',
+      'typedef cpumask_t',
     ];
     for (const key of wanted) {
       const [kind, name] = key.split(' ') as ['struct' | 'union' | 'enum' | 'typedef', string];
@@ -60,12 +73,8 @@ describe('live kernel BTF', () => {
 
   live('function signatures', () => {
     const spec = loadKernelBtf();
-    expect(formatFuncSignature(spec, funcProto(spec, 'vfs_read').func.id)).toBe(
-      'ssize_t vfs_read(struct file *file, char *buf, size_t count, loff_t *pos)',
-    );
-    expect(formatFuncSignature(spec, funcProto(spec, 'do_nanosleep').func.id)).toBe(
-      'int do_nanosleep(struct hrtimer_sleeper *t, enum hrtimer_mode mode)',
-    );
+    expect(formatFuncSignature(spec, funcProto(spec, 'vfs_read').func.id)).toBe('ssize_t vfs_read(struct file *file, char *buf, size_t count, loff_t *pos)');
+    expect(formatFuncSignature(spec, funcProto(spec, 'do_nanosleep').func.id)).toBe('int do_nanosleep(struct hrtimer_sleeper *t, enum hrtimer_mode mode)');
     const fp = funcProto(spec, 'vfs_write');
     expect(fp.params.map((p) => p.name)).toEqual(['file', 'buf', 'count', 'pos']);
     expect(spec.memberPath(spec.one('task_struct', 'struct').id, ['pid']).bitSize).toBe(0);

@@ -25,7 +25,12 @@ function namesOf(spec: BtfSpec): string[] {
 }
 
 describe('scan lookups equal index lookups', () => {
-  for (const [name, baseName] of [['kinds.btf', undefined], ['tags.be.btf', undefined], ['split.btf', 'kinds.btf'], ['split.be.btf', 'kinds.be.btf']] as const) {
+  for (const [name, baseName] of [
+    ['kinds.btf', undefined],
+    ['tags.be.btf', undefined],
+    ['split.btf', 'kinds.btf'],
+    ['split.be.btf', 'kinds.be.btf'],
+  ] as const) {
     it(name, () => {
       const make = (): BtfSpec => {
         const base = baseName ? BtfSpec.parse(fixtureBytes(baseName)) : undefined;

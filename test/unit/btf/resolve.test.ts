@@ -82,7 +82,10 @@ describe('funcProto', () => {
     const fp = funcProto(spec, 'vfs_read');
     expect(fp.func.name).toBe('vfs_read');
     expect(fp.params.map((p) => [p.name, spec.nameOf(spec.get(p.type).kind === 'ptr' ? (spec.get(p.type) as { target: number }).target : p.type)])).toEqual([
-      ['file', 'file'], ['buf', 'char'], ['count', 'size_t'], ['pos', 'loff_t'],
+      ['file', 'file'],
+      ['buf', 'char'],
+      ['count', 'size_t'],
+      ['pos', 'loff_t'],
     ]);
     expect(spec.nameOf(fp.ret)).toBe('ssize_t');
   });

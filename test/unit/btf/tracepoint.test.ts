@@ -12,7 +12,10 @@ describe('tracepointProto', () => {
     const irq = tracepointProto(spec, 'irq_handler_entry')!;
     expect(irq.typedef).toBe(spec.idsByName('btf_trace_irq_handler_entry', 'typedef')[0]);
     expect(irq.named).toBe(true);
-    expect(irq.params.map((p) => [p.name, spec.kindOf(p.type)])).toEqual([['irq', 'int'], ['action', 'ptr']]);
+    expect(irq.params.map((p) => [p.name, spec.kindOf(p.type)])).toEqual([
+      ['irq', 'int'],
+      ['action', 'ptr'],
+    ]);
     expect(formatTracepointProto(spec, irq)).toBe('void irq_handler_entry(int irq, struct irqaction *action)');
     const wake = tracepointProto(spec, 'sched_wake_idle_without_ipi')!;
     expect([wake.named, wake.params.map((p) => p.name)]).toEqual([true, ['cpu']]);

@@ -154,7 +154,9 @@ describe('types of expressions', () => {
     expect(check('args->filename', openat).space).toBe('user');
     expect(check('file->f_pos', vfs).node).toMatchObject({ k: 'load', place: { k: 'mem', space: 'kernel' } });
     // user types are the built-ins in user probes
-    expect(check('((struct sockaddr_in *)arg1)->sin_port', probeContext({ kind: 'uprobe' })).node).toMatchObject({ place: { k: 'mem', space: 'user', offset: 2 } });
+    expect(check('((struct sockaddr_in *)arg1)->sin_port', probeContext({ kind: 'uprobe' })).node).toMatchObject({
+      place: { k: 'mem', space: 'user', offset: 2 },
+    });
   });
 
   it('members of the fixture BTF: anonymous members are flattened, bitfields carry their bits', () => {
@@ -230,7 +232,9 @@ describe('type errors: message, span, hints', () => {
     const ctx = withSignature({ kind: 'kretprobe', symbol: 'f' }, 'size_t count, int fd', { entry: needs });
     const f = fault('$entry(cont)', ctx);
     expect(f).toEqual({ message: "$entry(cont): no such param; did you mean 'count'?", at: 'cont', hints: ['parameters: count, fd'] });
-    expect(typeOf('$entry(count)', withSignature({ kind: 'kretprobe', symbol: 'f' }, 'size_t count', { entry: entryNeeds([parseExpr('$entry(count)')], sig) }))).toBe('size_t');
+    expect(
+      typeOf('$entry(count)', withSignature({ kind: 'kretprobe', symbol: 'f' }, 'size_t count', { entry: entryNeeds([parseExpr('$entry(count)')], sig) })),
+    ).toBe('size_t');
   });
 
   it('%s needs a pointer: requirePointerOrString', () => {
@@ -247,7 +251,13 @@ describe('type errors: message, span, hints', () => {
     expect((err as ExprCheckError).hints).toEqual(['cast it if it is an address: (char *)…']);
     expect(() => requirePointerOrString(check('b', kp), '%s')).toThrow('%s needs a pointer, got s32');
     // untyped u64 values, pointers, char arrays and strings pass
-    for (const [t, c] of [['arg1', raw], ['s', kp], ['$COMM', kp], ['args->filename', openat], ['args->prev_comm', sw]] as const) {
+    for (const [t, c] of [
+      ['arg1', raw],
+      ['s', kp],
+      ['$COMM', kp],
+      ['args->filename', openat],
+      ['args->prev_comm', sw],
+    ] as const) {
       expect(() => requirePointerOrString(check(t, c), '%s')).not.toThrow();
     }
     expect(() => requireScalar(check('$COMM', kp), '%d')).toThrow('%d needs a number, got a string (char[16])');
@@ -271,7 +281,7 @@ describe('type errors: message, span, hints', () => {
 });
 
 describe.skipIf(skipLive)('live kernel BTF', () => {
-  it('the issue\'s examples: unknown member with a suggestion, argument count', () => {
+  it("the issue's examples: unknown member with a suggestion, argument count", () => {
     const btf = liveBtf();
     const fault1 = fault('((struct inode *)arg1)->i_mapin', probeContext({ kind: 'kprobe', symbol: 'filemap_fault' }, { btf }));
     expect(fault1.message).toBe("unknown member 'i_mapin' in struct inode; did you mean 'i_mapping'?");

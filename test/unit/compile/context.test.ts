@@ -18,7 +18,12 @@ describe('argument and return locations on system call wrappers', () => {
   });
 
   it('fexit on a wrapper finds retval after its one argument, with or without BTF', () => {
-    expect(retvalLocation(probeContext({ kind: 'fexit', symbol: '__x64_sys_umask' }, { arch: 'x64' }))).toEqual({ kind: 'ctx', offset: 8, size: 8, signed: false });
+    expect(retvalLocation(probeContext({ kind: 'fexit', symbol: '__x64_sys_umask' }, { arch: 'x64' }))).toEqual({
+      kind: 'ctx',
+      offset: 8,
+      size: 8,
+      signed: false,
+    });
   });
 
   it('fentry on an ordinary function: argN is context slot N-1', () => {

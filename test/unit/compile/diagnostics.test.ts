@@ -14,14 +14,19 @@ import { kindsBtf, tracepoint } from './helpers.js';
 /** A stand-in for the trace tool's front end: each probe's predicate and arguments. */
 function checkTrace(specs: readonly string[]) {
   const probes = specs.map((s) => parseTraceProbe(s));
-  return checkProbes(probes, (p) => p.text, (p, c) => {
-    const site: ProbeSite = p.ref.type === 't' ? tracepoint(p.ref.category!, p.ref.function) : { kind: p.ref.type === 'r' ? 'kretprobe' : 'kprobe', symbol: p.ref.function };
-    const ctx = probeContext(site, { btf: kindsBtf(), arch: 'x64', ...(p.signature ? { signature: p.signature } : {}) });
-    const kinds = (p.format?.pieces ?? []).filter((x) => x.kind === 'conversion').map((x) => (x.kind === 'conversion' ? x.spec : ''));
-    const predicate = p.predicate && c.check(p.predicate, ctx, (te) => requireScalar(te, 'a predicate'));
-    const args = p.args.map((e, i) => c.check(e, ctx, (te) => (kinds[i] === 's' ? requirePointerOrString(te, '%s') : requireScalar(te, `%${kinds[i]}`))));
-    return { predicate, args };
-  });
+  return checkProbes(
+    probes,
+    (p) => p.text,
+    (p, c) => {
+      const site: ProbeSite =
+        p.ref.type === 't' ? tracepoint(p.ref.category!, p.ref.function) : { kind: p.ref.type === 'r' ? 'kretprobe' : 'kprobe', symbol: p.ref.function };
+      const ctx = probeContext(site, { btf: kindsBtf(), arch: 'x64', ...(p.signature ? { signature: p.signature } : {}) });
+      const kinds = (p.format?.pieces ?? []).filter((x) => x.kind === 'conversion').map((x) => (x.kind === 'conversion' ? x.spec : ''));
+      const predicate = p.predicate && c.check(p.predicate, ctx, (te) => requireScalar(te, 'a predicate'));
+      const args = p.args.map((e, i) => c.check(e, ctx, (te) => (kinds[i] === 's' ? requirePointerOrString(te, '%s') : requireScalar(te, `%${kinds[i]}`))));
+      return { predicate, args };
+    },
+  );
 }
 
 function thrown(f: () => unknown): unknown {
@@ -41,11 +46,7 @@ describe('type errors with a caret', () => {
     expect(e.errors[0]).toBeInstanceOf(SpannedCheckError);
     expect(e.errors[0]).toBeInstanceOf(CheckError);
     expect(renderError(e)).toBe(
-      [
-        "error: unknown member 'f_po' in struct file; did you mean 'f_pos'?",
-        '  p::vfs_read "%d", file->f_po',
-        '                          ^~~~',
-      ].join('\n'),
+      ["error: unknown member 'f_po' in struct file; did you mean 'f_pos'?", '  p::vfs_read "%d", file->f_po', '                          ^~~~'].join('\n'),
     );
   });
 
@@ -92,7 +93,10 @@ describe('type errors with a caret', () => {
       "unknown name 'cnt'; did you mean 'count'?",
       "unknown member 'f_po' in struct file; did you mean 'f_pos'?",
     ]);
-    expect(e.errors.map((x) => (x as SpannedCheckError).span)).toEqual([{ start: 13, end: 16 }, { start: 30, end: 34 }]);
+    expect(e.errors.map((x) => (x as SpannedCheckError).span)).toEqual([
+      { start: 13, end: 16 },
+      { start: 30, end: 34 },
+    ]);
   });
 
   it('a probe with no errors gives its result; none fail → results for all', () => {
@@ -103,13 +107,17 @@ describe('type errors with a caret', () => {
 
   it('errors without a span say which probe they are about; bugs propagate', () => {
     const c = new ProbeChecks('p::f');
-    expect(c.attempt(() => {
-      throw new CheckError('format string expects 1 argument, got 2');
-    })).toBeUndefined();
+    expect(
+      c.attempt(() => {
+        throw new CheckError('format string expects 1 argument, got 2');
+      }),
+    ).toBeUndefined();
     expect(renderError(new DiagnosticsError(c.errors))).toBe("error: error in probe 'p::f': format string expects 1 argument, got 2");
-    expect(() => c.attempt(() => {
-      throw new TypeError('bug');
-    })).toThrow(TypeError);
+    expect(() =>
+      c.attempt(() => {
+        throw new TypeError('bug');
+      }),
+    ).toThrow(TypeError);
     expect(withSource(new ExprCheckError('m', { start: 0, end: 1 }, ['h']), 'x')[0]).toMatchObject({ message: 'm', source: 'x', hints: ['h'] });
   });
 });

@@ -142,20 +142,47 @@ export function run(insns: readonly Insn[], m: Machine): bigint {
       let v: bigint;
       if (i.off !== 0 && (code === op.BPF_DIV || code === op.BPF_MOD || code === op.BPF_MOV)) throw new Error('BPF ISA v4 instruction');
       switch (code) {
-        case op.BPF_ADD: v = d + s; break;
-        case op.BPF_SUB: v = d - s; break;
-        case op.BPF_MUL: v = d * s; break;
-        case op.BPF_DIV: v = s === 0n ? 0n : d / s; break;
-        case op.BPF_MOD: v = s === 0n ? d : d % s; break;
-        case op.BPF_OR: v = d | s; break;
-        case op.BPF_AND: v = d & s; break;
-        case op.BPF_XOR: v = d ^ s; break;
-        case op.BPF_LSH: v = d << sh; break;
-        case op.BPF_RSH: v = d >> sh; break;
-        case op.BPF_ARSH: v = sx(d) >> sh; break;
-        case op.BPF_NEG: v = -d; break;
-        case op.BPF_MOV: v = s; break;
-        default: throw new Error(`ALU op 0x${code.toString(16)}`);
+        case op.BPF_ADD:
+          v = d + s;
+          break;
+        case op.BPF_SUB:
+          v = d - s;
+          break;
+        case op.BPF_MUL:
+          v = d * s;
+          break;
+        case op.BPF_DIV:
+          v = s === 0n ? 0n : d / s;
+          break;
+        case op.BPF_MOD:
+          v = s === 0n ? d : d % s;
+          break;
+        case op.BPF_OR:
+          v = d | s;
+          break;
+        case op.BPF_AND:
+          v = d & s;
+          break;
+        case op.BPF_XOR:
+          v = d ^ s;
+          break;
+        case op.BPF_LSH:
+          v = d << sh;
+          break;
+        case op.BPF_RSH:
+          v = d >> sh;
+          break;
+        case op.BPF_ARSH:
+          v = sx(d) >> sh;
+          break;
+        case op.BPF_NEG:
+          v = -d;
+          break;
+        case op.BPF_MOV:
+          v = s;
+          break;
+        default:
+          throw new Error(`ALU op 0x${code.toString(16)}`);
       }
       r[i.dst] = u64(norm(v)); // alu32 zero-extends
       pc++;
@@ -166,12 +193,27 @@ export function run(insns: readonly Insn[], m: Machine): bigint {
       if (code === op.BPF_CALL) {
         const a = r.slice(1, 6) as bigint[];
         switch (i.imm) {
-          case Helper.ProbeRead: case Helper.ProbeReadKernel: case Helper.ProbeReadUser: r[0] = u64(probeRead(a[0]!, Number(a[1]), a[2]!, false)); break;
-          case Helper.ProbeReadStr: case Helper.ProbeReadKernelStr: case Helper.ProbeReadUserStr: r[0] = u64(probeRead(a[0]!, Number(a[1]), a[2]!, true)); break;
-          case Helper.GetCurrentPidTgid: r[0] = m.pidTgid ?? 0x0000_1234_0000_1235n; break;
-          case Helper.KtimeGetNs: r[0] = 1_000_000n; break;
-          case Helper.MapLookupElem: r[0] = 0n; break;
-          default: throw new Error(`helper ${i.imm}`);
+          case Helper.ProbeRead:
+          case Helper.ProbeReadKernel:
+          case Helper.ProbeReadUser:
+            r[0] = u64(probeRead(a[0]!, Number(a[1]), a[2]!, false));
+            break;
+          case Helper.ProbeReadStr:
+          case Helper.ProbeReadKernelStr:
+          case Helper.ProbeReadUserStr:
+            r[0] = u64(probeRead(a[0]!, Number(a[1]), a[2]!, true));
+            break;
+          case Helper.GetCurrentPidTgid:
+            r[0] = m.pidTgid ?? 0x0000_1234_0000_1235n;
+            break;
+          case Helper.KtimeGetNs:
+            r[0] = 1_000_000n;
+            break;
+          case Helper.MapLookupElem:
+            r[0] = 0n;
+            break;
+          default:
+            throw new Error(`helper ${i.imm}`);
         }
         for (let k = 1; k <= 5; k++) r[k] = 0xdeadbeefn; // clobbered
         pc++;
@@ -184,19 +226,44 @@ export function run(insns: readonly Insn[], m: Machine): bigint {
       const ss = BigInt.asIntN(w, s);
       let taken: boolean;
       switch (code) {
-        case op.BPF_JA: taken = true; break;
-        case op.BPF_JEQ: taken = d === s; break;
-        case op.BPF_JNE: taken = d !== s; break;
-        case op.BPF_JGT: taken = d > s; break;
-        case op.BPF_JGE: taken = d >= s; break;
-        case op.BPF_JLT: taken = d < s; break;
-        case op.BPF_JLE: taken = d <= s; break;
-        case op.BPF_JSGT: taken = sd > ss; break;
-        case op.BPF_JSGE: taken = sd >= ss; break;
-        case op.BPF_JSLT: taken = sd < ss; break;
-        case op.BPF_JSLE: taken = sd <= ss; break;
-        case op.BPF_JSET: taken = (d & s) !== 0n; break;
-        default: throw new Error(`jump op 0x${code.toString(16)}`);
+        case op.BPF_JA:
+          taken = true;
+          break;
+        case op.BPF_JEQ:
+          taken = d === s;
+          break;
+        case op.BPF_JNE:
+          taken = d !== s;
+          break;
+        case op.BPF_JGT:
+          taken = d > s;
+          break;
+        case op.BPF_JGE:
+          taken = d >= s;
+          break;
+        case op.BPF_JLT:
+          taken = d < s;
+          break;
+        case op.BPF_JLE:
+          taken = d <= s;
+          break;
+        case op.BPF_JSGT:
+          taken = sd > ss;
+          break;
+        case op.BPF_JSGE:
+          taken = sd >= ss;
+          break;
+        case op.BPF_JSLT:
+          taken = sd < ss;
+          break;
+        case op.BPF_JSLE:
+          taken = sd <= ss;
+          break;
+        case op.BPF_JSET:
+          taken = (d & s) !== 0n;
+          break;
+        default:
+          throw new Error(`jump op 0x${code.toString(16)}`);
       }
       if (!taken) pc++;
       else if (i.jumpTo !== undefined) pc = labels.get(i.jumpTo)!;

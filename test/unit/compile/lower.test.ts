@@ -81,7 +81,10 @@ describe('golden disassembly of lowered expressions', () => {
     const entryCtx = withSignature({ kind: 'kprobe', symbol: '__vfs_read' }, 'void *file, char *buf, size_t count');
     const needs = entryNeeds([parseExpr('$latency / $entry(count)')], entryCtx, { mapName: 'ent' });
     const ctx = withSignature({ kind: 'kretprobe', symbol: '__vfs_read' }, 'void *file, char *buf, size_t count', { entry: needs });
-    golden('latency-per-byte', listing('$latency / $entry(count)', ctx, 'scalar', (b) => emitEntryLoad(b, needs, 'golden_skip')).replace(/golden_skip/g, 'skip'));
+    golden(
+      'latency-per-byte',
+      listing('$latency / $entry(count)', ctx, 'scalar', (b) => emitEntryLoad(b, needs, 'golden_skip')).replace(/golden_skip/g, 'skip'),
+    );
   });
 });
 
@@ -128,7 +131,18 @@ describe('lowered code, interpreted', () => {
 
   it('signed division and modulo in every sign combination, without sdiv/smod', () => {
     const min = -(1n << 63n);
-    for (const [x, y] of [[7n, 2n], [-7n, 2n], [7n, -2n], [-7n, -2n], [min, -1n], [min, 1n], [min, 3n], [5n, min], [-5n, 0n], [0n, -3n]] as const) {
+    for (const [x, y] of [
+      [7n, 2n],
+      [-7n, 2n],
+      [7n, -2n],
+      [-7n, -2n],
+      [min, -1n],
+      [min, 1n],
+      [min, 3n],
+      [5n, min],
+      [-5n, 0n],
+      [0n, -3n],
+    ] as const) {
       const m = env(0n, 0n, 0n, x, 0n, 0n);
       const ctx = withSignature({ kind: 'raw_tracepoint', nargs: 2 }, 's64 p, s64 q');
       const mm = { ctx: slots(x, y) };
@@ -197,7 +211,10 @@ describe('lowered code, interpreted', () => {
       if (kind === 'string') lw.string(check(text, ctx), 10, b.stackAlloc(16), 16);
       else if (kind === 'predicate') lw.branchIfFalse(check(text, ctx), 'x');
       else lw.scalar(check(text, ctx), R8);
-      return b.insns().filter((i) => i.opcode === (op.BPF_JMP | op.BPF_CALL)).map((i) => i.imm);
+      return b
+        .insns()
+        .filter((i) => i.opcode === (op.BPF_JMP | op.BPF_CALL))
+        .map((i) => i.imm);
     };
     expect(helpers('req->tv_sec', up)).toEqual([Helper.ProbeReadUser]);
     expect(helpers('name', up, 'string')).toEqual([Helper.ProbeReadUserStr]);

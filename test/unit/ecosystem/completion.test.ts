@@ -42,7 +42,7 @@ describe('shell completion', () => {
     writeFileSync(script, await bashScript());
   });
 
-  it('options come from each tool\'s Command (the --help source)', async () => {
+  it("options come from each tool's Command (the --help source)", async () => {
     const fc = toolOptions(await toolCommand('funccount'));
     expect(fc.flags).toEqual(expect.arrayContaining(['-p', '--pid', '-i', '--json', '--prometheus', '-h', '--help']));
     expect(fc.withValue).toContain('--prometheus');
@@ -54,9 +54,13 @@ describe('shell completion', () => {
   });
 
   it('bash: complete -p shows the function for polytrace and the five bins', () => {
-    const r = spawnSync('bash', ['--norc', '-c', `source ${JSON.stringify(script)}; complete -p polytrace trace argdist funccount funclatency stackcount`], { encoding: 'utf8' });
+    const r = spawnSync('bash', ['--norc', '-c', `source ${JSON.stringify(script)}; complete -p polytrace trace argdist funccount funclatency stackcount`], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(0);
-    expect(r.stdout.trim().split('\n')).toEqual(['polytrace', 'trace', 'argdist', 'funccount', 'funclatency', 'stackcount'].map((b) => `complete -F _polytrace ${b}`));
+    expect(r.stdout.trim().split('\n')).toEqual(
+      ['polytrace', 'trace', 'argdist', 'funccount', 'funclatency', 'stackcount'].map((b) => `complete -F _polytrace ${b}`),
+    );
   });
 
   it('bash: tools after polytrace, options after a dash, files after --heatmap, nothing after -i', () => {

@@ -12,7 +12,8 @@ const t0 = new Date(2026, 10, 25, 12, 0, 0);
 const at = (i: number) => new Date(t0.getTime() + i * 1000);
 /** A bimodal latency: fast calls in slot 10 (512-1023), slow ones in slot 20, then a burst. */
 const input = {
-  title: 'funclatency test', unit: 'nsecs',
+  title: 'funclatency test',
+  unit: 'nsecs',
   columns: [
     { time: at(1), slots: slots({ 10: 100, 20: 3 }) },
     { time: at(2), slots: slots({}) },
@@ -27,7 +28,11 @@ describe('heat map layout', () => {
     expect(L.maxSlot).toBe(20);
     expect(L.max).toBe(1000n);
     expect(L.cells.map((c) => [c.col, c.slot, Number(c.count)])).toEqual([
-      [0, 10, 100], [0, 20, 3], [2, 10, 1000], [2, 11, 1], [2, 20, 30],
+      [0, 10, 100],
+      [0, 20, 3],
+      [2, 10, 1000],
+      [2, 11, 1],
+      [2, 20, 30],
     ]);
     const c = (col: number, slot: number) => L.cells.find((x) => x.col === col && x.slot === slot)!;
     // Same column, same x; higher latency, smaller y; later interval, larger x.
@@ -62,7 +67,11 @@ describe('heat map layout', () => {
     const svg = renderHeatmap(input);
     expect(svg).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).not.toMatch(/<script|href=|@import|url\(/);
-    const cells = [...svg.matchAll(/<rect class="cell" x="(\d+)" y="(\d+)" width="(\d+)" height="(\d+)" fill="(#[0-9a-f]{6})" data-col="(\d+)" data-slot="(\d+)" data-count="(\d+)">/g)];
+    const cells = [
+      ...svg.matchAll(
+        /<rect class="cell" x="(\d+)" y="(\d+)" width="(\d+)" height="(\d+)" fill="(#[0-9a-f]{6})" data-col="(\d+)" data-slot="(\d+)" data-count="(\d+)">/g,
+      ),
+    ];
     const L = heatmapLayout(input);
     expect(cells.map((m) => [Number(m[1]), Number(m[2]), m[5], Number(m[7]), m[8]])).toEqual(L.cells.map((c) => [c.x, c.y, c.fill, c.slot, String(c.count)]));
     expect(slotRange(10)).toBe('512 -> 1023');

@@ -12,6 +12,7 @@ import { root, inCI } from '../../helpers/kernel.js';
 const PAGES = ['polytrace', 'trace', 'argdist', 'funccount', 'funclatency', 'stackcount'];
 const built = existsSync(join(root, 'dist', 'multitools', 'options.js'));
 /** man's output without overstrike (bold as X\bX, underline as _\bX when not on a terminal). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: man overstrikes with backspaces
 const plain = (s: string) => s.replace(/.\x08/g, '');
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
@@ -22,7 +23,7 @@ describe('man pages', () => {
     expect(r.status).toBe(0);
   });
 
-  it('every page has the sections of BCC\'s pages', () => {
+  it("every page has the sections of BCC's pages", () => {
     for (const p of PAGES) {
       const text = readFileSync(join(root, 'man', 'man8', `${p}.8`), 'utf8');
       for (const s of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'OPTIONS', 'EXAMPLES', 'OVERHEAD', 'SEE ALSO']) {
@@ -40,12 +41,16 @@ describe('man pages', () => {
 
   it.skipIf(!have('man') && !inCI)('man -l renders each page, options and examples included', () => {
     for (const p of PAGES) {
-      const text = plain(execFileSync('man', ['-l', join(root, 'man', 'man8', `${p}.8`)], { encoding: 'utf8', env: { ...process.env, MANWIDTH: '80', PAGER: 'cat' } }));
+      const text = plain(
+        execFileSync('man', ['-l', join(root, 'man', 'man8', `${p}.8`)], { encoding: 'utf8', env: { ...process.env, MANWIDTH: '80', PAGER: 'cat' } }),
+      );
       expect(text).toMatch(new RegExp(`^${p.toUpperCase()}\\(8\\)`));
       expect(text).toContain('EXAMPLES');
       if (p !== 'polytrace') expect(text).toMatch(/-h, --help\n\s+Print usage message and exit\./);
     }
-    const fc = plain(execFileSync('man', ['-l', join(root, 'man', 'man8', 'funccount.8')], { encoding: 'utf8', env: { ...process.env, MANWIDTH: '80', PAGER: 'cat' } }));
+    const fc = plain(
+      execFileSync('man', ['-l', join(root, 'man', 'man8', 'funccount.8')], { encoding: 'utf8', env: { ...process.env, MANWIDTH: '80', PAGER: 'cat' } }),
+    );
     expect(fc).toContain("# funccount 't:syscalls:sys_enter_*' -d 5");
     expect(fc).toMatch(/--prometheus \[HOST:\]PORT\n\s+Serve the counts/);
   });

@@ -30,8 +30,13 @@ describe('prometheus exporter', () => {
     // slot 0: value 0; slot 1: 1; slot 2: 2..3; slot 3: 4..7
     const s = log2Series('lat', { labels: { function: 'f' }, slots: slots({ 0: 1, 1: 2, 3: 4, 50: 1 }), sum: 99 }, 4);
     expect(s.map((v) => [v.metricName, v.labels.le, v.value])).toEqual([
-      ['lat_bucket', 1, 1], ['lat_bucket', 2, 3], ['lat_bucket', 4, 3], ['lat_bucket', 8, 7],
-      ['lat_bucket', '+Inf', 8], ['lat_sum', undefined, 99], ['lat_count', undefined, 8],
+      ['lat_bucket', 1, 1],
+      ['lat_bucket', 2, 3],
+      ['lat_bucket', 4, 3],
+      ['lat_bucket', 8, 7],
+      ['lat_bucket', '+Inf', 8],
+      ['lat_sum', undefined, 99],
+      ['lat_count', undefined, 8],
     ]);
   });
 
@@ -70,7 +75,7 @@ describe('prometheus exporter', () => {
     expect((await fetch(`http://${where}/`)).status).toBe(404);
   });
 
-  it('_sum of several series adds up to the kernel\'s exact total', () => {
+  it("_sum of several series adds up to the kernel's exact total", () => {
     const sums = log2Sums([{ slots: slots({ 10: 10 }) }, { slots: slots({ 20: 10 }) }], 1000);
     expect(sums[0]!.sum + sums[1]!.sum).toBeCloseTo(1000, 6);
     expect(sums[1]!.sum).toBeGreaterThan(sums[0]!.sum);

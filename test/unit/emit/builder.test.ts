@@ -37,7 +37,9 @@ describe('labels', () => {
   it('lets several labels share one instruction', () => {
     const b = new ProgramBuilder('t', ProgType.SocketFilter);
     b.emit(jmp.jeq.imm(R1, 0, 'a'), jmp.jeq.imm(R1, 1, 'b'), jmp.jeq.imm(R1, 2, 'c'));
-    b.bind('a').bind('b').emit({ ...alu64.mov.imm(R0, 0), label: 'c' }, exit());
+    b.bind('a')
+      .bind('b')
+      .emit({ ...alu64.mov.imm(R0, 0), label: 'c' }, exit());
     const insns = resolve(b.build().insns);
     expect(insns.slice(0, 3).map((i) => i.off)).toEqual([2, 1, 0]);
   });
@@ -128,17 +130,21 @@ describe('comments and spec', () => {
     const b = new ProgramBuilder('t', ProgType.Tracing, 'Dual BSD/GPL');
     const key = b.stackAlloc(4, 4);
     b.comment('pid = bpf_get_current_pid_tgid()').emit(call(Helper.GetCurrentPidTgid));
-    b.comment('first').comment('second').emit(stx('W', FP, key, R0, 'own'));
+    b.comment('first')
+      .comment('second')
+      .emit(stx('W', FP, key, R0, 'own'));
     b.emit(alu64.mov.imm(R0, 0), exit());
     const spec = b.build({ expectedAttachType: AttachType.TraceFentry, attachBtfId: 1234 });
     expect(spec).toMatchObject({ name: 't', type: 26, license: 'Dual BSD/GPL', expectedAttachType: 24, attachBtfId: 1234 });
-    expect(disasm(spec.insns)).toBe([
-      '   0: (85) call bpf_get_current_pid_tgid#14\t; pid = bpf_get_current_pid_tgid()',
-      '   1: (63) *(u32 *)(r10 -4) = r0\t; first; second; own',
-      '   2: (b7) r0 = 0',
-      '   3: (95) exit',
-      '',
-    ].join('\n'));
+    expect(disasm(spec.insns)).toBe(
+      [
+        '   0: (85) call bpf_get_current_pid_tgid#14\t; pid = bpf_get_current_pid_tgid()',
+        '   1: (63) *(u32 *)(r10 -4) = r0\t; first; second; own',
+        '   2: (b7) r0 = 0',
+        '   3: (95) exit',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('refuses a comment with nothing after it', () => {

@@ -2,9 +2,33 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  alu32, alu64, atomic, call, callKfunc, callLocal, endian, exit, jmp, jmp32,
-  ldImm64, ldMapFd, ldMapValue, ldx, ldxsx, st, stx,
-  FP, R0, R1, R2, R3, R5, R6, R7, R8, R9,
+  alu32,
+  alu64,
+  atomic,
+  call,
+  callKfunc,
+  callLocal,
+  endian,
+  exit,
+  jmp,
+  jmp32,
+  ldImm64,
+  ldMapFd,
+  ldMapValue,
+  ldx,
+  ldxsx,
+  st,
+  stx,
+  FP,
+  R0,
+  R1,
+  R2,
+  R3,
+  R5,
+  R6,
+  R7,
+  R8,
+  R9,
 } from '../../../src/emit/asm.js';
 import { decode, encode, resolve } from '../../../src/emit/assemble.js';
 import { ProgramBuilder } from '../../../src/emit/builder.js';
@@ -153,15 +177,8 @@ describe('disasm', () => {
   });
 
   it('resolves symbolic jumps for display and names labels it cannot find', () => {
-    const insns = [
-      jmp.jeq.imm(R1, 0, 'out'),
-      ldImm64(R0, 1n),
-      { ...exit(), label: 'out' },
-      jmp.ja('nowhere'),
-    ];
-    expect(disasm(insns)).toBe(
-      '   0: (15) if r1 == 0x0 goto pc+2\n   1: (18) r0 = 0x1\n   3: (95) exit\n   4: (05) goto <nowhere>\n',
-    );
+    const insns = [jmp.jeq.imm(R1, 0, 'out'), ldImm64(R0, 1n), { ...exit(), label: 'out' }, jmp.ja('nowhere')];
+    expect(disasm(insns)).toBe('   0: (15) if r1 == 0x0 goto pc+2\n   1: (18) r0 = 0x1\n   3: (95) exit\n   4: (05) goto <nowhere>\n');
   });
 
   it('gives the same text before and after resolve() and a trip through bytes', () => {
@@ -243,35 +260,71 @@ function everyFamily(): ProgramSpec {
   // ALU64 and ALU32, immediate and register
   for (const fam of [alu64, alu32] as const) {
     b.emit(
-      fam.mov.imm(R1, 10), fam.add.imm(R1, 1), fam.sub.reg(R1, R2), fam.mul.imm(R1, 3), fam.div.reg(R1, R3),
-      fam.sdiv.imm(R1, -2), fam.or.imm(R1, 0x10), fam.and.reg(R1, R2), fam.lsh.imm(R1, 4), fam.rsh.reg(R1, R3),
-      fam.neg(R1), fam.mod.imm(R1, 7), fam.smod.reg(R1, R2), fam.xor.imm(R1, -1), fam.arsh.imm(R1, 1),
-      fam.movsx8.reg(R2, R1), fam.movsx16.reg(R2, R1),
+      fam.mov.imm(R1, 10),
+      fam.add.imm(R1, 1),
+      fam.sub.reg(R1, R2),
+      fam.mul.imm(R1, 3),
+      fam.div.reg(R1, R3),
+      fam.sdiv.imm(R1, -2),
+      fam.or.imm(R1, 0x10),
+      fam.and.reg(R1, R2),
+      fam.lsh.imm(R1, 4),
+      fam.rsh.reg(R1, R3),
+      fam.neg(R1),
+      fam.mod.imm(R1, 7),
+      fam.smod.reg(R1, R2),
+      fam.xor.imm(R1, -1),
+      fam.arsh.imm(R1, 1),
+      fam.movsx8.reg(R2, R1),
+      fam.movsx16.reg(R2, R1),
     );
   }
   b.emit(alu64.movsx32.reg(R2, R1), endian.le16(R2), endian.be32(R2), endian.be64(R2), endian.bswap32(R2));
   // memory
   const slot = b.stackAlloc(16);
   b.emit(
-    st('DW', FP, slot, 0), stx('W', FP, slot, R1), stx('H', FP, slot + 4, R1), stx('B', FP, slot + 6, R1),
-    ldx('DW', R3, FP, slot), ldx('W', R3, FP, slot), ldx('H', R3, FP, slot + 4), ldx('B', R3, FP, slot + 6),
-    ldxsx('B', R3, FP, slot + 6), ldxsx('H', R3, FP, slot + 4), ldxsx('W', R3, FP, slot),
+    st('DW', FP, slot, 0),
+    stx('W', FP, slot, R1),
+    stx('H', FP, slot + 4, R1),
+    stx('B', FP, slot + 6, R1),
+    ldx('DW', R3, FP, slot),
+    ldx('W', R3, FP, slot),
+    ldx('H', R3, FP, slot + 4),
+    ldx('B', R3, FP, slot + 6),
+    ldxsx('B', R3, FP, slot + 6),
+    ldxsx('H', R3, FP, slot + 4),
+    ldxsx('W', R3, FP, slot),
   );
   // atomics on the map value
   b.emit(
     alu64.mov.imm(R1, 1),
-    atomic.add('DW', R7, 0, R1), atomic.or('W', R7, 8, R1), atomic.and('DW', R7, 0, R1), atomic.xor('W', R7, 8, R1),
-    atomic.fetchAdd('DW', R7, 0, R1), atomic.fetchOr('DW', R7, 0, R1), atomic.fetchAnd('W', R7, 8, R1),
-    atomic.fetchXor('W', R7, 8, R1), atomic.xchg('DW', R7, 16, R1), alu64.mov.imm(R0, 0), atomic.cmpxchg('DW', R7, 16, R1),
+    atomic.add('DW', R7, 0, R1),
+    atomic.or('W', R7, 8, R1),
+    atomic.and('DW', R7, 0, R1),
+    atomic.xor('W', R7, 8, R1),
+    atomic.fetchAdd('DW', R7, 0, R1),
+    atomic.fetchOr('DW', R7, 0, R1),
+    atomic.fetchAnd('W', R7, 8, R1),
+    atomic.fetchXor('W', R7, 8, R1),
+    atomic.xchg('DW', R7, 16, R1),
+    alu64.mov.imm(R0, 0),
+    atomic.cmpxchg('DW', R7, 16, R1),
   );
   // jumps, 64 and 32 bit, backwards and forwards
   b.emit(alu64.mov.imm(R9, 4));
   b.bind(loop).emit(alu64.sub.imm(R9, 1, 'i--'));
   for (const fam of [jmp, jmp32] as const) {
     b.emit(
-      fam.jeq.imm(R9, 100, done), fam.jgt.reg(R9, R1, done), fam.jge.imm(R9, 100, done), fam.jset.imm(R9, 0x100, done),
-      fam.jsgt.imm(R9, 100, done), fam.jsge.reg(R9, R2, done), fam.jlt.imm(R9, -100, done), fam.jle.reg(R2, R9, done),
-      fam.jslt.imm(R9, -100, done), fam.jsle.reg(R9, R5, done),
+      fam.jeq.imm(R9, 100, done),
+      fam.jgt.reg(R9, R1, done),
+      fam.jge.imm(R9, 100, done),
+      fam.jset.imm(R9, 0x100, done),
+      fam.jsgt.imm(R9, 100, done),
+      fam.jsge.reg(R9, R2, done),
+      fam.jlt.imm(R9, -100, done),
+      fam.jle.reg(R2, R9, done),
+      fam.jslt.imm(R9, -100, done),
+      fam.jsle.reg(R9, R5, done),
     );
   }
   b.emit(jmp.jne.imm(R9, 0, loop, 'while (i)'), jmp32.jne.reg(R9, R1, loop));
@@ -291,19 +344,21 @@ describe('golden disassembly', () => {
   });
 
   it('matches the example of the design brief exactly', () => {
-    expect(disasm(countingArray().insns)).toBe([
-      '   0: (b7) r1 = 0',
-      '   1: (63) *(u32 *)(r10 -4) = r1\t; key = 0',
-      '   2: (bf) r2 = r10',
-      '   3: (07) r2 += -4',
-      '   4: (18) r1 = map[id:counts]',
-      '   6: (85) call bpf_map_lookup_elem#1',
-      '   7: (15) if r0 == 0x0 goto pc+3',
-      '   8: (b7) r1 = 1',
-      '   9: (db) lock *(u64 *)(r0 +0) += r1\t; counts[0] += 1',
-      '  10: (b7) r0 = 0',
-      '  11: (95) exit',
-      '',
-    ].join('\n'));
+    expect(disasm(countingArray().insns)).toBe(
+      [
+        '   0: (b7) r1 = 0',
+        '   1: (63) *(u32 *)(r10 -4) = r1\t; key = 0',
+        '   2: (bf) r2 = r10',
+        '   3: (07) r2 += -4',
+        '   4: (18) r1 = map[id:counts]',
+        '   6: (85) call bpf_map_lookup_elem#1',
+        '   7: (15) if r0 == 0x0 goto pc+3',
+        '   8: (b7) r1 = 1',
+        '   9: (db) lock *(u64 *)(r0 +0) += r1\t; counts[0] += 1',
+        '  10: (b7) r0 = 0',
+        '  11: (95) exit',
+        '',
+      ].join('\n'),
+    );
   });
 });

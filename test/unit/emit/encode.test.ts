@@ -1,8 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import {
-  alu32, alu64, atomic, call, callKfunc, callLocal, endian, exit, jmp, jmp32,
-  ldImm64, ldMapFd, ldMapValue, ldx, ldxsx, st, stx, Size,
-  FP, R0, R1, R2, R3, R4, R5,
+  alu32,
+  alu64,
+  atomic,
+  call,
+  callKfunc,
+  callLocal,
+  endian,
+  exit,
+  jmp,
+  jmp32,
+  ldImm64,
+  ldMapFd,
+  ldMapValue,
+  ldx,
+  ldxsx,
+  st,
+  stx,
+  Size,
+  FP,
+  R0,
+  R1,
+  R2,
+  R3,
+  R4,
+  R5,
 } from '../../../src/emit/asm.js';
 import { assemble, decode, encode } from '../../../src/emit/assemble.js';
 import { width, type Insn } from '../../../src/emit/insn.js';
@@ -204,15 +226,14 @@ describe('encode', () => {
 describe('assemble', () => {
   it('patches map fds and keeps the value offset', () => {
     const prog = {
-      name: 't', type: ProgType.SocketFilter, license: 'GPL',
+      name: 't',
+      type: ProgType.SocketFilter,
+      license: 'GPL',
       maps: [{ name: 'counts', type: 2, keySize: 4, valueSize: 8, maxEntries: 1 }],
       insns: [ldMapFd(R1, counts), ldMapValue(R2, counts, 16), alu64.mov.imm(R0, 0), exit()],
     };
     const bytes = assemble(prog, new Map([['counts', 7]]));
-    expect(hex(bytes.subarray(0, 32))).toBe(
-      '18 11 00 00 07 00 00 00 00 00 00 00 00 00 00 00 ' +
-      '18 22 00 00 07 00 00 00 00 00 00 00 10 00 00 00',
-    );
+    expect(hex(bytes.subarray(0, 32))).toBe('18 11 00 00 07 00 00 00 00 00 00 00 00 00 00 00 ' + '18 22 00 00 07 00 00 00 00 00 00 00 10 00 00 00');
     const back = decode(bytes);
     expect(back[0]!.imm64).toBe(7n);
     expect(back[1]!.imm64).toBe((16n << 32n) | 7n);

@@ -22,7 +22,12 @@ function cEnum(text: string, enumName: string, prefix: string): Map<string, numb
     if (value !== undefined && !/^\d+$/.test(value)) continue; // an alias of another entry
     const v = value !== undefined ? Number(value) : next;
     next = v + 1;
-    const camel = name.slice(prefix.length).toLowerCase().split('_').map((p) => p[0]!.toUpperCase() + p.slice(1)).join('');
+    const camel = name
+      .slice(prefix.length)
+      .toLowerCase()
+      .split('_')
+      .map((p) => p[0]!.toUpperCase() + p.slice(1))
+      .join('');
     out.set(camel, v);
   }
   return out;
@@ -64,7 +69,11 @@ describe('helper table', () => {
       '\t/* */',
       '#define __BPF_FUNC_MAPPER(FN) ___BPF_FUNC_MAPPER(__BPF_FUNC_MAPPER_APPLY, FN)',
     ].join('\n');
-    expect(parseFuncMapper(text)).toEqual([['unspec', 0], ['map_lookup_elem', 1], ['d_path', 2]]);
+    expect(parseFuncMapper(text)).toEqual([
+      ['unspec', 0],
+      ['map_lookup_elem', 1],
+      ['d_path', 2],
+    ]);
     expect(render(parseFuncMapper(text), 'x')).toContain('  DPath: 2,');
   });
 });

@@ -26,7 +26,9 @@ describe('disasm of loaded programs agrees with bpftool prog dump xlated', () =>
   it.each(['xc_count', 'xc_hash', 'xc_every'])('%s', (name) => {
     const insns = decode(new Uint8Array(readFileSync(join(DIR, `${name}.bin`))));
     const ours = disasm(insns, { mapNames: false }).trimEnd().split('\n');
-    const theirs = readFileSync(join(DIR, `${name}.bpftool.txt`), 'utf8').trimEnd().split('\n');
+    const theirs = readFileSync(join(DIR, `${name}.bpftool.txt`), 'utf8')
+      .trimEnd()
+      .split('\n');
     expect(ours).toHaveLength(theirs.length);
     let compared = 0;
     insns.forEach((insn, k) => {

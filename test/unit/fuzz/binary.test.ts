@@ -122,14 +122,21 @@ describe('fuzz: ELF', () => {
   });
 
   it('random bytes, with and without an ELF magic', () => {
-    const magic = fc.tuple(fc.constantFrom(1, 2, 0, 3), fc.constantFrom(1, 2, 0), fc.uint8Array({ maxLength: 512 }))
+    const magic = fc
+      .tuple(fc.constantFrom(1, 2, 0, 3), fc.constantFrom(1, 2, 0), fc.uint8Array({ maxLength: 512 }))
       .map(([cls, data, rest]) => new Uint8Array([0x7f, 0x45, 0x4c, 0x46, cls, data, 1, 0, ...rest]));
-    fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 256 }), magic), (b) => typedOnly(() => exerciseElf(b))), params(1500));
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 256 }), magic), (b) => typedOnly(() => exerciseElf(b))),
+      params(1500),
+    );
   });
 
   for (const { name, bytes } of elfs) {
     it(`mutations of ${name} aimed at its headers, tables and notes`, () => {
-      fc.assert(fc.property(mutateBytes(bytes, hotRanges(bytes)), (b) => typedOnly(() => exerciseElf(b))), params(600));
+      fc.assert(
+        fc.property(mutateBytes(bytes, hotRanges(bytes)), (b) => typedOnly(() => exerciseElf(b))),
+        params(600),
+      );
     });
   }
 });
@@ -145,15 +152,26 @@ describe('fuzz: ld.so.cache', () => {
 
   it('random bytes after each magic', () => {
     const enc = (s: string) => [...s].map((c) => c.charCodeAt(0));
-    const withMagic = fc.tuple(fc.constantFrom(enc('glibc-ld.so.cache1.1'), [...enc('ld.so-1.7.0'), 0]), fc.uint8Array({ maxLength: 400 }))
+    const withMagic = fc
+      .tuple(fc.constantFrom(enc('glibc-ld.so.cache1.1'), [...enc('ld.so-1.7.0'), 0]), fc.uint8Array({ maxLength: 400 }))
       .map(([m, rest]) => new Uint8Array([...m, ...rest]));
-    fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 128 }), withMagic), (b) => typedOnly(() => parseLdCache(b))), params(1500));
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 128 }), withMagic), (b) => typedOnly(() => parseLdCache(b))),
+      params(1500),
+    );
   });
 
   it.skipIf(!real && process.env.CI !== 'true')('mutations of /etc/ld.so.cache (header, entry table, strings)', () => {
     const b = real!;
     const nlibs = new DataView(b.buffer, b.byteOffset).getUint32(20, true);
-    const hot: Array<[number, number]> = [[0, 48], [48, Math.min(b.length, 48 + nlibs * 24)], [Math.max(0, b.length - 512), b.length]];
-    fc.assert(fc.property(mutateBytes(new Uint8Array(b), hot), (m) => typedOnly(() => parseLdCache(m))), params(800));
+    const hot: Array<[number, number]> = [
+      [0, 48],
+      [48, Math.min(b.length, 48 + nlibs * 24)],
+      [Math.max(0, b.length - 512), b.length],
+    ];
+    fc.assert(
+      fc.property(mutateBytes(new Uint8Array(b), hot), (m) => typedOnly(() => parseLdCache(m))),
+      params(800),
+    );
   });
 });

@@ -62,13 +62,13 @@ export function mutateBytes(good: Uint8Array, hot: ReadonlyArray<readonly [numbe
           b = b.slice(0, i);
           break;
         case 'delete':
-        {
-          const k = Math.min(e.n, b.length - i);
-          const n = new Uint8Array(b.length - k);
-          n.set(b.subarray(0, i));
-          n.set(b.subarray(i + k), i);
-          b = n;
-        }
+          {
+            const k = Math.min(e.n, b.length - i);
+            const n = new Uint8Array(b.length - k);
+            n.set(b.subarray(0, i));
+            n.set(b.subarray(i + k), i);
+            b = n;
+          }
           break;
         case 'insert': {
           const n = new Uint8Array(b.length + e.n);

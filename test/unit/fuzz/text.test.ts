@@ -23,7 +23,15 @@ const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'tracef
 function formats(): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
-    for (const cat of ['syscalls/sys_enter_openat', 'syscalls/sys_exit_openat', 'sched/sched_switch', 'block/block_rq_complete', 'sock/inet_sock_set_state', 'ipi/ipi_send_cpumask', 'dma/dma_map_sg']) {
+    for (const cat of [
+      'syscalls/sys_enter_openat',
+      'syscalls/sys_exit_openat',
+      'sched/sched_switch',
+      'block/block_rq_complete',
+      'sock/inet_sock_set_state',
+      'ipi/ipi_send_cpumask',
+      'dma/dma_map_sg',
+    ]) {
       const p = join(dir, 'events', cat, 'format');
       if (existsSync(p)) out.push(readFileSync(p, 'utf8'));
     }
@@ -55,17 +63,47 @@ const PUNCT = [...' \t:;[]()@%+-,*$#.'];
 
 describe('fuzz: tracepoint format files', () => {
   const real = formats();
-  const alphabet = [...HEX, ...PUNCT, 'field:', 'offset:', 'size:', 'signed:', 'name: ', 'ID: ', 'print fmt: ', '__data_loc ', '[16]', 'char', 'unsigned long', '\tfield:int x;\toffset:8;\tsize:4;\tsigned:1;'];
+  const alphabet = [
+    ...HEX,
+    ...PUNCT,
+    'field:',
+    'offset:',
+    'size:',
+    'signed:',
+    'name: ',
+    'ID: ',
+    'print fmt: ',
+    '__data_loc ',
+    '[16]',
+    'char',
+    'unsigned long',
+    '\tfield:int x;\toffset:8;\tsize:4;\tsigned:1;',
+  ];
 
   it('the fixtures parse', () => {
     expect(real.length).toBeGreaterThan(3);
     for (const t of real) parseTracepointFormat(t);
   });
   it('random text', () => {
-    fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }).map((a) => a.join(''))), (s) => typedOnly(() => parseTracepointFormat(s))), params(3000));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }).map((a) => a.join('')),
+        ),
+        (s) => typedOnly(() => parseTracepointFormat(s)),
+      ),
+      params(3000),
+    );
   });
   it('mutations of real formats', () => {
-    fc.assert(fc.property(fc.constantFrom(...real).chain((t) => mutateText(t, alphabet)), (s) => typedOnly(() => parseTracepointFormat(s))), params(3000));
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...real).chain((t) => mutateText(t, alphabet)),
+        (s) => typedOnly(() => parseTracepointFormat(s)),
+      ),
+      params(3000),
+    );
   });
 });
 
@@ -82,10 +120,22 @@ describe('fuzz: /proc/kallsyms', () => {
     k.functions(/^a/);
   };
   it('random text', () => {
-    fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }).map((a) => a.join(''))), (s) => typedOnly(() => use(s))), params(1500));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }).map((a) => a.join('')),
+        ),
+        (s) => typedOnly(() => use(s)),
+      ),
+      params(1500),
+    );
   });
   it('mutations of the real file', () => {
-    fc.assert(fc.property(mutateText(real, alphabet), (s) => typedOnly(() => use(s))), params(2000));
+    fc.assert(
+      fc.property(mutateText(real, alphabet), (s) => typedOnly(() => use(s))),
+      params(2000),
+    );
   });
 });
 
@@ -97,15 +147,38 @@ describe('fuzz: /proc/PID/maps', () => {
     findMapping(maps, 0x7fff00000000n);
   };
   it('random text', () => {
-    fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }).map((a) => a.join(''))), (s) => typedOnly(() => use(s))), params(1500));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }).map((a) => a.join('')),
+        ),
+        (s) => typedOnly(() => use(s)),
+      ),
+      params(1500),
+    );
   });
   it('mutations of /proc/self/maps', () => {
-    fc.assert(fc.property(mutateText(MAPS, alphabet), (s) => typedOnly(() => use(s))), params(2000));
+    fc.assert(
+      fc.property(mutateText(MAPS, alphabet), (s) => typedOnly(() => use(s))),
+      params(2000),
+    );
   });
 });
 
 describe('fuzz: USDT argument strings', () => {
-  const X64 = ['-4@%edi', '8@%rdx', '-4@-1204(%rbp)', '-4@counter(%rip)', '-8@(%r8,%r9,8)', '-4@$-9', '-1@%sil', '1@-96(%rbp,%rax,8)', '-4@112(%rsp)', '2@%r15w'];
+  const X64 = [
+    '-4@%edi',
+    '8@%rdx',
+    '-4@-1204(%rbp)',
+    '-4@counter(%rip)',
+    '-8@(%r8,%r9,8)',
+    '-4@$-9',
+    '-1@%sil',
+    '1@-96(%rbp,%rax,8)',
+    '-4@112(%rsp)',
+    '2@%r15w',
+  ];
   const ARM = ['-4@x0', '-4@[sp, 96]', '-4@[sp]', '8@x1', '-4@w1', '-8@x4'];
   const alphabet = [...X64, ...ARM, ...PUNCT, ...HEX, '@', '%', '$', 'r', 'e', 'sp', 'x', 'w', '(', ')', '[', ']'];
   const use = (s: string) => {
@@ -118,26 +191,62 @@ describe('fuzz: USDT argument strings', () => {
     expect(parseUsdtArgs(ARM.join(' '), 'arm64').length).toBe(ARM.length);
   });
   it('random token strings', () => {
-    fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 80 }), fc.array(fc.constantFrom(...alphabet), { maxLength: 16 }).map((a) => a.join(''))), (s) => typedOnly(() => use(s))), params(5000));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 80 }),
+          fc.array(fc.constantFrom(...alphabet), { maxLength: 16 }).map((a) => a.join('')),
+        ),
+        (s) => typedOnly(() => use(s)),
+      ),
+      params(5000),
+    );
   });
   it('mutations of real argument strings', () => {
     const real = fc.oneof(fc.subarray(X64, { minLength: 1 }), fc.subarray(ARM, { minLength: 1 })).map((a) => a.join(' '));
-    fc.assert(fc.property(real.chain((t) => mutateText(t, alphabet)), (s) => typedOnly(() => use(s))), params(5000));
+    fc.assert(
+      fc.property(
+        real.chain((t) => mutateText(t, alphabet)),
+        (s) => typedOnly(() => use(s)),
+      ),
+      params(5000),
+    );
   });
 });
 
 describe('fuzz: other tracefs and debugfs lists', () => {
-  const text = fc.oneof(fc.string({ maxLength: 200 }), fc.array(fc.constantFrom(...HEX, ...PUNCT, 'p:', 'r2:', 'polytrace_12/', 'vfs_read', '\n', ' [ext4]', '0xffffffff81000000-0xffffffff81000010\t'), { maxLength: 40 }).map((a) => a.join('')));
+  const text = fc.oneof(
+    fc.string({ maxLength: 200 }),
+    fc
+      .array(fc.constantFrom(...HEX, ...PUNCT, 'p:', 'r2:', 'polytrace_12/', 'vfs_read', '\n', ' [ext4]', '0xffffffff81000000-0xffffffff81000010\t'), {
+        maxLength: 40,
+      })
+      .map((a) => a.join('')),
+  );
   it('available_filter_functions, kprobes/blacklist, kprobe_events', () => {
     const aff = readFileSync(join(FIXTURES, 'available_filter_functions'), 'utf8').split('\n').slice(0, 200).join('\n');
-    fc.assert(fc.property(fc.oneof(text, mutateText(aff, HEX)), (s) => typedOnly(() => {
-      parseAvailableFilterFunctions(s);
-      parseKprobeBlacklist(s);
-      parseKprobeEvents(s);
-    })), params(1500));
+    fc.assert(
+      fc.property(fc.oneof(text, mutateText(aff, HEX)), (s) =>
+        typedOnly(() => {
+          parseAvailableFilterFunctions(s);
+          parseKprobeBlacklist(s);
+          parseKprobeEvents(s);
+        }),
+      ),
+      params(1500),
+    );
   });
   it('C type names (casts and USDT/trace argument types)', () => {
     const words = ['struct', 'sock', 'unsigned', 'long', 'int', 'char', 'const', '*', ' ', '__u64', 'u8', '[', ']', '4', '(', ')', 'volatile', 'enum', 'union'];
-    fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 40 }), fc.array(fc.constantFrom(...words), { maxLength: 10 }).map((a) => a.join(' '))), (s) => typedOnly(() => parseTypeName(s))), params(1500));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc.array(fc.constantFrom(...words), { maxLength: 10 }).map((a) => a.join(' ')),
+        ),
+        (s) => typedOnly(() => parseTypeName(s)),
+      ),
+      params(1500),
+    );
   });
 });

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  LOG2_SLOTS,
-  libbpfLog2Slot,
-  log2Slot,
-  renderLibbpfLog2Hist,
-  renderLog2Hist,
-  renderSectionedLog2Hist,
-} from '../../../src/output/log2hist.js';
+import { LOG2_SLOTS, libbpfLog2Slot, log2Slot, renderLibbpfLog2Hist, renderLog2Hist, renderSectionedLog2Hist } from '../../../src/output/log2hist.js';
 import { log2Buckets } from '../../../src/output/value.js';
 
 function slotsOf(entries: Record<number, bigint>, n = LOG2_SLOTS): bigint[] {
@@ -65,8 +58,7 @@ describe('renderLog2Hist (BCC Python print_log2_hist)', () => {
 
   it('slot 0 is never printed but counts toward the star scale (as in Python)', () => {
     expect(renderLog2Hist(slotsOf({ 0: 80n, 1: 40n }), 'v')).toBe(
-      '     v                   : count     distribution\n' +
-        '         0 -> 1          : 40       |********************                    |\n',
+      '     v                   : count     distribution\n' + '         0 -> 1          : 40       |********************                    |\n',
     );
   });
 
@@ -99,7 +91,10 @@ describe('renderLog2Hist (BCC Python print_log2_hist)', () => {
 
   it('stars are floor(40 * val / max) with Python float rounding', () => {
     const row = (val: bigint, max: bigint) =>
-      renderLog2Hist(slotsOf({ 1: val, 2: max }), 'x').split('\n')[1]!.split('|')[1]!.replace(/ /g, '').length;
+      renderLog2Hist(slotsOf({ 1: val, 2: max }), 'x')
+        .split('\n')[1]!
+        .split('|')[1]!
+        .replace(/ /g, '').length;
     expect(row(1n, 40n)).toBe(1);
     expect(row(39n, 40n)).toBe(39);
     expect(row(1n, 41n)).toBe(0);

@@ -10,20 +10,10 @@ import {
   renderArgdistIntervalHeader,
 } from '../../../src/output/argdist.js';
 import { DETACHING, renderFunccountBanner, renderFunccountTable } from '../../../src/output/funccount.js';
-import {
-  funclatencySectionTitle,
-  renderFunclatencyAvg,
-  renderFunclatencyInterval,
-} from '../../../src/output/funclatency.js';
+import { funclatencySectionTitle, renderFunclatencyAvg, renderFunclatencyInterval } from '../../../src/output/funclatency.js';
 import { encodeJson, jsonLine } from '../../../src/output/json.js';
 import { fixed, ljust, pySlice, rjust, trueDivide } from '../../../src/output/pyfmt.js';
-import {
-  NO_TGID,
-  renderStackcountFolded,
-  renderStackcountInterval,
-  renderStackcountStacks,
-  type StackcountEntry,
-} from '../../../src/output/stackcount.js';
+import { NO_TGID, renderStackcountFolded, renderStackcountInterval, renderStackcountStacks, type StackcountEntry } from '../../../src/output/stackcount.js';
 import { renderTimestampLine, strftimeHMS } from '../../../src/output/time.js';
 import {
   formatConversions,
@@ -75,9 +65,7 @@ describe('pyfmt', () => {
 
 describe('funccount', () => {
   it('banner and Detaching', () => {
-    expect(renderFunccountBanner(2, 'c:(write|read)$')).toBe(
-      'Tracing 2 functions for "c:(write|read)$"... Hit Ctrl-C to end.\n',
-    );
+    expect(renderFunccountBanner(2, 'c:(write|read)$')).toBe('Tracing 2 functions for "c:(write|read)$"... Hit Ctrl-C to end.\n');
     expect(renderFunccountBanner(1, 'vfs_read')).toBe('Tracing 1 functions for "vfs_read"... Hit Ctrl-C to end.\n');
     expect(DETACHING).toBe('Detaching...\n');
   });
@@ -103,12 +91,11 @@ describe('funccount', () => {
 
   it('long names and big counts are not truncated', () => {
     expect(
-      renderFunccountTable([{ name: 'x'.repeat(40), count: 123456789012n }, { name: 'block:block_rq_complete', count: 7n }]),
-    ).toBe(
-      '\nFUNC                                    COUNT\n' +
-        'block:block_rq_complete                     7\n' +
-        `${'x'.repeat(40)} 123456789012\n`,
-    );
+      renderFunccountTable([
+        { name: 'x'.repeat(40), count: 123456789012n },
+        { name: 'block:block_rq_complete', count: 7n },
+      ]),
+    ).toBe('\nFUNC                                    COUNT\n' + 'block:block_rq_complete                     7\n' + `${'x'.repeat(40)} 123456789012\n`);
   });
 
   it('an empty interval is the header only', () => {
@@ -122,9 +109,7 @@ describe('funclatency', () => {
     slots[1] = 14n;
     slots[2] = 6n;
     expect(
-      renderFunccountBanner(1, './testprog:compute') +
-        renderFunclatencyInterval({ unit: 'msecs', hist: slots, totalNs: 21_700_000n, count: 20n }) +
-        DETACHING,
+      renderFunccountBanner(1, './testprog:compute') + renderFunclatencyInterval({ unit: 'msecs', hist: slots, totalNs: 21_700_000n, count: 20n }) + DETACHING,
     ).toBe(
       'Tracing 1 functions for "./testprog:compute"... Hit Ctrl-C to end.\n' +
         '\n' +
@@ -143,9 +128,7 @@ describe('funclatency', () => {
     expect(renderFunclatencyAvg(1999n, 2n, 'nsecs')).toBe('\navg = 999 nsecs, total: 1999 nsecs, count: 2\n\n');
     // usecs: 1999 ns -> 1.999 us (float) -> total prints 1, avg = 1.999/2 = 0.9995 -> 0
     expect(renderFunclatencyAvg(1999n, 2n, 'usecs')).toBe('\navg = 0 usecs, total: 1 usecs, count: 2\n\n');
-    expect(renderFunclatencyAvg(3690752999n, 713354n, 'usecs')).toBe(
-      '\navg = 5 usecs, total: 3690752 usecs, count: 713354\n\n',
-    );
+    expect(renderFunclatencyAvg(3690752999n, 713354n, 'usecs')).toBe('\navg = 5 usecs, total: 3690752 usecs, count: 713354\n\n');
     expect(renderFunclatencyAvg(2_999_999n, 1n, 'msecs')).toBe('\navg = 2 msecs, total: 2 msecs, count: 1\n\n');
   });
 
@@ -191,9 +174,7 @@ describe('stackcount', () => {
   ];
 
   it('multi-line form with comm line, ascending by count', () => {
-    expect(renderStackcountStacks(entries)).toBe(
-      '  add\n  __libc_start_call_main\n    prog [13041]\n    19\n\n' + '  [unknown]\n  [unknown]\n    20\n\n',
-    );
+    expect(renderStackcountStacks(entries)).toBe('  add\n  __libc_start_call_main\n    prog [13041]\n    19\n\n' + '  [unknown]\n  [unknown]\n    20\n\n');
   });
 
   it('-v addresses, -d delimiter, -p hides the comm line', () => {
@@ -210,9 +191,7 @@ describe('stackcount', () => {
   });
 
   it('folded form of BCC-FEATURES §6.4', () => {
-    expect(renderStackcountFolded(entries, { delimited: true })).toBe(
-      'prog;__libc_start_call_main;add;- 19\n' + ';[unknown];[unknown];- 20\n',
-    );
+    expect(renderStackcountFolded(entries, { delimited: true })).toBe('prog;__libc_start_call_main;add;- 19\n' + ';[unknown];[unknown];- 20\n');
     expect(renderStackcountFolded([entries[1]!])).toBe(';[unknown];[unknown] 20\n');
     const k: StackcountEntry = { kernel: [f(1n, 'leaf'), f(2n, 'root')], user: [f(3n, 'uleaf'), f(4n, 'uroot')], comm: 'c', tgid: 1, count: 1n };
     expect(renderStackcountFolded([k], { delimited: true })).toBe('c;uroot;uleaf;-;root;leaf 1\n');
@@ -220,17 +199,13 @@ describe('stackcount', () => {
 
   it('interval blocks', () => {
     expect(renderStackcountInterval([], {})).toBe('\n');
-    expect(renderStackcountInterval([entries[1]!], { folded: true, timestamp: at(1, 2, 3) })).toBe(
-      '01:02:03\n;[unknown];[unknown] 20\n',
-    );
+    expect(renderStackcountInterval([entries[1]!], { folded: true, timestamp: at(1, 2, 3) })).toBe('01:02:03\n;[unknown];[unknown] 20\n');
   });
 });
 
 describe('trace', () => {
   it('headers', () => {
-    expect(renderTraceHeader({ time: true, cpu: true, anyFormat: true })).toBe(
-      'TIME     CPU PID     TID     COMM            FUNC             -\n',
-    );
+    expect(renderTraceHeader({ time: true, cpu: true, anyFormat: true })).toBe('TIME     CPU PID     TID     COMM            FUNC             -\n');
     expect(renderTraceHeader({ anyFormat: false })).toBe('PID     TID     COMM            FUNC             \n');
     expect(renderTraceHeader({ time: true, unixTimestamp: true, anyFormat: true })).toBe(
       'TIME              PID     TID     COMM            FUNC             -\n',
@@ -253,9 +228,9 @@ describe('trace', () => {
   });
 
   it('time truncation, long FUNC, default action leaves the trailing space', () => {
-    expect(
-      renderTraceEvent({ time: traceTimeOffset(12_345_678_901n, 0n), tgid: 1, tid: 2, comm: 'c', func: 'malloc_consolidate', message: '' }),
-    ).toBe('12.34567 1       2       c               malloc_consolidate \n');
+    expect(renderTraceEvent({ time: traceTimeOffset(12_345_678_901n, 0n), tgid: 1, tid: 2, comm: 'c', func: 'malloc_consolidate', message: '' })).toBe(
+      '12.34567 1       2       c               malloc_consolidate \n',
+    );
     expect(
       renderTraceEvent(
         { time: traceTimeOffset(1_500_000_000n, 0n, 1700000000.25), tgid: 1, tid: 1, comm: 'c', func: 'f', message: 'm' },
@@ -275,15 +250,10 @@ describe('trace', () => {
       userStack: { errorId: -14 },
     };
     expect(renderTraceEvent(e, { address: true })).toBe(
-      '1       1       c               f                \n' +
-        '        ffffffff81000001 do_sys_open+0x1 [kernel]\n' +
-        '        -14\n' +
-        '\n',
+      '1       1       c               f                \n' + '        ffffffff81000001 do_sys_open+0x1 [kernel]\n' + '        -14\n' + '\n',
     );
     expect(renderTraceEventKey({ ...e, userStack: [{ addr: 0x1234n, name: '[unknown]' }] }, { address: true })).toBe(
-      '1       1       c               f                \n' +
-        '        ffffffff81000001 do_sys_open+0x1 [kernel]\n' +
-        '                    1234 [unknown]\n',
+      '1       1       c               f                \n' + '        ffffffff81000001 do_sys_open+0x1 [kernel]\n' + '                    1234 [unknown]\n',
     );
   });
 
@@ -332,9 +302,7 @@ describe('trace', () => {
   });
 
   it('formatConversions: argument count and type errors', () => {
-    expect(() => formatConversions([{ conv: 'd' }, { conv: 'd' }], [1n])).toThrow(
-      new CheckError('format string expects 2 arguments, got 1'),
-    );
+    expect(() => formatConversions([{ conv: 'd' }, { conv: 'd' }], [1n])).toThrow(new CheckError('format string expects 2 arguments, got 1'));
     expect(() => formatConversions([{ conv: 'd' }], ['x'])).toThrow(CheckError);
   });
 });
@@ -348,8 +316,20 @@ describe('argdist', () => {
     const out =
       renderArgdistIntervalHeader(at(13, 59, 3)) +
       renderArgdistFreq(argdistFreqTitle(spec1), [
-        { count: 23n, key: argdistKey([['n', '2'], ['s', "b'hello world'"]]) },
-        { count: 23n, key: argdistKey([['n', '0'], ['s', "b'hello world'"]]) },
+        {
+          count: 23n,
+          key: argdistKey([
+            ['n', '2'],
+            ['s', "b'hello world'"],
+          ]),
+        },
+        {
+          count: 23n,
+          key: argdistKey([
+            ['n', '0'],
+            ['s', "b'hello world'"],
+          ]),
+        },
       ]) +
       renderArgdistFreq(argdistFreqTitle('r:./testprog:fact()'), [
         { count: 68n, key: 'retval = 24' },
@@ -370,9 +350,7 @@ describe('argdist', () => {
       '     $latency/1000       : count     distribution',
       '         0 -> 1          : 0        |                                        |',
     ]);
-    expect(renderArgdistHist('$latency/1000', hist).split('\n')[7]).toBe(
-      '        64 -> 127        : 20       |****************************************|',
-    );
+    expect(renderArgdistHist('$latency/1000', hist).split('\n')[7]).toBe('        64 -> 127        : 20       |****************************************|');
     expect(renderArgdistHist('x', [])).toBe('');
   });
 
@@ -405,9 +383,7 @@ describe('json', () => {
     expect(encodeJson((1n << 64n) - 1n)).toBe('"18446744073709551615"');
   });
   it('objects, arrays, escaping, non-finite numbers, undefined members', () => {
-    expect(encodeJson({ a: [1, 'x"y', null, true], b: undefined, c: Number.NaN, d: { e: 2n } })).toBe(
-      '{"a":[1,"x\\"y",null,true],"c":null,"d":{"e":2}}',
-    );
+    expect(encodeJson({ a: [1, 'x"y', null, true], b: undefined, c: Number.NaN, d: { e: 2n } })).toBe('{"a":[1,"x\\"y",null,true],"c":null,"d":{"e":2}}');
     expect(jsonLine({ event: 'malloc', pid: 12, size: 24n })).toBe('{"event":"malloc","pid":12,"size":24}\n');
   });
 });

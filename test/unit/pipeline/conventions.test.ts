@@ -44,11 +44,23 @@ describe('one filter prologue', () => {
     ['stackcount', () => stackProgram({ name: 's', ...uprobe, maps: stackMaps(), kernelStack: false, userStack: true, comm: false, filter: { pid: 1234 } })],
     ['funclatency', () => latencyEntryProgram({ name: 'l', ...uprobe, maps: latencyMaps({}), filter: { pid: 1234 } })],
     ['argdist', () => argdistEntryProgram({ name: 'a', ...uprobe, filter: { pid: 1234 }, stash: () => {} })],
-    ['trace', () => {
-      const layout = recordLayout([], { stringSize: 8 });
-      const maps = traceMaps({ transport: 'ringbuf', events: ringbufMapSpec(1 << 16), recordSize: layout.size });
-      return traceProgram({ name: 't', ...uprobe, probeIndex: 0, layout, maps, transport: 'ringbuf', filter: { pid: 1234 }, lowering: { scalar: () => {}, string: () => {} } });
-    }],
+    [
+      'trace',
+      () => {
+        const layout = recordLayout([], { stringSize: 8 });
+        const maps = traceMaps({ transport: 'ringbuf', events: ringbufMapSpec(1 << 16), recordSize: layout.size });
+        return traceProgram({
+          name: 't',
+          ...uprobe,
+          probeIndex: 0,
+          layout,
+          maps,
+          transport: 'ringbuf',
+          filter: { pid: 1234 },
+          lowering: { scalar: () => {}, string: () => {} },
+        });
+      },
+    ],
   ];
   for (const [tool, build] of shapes) {
     it(`${tool}: -p is checked in the program on a uprobe_multi attachment`, () => {
@@ -72,7 +84,13 @@ describe('one way to dump each stage', () => {
   });
 
   it('ir shows what asm cannot: the program type, the maps, symbolic labels; asm is the xlated text', () => {
-    const spec = countProgram({ name: 'funccount_0', progType: ProgType.Tracepoint, counts: countsMapSpec(3), slot: { kind: 'const', slot: 2 }, filter: { pid: 7 } });
+    const spec = countProgram({
+      name: 'funccount_0',
+      progType: ProgType.Tracepoint,
+      counts: countsMapSpec(3),
+      slot: { kind: 'const', slot: 2 },
+      filter: { pid: 7 },
+    });
     const ir = dumpPrograms([spec], ['ir']);
     const asm = dumpPrograms([spec], ['asm']);
     expect(ir).toContain('; ir funccount_0\nprogram funccount_0: Tracepoint\nmap counts: Array key 4 value 24 entries 1\n');

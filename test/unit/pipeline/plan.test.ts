@@ -42,7 +42,14 @@ describe('pattern planning (funccount, stackcount, funclatency)', () => {
   it('tracepoints: raw tracepoints when the query reads no arguments and the kernel has them; else perf events', () => {
     const raw = [...planPattern('t:sched:*', 'funccount', { regex: false }, fixtureHost({ rawTracepoints: true })).probes].sort(byName);
     expect(raw.map((x) => x.target)).toEqual([
-      { kind: 'tracepoint', category: 'sched', event: 'sched_process_exec', name: 'sched:sched_process_exec', mechanism: 'raw', tracepoint: 'sched_process_exec' },
+      {
+        kind: 'tracepoint',
+        category: 'sched',
+        event: 'sched_process_exec',
+        name: 'sched:sched_process_exec',
+        mechanism: 'raw',
+        tracepoint: 'sched_process_exec',
+      },
       { kind: 'tracepoint', category: 'sched', event: 'sched_switch', name: 'sched:sched_switch', mechanism: 'raw', tracepoint: 'sched_switch' },
     ]);
     // The program sees the tracepoint's arguments, not the record: no format file is read.
@@ -59,28 +66,51 @@ describe('pattern planning (funccount, stackcount, funclatency)', () => {
     const openat = syscallNumbers().get('openat')!;
     const p = [...planPattern('t:syscalls:*', 'stackcount', { regex: false }, fixtureHost({ rawTracepoints: true })).probes].sort(byName);
     expect(p.map((x) => x.target)).toEqual([
-      { kind: 'tracepoint', category: 'syscalls', event: 'sys_enter_openat', name: 'syscalls:sys_enter_openat', mechanism: 'raw', tracepoint: 'sys_enter', syscall: openat },
-      { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_openat', name: 'syscalls:sys_exit_openat', mechanism: 'raw', tracepoint: 'sys_exit', syscall: openat },
+      {
+        kind: 'tracepoint',
+        category: 'syscalls',
+        event: 'sys_enter_openat',
+        name: 'syscalls:sys_enter_openat',
+        mechanism: 'raw',
+        tracepoint: 'sys_enter',
+        syscall: openat,
+      },
+      {
+        kind: 'tracepoint',
+        category: 'syscalls',
+        event: 'sys_exit_openat',
+        name: 'syscalls:sys_exit_openat',
+        mechanism: 'raw',
+        tracepoint: 'sys_exit',
+        syscall: openat,
+      },
     ]);
-    expect(p.map((x) => x.site)).toEqual([{ kind: 'raw_tracepoint', name: 'sys_enter' }, { kind: 'raw_tracepoint', name: 'sys_exit' }]);
+    expect(p.map((x) => x.site)).toEqual([
+      { kind: 'raw_tracepoint', name: 'sys_enter' },
+      { kind: 'raw_tracepoint', name: 'sys_exit' },
+    ]);
     // Where the syscall layout is unknown, syscall events keep their perf events; the rest stay raw.
     const host = fixtureHost({ rawTracepoints: true, syscallFamilies: false });
-    expect(planPattern('t:syscalls:*', 'funccount', { regex: false }, host).probes.map((x) => x.target.kind === 'tracepoint' && x.target.mechanism)).toEqual(['perf', 'perf']);
+    expect(planPattern('t:syscalls:*', 'funccount', { regex: false }, host).probes.map((x) => x.target.kind === 'tracepoint' && x.target.mechanism)).toEqual([
+      'perf',
+      'perf',
+    ]);
     expect(planPattern('t:sched:sched_switch', 'funccount', { regex: false }, host).probes[0]!.target).toMatchObject({ mechanism: 'raw' });
   });
 
-  it('events that are not tracepoints of their own (dynamic events, ftrace\'s) keep perf events', () => {
+  it("events that are not tracepoints of their own (dynamic events, ftrace's) keep perf events", () => {
     const host = fixtureHost({ rawTracepoints: true, dynamicEvents: ['sched:sched_process_exec'] });
     const p = planPattern('t:sched:*', 'funccount', { regex: false }, host);
     expect(p.probes.map((x) => [x.target.name, x.target.kind === 'tracepoint' && x.target.mechanism]).sort()).toEqual([
-      ['sched:sched_process_exec', 'perf'], ['sched:sched_switch', 'raw'],
+      ['sched:sched_process_exec', 'perf'],
+      ['sched:sched_switch', 'raw'],
     ]);
     // Wildcards never list ftrace's events; named, one keeps its perf event.
     const f = planPattern('t:ftrace:function', 'funccount', { regex: false }, fixtureHost({ rawTracepoints: true }));
     expect(f.probes.map((x) => x.target)).toMatchObject([{ name: 'ftrace:function', mechanism: 'perf' }]);
   });
 
-  it('nothing matched: each tool says it in BCC\'s words', () => {
+  it("nothing matched: each tool says it in BCC's words", () => {
     const host = fixtureHost({ mechanism: 'kprobe' });
     expect(() => planPattern('t:sched:nosuch', 'funccount', { regex: false }, host)).toThrow(/^No functions matched by pattern sched:nosuch$/);
     expect(() => planPattern('nosuch_*', 'funclatency', { regex: false }, host)).toThrow('0 functions matched by "nosuch_*". Exiting.');
@@ -149,7 +179,14 @@ describe('argdist planning', () => {
   it('tracepoint fields and kernel arguments compile for their sites; faults of all specifiers reported together', () => {
     const host = fixtureHost({ mechanism: 'kprobe' });
     const btf = () => host.kernelBtf()!;
-    const ok = argdistPlan({ counts: ['t:sched:sched_switch():int:args->prev_pid', 'p::vfs_read(struct file *file, char *buf, size_t count):u64:count'], histograms: [], stringSize: 80 }, btf);
+    const ok = argdistPlan(
+      {
+        counts: ['t:sched:sched_switch():int:args->prev_pid', 'p::vfs_read(struct file *file, char *buf, size_t count):u64:count'],
+        histograms: [],
+        stringSize: 80,
+      },
+      btf,
+    );
     const sites = compileSpecs(ok, { stringSize: 80 }, host);
     expect(sites.map((s) => s.map((x) => x.resolved.site.kind))).toEqual([['tracepoint'], ['kprobe']]);
     const bad = argdistPlan({ counts: ['t:sched:sched_switch():int:args->nosuch', 'p::vfs_read():u64:nosuch'], histograms: [], stringSize: 80 }, btf);
@@ -157,8 +194,9 @@ describe('argdist planning', () => {
   });
 
   it('an exact name that resolves nowhere says what was looked for and where', () => {
-    expect(() => resolveProbe({ type: 'p', library: node, name: 'no_such_fn', match: 'exact' }, fixtureHost()))
-      .toThrow(`could not determine address of symbol no_such_fn in ${node}`);
+    expect(() => resolveProbe({ type: 'p', library: node, name: 'no_such_fn', match: 'exact' }, fixtureHost())).toThrow(
+      `could not determine address of symbol no_such_fn in ${node}`,
+    );
   });
 });
 
@@ -208,32 +246,42 @@ describe('raw tracepoints asked for by name (rawtracepoint:NAME, rt:NAME)', () =
     ]);
     expect(faults(['rt:sched_switch'], fixtureHost({ rawTracepoints: true, btf: false }))).toEqual([]);
     expect(faults(['rt:sched_swich'], fixtureHost({ rawTracepoints: true, btf: false }))[0]).toMatch(
-      /^error in probe 'rt:sched_swich': no raw tracepoint 'sched_swich' \(no BTF, and .*\/events has no tracepoint event sched_swich\): did you mean sched_switch\?$/);
+      /^error in probe 'rt:sched_swich': no raw tracepoint 'sched_swich' \(no BTF, and .*\/events has no tracepoint event sched_swich\): did you mean sched_switch\?$/,
+    );
   });
 
   it('trace: args->name named and typed from BTF at u64 slots, argN as u64', () => {
-    const units = planUnits(opts, parseTraceProbes(['rawtracepoint:irq_handler_entry (args->irq > 1) "%d %s %d", args->irq, args->action->name, arg2']),
-      BUILTIN_USER_TYPES, raw);
+    const units = planUnits(
+      opts,
+      parseTraceProbes(['rawtracepoint:irq_handler_entry (args->irq > 1) "%d %s %d", args->irq, args->action->name, arg2']),
+      BUILTIN_USER_TYPES,
+      raw,
+    );
     expect(units).toHaveLength(1);
     const u = units[0]!;
     expect(u.resolved.target).toEqual({ kind: 'raw_tracepoint', name: 'irq_handler_entry' });
     expect(u.ctx.site).toEqual({ kind: 'raw_tracepoint', name: 'irq_handler_entry', nargs: 2 });
     expect(u.args[0]).toMatchObject({ type: { kind: 'int', size: 4, signed: true }, node: { k: 'load', place: { k: 'ctx', offset: 0 } } });
     // A kernel pointer in the second slot, followed with a probe read.
-    expect(u.args[1]).toMatchObject({ space: 'kernel', node: { k: 'load', place: { k: 'mem', offset: 16, space: 'kernel', addr: { node: { k: 'load', place: { k: 'ctx', offset: 8 } } } } } });
+    expect(u.args[1]).toMatchObject({
+      space: 'kernel',
+      node: { k: 'load', place: { k: 'mem', offset: 16, space: 'kernel', addr: { node: { k: 'load', place: { k: 'ctx', offset: 8 } } } } },
+    });
     expect(u.args[2]).toMatchObject({ untyped: true, node: { k: 'loc', loc: { kind: 'ctx', offset: 8, size: 8 } } });
   });
 
   it('trace: what a raw tracepoint cannot give is refused, every fault in one run', () => {
-    expect(faults([
-      'rt:irq_handler_entry "%d", arg3',
-      'rt:irq_handler_entry "%d", retval',
-      'rt:irq_handler_entry "%d", irq',
-      'rt:irq_handler_entry "%d", args->nosuch',
-      'rt:sched_kthread_stop_ret "%d", args->ret',
-      'rt:sched_kthread_stop_ret "%d", arg1',
-      'rt:sched_wake_idle_without_ipi "%d", args->cpu',
-    ])).toEqual([
+    expect(
+      faults([
+        'rt:irq_handler_entry "%d", arg3',
+        'rt:irq_handler_entry "%d", retval',
+        'rt:irq_handler_entry "%d", irq',
+        'rt:irq_handler_entry "%d", args->nosuch',
+        'rt:sched_kthread_stop_ret "%d", args->ret',
+        'rt:sched_kthread_stop_ret "%d", arg1',
+        'rt:sched_wake_idle_without_ipi "%d", args->cpu',
+      ]),
+    ).toEqual([
       'arg3: irq_handler_entry has 2 arguments',
       'retval is only available in return probes (r:…)',
       "unknown name 'irq'; did you mean 'args->irq'?",
@@ -248,7 +296,14 @@ describe('raw tracepoints asked for by name (rawtracepoint:NAME, rt:NAME)', () =
 
   it('argdist: rawtracepoint::NAME() compiles for the raw tracepoint site', () => {
     const btf = () => raw.kernelBtf()!;
-    const p = argdistPlan({ counts: ['rawtracepoint::irq_handler_entry():int,char*:args->irq,args->action->name'], histograms: ['rt::sched_wake_idle_without_ipi():u32:args->cpu'], stringSize: 80 }, btf);
+    const p = argdistPlan(
+      {
+        counts: ['rawtracepoint::irq_handler_entry():int,char*:args->irq,args->action->name'],
+        histograms: ['rt::sched_wake_idle_without_ipi():u32:args->cpu'],
+        stringSize: 80,
+      },
+      btf,
+    );
     const sites = compileSpecs(p, { stringSize: 80 }, raw);
     expect(sites.map((s) => s.map((x) => [x.resolved.target, x.resolved.site.kind]))).toEqual([
       [[{ kind: 'raw_tracepoint', name: 'irq_handler_entry' }, 'raw_tracepoint']],

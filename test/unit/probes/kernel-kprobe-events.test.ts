@@ -1,8 +1,6 @@
 /** tracefs kprobe_events: our group name, event names, the lines we write, and finding stale groups. */
 import { describe, it, expect } from 'vitest';
-import {
-  kprobeGroup, kprobeEventName, kprobeEventLine, parseKprobeEvents, staleKprobeEvents,
-} from '../../../src/attach/kprobe.js';
+import { kprobeGroup, kprobeEventName, kprobeEventLine, parseKprobeEvents, staleKprobeEvents } from '../../../src/attach/kprobe.js';
 
 describe('kprobe_events lines', () => {
   it('tags entries with polytrace_<pid>', () => {
@@ -45,14 +43,16 @@ describe('kprobe_events lines', () => {
   });
 
   it('finds only polytrace groups of dead processes, never our own or other tools', () => {
-    const lines = parseKprobeEvents([
-      'p:polytrace_100/p_a a', // dead
-      'p:polytrace_200/p_b b', // alive
-      'p:polytrace_300/p_c c', // ourselves
-      'p:polytrace_x/p_d d',
-      'p:kprobes/p_e e',
-      'r:polytrace_100/r_f f', // dead
-    ].join('\n'));
+    const lines = parseKprobeEvents(
+      [
+        'p:polytrace_100/p_a a', // dead
+        'p:polytrace_200/p_b b', // alive
+        'p:polytrace_300/p_c c', // ourselves
+        'p:polytrace_x/p_d d',
+        'p:kprobes/p_e e',
+        'r:polytrace_100/r_f f', // dead
+      ].join('\n'),
+    );
     const stale = staleKprobeEvents(lines, (pid) => pid === 200, 300);
     expect(stale.map((l) => `${l.group}/${l.event}`)).toEqual(['polytrace_100/p_a', 'polytrace_100/r_f']);
   });

@@ -1,8 +1,6 @@
 /** Kernel-function name rules: BCC's blacklist filtering, the probe limit, kallsyms ∩ BTF. */
 import { describe, it, expect } from 'vitest';
-import {
-  deniedByName, filterKernelFunctions, probeLimit, probeLimitError, kallsymsFunctions, DEFAULT_PROBE_LIMIT,
-} from '../../../src/probes/kernel.js';
+import { deniedByName, filterKernelFunctions, probeLimit, probeLimitError, kallsymsFunctions, DEFAULT_PROBE_LIMIT } from '../../../src/probes/kernel.js';
 import { parseKprobeBlacklist } from '../../../src/symbols/tracefs.js';
 import { Kallsyms } from '../../../src/symbols/kallsyms.js';
 
@@ -25,13 +23,13 @@ describe('deniedByName', () => {
 });
 
 describe('filterKernelFunctions', () => {
-  const blacklist = parseKprobeBlacklist(
-    '0xffffffff81c00990-0xffffffff81c009b0\tasm_exc_divide_error\n0xffffffff810be350-0xffffffff810be360\tnotify_die\n');
+  const blacklist = parseKprobeBlacklist('0xffffffff81c00990-0xffffffff81c009b0\tasm_exc_divide_error\n0xffffffff810be350-0xffffffff810be360\tnotify_die\n');
 
   it('drops blacklisted and denied names, de-duplicates, keeps order', () => {
     const r = filterKernelFunctions(
       ['vfs_write', 'notify_die', 'vfs_read', 'vfs_write', 'vfs_read.cold', 'perf_event_open', 'asm_exc_divide_error', 'vfs_open'],
-      blacklist);
+      blacklist,
+    );
     expect(r.kept).toEqual(['vfs_write', 'vfs_read', 'vfs_open']);
     expect(r.dropped).toEqual({ blacklist: 2, name: 2 });
   });
@@ -58,20 +56,22 @@ describe('probe limit', () => {
 });
 
 describe('kallsymsFunctions (when available_filter_functions cannot be read)', () => {
-  const ks = Kallsyms.parse([
-    'ffffffff81000000 T _stext',
-    'ffffffff81001000 T vfs_read',
-    'ffffffff81002000 t helper_no_btf',
-    'ffffffff81003000 W weak_fn',
-    'ffffffff81004000 D some_data',
-    'ffffffff81005000 T __irqentry_text_start',
-    'ffffffff81005100 T irq_entry_fn',
-    'ffffffff81006000 T __irqentry_text_end',
-    'ffffffff82000000 T __init_begin',
-    'ffffffff82000100 t init_only_fn',
-    'ffffffff82100000 T __init_end',
-    'ffffffffc0001000 t mod_fn\t[ext4]',
-  ].join('\n'));
+  const ks = Kallsyms.parse(
+    [
+      'ffffffff81000000 T _stext',
+      'ffffffff81001000 T vfs_read',
+      'ffffffff81002000 t helper_no_btf',
+      'ffffffff81003000 W weak_fn',
+      'ffffffff81004000 D some_data',
+      'ffffffff81005000 T __irqentry_text_start',
+      'ffffffff81005100 T irq_entry_fn',
+      'ffffffff81006000 T __irqentry_text_end',
+      'ffffffff82000000 T __init_begin',
+      'ffffffff82000100 t init_only_fn',
+      'ffffffff82100000 T __init_end',
+      'ffffffffc0001000 t mod_fn\t[ext4]',
+    ].join('\n'),
+  );
   const btf = new Set(['vfs_read', 'weak_fn', 'some_data', 'irq_entry_fn', 'init_only_fn', 'mod_fn']);
 
   it('keeps text symbols with a BTF FUNC outside init and irqentry text', () => {

@@ -55,7 +55,16 @@ describe('parseListPattern', () => {
     it(String(text), () => expect(parseListPattern(text)).toEqual(want));
   }
 
-  for (const bad of ['kprobe:ext4:ext4_file_open', 'uprobe::malloc', 'usdt:', 'bogus:a:b', 'p:c:x:y', 'usdt:a:b:c:d', 'rawtracepoint:sched:sched_switch', 'rt::a:b']) {
+  for (const bad of [
+    'kprobe:ext4:ext4_file_open',
+    'uprobe::malloc',
+    'usdt:',
+    'bogus:a:b',
+    'p:c:x:y',
+    'usdt:a:b:c:d',
+    'rawtracepoint:sched:sched_switch',
+    'rt::a:b',
+  ]) {
     it(`rejects ${bad}`, () => expect(() => parseListPattern(bad)).toThrow(UsageError));
   }
 });
@@ -76,7 +85,11 @@ format:
 print fmt: "x"
 `);
     expect(fmt.fields.filter((f) => !f.isCommon).map(tracepointFieldDecl)).toEqual([
-      'char prev_comm[16]', 'pid_t prev_pid', '__data_loc char[] name', 'const char * filename', 'unsigned long args[6]',
+      'char prev_comm[16]',
+      'pid_t prev_pid',
+      '__data_loc char[] name',
+      'const char * filename',
+      'unsigned long args[6]',
     ]);
   });
 
@@ -96,7 +109,12 @@ print fmt: "x"
   });
 
   it('raw tracepoints without BTF: the tracefs events that are tracepoints of their own name', async () => {
-    const src: ListSources = { tracefs: async () => FIXTURE_TRACEFS, btf: async () => { throw new Error('no BTF'); } };
+    const src: ListSources = {
+      tracefs: async () => FIXTURE_TRACEFS,
+      btf: async () => {
+        throw new Error('no BTF');
+      },
+    };
     const names: string[] = [];
     for await (const e of listProbes({ kind: 'rawtracepoint', pattern: '*' }, src, true)) {
       names.push(e.probe);
@@ -113,8 +131,14 @@ print fmt: "x"
   });
 
   it('USDT arguments', () => {
-    expect(usdtArgLines([{ size: 4, signed: true }, { size: 8, signed: false }], ['-4@%edi', '8@-24(%rbp)'])).toEqual([
-      'arg1: int32 (-4@%edi)', 'arg2: uint64 (8@-24(%rbp))',
-    ]);
+    expect(
+      usdtArgLines(
+        [
+          { size: 4, signed: true },
+          { size: 8, signed: false },
+        ],
+        ['-4@%edi', '8@-24(%rbp)'],
+      ),
+    ).toEqual(['arg1: int32 (-4@%edi)', 'arg2: uint64 (8@-24(%rbp))']);
   });
 });

@@ -55,10 +55,7 @@ describe('trace corpus (BCC-GRAMMAR T*, trace --help)', () => {
   });
 
   test('T38 several probes parse independently', () => {
-    const asts = parseTraceProbes([
-      'r:c:read ((int)retval < 0) "read failed: %d", retval',
-      'r:c:write ((int)retval < 0) "write failed: %d", retval',
-    ]);
+    const asts = parseTraceProbes(['r:c:read ((int)retval < 0) "read failed: %d", retval', 'r:c:write ((int)retval < 0) "write failed: %d", retval']);
     expect(asts.map((a) => a.ref.function)).toEqual(['read', 'write']);
   });
 
@@ -151,7 +148,13 @@ describe('funccount / stackcount patterns (C*, D*, S*, P*, --help)', () => {
 describe('funclatency patterns (L*, N*, --help)', () => {
   test.each(LATENCY_PATTERNS)('$id: $text', (c) => {
     expect(countParses(() => parseFuncPattern(c.text, 'funclatency'))).toEqual([1]);
-    expect(parseFuncPattern(c.text, 'funclatency')).toMatchObject({ tool: 'funclatency', type: 'p', library: c.library, pattern: c.pattern, typeExplicit: false });
+    expect(parseFuncPattern(c.text, 'funclatency')).toMatchObject({
+      tool: 'funclatency',
+      type: 'p',
+      library: c.library,
+      pattern: c.pattern,
+      typeExplicit: false,
+    });
   });
 });
 

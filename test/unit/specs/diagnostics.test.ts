@@ -67,12 +67,16 @@ describe('collect', () => {
   });
 
   test('non-syntax TracerErrors are collected; bugs propagate', () => {
-    expect(() => collect([1], () => {
-      throw new ResolveError('no such library', ['try -p']);
-    })).toThrow(DiagnosticsError);
-    expect(() => collect([1], () => {
-      throw new TypeError('bug');
-    })).toThrow(TypeError);
+    expect(() =>
+      collect([1], () => {
+        throw new ResolveError('no such library', ['try -p']);
+      }),
+    ).toThrow(DiagnosticsError);
+    expect(() =>
+      collect([1], () => {
+        throw new TypeError('bug');
+      }),
+    ).toThrow(TypeError);
     expect(renderError(new ResolveError('no such library', ['try -p']))).toBe('error: no such library\nhint: try -p');
   });
 });

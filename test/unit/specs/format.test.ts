@@ -23,7 +23,10 @@ describe('format strings', () => {
 
   test('adjacent conversions and %%', () => {
     expect(parseFormat('%d%d').pieces.map((p) => p.kind)).toEqual(['conversion', 'conversion']);
-    expect(parseFormat('%d%%').pieces).toMatchObject([{ kind: 'conversion', spec: 'd' }, { kind: 'text', value: '%' }]);
+    expect(parseFormat('%d%%').pieces).toMatchObject([
+      { kind: 'conversion', spec: 'd' },
+      { kind: 'text', value: '%' },
+    ]);
     expect(parseFormat('100%% sure').pieces).toEqual([{ kind: 'text', value: '100% sure', span: { start: 0, end: 10 } }]);
   });
 

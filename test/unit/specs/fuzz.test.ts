@@ -17,10 +17,68 @@ const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 
 const CHARS = [...'pcrtu:+()[]{}",\'\\%#?!~*&|^<>=-./ \t\n0123456789xabdlsKUXio_$@'];
 const TOKENS = [
-  'p', 'r', 't', 'u', 'rt', 'rawtracepoint', ':', '::', 'c', 'malloc', '+0x10', '+8', '(', ')', '"', '"%d"', '"%s %llx"', '%', '%%', ',', ' ', '\t',
-  'arg1', 'arg2@user', 'retval', '$retval', '$latency', '$entry(', '$PID', 'args', '->', '.', '[0]', 'STRCMP(', '"a:b"',
-  'struct sock *', 'int', 'unsigned long', 'u64', 'char*', 'size_t size', '(u32)', '?', '#', '#label', '==', '&&', '||',
-  '<<', '-', '~', '!', '*', '&', '0', '42', "'a'", '\\', '\\"', 'sizeof', '__user', 'const',
+  'p',
+  'r',
+  't',
+  'u',
+  'rt',
+  'rawtracepoint',
+  ':',
+  '::',
+  'c',
+  'malloc',
+  '+0x10',
+  '+8',
+  '(',
+  ')',
+  '"',
+  '"%d"',
+  '"%s %llx"',
+  '%',
+  '%%',
+  ',',
+  ' ',
+  '\t',
+  'arg1',
+  'arg2@user',
+  'retval',
+  '$retval',
+  '$latency',
+  '$entry(',
+  '$PID',
+  'args',
+  '->',
+  '.',
+  '[0]',
+  'STRCMP(',
+  '"a:b"',
+  'struct sock *',
+  'int',
+  'unsigned long',
+  'u64',
+  'char*',
+  'size_t size',
+  '(u32)',
+  '?',
+  '#',
+  '#label',
+  '==',
+  '&&',
+  '||',
+  '<<',
+  '-',
+  '~',
+  '!',
+  '*',
+  '&',
+  '0',
+  '42',
+  "'a'",
+  '\\',
+  '\\"',
+  'sizeof',
+  '__user',
+  'const',
 ];
 
 function mutate(base: string): fc.Arbitrary<string> {
@@ -108,7 +166,9 @@ describe('fuzz: only SpecSyntaxError or success, and print round-trips', () => {
   test('mutated expressions and patterns', () => {
     const exprs = TRACE.flatMap((c) => [c.pred, ...(c.args ?? [])]).filter((x): x is string => x !== undefined);
     fc.assert(fc.property(fc.constantFrom(...exprs).chain(mutate), expr), { numRuns: 1500 * SCALE });
-    fc.assert(fc.property(fc.constantFrom(...COUNT_PATTERNS.map((c) => c.text), ...LATENCY_PATTERNS.map((c) => c.text)).chain(mutate), patterns), { numRuns: 1000 * SCALE });
+    fc.assert(fc.property(fc.constantFrom(...COUNT_PATTERNS.map((c) => c.text), ...LATENCY_PATTERNS.map((c) => c.text)).chain(mutate), patterns), {
+      numRuns: 1000 * SCALE,
+    });
   });
 
   test('format strings', () => {

@@ -18,13 +18,14 @@ describe('print → parse gives the same AST (spans aside)', () => {
     expect(strip(parseArgdistSpec(printed, c.kind))).toEqual(strip(ast));
   });
 
-  test.each([...COUNT_PATTERNS.map((c) => ['funccount', c.text] as const), ...COUNT_PATTERNS.map((c) => ['stackcount', c.text] as const), ...LATENCY_PATTERNS.map((c) => ['funclatency', c.text] as const)])(
-    '%s %s',
-    (tool, text) => {
-      const ast = parseFuncPattern(text, tool);
-      expect(strip(parseFuncPattern(printFuncPattern(ast), tool))).toEqual(strip(ast));
-    },
-  );
+  test.each([
+    ...COUNT_PATTERNS.map((c) => ['funccount', c.text] as const),
+    ...COUNT_PATTERNS.map((c) => ['stackcount', c.text] as const),
+    ...LATENCY_PATTERNS.map((c) => ['funclatency', c.text] as const),
+  ])('%s %s', (tool, text) => {
+    const ast = parseFuncPattern(text, tool);
+    expect(strip(parseFuncPattern(printFuncPattern(ast), tool))).toEqual(strip(ast));
+  });
 
   test('canonical text examples', () => {
     expect(printTraceProbe(parseTraceProbe('  c:open(char* f)(f!=0)"%s)",f,'))).toBe('c:open(char *f) (f != 0) "%s)", f');

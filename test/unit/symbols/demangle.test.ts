@@ -59,7 +59,10 @@ const NAMES = [
 ];
 
 function cxxfilt(names: readonly string[]): string[] {
-  return execFileSync('c++filt', { input: names.join('\n') }).toString().trimEnd().split('\n');
+  return execFileSync('c++filt', { input: names.join('\n') })
+    .toString()
+    .trimEnd()
+    .split('\n');
 }
 
 describe('demangle', () => {
@@ -77,7 +80,10 @@ describe('demangle', () => {
   });
 
   it('agrees with c++filt on libstdc++ exports (or leaves them alone)', () => {
-    const names = execFileSync('sh', ['-c', "nm -D --defined-only /usr/lib/x86_64-linux-gnu/libstdc++.so.6 | awk '{print $3}' | sed 's/@.*//' | grep '^_Z' | sort -u"])
+    const names = execFileSync('sh', [
+      '-c',
+      "nm -D --defined-only /usr/lib/x86_64-linux-gnu/libstdc++.so.6 | awk '{print $3}' | sed 's/@.*//' | grep '^_Z' | sort -u",
+    ])
       .toString()
       .trim()
       .split('\n');

@@ -101,8 +101,17 @@ describe.each(Object.entries(builds))('ELF %s', (kind, build) => {
     const name = kind === 'shlib' ? 'lib_add' : 'add';
     const sym = elf.lookupFunction(name)!;
     const off = Number(elf.vaddrToFileOffset(sym.value)!);
-    const dump = execFileSync('objdump', ['-d', `--start-address=0x${sym.value.toString(16)}`, `--stop-address=0x${(sym.value + 4n).toString(16)}`, path]).toString();
-    const hex = [...dump.matchAll(/^\s+[0-9a-f]+:\s+((?:[0-9a-f]{2} )+)/gm)].map((m) => m[1]!.trim()).join(' ').split(' ').slice(0, 4);
+    const dump = execFileSync('objdump', [
+      '-d',
+      `--start-address=0x${sym.value.toString(16)}`,
+      `--stop-address=0x${(sym.value + 4n).toString(16)}`,
+      path,
+    ]).toString();
+    const hex = [...dump.matchAll(/^\s+[0-9a-f]+:\s+((?:[0-9a-f]{2} )+)/gm)]
+      .map((m) => m[1]!.trim())
+      .join(' ')
+      .split(' ')
+      .slice(0, 4);
     const ours = [...readFileSync(path).subarray(off, off + 4)].map((b) => b.toString(16).padStart(2, '0'));
     expect(ours).toEqual(hex);
   });

@@ -131,10 +131,9 @@ describe('library resolution', () => {
 
   it('with a pid: maps first, and the path seen through /proc/PID/root', () => {
     const maps = parseMaps(
-      [
-        '7f0000000000-7f0000001000 r-xp 00000000 fe:00 1 /opt/app/libfoo-1.2.so',
-        '7f0000002000-7f0000003000 r-xp 00000000 fe:00 2 /usr/lib/libc.so.6',
-      ].join('\n'),
+      ['7f0000000000-7f0000001000 r-xp 00000000 fe:00 1 /opt/app/libfoo-1.2.so', '7f0000002000-7f0000003000 r-xp 00000000 fe:00 2 /usr/lib/libc.so.6'].join(
+        '\n',
+      ),
     );
     expect(findInMaps('foo', maps)).toBe('/opt/app/libfoo-1.2.so');
     expect(findInMaps('c', maps)).toBe('/usr/lib/libc.so.6');

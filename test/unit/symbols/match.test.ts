@@ -1,18 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import { ResolveError } from '../../../src/errors.js';
-import {
-  globToRegExp,
-  globToRegExpSource,
-  matchNames,
-  translatePythonRegex,
-  userRegExp,
-} from '../../../src/symbols/match.js';
+import { globToRegExp, globToRegExpSource, matchNames, translatePythonRegex, userRegExp } from '../../../src/symbols/match.js';
 
 // Expected results computed with CPython 3.11 `re.match` on the same names.
 const NAMES = [
-  'os.Open', 'osXOpen', 'os', 'osX', 'strlen', 'stlen', 'strnlen', 'read', 'write', 'rewrite', 'readv',
-  'pread64', 'vfs_read', 'vfs_write', 'vfs_readv', 'a.b', 'aXb', '__x64_sys_read', 'tcp_sendmsg',
-  'tcp_v4_connect', 'c', 'cc',
+  'os.Open',
+  'osXOpen',
+  'os',
+  'osX',
+  'strlen',
+  'stlen',
+  'strnlen',
+  'read',
+  'write',
+  'rewrite',
+  'readv',
+  'pread64',
+  'vfs_read',
+  'vfs_write',
+  'vfs_readv',
+  'a.b',
+  'aXb',
+  '__x64_sys_read',
+  'tcp_sendmsg',
+  'tcp_v4_connect',
+  'c',
+  'cc',
 ];
 
 describe('globToRegExp (BCC: * -> .*, ^…$, nothing else escaped)', () => {

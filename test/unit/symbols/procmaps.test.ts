@@ -15,7 +15,16 @@ describe('procmaps', () => {
   const maps = parseMaps(TEXT);
   it('parses every field, spaces in paths and (deleted)', () => {
     expect(maps).toHaveLength(6);
-    expect(maps[1]).toEqual({ start: 0x55ef34c34000n, end: 0x55ef34c39000n, perms: 'r-xp', offset: 0x2000n, dev: 'fe:00', inode: 260131, path: '/usr/bin/cat', deleted: false });
+    expect(maps[1]).toEqual({
+      start: 0x55ef34c34000n,
+      end: 0x55ef34c39000n,
+      perms: 'r-xp',
+      offset: 0x2000n,
+      dev: 'fe:00',
+      inode: 260131,
+      path: '/usr/bin/cat',
+      deleted: false,
+    });
     expect(maps[3]!.path).toBe('');
     expect(maps[2]!.path).toBe('[heap]');
     expect(maps[5]).toMatchObject({ path: '/tmp/my lib.so', deleted: true, dev: '08:01' });

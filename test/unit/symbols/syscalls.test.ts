@@ -59,7 +59,7 @@ describe('syscall tables', () => {
     expect(syscallEvent('syscalls', 'sys_enter')).toBeUndefined();
   });
 
-  it('the fixture tracefs\'s syscall events have numbers', () => {
+  it("the fixture tracefs's syscall events have numbers", () => {
     for (const e of readdirSync(join(FIXTURE_TRACEFS, 'events', 'syscalls'))) {
       const s = syscallEvent('syscalls', e);
       if (s) expect(syscallNumbers().get(s.name), e).toBeTypeOf('number');

@@ -62,12 +62,7 @@ describe('parseTracepointFormat on every fixture', () => {
         expect(field.dataLoc).toBe(parts.field!.startsWith('__data_loc'));
       });
       expect(f.printFmt).toBe(/^print fmt: (.*)$/m.exec(text)![1]);
-      expect(f.fields.slice(0, 4).map((x) => x.name)).toEqual([
-        'common_type',
-        'common_flags',
-        'common_preempt_count',
-        'common_pid',
-      ]);
+      expect(f.fields.slice(0, 4).map((x) => x.name)).toEqual(['common_type', 'common_flags', 'common_preempt_count', 'common_pid']);
     });
   }
 });
@@ -144,9 +139,7 @@ describe('parseTracepointFormat details', () => {
     expect(f.printFmt).toBe('"%s", __get_rel_str(s)');
     expect(() => parseTracepointFormat('ID: 1\n')).toThrow(FormatError);
     expect(() => parseTracepointFormat('name: x\n')).toThrow(FormatError);
-    expect(() => parseTracepointFormat('name: x\nID: 1\n\tfield:int;\toffset:8;\tsize:4;\tsigned:1;\n')).toThrow(
-      FormatError,
-    );
+    expect(() => parseTracepointFormat('name: x\nID: 1\n\tfield:int;\toffset:8;\tsize:4;\tsigned:1;\n')).toThrow(FormatError);
     expect(() => parseTracepointFormat('name: x\nID: 1\n\tfield:int a;\toffset:x;\n')).toThrow(FormatError);
   });
 
@@ -191,10 +184,7 @@ describe('listing and host files on the fixture root', () => {
       'ext4_file_read_iter',
       'btrfs_file_read_iter',
     ]);
-    expect(parseAvailableFilterFunctions('ffffffff81000d30 x86_64_start_kernel\nffffffffc0a01000 xfs_foo [xfs]\n')).toEqual([
-      'x86_64_start_kernel',
-      'xfs_foo',
-    ]);
+    expect(parseAvailableFilterFunctions('ffffffff81000d30 x86_64_start_kernel\nffffffffc0a01000 xfs_foo [xfs]\n')).toEqual(['x86_64_start_kernel', 'xfs_foo']);
     expect(() => availableFilterFunctions('/nonexistent')).toThrow(ResolveError);
   });
 
@@ -260,7 +250,7 @@ describe('live tracefs', () => {
 
 describe('dynamic events (not tracepoints of their own)', async () => {
   const { parseDynamicEvents } = await import('../../../src/symbols/tracefs.js');
-  it('dynamic_events lines name group and event; a definition without a group takes its type\'s', () => {
+  it("dynamic_events lines name group and event; a definition without a group takes its type's", () => {
     const text = [
       'p:kprobes/p_do_sys_open do_sys_open',
       'r:mygrp/sched_switch schedule $retval',
@@ -271,7 +261,12 @@ describe('dynamic events (not tracepoints of their own)', async () => {
       '',
     ].join('\n');
     expect(parseDynamicEvents(text)).toEqual([
-      'kprobes:p_do_sys_open', 'mygrp:sched_switch', 'uprobes:p_bash_0x4245c0', 'synthetic:wakeup_latency', 'eprobes:sw', 'fprobes:fp_open',
+      'kprobes:p_do_sys_open',
+      'mygrp:sched_switch',
+      'uprobes:p_bash_0x4245c0',
+      'synthetic:wakeup_latency',
+      'eprobes:sw',
+      'fprobes:fp_open',
     ]);
     expect(parseDynamicEvents('wakeup_latency u64 lat; pid_t pid\n', { synthetic: true })).toEqual(['synthetic:wakeup_latency']);
   });

@@ -60,7 +60,20 @@ describe('USDT argument specs, x86-64 (libbpf usdt.c examples and more)', () => 
     const args = parseUsdtArgs(spec, 'x64');
     expect(args).toHaveLength(12);
     expect(args.map(formatUsdtArg).join(' ')).toBe(spec);
-    expect(args.map(usdtArgCType)).toEqual(['int32_t', 'int32_t', 'int64_t', 'int64_t', 'int32_t', 'int64_t', 'uint64_t', 'uint64_t', 'int32_t', 'int16_t', 'int16_t', 'int8_t']);
+    expect(args.map(usdtArgCType)).toEqual([
+      'int32_t',
+      'int32_t',
+      'int64_t',
+      'int64_t',
+      'int32_t',
+      'int64_t',
+      'uint64_t',
+      'uint64_t',
+      'int32_t',
+      'int16_t',
+      'int16_t',
+      'int8_t',
+    ]);
     expect(parseUsdtArgs('', 'x64')).toEqual([]);
     expect(parseUsdtArgs(':', 'x64')).toEqual([]);
   });

@@ -4,8 +4,19 @@
  */
 import { describe, it, expect } from 'vitest';
 import { parseOptions, freqRows, renderInterval, jsonInterval } from '../../../src/multitools/argdist.js';
-import { plan, valueType, decodeFreq, type ProbePlan } from '../../../src/multitools/argdist-plan.js';
-import { keyLayout, encodeKey, decodeField, argdistProgram, argdistEntryProgram, freqMapSpec, histMapSpec, droppedMapSpec, HIST_SLOTS, type ArgdistValueType } from '../../../src/compile/tools/argdist.js';
+import { plan, valueType, decodeFreq } from '../../../src/multitools/argdist-plan.js';
+import {
+  keyLayout,
+  encodeKey,
+  decodeField,
+  argdistProgram,
+  argdistEntryProgram,
+  freqMapSpec,
+  histMapSpec,
+  droppedMapSpec,
+  HIST_SLOTS,
+  type ArgdistValueType,
+} from '../../../src/compile/tools/argdist.js';
 import { parseArgdistSpec } from '../../../src/specs/parse.js';
 import { disasm } from '../../../src/emit/disasm.js';
 import { R1, R2, stx, alu64, FP } from '../../../src/emit/asm.js';
@@ -23,10 +34,51 @@ const u = (size: 1 | 2 | 4 | 8, signed = false, name = 'x'): ArgdistValueType =>
 
 describe('argdist options', () => {
   it('parses every BCC option; -C and -H repeat', () => {
-    const o = parseOptions(['-p', '12', '-t', '13', '-z', '40', '-i', '2', '-d', '10', '-n', '3', '-v', '-c', '-T', '5',
-      '-H', 'p:c:a(int x):int:x', '-C', 'p:c:b()', '-H', 'p:c:c(int y):int:y', '-I', 'linux/fs.h', '--json'], 'argdist');
-    expect(o).toMatchObject({ pid: 12, tid: 13, stringSize: 40, interval: 2, duration: 10, count: 3, verbose: true, cumulative: true,
-      top: 5, histograms: ['p:c:a(int x):int:x', 'p:c:c(int y):int:y'], counts: ['p:c:b()'], includes: ['linux/fs.h'], json: true });
+    const o = parseOptions(
+      [
+        '-p',
+        '12',
+        '-t',
+        '13',
+        '-z',
+        '40',
+        '-i',
+        '2',
+        '-d',
+        '10',
+        '-n',
+        '3',
+        '-v',
+        '-c',
+        '-T',
+        '5',
+        '-H',
+        'p:c:a(int x):int:x',
+        '-C',
+        'p:c:b()',
+        '-H',
+        'p:c:c(int y):int:y',
+        '-I',
+        'linux/fs.h',
+        '--json',
+      ],
+      'argdist',
+    );
+    expect(o).toMatchObject({
+      pid: 12,
+      tid: 13,
+      stringSize: 40,
+      interval: 2,
+      duration: 10,
+      count: 3,
+      verbose: true,
+      cumulative: true,
+      top: 5,
+      histograms: ['p:c:a(int x):int:x', 'p:c:c(int y):int:y'],
+      counts: ['p:c:b()'],
+      includes: ['linux/fs.h'],
+      json: true,
+    });
   });
   it('defaults: -z 80, -i 1', () => {
     const o = parseOptions(['-C', 'p:c:b()'], 'argdist');
@@ -46,18 +98,21 @@ describe('argdist plan', () => {
   it('puts every -C before every -H, in command-line order', () => {
     const p = plan({ histograms: ['p:c:h1(int a):int:a'], counts: ['p:c:c1()', 'p:c:c2()'], stringSize: 80 }, noBtf);
     expect(p.probes.map((x) => [x.index, x.kind, x.text])).toEqual([
-      [0, 'freq', 'p:c:c1()'], [1, 'freq', 'p:c:c2()'], [2, 'hist', 'p:c:h1(int a):int:a'],
+      [0, 'freq', 'p:c:c1()'],
+      [1, 'freq', 'p:c:c2()'],
+      [2, 'hist', 'p:c:h1(int a):int:a'],
     ]);
   });
   it('titles: the label with exactly one #, else the raw specifier; histogram labels', () => {
-    const p = plan({
-      counts: ['p:c:malloc(size_t size):u64:size#a#b', 'r:c:gets():char*:$retval#snooped strings'],
-      histograms: ['r:c:read()', 'r:c:malloc(size_t size):u64:$latency/$entry(size)', 'p:c:m(size_t size):u64:size*2+1'],
-      stringSize: 80,
-    }, noBtf);
-    expect(p.probes.map((x) => x.title)).toEqual([
-      'p:c:malloc(size_t size):u64:size#a#b', 'snooped strings', 'retval', '$latency/size', 'size*2+1',
-    ]);
+    const p = plan(
+      {
+        counts: ['p:c:malloc(size_t size):u64:size#a#b', 'r:c:gets():char*:$retval#snooped strings'],
+        histograms: ['r:c:read()', 'r:c:malloc(size_t size):u64:$latency/$entry(size)', 'p:c:m(size_t size):u64:size*2+1'],
+        stringSize: 80,
+      },
+      noBtf,
+    );
+    expect(p.probes.map((x) => x.title)).toEqual(['p:c:malloc(size_t size):u64:size#a#b', 'snooped strings', 'retval', '$latency/size', 'size*2+1']);
   });
   it('display expressions: $entry(x) shows as x; defaults', () => {
     const p = planOf(['r:c:malloc(size_t size):u64,u64:$entry(size),$latency', 'p:c:fork()', 'r:c:malloc():int']);
@@ -106,7 +161,11 @@ describe('argdist keys', () => {
       new DataView(b.buffer).setBigUint64(0, n, true);
       return b;
     };
-    const e = decodeFreq(p, [[k1, v(2n)], [k2, v(3n)], [encodeKey(p.layout, [2n, 'c']), v(0n)]]);
+    const e = decodeFreq(p, [
+      [k1, v(2n)],
+      [k2, v(3n)],
+      [encodeKey(p.layout, [2n, 'c']), v(0n)],
+    ]);
     expect(e).toEqual([{ values: [1n, 'ab'], count: 5n }]);
     expect(freqRows(p, e)).toEqual([{ count: 5n, key: 'a = 1, s = ab' }]);
   });
@@ -114,35 +173,56 @@ describe('argdist keys', () => {
 
 describe('argdist output', () => {
   const time = new Date(2026, 0, 1, 13, 59, 3);
-  it('prints BCC\'s interval: timestamp, freq tables ascending, -T top N, then histograms', () => {
+  it("prints BCC's interval: timestamp, freq tables ascending, -T top N, then histograms", () => {
     const p = planOf(['p:./t:compute(void *p, const char *s, int n):int,char*:n,s', 'r:./t:fact()'], ['r:./t:fact():u64:$latency/1000']).probes;
     const slots = new Array<bigint>(HIST_SLOTS).fill(0n);
     slots[7] = 20n;
-    const text = renderInterval(time, [
-      { plan: p[0]!, kind: 'freq', entries: [{ values: [2n, 'hello world'], count: 23n }, { values: [0n, 'hello world'], count: 22n }] },
-      { plan: p[1]!, kind: 'freq', entries: [{ values: [24n], count: 68n }, { values: [1n], count: 70n }, { values: [2n], count: 1n }] },
-      { plan: p[2]!, kind: 'hist', slots },
-    ], 2);
-    expect(text).toBe([
-      '[13:59:03]',
-      'p:./t:compute(void *p, const char *s, int n):int,char*:n,s',
-      '\tCOUNT      EVENT',
-      '\t22         n = 0, s = hello world',
-      '\t23         n = 2, s = hello world',
-      'r:./t:fact()',
-      '\tCOUNT      EVENT',
-      '\t68         retval = 24',
-      '\t70         retval = 1',
-      '     $latency/1000       : count     distribution',
-      '         0 -> 1          : 0        |                                        |',
-      '         2 -> 3          : 0        |                                        |',
-      '         4 -> 7          : 0        |                                        |',
-      '         8 -> 15         : 0        |                                        |',
-      '        16 -> 31         : 0        |                                        |',
-      '        32 -> 63         : 0        |                                        |',
-      '        64 -> 127        : 20       |****************************************|',
-      '',
-    ].join('\n'));
+    const text = renderInterval(
+      time,
+      [
+        {
+          plan: p[0]!,
+          kind: 'freq',
+          entries: [
+            { values: [2n, 'hello world'], count: 23n },
+            { values: [0n, 'hello world'], count: 22n },
+          ],
+        },
+        {
+          plan: p[1]!,
+          kind: 'freq',
+          entries: [
+            { values: [24n], count: 68n },
+            { values: [1n], count: 70n },
+            { values: [2n], count: 1n },
+          ],
+        },
+        { plan: p[2]!, kind: 'hist', slots },
+      ],
+      2,
+    );
+    expect(text).toBe(
+      [
+        '[13:59:03]',
+        'p:./t:compute(void *p, const char *s, int n):int,char*:n,s',
+        '\tCOUNT      EVENT',
+        '\t22         n = 0, s = hello world',
+        '\t23         n = 2, s = hello world',
+        'r:./t:fact()',
+        '\tCOUNT      EVENT',
+        '\t68         retval = 24',
+        '\t70         retval = 1',
+        '     $latency/1000       : count     distribution',
+        '         0 -> 1          : 0        |                                        |',
+        '         2 -> 3          : 0        |                                        |',
+        '         4 -> 7          : 0        |                                        |',
+        '         8 -> 15         : 0        |                                        |',
+        '        16 -> 31         : 0        |                                        |',
+        '        32 -> 63         : 0        |                                        |',
+        '        64 -> 127        : 20       |****************************************|',
+        '',
+      ].join('\n'),
+    );
   });
   it('an empty histogram prints nothing', () => {
     const p = planOf([], ['p:c:f(int x):int:x']).probes[0]!;
@@ -152,13 +232,40 @@ describe('argdist output', () => {
     const p = planOf(['p:c:f(int x):int:x#xs'], ['p:c:f(int x):int:x']).probes;
     const slots = new Array<bigint>(HIST_SLOTS).fill(0n);
     slots[3] = 4n;
-    const doc = JSON.parse(jsonInterval(time, [
-      { plan: p[0]!, kind: 'freq', entries: [{ values: [5n], count: 2n }, { values: [-1n], count: 1n }] },
-      { plan: p[1]!, kind: 'hist', slots },
-    ], undefined, [7n, 0n]));
+    const doc = JSON.parse(
+      jsonInterval(
+        time,
+        [
+          {
+            plan: p[0]!,
+            kind: 'freq',
+            entries: [
+              { values: [5n], count: 2n },
+              { values: [-1n], count: 1n },
+            ],
+          },
+          { plan: p[1]!, kind: 'hist', slots },
+        ],
+        undefined,
+        [7n, 0n],
+      ),
+    );
     expect(doc.tool).toBe('argdist');
-    expect(doc.probes[0]).toEqual({ spec: 'p:c:f(int x):int:x#xs', label: 'xs', type: 'counts', dropped: 7, counts: [{ key: { x: -1 }, count: 1 }, { key: { x: 5 }, count: 2 }] });
-    expect(doc.probes[1].buckets).toEqual([{ lo: 0, hi: 1, count: 0 }, { lo: 2, hi: 3, count: 0 }, { lo: 4, hi: 7, count: 4 }]);
+    expect(doc.probes[0]).toEqual({
+      spec: 'p:c:f(int x):int:x#xs',
+      label: 'xs',
+      type: 'counts',
+      dropped: 7,
+      counts: [
+        { key: { x: -1 }, count: 1 },
+        { key: { x: 5 }, count: 2 },
+      ],
+    });
+    expect(doc.probes[1].buckets).toEqual([
+      { lo: 0, hi: 1, count: 0 },
+      { lo: 2, hi: 3, count: 0 },
+      { lo: 4, hi: 7, count: 4 },
+    ]);
   });
 });
 
@@ -172,7 +279,14 @@ describe('argdist program shapes', () => {
   it('freq: zeroed key, lookup, insert-with-1 (NOEXIST), atomic add, dropped counter', () => {
     const layout = keyLayout([u(4), { kind: 'string', size: 12, name: 'char*' }]);
     const spec = argdistProgram({
-      kind: 'freq', name: 'argdist0', progType: 2, index: 0, layout, freq: freqMapSpec(0, layout.size), dropped: droppedMapSpec(1), filter: { pid: 42 },
+      kind: 'freq',
+      name: 'argdist0',
+      progType: 2,
+      index: 0,
+      layout,
+      freq: freqMapSpec(0, layout.size),
+      dropped: droppedMapSpec(1),
+      filter: { pid: 42 },
       lower: (b) => ({
         scalar: (_i, dst) => b.emit(alu64.mov.imm(dst, 7)),
         string: (_i, base, off) => b.emit(stx('B', base, off, R1)),
@@ -187,7 +301,13 @@ describe('argdist program shapes', () => {
   });
   it('hist: log2 slot of the converted value, atomically added in one array value (no helper call)', () => {
     const spec = argdistProgram({
-      kind: 'hist', name: 'argdist1', progType: 2, index: 1, type: u(4, true, 'int'), hist: histMapSpec(1), filter: {},
+      kind: 'hist',
+      name: 'argdist1',
+      progType: 2,
+      index: 1,
+      type: u(4, true, 'int'),
+      hist: histMapSpec(1),
+      filter: {},
       lower: (b) => ({ ...lower(), scalar: (_i, dst) => b.emit(alu64.mov.imm(dst, -1)) }),
     });
     expect(spec.maps).toEqual([histMapSpec(1)]);
@@ -202,9 +322,22 @@ describe('argdist program shapes', () => {
     expect(disasm(spec.insns)).toMatch(/goto/);
   });
   it('refuses keys too large for the stack', () => {
-    const layout = keyLayout([{ kind: 'string', size: 255, name: 'char*' }, { kind: 'string', size: 255, name: 'char*' }]);
-    expect(() => argdistProgram({ kind: 'freq', name: 'x', progType: 2, index: 0, layout, freq: freqMapSpec(0, layout.size), dropped: droppedMapSpec(1), filter: {}, lower })).toThrow(/510 bytes, over the 384/);
+    const layout = keyLayout([
+      { kind: 'string', size: 255, name: 'char*' },
+      { kind: 'string', size: 255, name: 'char*' },
+    ]);
+    expect(() =>
+      argdistProgram({
+        kind: 'freq',
+        name: 'x',
+        progType: 2,
+        index: 0,
+        layout,
+        freq: freqMapSpec(0, layout.size),
+        dropped: droppedMapSpec(1),
+        filter: {},
+        lower,
+      }),
+    ).toThrow(/510 bytes, over the 384/);
   });
 });
-
-export type { ProbePlan };

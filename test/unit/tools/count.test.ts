@@ -10,9 +10,7 @@ import { disasm } from '../../../src/emit/disasm.js';
 import { Helper } from '../../../src/emit/helpers.gen.js';
 import { ProgType, type ProgramSpec } from '../../../src/emit/types.js';
 import * as op from '../../../src/emit/opcode.js';
-import {
-  countProgram, countsMapSpec, encodeSyscallSlots, syscallSlotsMapSpec, type SyscallSlots,
-} from '../../../src/compile/tools/count.js';
+import { countProgram, countsMapSpec, encodeSyscallSlots, syscallSlotsMapSpec, type SyscallSlots } from '../../../src/compile/tools/count.js';
 import { stackMaps, stackProgram } from '../../../src/compile/tools/stacks.js';
 import { expectGolden } from '../../helpers/golden.js';
 
@@ -26,9 +24,19 @@ const exitTable = syscallSlotsMapSpec('sys_exit_slots', 40);
 /** x86-64 with BTF: the compat flag read through bpf_get_current_task_btf. */
 const enter: SyscallSlots = { kind: 'syscall', table: enterTable, nr: { from: 'arg1' }, compat: { base: 'task_btf', offset: 16, size: 4, mask: 2 } };
 /** x86-64 without bpf_get_current_task_btf: orig_ax and the task flag through bpf_probe_read_kernel. */
-const exit: SyscallSlots = { kind: 'syscall', table: exitTable, nr: { from: 'regs', offset: 120, size: 8 }, compat: { base: 'task', offset: 16, size: 4, mask: 2 } };
+const exit: SyscallSlots = {
+  kind: 'syscall',
+  table: exitTable,
+  nr: { from: 'regs', offset: 120, size: 8 },
+  compat: { base: 'task', offset: 16, size: 4, mask: 2 },
+};
 /** arm64: syscallno (s32) and pstate's AArch32 bit, both in the saved registers. */
-const arm64Exit: SyscallSlots = { kind: 'syscall', table: exitTable, nr: { from: 'regs', offset: 280, size: 4 }, compat: { base: 'regs', offset: 264, size: 8, mask: 0x10 } };
+const arm64Exit: SyscallSlots = {
+  kind: 'syscall',
+  table: exitTable,
+  nr: { from: 'regs', offset: 280, size: 4 },
+  compat: { base: 'regs', offset: 264, size: 8, mask: 0x10 },
+};
 
 describe('funccount program shape', () => {
   const base = { name: 'funccount', progType: ProgType.Tracepoint, counts, filter: {} };
@@ -68,21 +76,57 @@ describe('funccount program shape', () => {
   it('the table value: slots[nr] = slot + 1, zero elsewhere; a number past the table is refused', () => {
     const t = syscallSlotsMapSpec('sys_enter_slots', 4);
     expect(t).toMatchObject({ keySize: 4, valueSize: 16, maxEntries: 1 });
-    expect([...new Uint32Array(encodeSyscallSlots(t, new Map([[0, 2], [3, 0]])).buffer)]).toEqual([3, 0, 0, 1]);
+    expect([
+      ...new Uint32Array(
+        encodeSyscallSlots(
+          t,
+          new Map([
+            [0, 2],
+            [3, 0],
+          ]),
+        ).buffer,
+      ),
+    ]).toEqual([3, 0, 0, 1]);
     expect(() => encodeSyscallSlots(t, new Map([[4, 0]]))).toThrow(RangeError);
   });
 });
 
 describe('stackcount with a syscall table', () => {
   it('only the syscalls of the table are counted (the stack is the key, not the slot)', () => {
-    const p = stackProgram({ name: 'stackcount_se', progType: ProgType.RawTracepoint, maps: stackMaps(), kernelStack: true, userStack: true, comm: false, filter: {}, slot: enter });
+    const p = stackProgram({
+      name: 'stackcount_se',
+      progType: ProgType.RawTracepoint,
+      maps: stackMaps(),
+      kernelStack: true,
+      userStack: true,
+      comm: false,
+      filter: {},
+      slot: enter,
+    });
     const text = disasm(p.insns);
     expect(text).toContain('not counted');
     expect(helpers(p).slice(0, 2)).toEqual([Helper.GetCurrentPidTgid, Helper.GetCurrentTaskBtf]);
     golden('stackcount-sys-enter.asm', text);
     // Any other slot source adds nothing to the shape.
-    const plain = stackProgram({ name: 'stackcount_tp', progType: ProgType.Tracepoint, maps: stackMaps(), kernelStack: true, userStack: true, comm: true, filter: {} });
-    const withConst = stackProgram({ name: 'stackcount_tp', progType: ProgType.Tracepoint, maps: stackMaps(), kernelStack: true, userStack: true, comm: true, filter: {}, slot: { kind: 'const', slot: 3 } });
+    const plain = stackProgram({
+      name: 'stackcount_tp',
+      progType: ProgType.Tracepoint,
+      maps: stackMaps(),
+      kernelStack: true,
+      userStack: true,
+      comm: true,
+      filter: {},
+    });
+    const withConst = stackProgram({
+      name: 'stackcount_tp',
+      progType: ProgType.Tracepoint,
+      maps: stackMaps(),
+      kernelStack: true,
+      userStack: true,
+      comm: true,
+      filter: {},
+      slot: { kind: 'const', slot: 3 },
+    });
     expect(disasm(withConst.insns)).toBe(disasm(plain.insns));
   });
 });

@@ -15,9 +15,7 @@ import { MapType, ProgType, AttachType, type ProgramSpec } from '../../../src/em
 import type { Insn } from '../../../src/emit/insn.js';
 import * as op from '../../../src/emit/opcode.js';
 import { log2Slot } from '../../../src/output/log2hist.js';
-import {
-  log2Insns, latencyMaps, latencyEntryProgram, latencyReturnProgram, MAX_LEVEL, KERNEL_TGID,
-} from '../../../src/compile/tools/latency.js';
+import { log2Insns, latencyMaps, latencyEntryProgram, latencyReturnProgram, MAX_LEVEL, KERNEL_TGID } from '../../../src/compile/tools/latency.js';
 import { CGROUP_MAP } from '../../../src/compile/filter.js';
 import { plan, readHist, parseOptions, type FunclatencyOptions } from '../../../src/multitools/funclatency.js';
 import type { ProbeTarget } from '../../../src/probes/targets.js';
@@ -47,17 +45,28 @@ function runRegs(insns: readonly Insn[], regs: bigint[]): { r0: bigint; backJump
     if (cls === op.BPF_ALU64) {
       const d = r[i.dst]!;
       const v =
-        code === op.BPF_ADD ? d + s : code === op.BPF_SUB ? d - s : code === op.BPF_RSH ? d >> (s & 63n)
-        : code === op.BPF_LSH ? d << (s & 63n) : code === op.BPF_DIV ? (s === 0n ? 0n : d / s) : code === op.BPF_MOV ? s
-        : undefined;
+        code === op.BPF_ADD
+          ? d + s
+          : code === op.BPF_SUB
+            ? d - s
+            : code === op.BPF_RSH
+              ? d >> (s & 63n)
+              : code === op.BPF_LSH
+                ? d << (s & 63n)
+                : code === op.BPF_DIV
+                  ? s === 0n
+                    ? 0n
+                    : d / s
+                  : code === op.BPF_MOV
+                    ? s
+                    : undefined;
       if (v === undefined) throw new Error(`unsupported ALU 0x${i.opcode.toString(16)}`);
       r[i.dst] = v & M;
       pc++;
     } else if (cls === op.BPF_JMP) {
       if (code === op.BPF_EXIT) return { r0: r[0]!, backJumps };
       const d = r[i.dst]!;
-      const taken = code === op.BPF_JA ? true : code === op.BPF_JEQ ? d === s : code === op.BPF_JNE ? d !== s
-        : code === op.BPF_JGE ? d >= s : undefined;
+      const taken = code === op.BPF_JA ? true : code === op.BPF_JEQ ? d === s : code === op.BPF_JNE ? d !== s : code === op.BPF_JGE ? d >= s : undefined;
       if (taken === undefined) throw new Error(`unsupported jump 0x${i.opcode.toString(16)}`);
       if (taken) {
         const to = labels.get(i.jumpTo!)!;
@@ -146,7 +155,11 @@ describe('funclatency program shapes', () => {
   });
 
   it('return: delta, avg in ns, then the unit divides before the log2', () => {
-    for (const [unit, div] of [['nsecs', undefined], ['usecs', 'r8 /= 1000'], ['msecs', 'r8 /= 1000000']] as const) {
+    for (const [unit, div] of [
+      ['nsecs', undefined],
+      ['usecs', 'r8 /= 1000'],
+      ['msecs', 'r8 /= 1000000'],
+    ] as const) {
       const r = latencyReturnProgram({ name: 'r', progType: 2, maps, unit, keyed: false, perProcess: false, slot: { kind: 'cookie' } });
       const text = disasm(r.insns);
       expect(backwardJumps(r)).toBe(0);
@@ -171,8 +184,25 @@ describe('funclatency program shapes', () => {
     const ua = AttachType.TraceUprobeMulti;
     golden('funclatency-entry.asm', disasm(latencyEntryProgram({ name: 'funclat_e', progType: 2, expectedAttachType: ua, maps, filter: {} }).insns));
     golden('funclatency-entry-nested.asm', disasm(latencyEntryProgram({ name: 'funclat_e', progType: 2, maps: nestedMaps, level: 4, filter: {} }).insns));
-    golden('funclatency-return-usecs.asm', disasm(latencyReturnProgram({ name: 'funclat_r', progType: 2, maps, unit: 'usecs', keyed: false, perProcess: false, slot: { kind: 'cookie' } }).insns));
-    golden('funclatency-return-nested-keyed.asm', disasm(latencyReturnProgram({ name: 'funclat_r', progType: 2, maps: nestedMaps, level: 4, unit: 'msecs', keyed: true, perProcess: true, slot: { kind: 'cookie' } }).insns));
+    golden(
+      'funclatency-return-usecs.asm',
+      disasm(latencyReturnProgram({ name: 'funclat_r', progType: 2, maps, unit: 'usecs', keyed: false, perProcess: false, slot: { kind: 'cookie' } }).insns),
+    );
+    golden(
+      'funclatency-return-nested-keyed.asm',
+      disasm(
+        latencyReturnProgram({
+          name: 'funclat_r',
+          progType: 2,
+          maps: nestedMaps,
+          level: 4,
+          unit: 'msecs',
+          keyed: true,
+          perProcess: true,
+          slot: { kind: 'cookie' },
+        }).insns,
+      ),
+    );
   });
 });
 
@@ -202,15 +232,30 @@ describe('funclatency plan and decoding', () => {
     const key = (f: number, t: number, b: number) => {
       const k = new Uint8Array(16);
       const dv = new DataView(k.buffer);
-      dv.setUint32(0, f, true); dv.setUint32(4, t, true); dv.setUint32(8, b, true);
+      dv.setUint32(0, f, true);
+      dv.setUint32(4, t, true);
+      dv.setUint32(8, b, true);
       return k;
     };
-    const val = (n: bigint) => { const v = new Uint8Array(8); new DataView(v.buffer).setBigUint64(0, n, true); return v; };
+    const val = (n: bigint) => {
+      const v = new Uint8Array(8);
+      new DataView(v.buffer).setBigUint64(0, n, true);
+      return v;
+    };
     const targets: ProbeTarget[] = [
       { kind: 'uprobe', path: '/x', symbol: 'b', offset: 0n, vaddr: 0n, name: 'b' },
       { kind: 'uprobe', path: '/x', symbol: 'a', offset: 0n, vaddr: 0n, name: 'a' },
     ];
-    const s = readHist([[key(0, 20, 3), val(2n)], [key(1, 10, 1), val(5n)], [key(0, 20, 4), val(1n)], [key(0, 9, 4), val(1n)]], targets, { keyed: true, perProcess: true });
+    const s = readHist(
+      [
+        [key(0, 20, 3), val(2n)],
+        [key(1, 10, 1), val(5n)],
+        [key(0, 20, 4), val(1n)],
+        [key(0, 9, 4), val(1n)],
+      ],
+      targets,
+      { keyed: true, perProcess: true },
+    );
     expect(s.map((x) => x.title)).toEqual(['a [10]', 'b [9]', 'b [20]']);
     expect(s[2]!.slots.slice(0, 5)).toEqual([0n, 0n, 0n, 2n, 1n]);
     const k = readHist([[key(0, KERNEL_TGID, 2), val(1n)]], targets, { keyed: true, perProcess: false });

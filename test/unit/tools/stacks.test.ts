@@ -11,7 +11,13 @@ import { Helper } from '../../../src/emit/helpers.gen.js';
 import { MapType, ProgType, type ProgramSpec } from '../../../src/emit/types.js';
 import * as op from '../../../src/emit/opcode.js';
 import {
-  stackMaps, stackProgram, decodeStackKey, decodeStackTrace, BPF_F_USER_STACK, STACK_KEY_SIZE, MAX_STACK_DEPTH,
+  stackMaps,
+  stackProgram,
+  decodeStackKey,
+  decodeStackTrace,
+  BPF_F_USER_STACK,
+  STACK_KEY_SIZE,
+  MAX_STACK_DEPTH,
 } from '../../../src/compile/tools/stacks.js';
 import { plan, parseOptions } from '../../../src/multitools/stackcount.js';
 import { Kallsyms } from '../../../src/symbols/kallsyms.js';
@@ -60,7 +66,13 @@ describe('stackcount program shape', () => {
 
   it('golden disassembly', () => {
     golden('stackcount-both.asm', disasm(stackProgram({ ...base, kernelStack: true, userStack: true, comm: true }).insns));
-    golden('stackcount-user-pid.asm', disasm(stackProgram({ ...base, name: 'stackcount_um0', progType: ProgType.Kprobe, kernelStack: false, userStack: true, comm: true, filter: { pid: 1234 } }).insns));
+    golden(
+      'stackcount-user-pid.asm',
+      disasm(
+        stackProgram({ ...base, name: 'stackcount_um0', progType: ProgType.Kprobe, kernelStack: false, userStack: true, comm: true, filter: { pid: 1234 } })
+          .insns,
+      ),
+    );
   });
 
   it('decodes keys and stack traces', () => {

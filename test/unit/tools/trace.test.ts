@@ -55,11 +55,18 @@ describe('program shape', () => {
   for (const transport of ['ringbuf', 'perfbuf'] as const) {
     it(`${transport}: filters, record, arguments, stacks, and loss counting`, () => {
       const layout = recordLayout(['int', 'string'], { stringSize: 80, kernelStack: true, userStack: true });
-      const events = transport === 'ringbuf' ? ringbufMapSpec(1 << 22) : { name: 'events', type: MapType.PerfEventArray, keySize: 4, valueSize: 4, maxEntries: 2 };
+      const events =
+        transport === 'ringbuf' ? ringbufMapSpec(1 << 22) : { name: 'events', type: MapType.PerfEventArray, keySize: 4, valueSize: 4, maxEntries: 2 };
       const maps = traceMaps({ transport, events, recordSize: layout.size });
       const spec = traceProgram({
-        name: 'trace_0', progType: ProgType.Kprobe, probeIndex: 7, layout, maps, transport,
-        filter: { pid: 100, uid: 0, excludePid: 5, cgroup: CGROUP_MAP }, lowering,
+        name: 'trace_0',
+        progType: ProgType.Kprobe,
+        probeIndex: 7,
+        layout,
+        maps,
+        transport,
+        filter: { pid: 100, uid: 0, excludePid: 5, cgroup: CGROUP_MAP },
+        lowering,
       });
       const text = disasm(spec.insns);
       expect(text).toContain('call bpf_get_current_pid_tgid');
@@ -99,26 +106,37 @@ describe('message rendering', () => {
   const LENGTHS = ['', 'h', 'hh', 'l', 'll'] as const;
 
   it('prints what formatConversions prints, for every conversion, length and value', () => {
-    fc.assert(fc.property(
-      fc.array(fc.record({ conv: fc.constantFrom(...CONVS, 's'), length: fc.constantFrom(...LENGTHS), text: fc.string({ maxLength: 4 }) }), { minLength: 1, maxLength: 6 }),
-      fc.array(fc.bigInt({ min: -(1n << 63n), max: (1n << 64n) - 1n }), { minLength: 6, maxLength: 6 }),
-      fc.array(fc.string({ maxLength: 20 }), { minLength: 6, maxLength: 6 }),
-      (specs, ints, strs) => {
-        const pieces: FormatPiece[] = [];
-        const span = { start: 0, end: 0 };
-        for (const s of specs) {
-          if (s.text) pieces.push({ kind: 'text', value: s.text, span });
-          pieces.push({ kind: 'conversion', spec: s.conv, length: s.conv === 's' || s.conv === 'c' || s.conv === 'p' || s.conv === 'K' || s.conv === 'U' ? '' : s.length, span });
-        }
-        const kinds = argKinds(pieces);
-        const layout = recordLayout(kinds, { stringSize: 32 });
-        const values = kinds.map((k, i) => (k === 'int' ? ints[i]! : strs[i]!.replace(/\0/g, '')));
-        const { bytes, dv, off } = record(layout, values);
-        const fast = messageRenderer(pieces, layout, names)(bytes, dv, off, 10);
-        const rec = decodeRecord(layout, bytes, dv, off);
-        expect(fast).toBe(renderMessage(pieces, rec.args, names, 10));
-      },
-    ), { numRuns: 500 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ conv: fc.constantFrom(...CONVS, 's'), length: fc.constantFrom(...LENGTHS), text: fc.string({ maxLength: 4 }) }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        fc.array(fc.bigInt({ min: -(1n << 63n), max: (1n << 64n) - 1n }), { minLength: 6, maxLength: 6 }),
+        fc.array(fc.string({ maxLength: 20 }), { minLength: 6, maxLength: 6 }),
+        (specs, ints, strs) => {
+          const pieces: FormatPiece[] = [];
+          const span = { start: 0, end: 0 };
+          for (const s of specs) {
+            if (s.text) pieces.push({ kind: 'text', value: s.text, span });
+            pieces.push({
+              kind: 'conversion',
+              spec: s.conv,
+              length: s.conv === 's' || s.conv === 'c' || s.conv === 'p' || s.conv === 'K' || s.conv === 'U' ? '' : s.length,
+              span,
+            });
+          }
+          const kinds = argKinds(pieces);
+          const layout = recordLayout(kinds, { stringSize: 32 });
+          const values = kinds.map((k, i) => (k === 'int' ? ints[i]! : strs[i]!.replace(/\0/g, '')));
+          const { bytes, dv, off } = record(layout, values);
+          const fast = messageRenderer(pieces, layout, names)(bytes, dv, off, 10);
+          const rec = decodeRecord(layout, bytes, dv, off);
+          expect(fast).toBe(renderMessage(pieces, rec.args, names, 10));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('decodes strings up to the NUL and the string size, and bad UTF-8 as U+FFFD', () => {
@@ -172,7 +190,8 @@ describe('task cache', () => {
 
 describe('-I headers', () => {
   it('lays out simple structs as C does and lists what it skips', () => {
-    const h = parseUserHeader(`
+    const h = parseUserHeader(
+      `
       #include <stdint.h>
       /* comment */
       struct point { int x; int y; char tag[4]; long z; };
@@ -180,13 +199,24 @@ describe('-I headers', () => {
       union u { char c; long l; };
       int add(struct point *p);
       #define X 1
-    `, BUILTIN_USER_TYPES);
+    `,
+      BUILTIN_USER_TYPES,
+    );
     const point = h.records.find((r) => r.name === 'point')!;
     expect(point.size).toBe(24);
-    expect(point.members().map((m) => [m.name, m.bitOffset / 8])).toEqual([['x', 0], ['y', 4], ['tag', 8], ['z', 16]]);
+    expect(point.members().map((m) => [m.name, m.bitOffset / 8])).toEqual([
+      ['x', 0],
+      ['y', 4],
+      ['tag', 8],
+      ['z', 16],
+    ]);
     const named = h.typedefs.named_t!;
     expect(named.kind === 'struct' && named.size).toBe(40);
-    expect(named.kind === 'struct' && named.members().map((m) => [m.name, m.bitOffset / 8])).toEqual([['p', 0], ['s', 24], ['name', 32]]);
+    expect(named.kind === 'struct' && named.members().map((m) => [m.name, m.bitOffset / 8])).toEqual([
+      ['p', 0],
+      ['s', 24],
+      ['name', 32],
+    ]);
     expect(h.records.find((r) => r.name === 'u')!.size).toBe(8);
     expect(h.skipped).toEqual(['int add(struct point *p)']);
   });
@@ -210,10 +240,24 @@ describe('ring size', () => {
 });
 
 describe('options', () => {
-  it('parses BCC\'s options', () => {
+  it("parses BCC's options", () => {
     const o = parseOptions(['-p', '12', '-M', '3', '-tuTCK', '-U', '-a', '-Z', '40', '-I', 'a.h', '-I', 'b.h', '-s', 'x,y', '--json', 'p:c:malloc'], 'trace');
-    expect(o).toMatchObject({ pid: 12, maxEvents: 3, timestamp: true, unixTimestamp: true, time: true, printCpu: true, kernelStack: true,
-      userStack: true, address: true, stringSize: 40, includes: ['a.h', 'b.h'], symFiles: ['x', 'y'], json: true, probes: ['p:c:malloc'] });
+    expect(o).toMatchObject({
+      pid: 12,
+      maxEvents: 3,
+      timestamp: true,
+      unixTimestamp: true,
+      time: true,
+      printCpu: true,
+      kernelStack: true,
+      userStack: true,
+      address: true,
+      stringSize: 40,
+      includes: ['a.h', 'b.h'],
+      symFiles: ['x', 'y'],
+      json: true,
+      probes: ['p:c:malloc'],
+    });
   });
 
   it('refuses -p with -L, and -b that is not a power of two', () => {

@@ -11,9 +11,27 @@ import type { ArchSyntax, ArgLocation, UsdtReg } from '../types.js';
 
 /** `struct pt_regs` byte offsets (arch/x86/include/asm/ptrace.h, x86-64). */
 export const X64_PT_REGS: Readonly<Record<string, number>> = {
-  r15: 0, r14: 8, r13: 16, r12: 24, rbp: 32, rbx: 40, r11: 48, r10: 56, r9: 64, r8: 72,
-  rax: 80, rcx: 88, rdx: 96, rsi: 104, rdi: 112, orig_rax: 120, rip: 128, cs: 136,
-  eflags: 144, rsp: 152, ss: 160,
+  r15: 0,
+  r14: 8,
+  r13: 16,
+  r12: 24,
+  rbp: 32,
+  rbx: 40,
+  r11: 48,
+  r10: 56,
+  r9: 64,
+  r8: 72,
+  rax: 80,
+  rcx: 88,
+  rdx: 96,
+  rsi: 104,
+  rdi: 112,
+  orig_rax: 120,
+  rip: 128,
+  cs: 136,
+  eflags: 144,
+  rsp: 152,
+  ss: 160,
 };
 
 /** Every alias of a 64-bit register: [64-bit, 32-bit, 16-bit, low 8-bit]. */
@@ -81,7 +99,8 @@ export const x64Syntax: ArchSyntax = {
         return { kind: 'sib', base, index: x64Register(m[4]), scale, disp };
       }
       if (symbol) {
-        if (base.name.toLowerCase() !== 'rip' && base.name.toLowerCase() !== 'eip') throw new Error(`symbolic displacement '${symbol}' is only supported with %rip`);
+        if (base.name.toLowerCase() !== 'rip' && base.name.toLowerCase() !== 'eip')
+          throw new Error(`symbolic displacement '${symbol}' is only supported with %rip`);
         return { kind: 'deref', base, disp, symbol };
       }
       return { kind: 'deref', base, disp };
