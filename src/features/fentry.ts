@@ -14,72 +14,70 @@ import { alu64, exit, R0 } from '../emit/asm.js';
 import { ProgType, AttachType } from '../emit/types.js';
 import { loadKernelBtf } from '../kernel/btf.js';
 
+type ProbeAnswer = ReturnType<Parameters<typeof defineFeature>[0]['probe']>;
+
+/**
+ * Loads a return-0 tracing program of `attachType` against the first BTF id `find` names;
+ * `what` names the program in the refusal.
+ */
+function tracingProbe(attachType: number, find: () => number | undefined, missing: string, what: string): ProbeAnswer {
+  let btfId: number | undefined;
+  try {
+    btfId = find();
+  } catch (e) {
+    return { no: `no kernel BTF (${e instanceof Error ? e.message : String(e)})` };
+  }
+  if (btfId === undefined) return { no: missing };
+  const r = progLoad({
+    type: ProgType.Tracing,
+    expectedAttachType: attachType,
+    attachBtfId: btfId,
+    insns: encode([alu64.mov.imm(R0, 0), exit()]),
+    license: 'GPL',
+    name: 'polytrace_feat',
+    logLevel: 1,
+    logSize: 4096,
+  });
+  if (r.fd >= 0) {
+    close(r.fd);
+    return 'yes';
+  }
+  const last = verifierReason(r.log);
+  return { no: `the kernel refused ${what} (${errnoName(r.errno)}${last ? `: ${last}` : ''})` };
+}
+
 export const haveFentry = defineFeature({
   name: 'fentry',
   description: 'fentry/fexit (BPF trampolines)',
   fallback: 'kprobes',
-  probe: () => {
-    let btfId: number | undefined;
-    try {
-      const spec = loadKernelBtf();
-      btfId = spec.idsByName('vfs_read', 'func')[0] ?? spec.idsByName('schedule', 'func')[0];
-    } catch (e) {
-      return { no: `no kernel BTF (${e instanceof Error ? e.message : String(e)})` };
-    }
-    if (btfId === undefined) return { no: 'kernel BTF has no vfs_read or schedule to probe with' };
-    const r = progLoad({
-      type: ProgType.Tracing,
-      expectedAttachType: AttachType.TraceFentry,
-      attachBtfId: btfId,
-      insns: encode([alu64.mov.imm(R0, 0), exit()]),
-      license: 'GPL',
-      name: 'polytrace_feat',
-      logLevel: 1,
-      logSize: 4096,
-    });
-    if (r.fd >= 0) {
-      close(r.fd);
-      return 'yes';
-    }
-    const last = verifierReason(r.log);
-    return { no: `the kernel refused an fentry program (${errnoName(r.errno)}${last ? `: ${last}` : ''})` };
-  },
+  probe: () =>
+    tracingProbe(
+      AttachType.TraceFentry,
+      () => {
+        const spec = loadKernelBtf();
+        return spec.idsByName('vfs_read', 'func')[0] ?? spec.idsByName('schedule', 'func')[0];
+      },
+      'kernel BTF has no vfs_read or schedule to probe with',
+      'an fentry program',
+    ),
 });
 
 /**
  * tp_btf (BTF-enabled raw tracepoints, 5.5+): a tracing program with expected attach type
  * BPF_TRACE_RAW_TP whose attach_btf_id is the tracepoint's typedef `btf_trace_sched_switch`.
  * Reported by `polytrace features` only: `rawtracepoint:` probes load
- * BPF_PROG_TYPE_RAW_TRACEPOINT programs and read pointers with bpf_probe_read_kernel, which
- * kernels that refuse tracing programs (as they refuse fentry) still accept.
+ * BPF_PROG_TYPE_RAW_TRACEPOINT programs, which kernels that refuse tracing programs (as they
+ * refuse fentry) still accept.
  */
 export const haveTpBtf = defineFeature({
   name: 'tp_btf',
   description: 'BTF-enabled raw tracepoints (tp_btf)',
   fallback: 'raw tracepoint programs (what polytrace uses)',
-  probe: () => {
-    let btfId: number | undefined;
-    try {
-      btfId = loadKernelBtf().idsByName('btf_trace_sched_switch', 'typedef')[0];
-    } catch (e) {
-      return { no: `no kernel BTF (${e instanceof Error ? e.message : String(e)})` };
-    }
-    if (btfId === undefined) return { no: 'kernel BTF has no btf_trace_sched_switch to probe with' };
-    const r = progLoad({
-      type: ProgType.Tracing,
-      expectedAttachType: AttachType.TraceRawTp,
-      attachBtfId: btfId,
-      insns: encode([alu64.mov.imm(R0, 0), exit()]),
-      license: 'GPL',
-      name: 'polytrace_feat',
-      logLevel: 1,
-      logSize: 4096,
-    });
-    if (r.fd >= 0) {
-      close(r.fd);
-      return 'yes';
-    }
-    const last = verifierReason(r.log);
-    return { no: `the kernel refused a tp_btf program (${errnoName(r.errno)}${last ? `: ${last}` : ''})` };
-  },
+  probe: () =>
+    tracingProbe(
+      AttachType.TraceRawTp,
+      () => loadKernelBtf().idsByName('btf_trace_sched_switch', 'typedef')[0],
+      'kernel BTF has no btf_trace_sched_switch to probe with',
+      'a tp_btf program',
+    ),
 });
