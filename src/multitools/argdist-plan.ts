@@ -11,7 +11,7 @@ import { walk } from '../specs/walk.js';
 import type { ArgdistKind, ArgdistSpecAst, Expr, TypeName } from '../specs/ast.js';
 import type { ProbeHost } from '../probes/host.js';
 import type { ResolvedProbe } from '../probes/provider.js';
-import { btfFor, resolveRef } from '../pipeline/probe.js';
+import { btfFor, readsProbeArgs, resolveRef } from '../pipeline/probe.js';
 import { isReturnProbe } from '../probes/registry.js';
 import { liveHost } from '../pipeline/host.js';
 import { loadKernelBtf } from '../kernel/btf.js';
@@ -181,7 +181,7 @@ export function plan(o: Pick<ArgdistOptions, 'counts' | 'histograms' | 'stringSi
  * one), one tracepoint, or one place per argument layout of a USDT probe.
  */
 export function resolveProbe(p: ProbePlan, pid: number | undefined, host: ProbeHost = liveHost()): ResolvedProbe[] {
-  const all = resolveRef(p.ast.ref, pid, host);
+  const all = resolveRef(p.ast.ref, pid, readsProbeArgs([...p.ast.exprs, p.ast.filter]), host);
   // BCC's argdist attaches to one function; a USDT probe is one place per argument layout.
   return all[0]?.target.kind === 'usdt' ? all : all.slice(0, 1);
 }

@@ -10,7 +10,7 @@ import type { Expr, TraceProbeAst, FormatPiece } from '../specs/ast.js';
 import { walk } from '../specs/walk.js';
 import type { ResolvedProbe } from '../probes/provider.js';
 import type { ProbeHost } from '../probes/host.js';
-import { btfFor, resolveRef } from '../pipeline/probe.js';
+import { btfFor, readsProbeArgs, resolveRef } from '../pipeline/probe.js';
 import { liveHost } from '../pipeline/host.js';
 import type { ProgramBuilder } from '../emit/builder.js';
 import { argKinds, recordLayout, type RecordLayout, type TraceLowering } from '../compile/tools/trace.js';
@@ -81,7 +81,7 @@ export function planUnits(o: TraceOptions, probes: readonly TraceProbeAst[], typ
         p.args.forEach(binaryStrcmp);
       }
       const units: Omit<TraceUnit, 'index'>[] = [];
-      for (const r of resolveRef(p.ref, o.pid, host)) {
+      for (const r of resolveRef(p.ref, o.pid, readsProbeArgs([p.predicate, ...p.args]), host)) {
         const ctx = probeContext(r.site, { ...(p.signature ? { signature: p.signature } : {}), btf: btfFor(r, host), userTypes: types });
         const predicate = p.predicate ? c.check(p.predicate, ctx) : undefined;
         const args = p.args.map((e, i) =>

@@ -82,14 +82,23 @@ export async function traceSink(o: TraceOptions, units: readonly TraceUnit[], li
   return { sink, ...(o.aggregate ? { epilogue: () => renderTraceAggregate([...aggregate]) } : {}) };
 }
 
-function stackText(cx: Context, s: readonly bigint[] | { error: number } | undefined, kernel: boolean, tgid: number): TraceStack | undefined {
+function stackText(cx: Context, s: readonly bigint[] | { error: number } | undefined, kernel: boolean, tgid: number, u?: TraceUnit): TraceStack | undefined {
   if (s === undefined) return undefined;
   if ('error' in s) return { errorId: s.error };
-  return s.map((addr) => ({
+  const frames = s.map((addr) => ({
     addr,
     name: kernel ? cx.symbols.kernel(addr, { offset: true, module: true }) : cx.symbols.user(tgid, addr, { offset: true, module: true }),
   }));
+  if (!kernel || !u || u.resolved.target.kind !== 'tracepoint' || u.resolved.target.mechanism !== 'raw') return frames;
+  // At a raw tracepoint the kernel stack starts in the program and the dispatch to it: dropped,
+  // so that -K prints what a perf event's stack prints (from the tracepoint's caller on).
+  let i = 0;
+  while (i < frames.length && RAW_DISPATCH.test(frames[i]!.name)) i++;
+  return frames.slice(i);
 }
+
+/** Frames of a raw tracepoint's dispatch: the program, bpf_trace_runN, __bpf_trace_EVENT (older kernels). */
+const RAW_DISPATCH = /^(bpf_prog_\w+|bpf_trace_run\d+|__bpf_trace_\w+)\+/;
 
 /** One event as text: BCC's columns (-t/-T time, -C cpu), the message, -K/-U stacks. */
 function textEvent(cx: Context, u: TraceUnit, bytes: Uint8Array, dv: DataView, off: number, message: string): string {
@@ -109,7 +118,7 @@ function textEvent(cx: Context, u: TraceUnit, bytes: Uint8Array, dv: DataView, o
     comm: h.comm,
     func: u.func,
     message,
-    ...(st.kernel ? { kernelStack: stackText(cx, st.kernel, true, h.tgid) } : {}),
+    ...(st.kernel ? { kernelStack: stackText(cx, st.kernel, true, h.tgid, u) } : {}),
     ...(st.user ? { userStack: stackText(cx, st.user, false, h.tgid) } : {}),
   };
   return renderTraceEvent(ev, { unixTimestamp: o.unixTimestamp, address: o.address });
@@ -132,7 +141,7 @@ function jsonEvent(cx: Context, u: TraceUnit, bytes: Uint8Array, dv: DataView, o
       func: u.func,
       message,
       args: list(rec.args.map((v, k) => jsonArg(u.pieces, k, v))),
-      kernel_stack: frames(stackText(cx, st.kernel, true, h.tgid)),
+      kernel_stack: frames(stackText(cx, st.kernel, true, h.tgid, u)),
       user_stack: frames(stackText(cx, st.user, false, h.tgid)),
     }),
   );

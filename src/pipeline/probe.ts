@@ -2,14 +2,47 @@
  * The resolve step of trace and argdist: a probe reference as their specs write it → the
  * places its provider names, and the kernel BTF a probe's expressions are checked with.
  */
-import type { ProbeRef } from '../specs/ast.js';
+import type { Expr, ProbeRef } from '../specs/ast.js';
+import { walk } from '../specs/walk.js';
 import type { BtfSource } from '../compile/context.js';
 import type { ProbeHost } from '../probes/host.js';
 import type { ResolvedProbe } from '../probes/provider.js';
 import { refQuery, resolveProbe } from '../probes/registry.js';
 
-export function resolveRef(r: ProbeRef, pid: number | undefined, host: ProbeHost): ResolvedProbe[] {
-  return resolveProbe(refQuery(r, pid), host);
+/**
+ * `readsArgs`: whether the probe's expressions read its arguments (`readsProbeArgs`). A `t:`
+ * probe that does not is loaded at a raw tracepoint where the kernel has one; a USDT probe
+ * that does has its sites grouped by argument layout.
+ */
+export function resolveRef(r: ProbeRef, pid: number | undefined, readsArgs: boolean, host: ProbeHost): ResolvedProbe[] {
+  return resolveProbe(refQuery(r, pid, readsArgs), host);
+}
+
+/**
+ * Do these expressions (a trace probe's predicate and arguments, an argdist specifier's
+ * expressions and filter) read the probe's arguments: the tracepoint record (`args`), `argN`,
+ * the return value, `$entry`/`$latency`, `ctx`, or a bare name (a parameter or a record field;
+ * an error otherwise, whose hints name the record's fields)? `$COMM`, `$PID`, constants and
+ * stacks read none.
+ */
+export function readsProbeArgs(exprs: readonly (Expr | undefined)[]): boolean {
+  let reads = false;
+  for (const e of exprs) {
+    if (e === undefined || reads) continue;
+    walk(e, (n) => {
+      switch (n.kind) {
+        case 'args':
+        case 'arg':
+        case 'retval':
+        case 'entry':
+        case 'latency':
+        case 'ctx':
+        case 'ident':
+          reads = true;
+      }
+    });
+  }
+  return reads;
 }
 
 /**

@@ -34,6 +34,12 @@ export interface ProbeQuery {
    * by argument locations, one program per group.
    */
   readonly readsArgs?: boolean;
+  /**
+   * The program shape can tell syscalls apart by number at raw sys_enter/sys_exit (a `syscall`
+   * slot: funccount, stackcount). False for trace and argdist, whose syscalls:* events then
+   * keep perf events. Allowed unless false.
+   */
+  readonly syscallFamilies?: boolean;
 }
 
 /** One place to attach and what a program sees there. */

@@ -99,8 +99,11 @@ export function isReturnProbe(type: ProbeType): boolean {
   return type === 'r';
 }
 
-/** The query a trace or argdist reference asks: exactly the probe named, whose arguments the program reads. */
-export function refQuery(r: ProbeRef, pid: number | undefined): ProbeQuery {
+/**
+ * The query a trace or argdist reference asks: exactly the probe named; `readsArgs` when the
+ * probe's expressions read its arguments (pipeline/probe.ts, `readsProbeArgs`).
+ */
+export function refQuery(r: ProbeRef, pid: number | undefined, readsArgs: boolean): ProbeQuery {
   return {
     type: r.type,
     library: r.library,
@@ -109,6 +112,8 @@ export function refQuery(r: ProbeRef, pid: number | undefined): ProbeQuery {
     ...(r.offset !== undefined ? { offset: r.offset } : {}),
     match: 'exact',
     ...(pid !== undefined ? { pid } : {}),
-    readsArgs: true,
+    readsArgs,
+    // trace's and argdist's programs have no syscall slot: syscalls:* events keep perf events.
+    syscallFamilies: false,
   };
 }

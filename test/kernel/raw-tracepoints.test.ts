@@ -5,10 +5,13 @@
  * raw_tracepoint), under the same names; compat (ia32) syscalls are left out as the kernel's
  * syscalls:* events leave them out; every syscalls:* event of this kernel has a number;
  * --dump=resolved shows the mechanism; a raw tracepoint the kernel lacks falls back to a perf
- * event in the same slot; a slow perf-event teardown says so; nothing is left loaded.
+ * event in the same slot; a slow perf-event teardown says so; nothing is left loaded. trace and
+ * argdist probes that read no argument (`$COMM`, constants, stacks) load at raw tracepoints too
+ * and print the same; their syscalls:* events and probes that read `args->` keep perf events.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { skipKernel, requireKernel, start, runTool, programsLeft } from '../helpers/kernel.js';
 import { startSyscalls, syscallsWorkload, type GoWorkload } from '../helpers/workloads.js';
 import { findTracefs } from '../../src/symbols/tracefs.js';
@@ -65,7 +68,74 @@ async function whileWorking(tool: 'funccount' | 'stackcount', args: (pid: number
   }
 }
 
-const ours = (): Promise<string[]> => programsLeft(/^(funccount|stackcount|rawtp_test)/);
+const ours = (): Promise<string[]> => programsLeft(/^(funccount|stackcount|rawtp_test|trace_|argdist)/);
+
+const INTERVAL = /^\[\d\d:\d\d:\d\d\]$/gm;
+const intervals = (stdout: string): number => (stdout.match(INTERVAL) ?? []).length;
+
+/**
+ * Runs trace or argdist (with -p of a fresh syscalls workload) around one round of its work:
+ * trace until its header, argdist until its first interval, then (argdist) two more intervals.
+ */
+async function toolWhileWorking(tool: 'trace' | 'argdist', args: (pid: number) => string[], env: NodeJS.ProcessEnv) {
+  const w: GoWorkload = await startSyscalls(N, K);
+  const t = start(tool, args(w.pid), { env });
+  try {
+    if (tool === 'trace') {
+      // --json prints no header: give trace time to attach before the workload runs.
+      if (args(w.pid).includes('--json')) await new Promise((r) => setTimeout(r, 3000));
+      else await t.waitFor(/FUNC {13}.*\n/);
+      await w.go();
+      await new Promise((r) => setTimeout(r, 300));
+    } else {
+      await t.waitFor(INTERVAL);
+      await w.go();
+      const seen = intervals(t.stdout);
+      await t.waitFor(new RegExp(`(?:^\\[\\d\\d:\\d\\d:\\d\\d\\]$[\\s\\S]*){${seen + 2}}`, 'm'));
+    }
+    t.child.kill('SIGINT');
+    const code = await t.exited;
+    return { code, stdout: t.stdout, stderr: t.stderr, comm: basename(syscallsWorkload()).slice(0, 15) };
+  } finally {
+    if (t.child.exitCode === null && t.child.signalCode === null) t.child.kill('SIGKILL');
+    await w.end();
+  }
+}
+
+/** trace's lines after the header, from the COMM column on (the PIDs and TIDs differ per run). */
+const fromComm = (stdout: string): string[] =>
+  stdout
+    .split('\n')
+    .slice(1)
+    .filter((l) => l !== '')
+    .map((l) => l.replace(/^\d+\s+\d+\s+/, ''));
+
+/** Sum of argdist's COUNT EVENT rows under `title` over every interval. */
+function freqTotals(stdout: string, title: string): Map<string, number> {
+  const rows = new Map<string, number>();
+  const lines = stdout.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i] !== title || lines[i + 1] !== '\tCOUNT      EVENT') continue;
+    for (let k = i + 2; k < lines.length && lines[k]!.startsWith('\t'); k++) {
+      const m = /^\t(\d+)\s+(.*)$/.exec(lines[k]!);
+      if (m) rows.set(m[2]!, (rows.get(m[2]!) ?? 0) + Number(m[1]));
+    }
+  }
+  return rows;
+}
+
+/** The resolved target of the first probe in --dump=resolved's JSON (printed before attaching). */
+async function dumpedTarget(tool: 'trace' | 'argdist', args: string[]): Promise<Record<string, unknown>> {
+  const t = start(tool, ['--dump=resolved', ...args]);
+  try {
+    await t.waitFor(/^\]$/m);
+    const json = t.stdout.slice(0, t.stdout.search(/^\]$/m) + 1);
+    return (JSON.parse(json) as Array<{ resolved: Array<{ target: Record<string, unknown>; site: Record<string, unknown> }> }>)[0]!.resolved[0]!.target;
+  } finally {
+    t.child.kill('SIGINT');
+    await t.exited;
+  }
+}
 
 describe.skipIf(skipKernel)('raw tracepoints (kernel)', () => {
   const int80 = haveInt80();
@@ -196,4 +266,60 @@ describe.skipIf(skipKernel)('raw tracepoints (kernel)', () => {
     }
     expect(await ours()).toEqual([]);
   });
+  it('trace -p \'t:sched:sched_process_fork "%d", 1\': K lines through a raw tracepoint, the same as through perf events', async () => {
+    const args = (pid: number) => ['-p', String(pid), 't:sched:sched_process_fork "%d", 1'];
+    const raw = await toolWhileWorking('trace', args, {});
+    expect(await ours()).toEqual([]);
+    const perf = await toolWhileWorking('trace', args, PERF);
+    expect(await ours()).toEqual([]);
+    expect([raw.code, perf.code]).toEqual([0, 0]);
+    expect(raw.stdout.split('\n')[0]).toBe(perf.stdout.split('\n')[0]);
+    expect(fromComm(raw.stdout)).toEqual(Array.from({ length: K }, () => `${raw.comm.padEnd(15)} sched_process_fork 1`));
+    expect(fromComm(raw.stdout)).toEqual(fromComm(perf.stdout));
+    expect(raw.stderr).toBe('');
+  }, 120_000);
+
+  it('trace -K -U, $COMM and --json at a raw tracepoint: the same stacks and probe text as through perf events', async () => {
+    const args = (pid: number) => ['-K', '-U', '-p', String(pid), 't:sched:sched_process_fork "%s %d", $COMM, 7'];
+    const raw = await toolWhileWorking('trace', args, {});
+    const perf = await toolWhileWorking('trace', args, PERF);
+    expect([raw.code, perf.code]).toEqual([0, 0]);
+    expect(fromComm(raw.stdout).filter((l) => l.startsWith(raw.comm))).toHaveLength(K);
+    expect(fromComm(raw.stdout)).toEqual(fromComm(perf.stdout));
+    const json = (pid: number) => ['--json', '-p', String(pid), 't:sched:sched_process_fork "%d", 1'];
+    const rawJson = await toolWhileWorking('trace', json, {});
+    const perfJson = await toolWhileWorking('trace', json, PERF);
+    const probes = (out: string) =>
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => {
+          const { probe, func, message, args, comm } = JSON.parse(l) as Record<string, unknown>;
+          return { probe, func, message, args, comm };
+        });
+    expect(probes(rawJson.stdout)).toHaveLength(K);
+    expect(probes(rawJson.stdout)).toEqual(probes(perfJson.stdout));
+    expect(await ours()).toEqual([]);
+  }, 120_000);
+
+  it('argdist -C with $COMM on t:sched:sched_process_fork counts K through a raw tracepoint and through perf events', async () => {
+    const c = 't:sched:sched_process_fork():char*:$COMM';
+    const args = (pid: number) => ['-p', String(pid), '-C', c];
+    const raw = await toolWhileWorking('argdist', args, {});
+    const perf = await toolWhileWorking('argdist', args, PERF);
+    expect([raw.code, perf.code]).toEqual([0, 0]);
+    expect(Object.fromEntries(freqTotals(raw.stdout, c))).toEqual({ [`$COMM = ${raw.comm}`]: K });
+    expect(Object.fromEntries(freqTotals(perf.stdout, c))).toEqual({ [`$COMM = ${perf.comm}`]: K });
+    expect(await ours()).toEqual([]);
+  }, 120_000);
+
+  it('--dump=resolved: trace and argdist probes that read no argument take raw tracepoints; args-> and syscalls:* keep perf events', async () => {
+    expect(await dumpedTarget('trace', ['t:sched:sched_process_fork "%d", 1'])).toMatchObject({ mechanism: 'raw', tracepoint: 'sched_process_fork' });
+    expect(await dumpedTarget('trace', ['t:syscalls:sys_enter_getpid'])).toMatchObject({ mechanism: 'perf' });
+    expect(await dumpedTarget('trace', ['t:sched:sched_process_fork "%d", 1'])).not.toHaveProperty('syscall');
+    expect(await dumpedTarget('argdist', ['-C', 't:sched:sched_process_fork():char*:$COMM'])).toMatchObject({ mechanism: 'raw' });
+    expect(await dumpedTarget('argdist', ['-C', 't:sched:sched_process_fork():int:args->child_pid'])).toMatchObject({ mechanism: 'perf' });
+    expect(await dumpedTarget('argdist', ['-C', 't:syscalls:sys_enter_getpid()'])).toMatchObject({ mechanism: 'perf' });
+    expect(await ours()).toEqual([]);
+  }, 60_000);
 });

@@ -4,9 +4,11 @@
  * `category:event` over every tracepoint directory (BCC's matching).
  *
  * The mechanism is chosen here, once (see TracepointAttach): a query that reads no arguments
- * (funccount, stackcount) takes raw tracepoints where the kernel has them, and the syscalls:*
- * events share one program at raw sys_enter or sys_exit; trace and argdist read the record
- * and take perf events.
+ * (funccount, stackcount, and trace and argdist probes that read no `args->` field) takes raw
+ * tracepoints where the kernel has them, and the syscalls:* events share one program at raw
+ * sys_enter or sys_exit when the program shape can tell them apart (`syscallFamilies`; not
+ * trace's or argdist's, whose syscalls:* events keep perf events); a query that reads the
+ * record takes perf events.
  */
 import { ResolveError } from '../../errors.js';
 import { wrongKind } from '../listing.js';
@@ -49,7 +51,7 @@ const NOT_TRACEPOINTS = new Set(['ftrace']);
  * (the program would see the tracepoint's arguments, not the record) and a kernel that has
  * them. A syscalls:* event is not a tracepoint of its own: it goes to the raw sys_enter or
  * sys_exit program with its number, when its number is known (a syscall newer than the
- * generated table keeps its perf event). Dynamic events (kprobes, uprobes, synthetic) are not
+ * generated table keeps its perf event) and the query's program shape has a syscall slot. Dynamic events (kprobes, uprobes, synthetic) are not
  * tracepoints either; another tracepoint may have their name.
  */
 function attachments(q: ProbeQuery, host: ProbeHost, matches: readonly Match[]): TracepointAttach[] {
@@ -62,7 +64,7 @@ function attachments(q: ProbeQuery, host: ProbeHost, matches: readonly Match[]):
     const sc = syscallEvent(category, event);
     if (sc) {
       const nr = numbers.get(sc.name);
-      if (nr === undefined || !(families ??= host.syscallFamilies())) return perf;
+      if (nr === undefined || q.syscallFamilies === false || !(families ??= host.syscallFamilies())) return perf;
       return { mechanism: 'raw', tracepoint: sc.family, syscall: nr };
     }
     if (NOT_TRACEPOINTS.has(category) || (dynamic ??= host.dynamicEvents()).has(`${category}:${event}`)) return perf;

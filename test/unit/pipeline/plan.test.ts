@@ -175,6 +175,54 @@ describe('trace planning: each expression checked once against the resolved site
   });
 });
 
+describe('trace and argdist probes that read no argument', () => {
+  const opts = traceOptions(['x'], 'trace');
+  const host = fixtureHost({ rawTracepoints: true });
+  const trace = (probe: string) => planUnits(opts, parseTraceProbes([probe]), BUILTIN_USER_TYPES, host)[0]!.resolved;
+  const argdist = (spec: string) =>
+    compileSpecs(
+      argdistPlan({ counts: [spec], histograms: [], stringSize: 80 }, () => host.kernelBtf()!),
+      { stringSize: 80 },
+      host,
+    )[0]![0]!.resolved;
+
+  it('take raw tracepoints: $COMM, $PID, constants', () => {
+    for (const r of [
+      trace('t:sched:sched_switch "%d %s", $PID, $COMM'),
+      trace('t:sched:sched_switch'),
+      argdist('t:sched:sched_switch():char*:$COMM'),
+      argdist('t:sched:sched_switch()'),
+    ]) {
+      expect(r.target).toMatchObject({ mechanism: 'raw', tracepoint: 'sched_switch' });
+      expect(r.site).toEqual({ kind: 'raw_tracepoint', name: 'sched_switch' });
+    }
+  });
+
+  it('args->, a bare name, argN in the predicate or filter: perf events reading the record', () => {
+    for (const r of [
+      trace('t:sched:sched_switch "%d", args->prev_pid'),
+      trace('t:sched:sched_switch (args->prev_pid == 1) "%d", 1'),
+      argdist('t:sched:sched_switch():int:args->prev_pid'),
+      argdist('t:sched:sched_switch():char*:$COMM:args->prev_pid==1'),
+    ]) {
+      expect(r.target).toMatchObject({ mechanism: 'perf' });
+      expect(r.site.kind).toBe('tracepoint');
+    }
+  });
+
+  it('syscalls:* events keep perf events: the program shapes have no syscall slot', () => {
+    expect(trace('t:syscalls:sys_enter_openat "%d", 1').target).toMatchObject({ mechanism: 'perf' });
+    expect(argdist('t:syscalls:sys_enter_openat()').target).toMatchObject({ mechanism: 'perf' });
+    expect(resolveProbe({ type: 't', library: '', name: 'syscalls:sys_enter_openat', match: 'exact', syscallFamilies: false }, host)[0]!.target).toEqual({
+      kind: 'tracepoint',
+      category: 'syscalls',
+      event: 'sys_enter_openat',
+      name: 'syscalls:sys_enter_openat',
+      mechanism: 'perf',
+    });
+  });
+});
+
 describe('argdist planning', () => {
   it('tracepoint fields and kernel arguments compile for their sites; faults of all specifiers reported together', () => {
     const host = fixtureHost({ mechanism: 'kprobe' });
