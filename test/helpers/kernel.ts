@@ -102,3 +102,17 @@ export function loadedProgramNames(): string[] {
   const json = bpftoolShow('prog');
   return (JSON.parse(json) as Array<{ name?: string }>).map((p) => p.name ?? '');
 }
+
+/** Sum of argdist's COUNT EVENT rows under `title` (a -C probe's title line) over every interval. */
+export function freqTotals(stdout: string, title: string): Map<string, number> {
+  const rows = new Map<string, number>();
+  const lines = stdout.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i] !== title || lines[i + 1] !== '\tCOUNT      EVENT') continue;
+    for (let k = i + 2; k < lines.length && lines[k]!.startsWith('\t'); k++) {
+      const m = /^\t(\d+)\s+(.*)$/.exec(lines[k]!);
+      if (m) rows.set(m[2]!, (rows.get(m[2]!) ?? 0) + Number(m[1]));
+    }
+  }
+  return rows;
+}

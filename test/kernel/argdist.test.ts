@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { skipKernel, requireKernel, start, runTool, root, programsLeft, type Running } from '../helpers/kernel.js';
+import { skipKernel, requireKernel, start, runTool, root, programsLeft, freqTotals, type Running } from '../helpers/kernel.js';
 import { buildC } from '../helpers/cbuild.js';
 
 let exe = '';
@@ -63,20 +63,6 @@ function intervals(stdout: string): number {
 /** Wait until `n` interval headers have been printed. */
 async function waitIntervals(t: Running, n: number): Promise<void> {
   await t.waitFor(new RegExp(`(?:^\\[\\d\\d:\\d\\d:\\d\\d\\]$[\\s\\S]*){${n}}`, 'm'), 30_000);
-}
-
-/** Sum of the COUNT EVENT rows under `title` over every interval. */
-function freqTotals(stdout: string, title: string): Map<string, number> {
-  const rows = new Map<string, number>();
-  const lines = stdout.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i] !== title || lines[i + 1] !== '\tCOUNT      EVENT') continue;
-    for (let k = i + 2; k < lines.length && lines[k]!.startsWith('\t'); k++) {
-      const m = /^\t(\d+)\s+(.*)$/.exec(lines[k]!);
-      if (m) rows.set(m[2]!, (rows.get(m[2]!) ?? 0) + Number(m[1]));
-    }
-  }
-  return rows;
 }
 
 /** Sum of histogram rows (`lo -> hi`) under the header labelled `label`, over every interval. */

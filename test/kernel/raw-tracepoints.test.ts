@@ -12,7 +12,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { skipKernel, requireKernel, start, runTool, programsLeft } from '../helpers/kernel.js';
+import { skipKernel, requireKernel, start, runTool, programsLeft, freqTotals } from '../helpers/kernel.js';
 import { startSyscalls, syscallsWorkload, type GoWorkload } from '../helpers/workloads.js';
 import { findTracefs } from '../../src/symbols/tracefs.js';
 import { syscallEvent, syscallNumbers } from '../../src/symbols/syscalls.js';
@@ -109,20 +109,6 @@ const fromComm = (stdout: string): string[] =>
     .slice(1)
     .filter((l) => l !== '')
     .map((l) => l.replace(/^\d+\s+\d+\s+/, ''));
-
-/** Sum of argdist's COUNT EVENT rows under `title` over every interval. */
-function freqTotals(stdout: string, title: string): Map<string, number> {
-  const rows = new Map<string, number>();
-  const lines = stdout.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i] !== title || lines[i + 1] !== '\tCOUNT      EVENT') continue;
-    for (let k = i + 2; k < lines.length && lines[k]!.startsWith('\t'); k++) {
-      const m = /^\t(\d+)\s+(.*)$/.exec(lines[k]!);
-      if (m) rows.set(m[2]!, (rows.get(m[2]!) ?? 0) + Number(m[1]));
-    }
-  }
-  return rows;
-}
 
 /** The resolved target of the first probe in --dump=resolved's JSON (printed before attaching). */
 async function dumpedTarget(tool: 'trace' | 'argdist', args: string[]): Promise<Record<string, unknown>> {
