@@ -8,10 +8,12 @@
  *    a perf event in the same slot. As perf events: one program reading its slot from the
  *    bpf_cookie, attached to every tracepoint (5.15+), else one program per tracepoint with
  *    its slot baked in;
- *  - uprobes and USDT sites of one file: one uprobe_multi link (6.6+) for all of them,
- *    else one shared program with a cookie per perf event, else one program per target;
+ *  - uprobes and USDT sites, by the mechanism their provider chose: one uprobe_multi link
+ *    (6.6+) per file, else one shared program with a cookie per perf event, else one program
+ *    per target;
  *  - kernel functions, by the mechanism their provider chose when resolving them: kprobes
- *    through one kprobe_multi link (5.18+, CONFIG_FPROBE) for all of them, else a kprobe per
+ *    through one kprobe_multi link (5.18+, CONFIG_FPROBE) for all of them — a set the kernel
+ *    refuses as a whole (one function it will not probe) goes one by one —, else a kprobe per
  *    function (kprobe PMU, else tracefs kprobe_events) sharing one program through cookies
  *    where it can; or fentry/fexit with one program per function (its BTF id is part of the
  *    program). In a set of several functions, one the kernel will not probe is skipped with a
@@ -19,7 +21,6 @@
  * The slot of a target is its index in `targets`: that is where the program counts.
  */
 import { ProgType, AttachType, type ProgramSpec } from '../emit/types.js';
-import { haveUprobeMulti, haveKprobeMulti } from '../features/probes.js';
 import { cookiesSupported } from './perf-event.js';
 import { attachTracepoint } from './tracepoint.js';
 import { attachRawTracepoint, isMissingRawTracepoint } from './raw-tracepoint.js';
@@ -143,61 +144,73 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
   });
   if (kfuncs.length) attachKernelFunctions(session, kfuncs, o, load, cookies);
 
-  // User-space sites, grouped by file.
-  const byPath = new Map<string, Site[]>();
+  // User-space sites: one uprobe_multi link per file, or a perf event per site.
+  const multi = new Map<string, Site[]>();
+  const perf: Site[] = [];
   targets.forEach((t, slot) => {
-    for (const s of sitesOf(t, slot)) {
-      const list = byPath.get(s.path) ?? [];
-      list.push(s);
-      byPath.set(s.path, list);
+    if (t.kind !== 'uprobe' && t.kind !== 'usdt') return;
+    const mechanism = t.mechanism;
+    switch (mechanism) {
+      case 'uprobe_multi':
+        for (const s of sitesOf(t, slot)) multi.set(s.path, [...(multi.get(s.path) ?? []), s]);
+        break;
+      case 'perf_event':
+        perf.push(...sitesOf(t, slot));
+        break;
+      default:
+        assertNever(mechanism, 'user probe mechanism');
     }
   });
-  if (byPath.size === 0) return;
-  if (haveUprobeMulti.available()) {
-    let i = 0;
-    for (const [path, sites] of byPath) {
-      const prog = load({
-        name: `${o.prefix}_um${i++}`,
-        progType: ProgType.Kprobe,
-        expectedAttachType: AttachType.TraceUprobeMulti,
-        slot: { kind: 'cookie' },
-        hook: 'uprobe',
-      });
-      const hasRef = sites.some((s) => s.refCtr);
-      session.attach(
-        attachUprobeMulti(prog, {
-          path,
-          ret: !!o.ret,
-          pid: o.pid,
-          offsets: sites.map((s) => s.offset),
-          cookies: sites.map((s) => BigInt(s.slot)),
-          refCtrOffsets: hasRef ? sites.map((s) => s.refCtr ?? 0n) : undefined,
-        }),
-      );
-    }
-    return;
+  let i = 0;
+  for (const [path, sites] of multi) {
+    const prog = load({
+      name: `${o.prefix}_um${i++}`,
+      progType: ProgType.Kprobe,
+      expectedAttachType: AttachType.TraceUprobeMulti,
+      slot: { kind: 'cookie' },
+      hook: 'uprobe',
+    });
+    const hasRef = sites.some((s) => s.refCtr);
+    session.attach(
+      attachUprobeMulti(prog, {
+        path,
+        ret: !!o.ret,
+        pid: o.pid,
+        offsets: sites.map((s) => s.offset),
+        cookies: sites.map((s) => BigInt(s.slot)),
+        refCtrOffsets: hasRef ? sites.map((s) => s.refCtr ?? 0n) : undefined,
+      }),
+    );
   }
+  if (perf.length) attachUprobePerfEvents(session, perf, o, load, cookies);
+}
+
+function attachUprobePerfEvents(
+  session: TraceSession,
+  sites: readonly Site[],
+  o: AttachOptions,
+  load: (shape: ProgramShape) => LoadedProgram,
+  cookies: boolean,
+): void {
   const shared = cookies ? load({ name: `${o.prefix}_up`, progType: ProgType.Kprobe, slot: { kind: 'cookie' }, hook: 'uprobe' }) : undefined;
-  const perSlot = new Map<number, ReturnType<typeof load>>();
-  for (const sites of byPath.values()) {
-    for (const s of sites) {
-      let prog = shared ?? perSlot.get(s.slot);
-      if (!prog) {
-        prog = load({ name: `${o.prefix}_${s.slot}`, progType: ProgType.Kprobe, slot: { kind: 'const', slot: s.slot }, hook: 'uprobe' });
-        perSlot.set(s.slot, prog);
-      }
-      session.attach(
-        attachUprobe(prog, {
-          path: s.path,
-          offset: s.offset,
-          ret: !!o.ret,
-          pid: o.pid,
-          refCtrOffset: s.refCtr,
-          cookie: shared ? BigInt(s.slot) : undefined,
-          label: s.label,
-        }),
-      );
+  const perSlot = new Map<number, LoadedProgram>();
+  for (const s of sites) {
+    let prog = shared ?? perSlot.get(s.slot);
+    if (!prog) {
+      prog = load({ name: `${o.prefix}_${s.slot}`, progType: ProgType.Kprobe, slot: { kind: 'const', slot: s.slot }, hook: 'uprobe' });
+      perSlot.set(s.slot, prog);
     }
+    session.attach(
+      attachUprobe(prog, {
+        path: s.path,
+        offset: s.offset,
+        ret: !!o.ret,
+        pid: o.pid,
+        refCtrOffset: s.refCtr,
+        cookie: shared ? BigInt(s.slot) : undefined,
+        label: s.label,
+      }),
+    );
   }
 }
 
@@ -297,7 +310,8 @@ function attachKernelFunctions(
 ): void {
   const ret = !!o.ret;
   const mechanism = fns[0]!.mechanism;
-  if (mechanism === 'kprobe' && haveKprobeMulti.available()) {
+  if (fns.some((f) => f.mechanism !== mechanism)) throw new TracerError('internal: kernel functions of one program by two mechanisms');
+  if (mechanism === 'kprobe_multi') {
     const prog = load({
       name: `${o.prefix}_km`,
       progType: ProgType.Kprobe,
@@ -325,6 +339,7 @@ function attachKernelFunctions(
     }
   };
   switch (mechanism) {
+    case 'kprobe_multi':
     case 'kprobe': {
       const shared = cookies ? load({ name: `${o.prefix}_kp`, progType: ProgType.Kprobe, slot: { kind: 'cookie' }, hook: 'kprobe' }) : undefined;
       each((f) => {

@@ -3,7 +3,7 @@
  * Every source is read when first asked for and kept for the run.
  */
 import { existsSync } from 'node:fs';
-import { haveKprobePmu, haveTracefsKprobeEvents, haveProbeReadKernel, haveRawTracepoint } from '../features/probes.js';
+import { haveKprobeMulti, haveKprobePmu, haveTracefsKprobeEvents, haveProbeReadKernel, haveRawTracepoint, haveUprobeMulti } from '../features/probes.js';
 import { syscallLayout } from '../kernel/syscall-layout.js';
 import { requireTracefs } from '../kernel/tracefs.js';
 import { kernelFunctionBtf, btfForKernelFunction } from '../kernel/btf.js';
@@ -17,7 +17,9 @@ import type { KernelFunctionSupport, ProbeHost } from '../probes/host.js';
 
 function mechanismSupport(): KernelFunctionSupport {
   // Probing fentry loads the kernel's BTF: only asked when kprobes are missing.
-  if (haveKprobePmu.available() || haveTracefsKprobeEvents.available()) return { mechanism: 'kprobe', why: { kprobes: '', fentry: '' } };
+  if (haveKprobePmu.available() || haveTracefsKprobeEvents.available()) {
+    return { mechanism: haveKprobeMulti.available() ? 'kprobe_multi' : 'kprobe', why: { kprobes: '', fentry: '' } };
+  }
   const s = kernelFunctionSupport();
   return s.fentry ? { mechanism: 'fentry', why: s.why } : { why: s.why };
 }
@@ -42,6 +44,7 @@ export function liveHost(): ProbeHost {
     library: (name, pid) => resolveLibrary(name, { pid }),
     usdtBinary: (name, pid) => resolveUsdtBinary(name, pid),
     elf: (path) => ElfFile.open(path),
+    userProbeMechanism: () => (haveUprobeMulti.available() ? 'uprobe_multi' : 'perf_event'),
     usdtProbes: (path) => {
       let p = usdt.get(path);
       if (!p) usdt.set(path, (p = usdtProbes(ElfFile.open(path))));

@@ -13,10 +13,18 @@ import type { UsdtProbe } from '../symbols/usdt/probes.js';
 
 /** How the kernel lets us attach to its functions, decided once per run from feature probes. */
 export type KernelFunctionMechanism =
-  /** kprobes (PMU or tracefs kprobe_events), through one kprobe_multi link where the kernel has it. */
+  /** One kprobe_multi link for every function of a probe (5.18+ with CONFIG_FPROBE); pt_regs. */
+  | 'kprobe_multi'
+  /** A kprobe per function (kprobe PMU, else tracefs kprobe_events); pt_regs. */
   | 'kprobe'
   /** BPF trampolines: the program sees the function's arguments as u64s. */
   | 'fentry';
+
+/**
+ * How uprobes and USDT sites are attached, decided once per run: one uprobe_multi link per
+ * file (6.6+), else a perf event per site.
+ */
+export type UserProbeMechanism = 'uprobe_multi' | 'perf_event';
 
 export interface KernelFunctionSupport {
   /** undefined when the kernel offers neither; `why` then says what is missing. */
@@ -56,6 +64,8 @@ export interface ProbeHost {
   /** The binary that holds a USDT probe named by `name` (a path, a library, a program). */
   usdtBinary(name: string, pid?: number): ResolvedLibrary;
   elf(path: string): ElfFile;
+  /** How uprobes and USDT sites attach here. */
+  userProbeMechanism(): UserProbeMechanism;
   usdtProbes(path: string): readonly UsdtProbe[];
   /** Which mechanism serves kernel functions here. */
   kernelFunctionSupport(): KernelFunctionSupport;

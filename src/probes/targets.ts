@@ -3,7 +3,7 @@
  * print for it. Resolution is pure over the host's files (tracefs, ELF, notes).
  */
 
-import type { KernelFunctionMechanism } from './host.js';
+import type { KernelFunctionMechanism, UserProbeMechanism } from './host.js';
 
 /**
  * How a tracefs event is attached, chosen once when it is resolved (the tracepoint provider).
@@ -39,6 +39,8 @@ export type ProbeTarget =
       /** Virtual address of the symbol in the ELF file. */
       readonly vaddr: bigint;
       readonly name: string;
+      /** Chosen once, when the probe is resolved. */
+      readonly mechanism: UserProbeMechanism;
     }
   | {
       readonly kind: 'usdt';
@@ -47,6 +49,8 @@ export type ProbeTarget =
       readonly probe: string;
       readonly name: string;
       readonly sites: readonly { readonly offset: bigint; readonly semaphoreOffset?: bigint }[];
+      /** Chosen once, when the probe is resolved. */
+      readonly mechanism: UserProbeMechanism;
     }
   | {
       readonly kind: 'kfunc';

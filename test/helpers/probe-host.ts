@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BtfSpec } from '../../src/btf/index.js';
-import type { KernelFunctionMechanism, ProbeHost } from '../../src/probes/host.js';
+import type { KernelFunctionMechanism, ProbeHost, UserProbeMechanism } from '../../src/probes/host.js';
 import { filterKernelFunctions } from '../../src/probes/kernel.js';
 import { ElfFile } from '../../src/symbols/elf.js';
 import { availableFilterFunctions, hasEventId, listTracepointDirs, readTracepointFormat } from '../../src/symbols/tracefs.js';
@@ -20,6 +20,8 @@ export const FIXTURE_TRACEFS = join(FIXTURES, 'tracefs');
 
 export interface FixtureHostOptions {
   readonly mechanism?: KernelFunctionMechanism;
+  /** How uprobes attach (default: uprobe_multi). */
+  readonly userProbes?: UserProbeMechanism;
   /** Raw tracepoints (default: none, so tracepoints take perf events). */
   readonly rawTracepoints?: boolean;
   /** One program at raw sys_enter/sys_exit for syscalls:* events (default: with raw tracepoints). */
@@ -32,7 +34,10 @@ export interface FixtureHostOptions {
 
 export function fixtureHost(o: FixtureHostOptions = {}): ProbeHost {
   const btf = BtfSpec.parse(new Uint8Array(readFileSync(join(FIXTURES, 'btf', 'kinds.btf'))));
-  const why = { kprobes: o.mechanism === 'kprobe' ? '' : 'no kprobe PMU (fixture)', fentry: o.mechanism === 'fentry' ? '' : 'no BPF trampolines (fixture)' };
+  const why = {
+    kprobes: o.mechanism === 'kprobe' || o.mechanism === 'kprobe_multi' ? '' : 'no kprobe PMU (fixture)',
+    fentry: o.mechanism === 'fentry' ? '' : 'no BPF trampolines (fixture)',
+  };
   const resolved = (path: string) => {
     if (!existsSync(path)) throw new Error(`fixture host: no file ${path}`);
     return { path, original: path, how: 'path' as const };
@@ -49,6 +54,7 @@ export function fixtureHost(o: FixtureHostOptions = {}): ProbeHost {
     library: resolved,
     usdtBinary: resolved,
     elf: (path) => ElfFile.open(path),
+    userProbeMechanism: () => o.userProbes ?? 'uprobe_multi',
     usdtProbes: (path) => usdtProbes(ElfFile.open(path)),
     kernelFunctionSupport: () => (o.mechanism ? { mechanism: o.mechanism, why } : { why }),
     kernelFunctions: (re) =>

@@ -118,6 +118,7 @@ describe.skipIf(skipKernel || skip)('trace transport (kernel)', () => {
         offset: elf.vaddrToFileOffset(sym.value)!,
         vaddr: sym.value,
         name: 'tracee_fn',
+        mechanism: 'uprobe_multi',
       };
       const { session, reader, lostCount } = setup(transport, target, { tgid: w.pid, ringBytes: 64 * 1024, pages: 1, argWords: 4 });
       try {

@@ -154,7 +154,8 @@ describe('kernel functions (VM)', () => {
     const saved = process.env.POLYTRACE_DISABLE;
     process.env.POLYTRACE_DISABLE = disable;
     // The mechanism a kernel function's provider would choose with these features.
-    const mechanism = disable.includes('kprobe_pmu') ? 'fentry' : 'kprobe';
+    const { haveKprobeMulti } = (await import(join(root, 'dist', 'features', 'probes.js'))) as typeof import('../../src/features/probes.js');
+    const mechanism = disable.includes('kprobe_pmu') ? 'fentry' : haveKprobeMulti.available() ? 'kprobe_multi' : 'kprobe';
     const targets: ProbeTarget[] = [{ kind: 'kfunc', symbol: FN, name: FN, mechanism }];
     const session = new TraceSession();
     const names: string[] = [];

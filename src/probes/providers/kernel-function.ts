@@ -1,7 +1,7 @@
 /**
  * Kernel functions (`p::F`, `r::F`, a bare `F`): names from the host's list of probe-able
  * functions, held to BCC's probe limit. The mechanism is chosen here, once: kprobes (one
- * kprobe_multi link where the kernel has it) when the kernel has them, else BPF trampolines
+ * kprobe_multi link where the kernel has it, else one kprobe each) when the kernel has them, else BPF trampolines
  * (fentry/fexit), whose programs see `u64 args[]` instead of pt_regs — so the site, and the
  * type checking of every expression against it, follows the mechanism.
  */
@@ -56,7 +56,7 @@ export const kernelFunctionProvider: Provider = {
     if (q.offset) throw new TracerError(`kernel function offsets (+${q.offset}) are not supported`);
     // trace and argdist name one function, but BCC's glob reading applies to them too.
     const re = nameRegExp(q.name, q.match === 'regex' ? 'regex' : 'glob');
-    const literal = mechanism === 'kprobe' && q.match !== 'regex' && WILDCARD_FREE.test(q.name) ? q.name : undefined;
+    const literal = mechanism !== 'fentry' && q.match !== 'regex' && WILDCARD_FREE.test(q.name) ? q.name : undefined;
     let names = host.kernelFunctions(re, literal);
     // Trampolines need a BTF FUNC (vmlinux's or a loaded module's) to attach to.
     if (mechanism === 'fentry') names = names.filter((n) => host.kernelFunctionHasBtf(n));

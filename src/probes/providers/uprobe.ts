@@ -24,7 +24,15 @@ function exact(q: ProbeQuery, host: ProbeHost, ret: boolean): ResolvedProbe[] {
   const offset = base + BigInt(q.offset ?? 0);
   return [
     {
-      target: { kind: 'uprobe', path: lib.path, symbol: q.name, offset, vaddr: sym.value + BigInt(q.offset ?? 0), name: q.name },
+      target: {
+        kind: 'uprobe',
+        path: lib.path,
+        symbol: q.name,
+        offset,
+        vaddr: sym.value + BigInt(q.offset ?? 0),
+        name: q.name,
+        mechanism: host.userProbeMechanism(),
+      },
       site: { kind: ret ? 'uretprobe' : 'uprobe', symbol: q.name },
       ret,
     },
@@ -73,7 +81,7 @@ export const uprobeProvider: Provider = {
       const offset = elf.vaddrToFileOffset(s.value);
       if (offset === undefined) continue;
       out.push({
-        target: { kind: 'uprobe', path: lib.path, symbol: name, offset, vaddr: s.value, name },
+        target: { kind: 'uprobe', path: lib.path, symbol: name, offset, vaddr: s.value, name, mechanism: host.userProbeMechanism() },
         site: { kind: ret ? 'uretprobe' : 'uprobe', symbol: name },
         ret,
       });

@@ -70,15 +70,16 @@ export const usdtProvider: Provider = {
       const re = nameRegExp(q.name, q.match);
       found = all.filter((p) => re.test(p.name));
     }
+    const mechanism = host.userProbeMechanism();
     if (!q.readsArgs) {
       return found.map((p) => ({
-        target: { kind: 'usdt', path: bin.path, provider: p.provider, probe: p.name, name: p.name, sites: p.sites.map(siteOf) },
+        target: { kind: 'usdt', path: bin.path, provider: p.provider, probe: p.name, name: p.name, sites: p.sites.map(siteOf), mechanism },
         site: { kind: 'usdt', args: [] },
         ret: false,
       }));
     }
     return byArgLayout(found).map((g) => ({
-      target: { kind: 'usdt', path: bin.path, provider: g.probe.provider, probe: g.probe.name, name: written, sites: g.sites },
+      target: { kind: 'usdt', path: bin.path, provider: g.probe.provider, probe: g.probe.name, name: written, sites: g.sites, mechanism },
       site: { kind: 'usdt', args: g.args },
       ret: false,
     }));

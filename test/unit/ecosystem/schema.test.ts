@@ -24,8 +24,8 @@ describe('JSON schema', () => {
   it('funccount documents: counts ascending, zeros left out, big counts as strings', () => {
     const targets: ProbeTarget[] = [
       { kind: 'tracepoint', category: 'sched', event: 'sched_switch', name: 'sched:sched_switch', mechanism: 'perf' },
-      { kind: 'uprobe', path: '/proc/12/root/usr/lib/libc.so.6', symbol: 'malloc', offset: 0n, vaddr: 0n, name: 'malloc' },
-      { kind: 'uprobe', path: '/usr/lib/libc.so.6', symbol: 'free', offset: 0n, vaddr: 0n, name: 'free' },
+      { kind: 'uprobe', path: '/proc/12/root/usr/lib/libc.so.6', symbol: 'malloc', offset: 0n, vaddr: 0n, name: 'malloc', mechanism: 'uprobe_multi' },
+      { kind: 'uprobe', path: '/usr/lib/libc.so.6', symbol: 'free', offset: 0n, vaddr: 0n, name: 'free', mechanism: 'uprobe_multi' },
     ];
     const line = funccountJson(
       { pattern: 'x', pid: 12 },

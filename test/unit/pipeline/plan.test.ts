@@ -126,6 +126,19 @@ describe('pattern planning (funccount, stackcount, funclatency)', () => {
     // Trampolines need BTF: kinds.btf describes vfs_read only.
     const fe = resolveProbe({ type: 'r', library: '', name: 'vfs_*', match: 'glob' }, fixtureHost({ mechanism: 'fentry' }));
     expect(fe.map((x) => [x.target.name, x.site.kind, x.ret])).toEqual([['vfs_read', 'fexit', true]]);
+    // One kprobe_multi link is a choice made here too; its programs see pt_regs as kprobes do.
+    const km = resolveProbe({ type: 'r', library: '', name: 'vfs_*', match: 'glob' }, fixtureHost({ mechanism: 'kprobe_multi' }));
+    expect(km.map((x) => [x.target.kind === 'kfunc' && x.target.mechanism, x.site.kind])).toEqual([
+      ['kprobe_multi', 'kretprobe'],
+      ['kprobe_multi', 'kretprobe'],
+    ]);
+  });
+
+  it('uprobes and USDT: uprobe_multi or a perf event per site is chosen once, at resolve', () => {
+    for (const userProbes of ['uprobe_multi', 'perf_event'] as const) {
+      const p = planPattern(`${node}:napi_create_int*`, 'funccount', { regex: false }, fixtureHost({ userProbes }));
+      expect(new Set(p.probes.map((x) => x.target.kind === 'uprobe' && x.target.mechanism))).toEqual(new Set([userProbes]));
+    }
   });
 
   it('a kernel with neither kprobes nor trampolines: one line naming what is missing and a tracepoint', () => {

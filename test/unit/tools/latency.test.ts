@@ -243,8 +243,8 @@ describe('funclatency plan and decoding', () => {
       return v;
     };
     const targets: ProbeTarget[] = [
-      { kind: 'uprobe', path: '/x', symbol: 'b', offset: 0n, vaddr: 0n, name: 'b' },
-      { kind: 'uprobe', path: '/x', symbol: 'a', offset: 0n, vaddr: 0n, name: 'a' },
+      { kind: 'uprobe', path: '/x', symbol: 'b', offset: 0n, vaddr: 0n, name: 'b', mechanism: 'uprobe_multi' },
+      { kind: 'uprobe', path: '/x', symbol: 'a', offset: 0n, vaddr: 0n, name: 'a', mechanism: 'uprobe_multi' },
     ];
     const s = readHist(
       [
