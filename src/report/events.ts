@@ -29,10 +29,14 @@ const STUCK_MS = 2000;
 /** The lines a sink rendered, waiting for stdout. */
 export class EventLines {
   #lines: string[] = [];
+  /** Lines that are not events (loss records printed among them), by index in #lines. */
+  #notEvents = new Set<number>();
   /** Set by the sink when no more events are wanted (-M reached): nothing more is read. */
   done = false;
 
-  push(line: string): void {
+  /** One event's text (which may span lines: stacks), or with `event` false a record about them. */
+  push(line: string, event = true): void {
+    if (!event) this.#notEvents.add(this.#lines.length);
     this.#lines.push(line);
   }
 
@@ -42,9 +46,112 @@ export class EventLines {
 
   /** The pending text, emptied. */
   take(): string {
-    const s = this.#lines.join('');
+    return this.takeChunk().text;
+  }
+
+  /** The pending text with each event's piece of it, emptied. */
+  takeChunk(): EventChunk {
+    const chunk = new EventChunk(this.#lines, this.#notEvents);
     this.#lines = [];
-    return s;
+    this.#notEvents = new Set();
+    return chunk;
+  }
+}
+
+/** Text on its way to stdout, and which of its pieces are events. */
+export class EventChunk {
+  readonly text: string;
+
+  constructor(
+    private readonly pieces: readonly string[],
+    private readonly notEvents: ReadonlySet<number>,
+  ) {
+    this.text = pieces.join('');
+  }
+
+  get events(): number {
+    return this.pieces.length - this.notEvents.size;
+  }
+
+  /** Events whose text did not all reach the OS when only the first `sent` bytes did. */
+  eventsAfter(sent: number): number {
+    let end = 0;
+    let after = 0;
+    this.pieces.forEach((piece, i) => {
+      end += Buffer.byteLength(piece);
+      if (end > sent && !this.notEvents.has(i)) after++;
+    });
+    return after;
+  }
+}
+
+/**
+ * Hands chunks of event lines to stdout one at a time, so that when the tool gives up on a
+ * stdout nobody reads, the events that never reached the OS (queued here, or in Node's and
+ * libuv's buffers) can be counted as lost instead of vanishing with the process.
+ */
+export class EventWriter {
+  readonly #queue: Array<{ chunk: EventChunk; done: () => void }> = [];
+  #inFlight: EventChunk | undefined;
+  readonly #idle = new Set<() => void>();
+
+  constructor(private readonly stream: NodeJS.WriteStream = process.stdout) {}
+
+  /** Resolves once the chunk has been handed to the OS (or the write failed: EPIPE). */
+  write(chunk: EventChunk): Promise<void> {
+    if (chunk.text === '') return Promise.resolve();
+    return new Promise((done) => {
+      this.#queue.push({ chunk, done });
+      if (!this.#inFlight) this.#next();
+    });
+  }
+
+  /** Resolves true once every chunk has been handed to the OS, false after `ms` without (nobody reads). */
+  idle(ms: number): Promise<boolean> {
+    if (!this.#inFlight) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#idle.delete(on);
+        resolve(false);
+      }, ms);
+      const on = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.#idle.add(on);
+    });
+  }
+
+  #next(): void {
+    const head = this.#queue.shift();
+    if (!head) {
+      for (const f of this.#idle) f();
+      this.#idle.clear();
+      return;
+    }
+    this.#inFlight = head.chunk;
+    this.stream.write(head.chunk.text, () => {
+      this.#inFlight = undefined;
+      head.done();
+      this.#next();
+    });
+  }
+
+  /** Events written to this writer whose text has not all been handed to the OS. */
+  abandoned(): number {
+    let n = 0;
+    for (const q of this.#queue) n += q.chunk.events;
+    const c = this.#inFlight;
+    if (c) {
+      // libuv's count of the bytes of the current write not yet taken by the kernel (Node's
+      // stream handle keeps it up to date as partial writes go through); without it the whole
+      // chunk counts, so nothing is ever missed.
+      const queued = (this.stream as unknown as { _handle?: { writeQueueSize?: unknown } })._handle?.writeQueueSize;
+      const bytes = Buffer.byteLength(c.text);
+      const unsent = typeof queued === 'number' && queued >= 0 && queued <= bytes ? queued : bytes;
+      n += c.eventsAfter(bytes - unsent);
+    }
+    return n;
   }
 }
 
@@ -105,42 +212,28 @@ export interface EventLoop {
   readonly session: TraceSession;
   /** Printed after the last event unless stdout is stuck (trace -A's table). */
   readonly epilogue?: () => string;
+  /** Where the lines go (default: a writer on stdout). */
+  readonly writer?: EventWriter;
 }
 
 /** Writes the pending lines and waits until stdout took them, or a stop. */
-async function flush(lines: EventLines): Promise<void> {
-  if (!lines.length) return;
+async function flush(lines: EventLines, writer: EventWriter): Promise<void> {
+  if (!lines.length || stopped() === 'epipe') return;
   // A stop (Ctrl-C) does not wait for a slow stdout: the loop ends and the rest is drained after.
-  await raceStop(out(lines.take()));
-}
-
-/** Resolves true once stdout has drained, false after `ms` without (nobody reads it). */
-function drained(ms: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    if (!process.stdout.writableNeedDrain) return resolve(true);
-    const on = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    const timer = setTimeout(() => {
-      process.stdout.off('drain', on);
-      resolve(false);
-    }, ms);
-    process.stdout.once('drain', on);
-  });
+  await raceStop(writer.write(lines.takeChunk()));
 }
 
 /** Until a stop or `lines.done`: read a batch, write it, say the loss every second. */
-async function pump(l: EventLoop): Promise<void> {
+async function pump(l: EventLoop, writer: EventWriter): Promise<void> {
   let lastReport = Date.now();
   while (!l.lines.done && !stopped()) {
     const n = l.reader.drain(l.sink, BATCH);
-    await flush(l.lines);
+    await flush(l.lines, writer);
     const now = Date.now();
     if (now - lastReport >= REPORT_MS) {
       lastReport = now;
       const rec = l.loss.report();
-      if (rec) l.lines.push(rec);
+      if (rec) l.lines.push(rec, false);
     }
     // raceStop, not a race with one long-lived stop promise: that would keep one reaction per
     // turn of this loop alive until the stop (the 4 MiB/s growth the soak test found).
@@ -151,23 +244,25 @@ async function pump(l: EventLoop): Promise<void> {
 
 /**
  * After the links are closed: print what is still in the buffer. Returns the number of
- * events left unread because nobody reads stdout (undefined when stdout took everything).
+ * events not printed because nobody reads stdout (undefined when stdout took everything):
+ * those left in the ring, and those whose lines never reached the OS.
  */
-async function drainRest(l: EventLoop): Promise<bigint | undefined> {
+async function drainRest(l: EventLoop, writer: EventWriter): Promise<bigint | undefined> {
   if (l.lines.done || stopped() === 'epipe') return undefined;
   await new Promise((r) => setTimeout(r, 5));
-  // After a stop out() no longer waits for the pipe: wait here, but not for a reader that
-  // does not read at all.
+  // After a stop the writes are not awaited: wait here, but not for a reader that does not
+  // read at all.
   for (;;) {
     const n = l.lines.done ? 0 : l.reader.drain(l.sink, BATCH);
-    await flush(l.lines);
-    if (!(await drained(STUCK_MS))) break;
-    if (n === 0) return undefined;
+    await flush(l.lines, writer);
+    if (!(await writer.idle(STUCK_MS))) break;
+    if (n === 0 && writer.abandoned() === 0) return undefined;
   }
-  // Nobody reads stdout: what remains in the ring is not printed, so it is reported as lost.
+  // Nobody reads stdout: what remains in the ring is not printed, nor what waits in our
+  // buffers, so both are reported as lost.
   let rest = 0;
   while (l.reader.drain(() => rest++, 1 << 20) > 0);
-  return BigInt(rest);
+  return BigInt(rest + writer.abandoned());
 }
 
 /**
@@ -175,10 +270,11 @@ async function drainRest(l: EventLoop): Promise<bigint | undefined> {
  * report. When stdout is stuck, disposes the session and exits 0 (waiting would hang).
  */
 export async function runEventLoop(l: EventLoop): Promise<number> {
-  await pump(l);
+  const writer = l.writer ?? new EventWriter();
+  await pump(l, writer);
   // Detach, then print what is still in the buffer: every event produced is printed or lost.
   for (const link of l.session.links) link.close();
-  const unread = await drainRest(l);
+  const unread = await drainRest(l, writer);
   const stuck = unread !== undefined;
   if (l.epilogue && !stuck) await out(l.epilogue());
   if (stopped() !== 'epipe') {
