@@ -164,7 +164,14 @@ this process write to most?" without printing an event per call.
 Probes are kernel functions and their returns (p::, r::), user functions (p:lib:, r:lib:),
 tracepoints (t:category:event) and USDT probes (u:lib:probe). Return probes can use $retval,
 $latency and $entry(param). Types of kernel arguments come from BTF; -I is accepted for
-compatibility and rarely needed.`,
+compatibility and rarely needed.
+
+--prometheus [HOST:]PORT serves each -C probe as the counter
+argdist_events_total{probe,...}, one label per key expression named after it ($COMM is
+comm, args->ret is args_ret), and each -H probe as the histogram argdist_value{probe}, one
+bucket per log2 slot with le the slot's inclusive upper bound, as the text rows print it
+(no _sum: argdist keeps none). It listens on 127.0.0.1 unless HOST says otherwise, to at
+most 16 connections at once.`,
     overhead: `argdist updates a hash map (or a log2 histogram) in the kernel per event and copies
 only the summary to user space each interval. The per-event cost is a BPF program run and a
 map update, plus the string copy for char* keys: much lower than trace's, higher than
@@ -181,7 +188,8 @@ as c, a path, or an executable on $PATH), 'p:lib:name', 't:category:event' and
 'u:lib:probe'. '*' is a wildcard; -r takes a regular expression.
 
 --json prints one JSON document per interval; --prometheus [HOST:]PORT serves the counts
-as the counter funccount_calls_total{function,library,pid} at /metrics.`,
+as the counter funccount_calls_total{function,library,pid} at /metrics (pid only with -p),
+on 127.0.0.1 unless HOST says otherwise, to at most 16 connections at once.`,
     overhead: OVERHEAD_COUNT,
   },
   funclatency: {
@@ -195,9 +203,11 @@ per process. -l times recursive calls up to that depth.
 
 --json prints one JSON document per interval. --heatmap FILE.svg (with -i) writes a
 latency heat map: time on x, log2 latency on y, the number of calls as colour.
---prometheus [HOST:]PORT serves the histogram funclatency_nanoseconds (or _microseconds,
-_milliseconds with -u, -m), whose buckets are the histogram's powers of two (le="2^i"
-counts the calls shorter than 2^i), with _sum and _count.`,
+--prometheus [HOST:]PORT serves the histogram funclatency_seconds{function,library,pid}:
+one bucket per log2 slot, whose le is the slot's inclusive upper bound in seconds (the
+text histogram's row 512 -> 1023 nsecs is le="0.000001023"), so its cumulative counts are
+the text histogram's; _sum (seconds) and _count. It listens on 127.0.0.1 unless HOST says
+otherwise, to at most 16 connections at once.`,
     overhead: `This traces every entry and return of the matching functions, which costs two BPF program
 runs and a hash map update and lookup per call; uprobes add two traps into the kernel (a
 few microseconds a call in all). On functions called millions of times a second this is

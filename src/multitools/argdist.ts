@@ -7,7 +7,7 @@
  * specifier gets its own map and its own section of the output.
  */
 import { InvalidArgumentError } from 'commander';
-import { toolCommand, intArg, collect, parseDump, parseListen, type ListenAddress } from './options.js';
+import { toolCommand, intArg, collect, parseDump, parseListen, prometheusHelp, type ListenAddress } from './options.js';
 import { runWithSession, out } from '../report/lifecycle.js';
 import { runIntervals } from '../report/interval.js';
 import { DoubleBuffer } from '../report/double-buffer.js';
@@ -43,7 +43,8 @@ import {
   type FreqEntry,
   type ProbePlan,
 } from './argdist-plan.js';
-import { log2Histogram, record, list, byCountAscending } from '../output/value.js';
+import { log2Histogram, record, list, byCountAscending, type OutputValue } from '../output/value.js';
+import { log2Layout, renderPrometheus } from '../output/prometheus.js';
 import { jsonDocument } from '../output/json.js';
 
 export interface ArgdistOptions {
@@ -131,7 +132,7 @@ export function parseOptions(argv: readonly string[], prog: string): ArgdistOpti
     .option('-C, --count <specifier>', 'probe specifier to capture count of (see examples below)', collect, [])
     .option('-I, --include <header>', 'additional header files (kernel types come from BTF)', collect, [])
     .option('--json', 'print one JSON document per interval', false)
-    .option('--prometheus <[HOST:]PORT>', 'serve the counts and histograms at http://HOST:PORT/metrics for Prometheus', parseListen)
+    .option('--prometheus <[HOST:]PORT>', prometheusHelp('the counts and histograms'), parseListen)
     .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);
   cmd.parse([...argv], { from: 'user' });
   const o = cmd.opts();
@@ -188,22 +189,20 @@ export function jsonInterval(time: Date, probes: readonly IntervalProbe[], top: 
     if (x.kind === 'hist') return record({ ...base, type: 'histogram', label: x.plan.title, buckets: log2Histogram(x.slots) });
     let rows = byCountAscending(x.entries);
     if (top !== undefined && top > 0) rows = rows.slice(Math.max(0, rows.length - top));
-    const onlyCalls = x.plan.ast.defaultExpr && !x.plan.ret;
     return record({
       ...base,
       type: 'counts',
       dropped: dropped[x.plan.index] ?? 0n,
-      counts: list(
-        rows.map((e) =>
-          record({
-            key: record(onlyCalls ? {} : Object.fromEntries(x.plan.display.map((d, i) => [d, e.values[i]!]))),
-            count: e.count,
-          }),
-        ),
-      ),
+      counts: list(rows.map((e) => record({ key: keyRecord(x.plan, e.values), count: e.count }))),
     });
   });
   return jsonDocument(record({ tool: 'argdist', time: time.toISOString(), read_errors: readErrors, probes: list(docs) }));
+}
+
+/** A -C key as `--json` writes it and `--prometheus` labels it: each expression as displayed, with its value. */
+function keyRecord(p: ProbePlan, values: readonly KeyValue[]): OutputValue {
+  const onlyCalls = p.ast.defaultExpr && !p.ret;
+  return record(onlyCalls ? {} : Object.fromEntries(p.display.map((d, i) => [d, values[i]!])));
 }
 
 export async function run(argv: readonly string[], prog: string): Promise<void> {
@@ -279,8 +278,8 @@ async function trace(o: ArgdistOptions, p: ArgdistPlan, sites: readonly Compiled
 interface ProbeState {
   /** -c: the counts so far, by displayed key. */
   readonly cumulative: Map<string, { values: readonly KeyValue[]; count: bigint }>;
-  /** --prometheus: running totals whatever -c says (counters only grow). */
-  readonly promCounts: Map<string, bigint>;
+  /** --prometheus: running totals by key, whatever -c says (counters only grow). */
+  readonly promCounts: Map<string, { values: readonly KeyValue[]; count: bigint }>;
   /** -H: the slots at the last read (also --prometheus's histogram). */
   slots: bigint[];
 }
@@ -337,17 +336,20 @@ function freqInterval(
   prom: boolean,
 ): IntervalProbe {
   const entries = decodeFreq(x, drained);
-  if (prom) {
-    for (const row of freqRows(x, entries)) s.promCounts.set(row.key, (s.promCounts.get(row.key) ?? 0n) + row.count);
-  }
+  if (prom) addCounts(s.promCounts, entries);
   if (!cumulative) return { plan: x, kind: 'freq', entries };
+  addCounts(s.cumulative, entries);
+  return { plan: x, kind: 'freq', entries: [...s.cumulative.values()].map((e) => ({ values: e.values, count: e.count })) };
+}
+
+/** Adds `entries` to running totals by key. */
+function addCounts(to: Map<string, { values: readonly KeyValue[]; count: bigint }>, entries: readonly FreqEntry[]): void {
   for (const e of entries) {
     const id = JSON.stringify(e.values, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
-    const have = s.cumulative.get(id);
+    const have = to.get(id);
     if (have) have.count += e.count;
-    else s.cumulative.set(id, { values: e.values, count: e.count });
+    else to.set(id, { values: e.values, count: e.count });
   }
-  return { plan: x, kind: 'freq', entries: [...s.cumulative.values()].map((e) => ({ values: e.values, count: e.count })) };
 }
 
 /** A -H probe's interval: the slots only grow (atomic adds), so it is the difference from the last read. */
@@ -359,20 +361,31 @@ function histInterval(x: ProbePlan, map: BpfMap, s: ProbeState, cumulative: bool
 }
 
 /**
- * `--prometheus`: every -C probe as a counter series per key (`argdist_events_total{probe,key}`),
- * every -H probe as a log2 histogram (`argdist_value{probe}`; argdist does not keep the sum of
- * the values, so _sum is NaN).
+ * `--prometheus`: every -C probe as counter series `argdist_events_total{probe,<key>}`, one
+ * label per key expression (`$COMM` → `comm`, valued as the text output shows it); every -H
+ * probe as a histogram `argdist_value{probe}` whose `le` is each log2 slot's inclusive upper
+ * bound. argdist keeps no sum of the values (they may be negative), so there is no `_sum`.
  */
 async function serveArgdist(addr: ListenAddress, p: ArgdistPlan, states: readonly ProbeState[]) {
-  const { PrometheusExporter } = await import('../output/prometheus.js');
-  const ex = new PrometheusExporter();
-  ex.counter('argdist_events_total', 'Events counted by argdist -C, by probe and key', ['probe', 'key'], () =>
-    p.probes.flatMap((x, i) => (x.kind !== 'freq' ? [] : [...states[i]!.promCounts].map(([key, value]) => ({ labels: { probe: x.title, key }, value })))),
+  const { serveMetrics } = await import('../report/metrics-server.js');
+  return serveMetrics(addr, () =>
+    renderPrometheus([
+      {
+        type: 'counter',
+        name: 'argdist_events',
+        help: 'Events counted by argdist -C, by probe and key',
+        value: 'count',
+        rows: p.probes.flatMap((x, i) =>
+          x.kind !== 'freq' ? [] : [...states[i]!.promCounts.values()].map((e) => record({ probe: x.title, key: keyRecord(x, e.values), count: e.count })),
+        ),
+      },
+      {
+        type: 'histogram',
+        name: 'argdist_value',
+        help: "Values histogrammed by argdist -H (log2 slots; le is each slot's inclusive upper bound)",
+        value: 'value',
+        rows: p.probes.flatMap((x, i) => (x.kind !== 'hist' ? [] : [record({ probe: x.title, value: log2Layout(states[i]!.slots) })])),
+      },
+    ]),
   );
-  ex.log2Histogram('argdist_value', 'Values histogrammed by argdist -H (log2 buckets)', ['probe'], () =>
-    p.probes.flatMap((x, i) => (x.kind !== 'hist' ? [] : [{ labels: { probe: x.title }, slots: states[i]!.slots, sum: NaN }])),
-  );
-  const where = await ex.listen(addr);
-  process.stderr.write(`Serving Prometheus metrics at http://${where}/metrics\n`);
-  return ex;
 }

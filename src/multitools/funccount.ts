@@ -2,7 +2,7 @@
  * funccount: count function calls, tracepoints and USDT probes, as BCC's funccount does,
  * with its options (-p -i -d -T -r -D -c) and its exact output.
  */
-import { toolCommand, intArg, parseDump, parseListen, type ListenAddress } from './options.js';
+import { toolCommand, intArg, parseDump, parseListen, prometheusHelp, type ListenAddress } from './options.js';
 import { runWithSession, out } from '../report/lifecycle.js';
 import { UsageError } from '../errors.js';
 import { targetLibrary, type ProbeTarget } from '../probes/targets.js';
@@ -15,7 +15,8 @@ import { requireProcess } from '../pipeline/process.js';
 import { dumpProgramStages, dumpResolved, dumpStage } from '../pipeline/dump.js';
 import { renderFunccountBanner, renderFunccountTable, DETACHING } from '../output/funccount.js';
 import { jsonDocument } from '../output/json.js';
-import { record, list, byCountAscending } from '../output/value.js';
+import { record, list, byCountAscending, type OutputValue } from '../output/value.js';
+import { renderPrometheus } from '../output/prometheus.js';
 import { runIntervals } from '../report/interval.js';
 
 export interface FunccountOptions {
@@ -61,7 +62,7 @@ export function parseOptions(argv: readonly string[], prog: string): FunccountOp
     .option('-D, --debug', 'print BPF program before starting (for debugging purposes)', false)
     .option('-c, --cpu <CPU>', 'trace this CPU only', intArg('CPU', { min: 0 }))
     .option('--json', 'print one JSON document per interval', false)
-    .option('--prometheus <[HOST:]PORT>', 'serve the counts at http://HOST:PORT/metrics for Prometheus', parseListen)
+    .option('--prometheus <[HOST:]PORT>', prometheusHelp('the counts'), parseListen)
     .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);
   cmd.parse([...argv], { from: 'user' });
   const o = cmd.opts();
@@ -158,20 +159,22 @@ export function jsonInterval(
       time: time.toISOString(),
       pattern: o.pattern,
       pid: o.pid,
-      counts: list(counts.map((r) => record({ function: r.name, library: targetLibrary(r.target), count: r.count }))),
+      counts: list(counts.map((r) => countRecord(r.target, r.count))),
     }),
   );
 }
 
-/** `--prometheus`: a counter per function, read from the kernel at each scrape. */
+/** One function's count, as `--json` lists it and `--prometheus` labels it (pid: Prometheus only). */
+function countRecord(t: ProbeTarget, count: bigint, pid?: number): OutputValue {
+  return record({ function: t.name, library: targetLibrary(t), pid, count });
+}
+
+/** `--prometheus`: `funccount_calls_total{function,library[,pid]}`, the kernel's totals at each scrape. */
 async function serveCounts(o: FunccountOptions, addr: ListenAddress, targets: readonly ProbeTarget[], totals: () => bigint[]) {
-  const { PrometheusExporter } = await import('../output/prometheus.js');
-  const ex = new PrometheusExporter();
-  ex.counter('funccount_calls_total', `Calls counted by funccount ${o.pattern}`, ['function', 'library', 'pid'], () => {
+  const { serveMetrics } = await import('../report/metrics-server.js');
+  return serveMetrics(addr, () => {
     const t = totals();
-    return targets.map((x, i) => ({ labels: { function: x.name, library: targetLibrary(x), pid: o.pid === undefined ? '' : String(o.pid) }, value: t[i]! }));
+    const rows = targets.map((x, i) => countRecord(x, t[i]!, o.pid));
+    return renderPrometheus([{ type: 'counter', name: 'funccount_calls', help: `Calls counted by funccount ${o.pattern}`, rows, value: 'count' }]);
   });
-  const where = await ex.listen(addr);
-  process.stderr.write(`Serving Prometheus metrics at http://${where}/metrics\n`);
-  return ex;
 }

@@ -4,7 +4,7 @@
  * and -k, and `--json`.
  */
 import { statSync, writeFileSync } from 'node:fs';
-import { toolCommand, intArg, parseDump, parseListen, type ListenAddress } from './options.js';
+import { toolCommand, intArg, parseDump, parseListen, prometheusHelp, type ListenAddress } from './options.js';
 import { runWithSession, out } from '../report/lifecycle.js';
 import { runIntervals } from '../report/interval.js';
 import { ResolveError, UsageError } from '../errors.js';
@@ -22,6 +22,7 @@ import { renderFunccountBanner, DETACHING } from '../output/funccount.js';
 import { renderFunclatencyInterval, funclatencySectionTitle } from '../output/funclatency.js';
 import { LOG2_SLOTS, type HistSection } from '../output/log2hist.js';
 import { log2Histogram, record, list } from '../output/value.js';
+import { log2Layout, renderPrometheus } from '../output/prometheus.js';
 import { jsonDocument } from '../output/json.js';
 import { trueDivide } from '../output/pyfmt.js';
 import { renderHeatmap, type HeatmapColumn } from '../output/heatmap.js';
@@ -80,7 +81,7 @@ export function parseOptions(argv: readonly string[], prog: string): Funclatency
     .option('-k, --kprobes', 'use kprobes for kernel functions, not fentry', false)
     .option('--json', 'print one JSON document per interval', false)
     .option('--ebpf', 'print the BPF program and exit', false)
-    .option('--prometheus <[HOST:]PORT>', 'serve the histogram at http://HOST:PORT/metrics for Prometheus', parseListen)
+    .option('--prometheus <[HOST:]PORT>', prometheusHelp('the histogram'), parseListen)
     .option('--heatmap <FILE>', 'write a latency heat map (SVG) to FILE at each interval (needs -i)')
     .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);
   cmd.parse([...argv], { from: 'user' });
@@ -289,36 +290,47 @@ function drawHeatmap(o: FunclatencyOptions, columns: HeatmapColumn[], sections: 
   writeFileSync(o.heatmap!, renderHeatmap({ title: `funclatency ${o.pattern} (${o.unit}, every ${o.interval}s)`, unit: o.unit, columns }));
 }
 
-/** `--prometheus`: one log2 histogram series per section (per function with -F, per process for user functions). */
+/**
+ * `--prometheus`: `funclatency_seconds{function,library[,pid]}`, one histogram series per
+ * section (per function with -F, per process for user functions), every log2 slot a bucket
+ * whose `le` is the slot's inclusive upper bound in seconds (with -u/-m the kernel truncates
+ * to whole units, so slot k ends 1 ns before 2^k units).
+ */
 async function serveHistogram(
   o: FunclatencyOptions,
   addr: ListenAddress,
   targets: readonly ProbeTarget[],
   read: () => { sections: readonly Section[]; totalNs: bigint },
 ) {
-  const { PrometheusExporter } = await import('../output/prometheus.js');
-  const ex = new PrometheusExporter();
-  const div = o.unit === 'msecs' ? 1e6 : o.unit === 'usecs' ? 1e3 : 1;
-  const unitName = o.unit === 'msecs' ? 'milliseconds' : o.unit === 'usecs' ? 'microseconds' : 'nanoseconds';
+  const { serveMetrics } = await import('../report/metrics-server.js');
+  const scale = o.unit === 'msecs' ? 1_000_000n : o.unit === 'usecs' ? 1000n : 1n;
   const t0 = targets[0]!;
   const library = targetLibrary(t0);
   const one = targets.length === 1 ? t0.name : o.pattern;
-  ex.log2Histogram(
-    `funclatency_${unitName}`,
-    `Latency of ${o.pattern} in ${unitName} (log2 buckets: le="2^i" counts calls shorter than 2^i)`,
-    ['function', 'library', 'pid'],
-    () => {
-      const { sections, totalNs } = read();
-      return log2Sums(sections, Number(totalNs) / div).map(({ section: s, sum }) => ({
-        labels: { function: s.name || one, library, pid: s.tgid !== undefined ? String(s.tgid) : o.pid !== undefined ? String(o.pid) : '' },
-        slots: s.slots,
-        sum,
-      }));
-    },
-  );
-  const where = await ex.listen(addr);
-  process.stderr.write(`Serving Prometheus metrics at http://${where}/metrics\n`);
-  return ex;
+  return serveMetrics(addr, () => {
+    const { sections, totalNs } = read();
+    // One series: the kernel's exact total; several: shared out (log2Sums).
+    const sums: readonly (bigint | number)[] = sections.length <= 1 ? [totalNs] : log2Sums(sections, Number(totalNs)).map((x) => x.sum);
+    const rows = sections.map((s, i) =>
+      record({
+        function: s.name || one,
+        library,
+        pid: s.tgid ?? o.pid,
+        latency: log2Layout(s.slots, { unit: 'nsecs', scale }),
+        sum: sums[i]!,
+      }),
+    );
+    return renderPrometheus([
+      {
+        type: 'histogram',
+        name: 'funclatency_seconds',
+        help: `Latency of ${o.pattern} in seconds (BCC's log2 slots; le is each slot's inclusive upper bound)`,
+        rows,
+        value: 'latency',
+        sum: 'sum',
+      },
+    ]);
+  });
 }
 
 /**

@@ -75,13 +75,21 @@ export interface ListenAddress {
   readonly port: number;
 }
 
-/** `--prometheus [HOST:]PORT` (HOST may be `[::1]`); the host defaults to every address. */
+/**
+ * `--prometheus [HOST:]PORT` (HOST may be `[::1]`); the host defaults to 127.0.0.1 (loopback
+ * only: the exporter runs as root), `0.0.0.0` or `[::]` serves every address.
+ */
 export function parseListen(value: string): ListenAddress {
   const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:\s]+):)?(\d+)$/.exec(value.trim());
   const port = m ? Number(m[2]) : NaN;
   if (!m || port < 1 || port > 65535) throw new InvalidArgumentError(`invalid [HOST:]PORT: '${value}'`);
-  const host = m[1] ? m[1].replace(/^\[(.*)\]$/, '$1') : '0.0.0.0';
+  const host = m[1] ? m[1].replace(/^\[(.*)\]$/, '$1') : '127.0.0.1';
   return { host, port };
+}
+
+/** The help of `--prometheus` (what it serves): where it listens by default and its limits. */
+export function prometheusHelp(what: string): string {
+  return `serve ${what} at http://HOST:PORT/metrics for Prometheus; HOST is 127.0.0.1 unless given (0.0.0.0: every address); at most 16 connections, idle ones closed after 5 seconds`;
 }
 
 export function parseDump(value: string, prev: string[] = []): string[] {

@@ -1,161 +1,268 @@
 /**
- * The Prometheus exporter behind `--prometheus [HOST:]PORT` (funccount, funclatency, argdist):
- * metrics are kept by prom-client (registry, naming, label escaping, text format) and read
- * from the kernel's maps at scrape time, so a scrape always sees the exact totals.
+ * Prometheus's text exposition format (version 0.0.4), rendered from the output model
+ * (`OutputValue`, output/value.ts) the tools' `--json` documents are built from: a tool gives
+ * a snapshot of its running totals as metric families whose rows are `record`s, and this file
+ * writes them. What --prometheus serves over HTTP is `report/metrics-server.ts`.
  *
- * Counters: the kernel's counters only grow, so each scrape sets the prom-client Counter to
- * the kernel's total (reset + inc), which keeps Prometheus's counter semantics.
+ * A row's value field (a count, or a `histogram`) becomes the sample; every other field a
+ * label: primitives as their text (bigint in decimal, strings as they are), nested records
+ * flattened into their own fields. Empty labels are left out (Prometheus treats them as
+ * absent anyway). Field names become label names (`labelName`: `$COMM` → `comm`,
+ * `args->ret` → `args_ret`); a name taken by an earlier field gets `_2`, `_3`. Rows with equal
+ * labels are one series: their counts (and buckets, and sums) add up.
  *
- * Histograms: BCC's log2 slots, slot i holding the values v with 2^(i-1) <= v < 2^i (slot 0:
- * v = 0). Slot i is exported as the bucket `le="2^i"`, so every boundary is a power of two
- * (the boundaries of a native histogram of schema 0, which Prometheus can convert to without
- * loss) and the cumulative count at `le="2^i"` is the number of calls shorter than 2^i units.
- * prom-client's Histogram observes one value at a time; a kernel histogram arrives as counts
- * per bucket, so `Log2Histogram` hands prom-client's registry the bucket series directly.
+ * Counters are written `NAME_total`. Histograms are `NAME_bucket{le}` (cumulative, ending in
+ * `le="+Inf"`), `NAME_sum` when the family names a sum field, and `NAME_count`. A histogram
+ * bucket's `le` is the bucket's inclusive upper bound (`HistBucket.hi`), so the cumulative
+ * count at `le` is the number of values ≤ le. A histogram in nanoseconds is exported in
+ * seconds (Prometheus's base unit): bounds and sum divided by 10^9, written as exact decimals,
+ * and its family's name must end in `_seconds`.
  */
-import { createServer, type Server } from 'node:http';
-import { Counter, Histogram, Registry } from 'prom-client';
-import { TracerError } from '../errors.js';
+import { assertNever, TracerError } from '../errors.js';
+import type { HistBucket, OutputValue, Primitive } from './value.js';
 
-export type Labels = { readonly [name: string]: string };
+/** The Content-Type of the text format. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-export interface CounterSample {
-  readonly labels: Labels;
-  /** The kernel's running total. */
-  readonly value: bigint;
+interface FamilyBase {
+  /** The metric name without its type's suffixes (`funccount_calls`, `funclatency_seconds`). */
+  readonly name: string;
+  readonly help: string;
+  /** One `record` per series. */
+  readonly rows: readonly OutputValue[];
+  /** The field of each row that holds the sample: a count (counter) or a `histogram`. */
+  readonly value: string;
 }
 
-export interface Log2Sample {
-  readonly labels: Labels;
-  /** Counts per BCC log2 slot (index = slot), running totals. */
-  readonly slots: readonly bigint[];
-  /** Sum of the observed values, in the histogram's unit (running total). */
-  readonly sum: number;
+export type MetricFamily =
+  | (FamilyBase & { readonly type: 'counter' })
+  /** `sum`: the field holding the sum of the observed values, in the histogram's unit. */
+  | (FamilyBase & { readonly type: 'histogram'; readonly sum?: string });
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** The text exposition of `families`, in their order. */
+export function renderPrometheus(families: readonly MetricFamily[]): string {
+  return families.map(renderFamily).join('');
 }
 
-/** Upper bounds exported: 2^0 … 2^(LOG2_BOUNDS-1), then +Inf. */
-export const LOG2_BOUNDS = 40;
-
-export function log2UpperBounds(n = LOG2_BOUNDS): number[] {
-  return Array.from({ length: n }, (_, i) => 2 ** i);
-}
-
-interface PromValue {
-  readonly labels: { [name: string]: string | number };
-  readonly value: number;
-  readonly metricName: string;
-}
-
-/** Cumulative bucket series of one log2 sample, as prom-client's registry formats them. */
-export function log2Series(name: string, s: Log2Sample, bounds = LOG2_BOUNDS): PromValue[] {
-  const out: PromValue[] = [];
-  let acc = 0n;
-  let total = 0n;
-  for (const c of s.slots) total += c;
-  for (let i = 0; i < bounds; i++) {
-    acc += s.slots[i] ?? 0n;
-    out.push({ labels: { ...s.labels, le: 2 ** i }, value: Number(acc), metricName: `${name}_bucket` });
-  }
-  out.push({ labels: { ...s.labels, le: '+Inf' }, value: Number(total), metricName: `${name}_bucket` });
-  out.push({ labels: { ...s.labels }, value: s.sum, metricName: `${name}_sum` });
-  out.push({ labels: { ...s.labels }, value: Number(total), metricName: `${name}_count` });
-  return out;
-}
-
-/** A prom-client Histogram whose buckets are set from kernel log2 slots at scrape time. */
-class Log2Histogram extends Histogram<string> {
-  constructor(
-    private readonly metricName: string,
-    private readonly metricHelp: string,
-    labelNames: readonly string[],
-    registry: Registry,
-    private readonly read: () => Log2Sample[],
-  ) {
-    const name = metricName;
-    const help = metricHelp;
-    super({ name, help, labelNames: [...labelNames], buckets: log2UpperBounds(), registers: [registry] });
-    // The registry prefers getForPromString when present: route it to get() below.
-    Object.defineProperty(this, 'getForPromString', { value: () => this.get() });
-  }
-
-  override async get() {
-    const values = this.read().flatMap((s) => log2Series(this.metricName, s));
-    return { name: this.metricName, help: this.metricHelp, type: 'histogram' as const, values, aggregator: 'sum' as const } as unknown as Awaited<
-      ReturnType<Histogram<string>['get']>
-    >;
-  }
-}
-
-export class PrometheusExporter {
-  readonly registry = new Registry();
-  private server?: Server;
-
-  /** A counter whose series are the samples `read()` returns at each scrape. */
-  counter(name: string, help: string, labelNames: readonly string[], read: () => CounterSample[]): void {
-    new Counter({
-      name,
-      help,
-      registers: [this.registry],
-      labelNames: [...labelNames],
-      collect() {
-        this.reset();
-        for (const s of read()) this.inc({ ...s.labels }, Number(s.value));
-      },
-    });
-  }
-
-  /** A log2 histogram whose series are the samples `read()` returns at each scrape. */
-  log2Histogram(name: string, help: string, labelNames: readonly string[], read: () => Log2Sample[]): void {
-    new Log2Histogram(name, help, labelNames, this.registry, read);
-  }
-
-  /** The text exposition (what GET /metrics answers). */
-  metrics(): Promise<string> {
-    return this.registry.metrics();
-  }
-
-  /** Serve GET /metrics; resolves with "host:port" once listening. */
-  listen(addr: { readonly host: string; readonly port: number }): Promise<string> {
-    const server = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { Allow: 'GET, HEAD' }).end();
-        return;
+function renderFamily(f: MetricFamily): string {
+  if (!METRIC_NAME.test(f.name)) throw new TracerError(`internal: invalid Prometheus metric name '${f.name}'`);
+  switch (f.type) {
+    case 'counter': {
+      const name = `${f.name}_total`;
+      const series = new Map<string, { labels: string; value: bigint | number }>();
+      for (const row of f.rows) {
+        const { labels, value } = splitRow(row, f.value);
+        const n = counterValue(value, f);
+        const have = series.get(labels);
+        if (!have) series.set(labels, { labels, value: n });
+        else have.value = add(have.value, n);
       }
-      if (path !== '/metrics') {
-        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('polytrace: metrics are at /metrics\n');
-        return;
+      let s = header(name, f.help, 'counter');
+      for (const x of series.values()) s += `${name}${braces(x.labels)} ${formatNumber(x.value)}\n`;
+      return s;
+    }
+    case 'histogram': {
+      const series = new Map<string, HistSeries>();
+      let scale: Scale | undefined;
+      for (const row of f.rows) {
+        const { labels, value, fields } = splitRow(row, f.value, f.sum);
+        if (value.kind !== 'histogram') throw new TracerError(`internal: ${f.name}: field '${f.value}' is not a histogram`);
+        const sc = unitScale(value.unit, f.name);
+        scale ??= sc;
+        if (sc !== scale) throw new TracerError(`internal: ${f.name}: histograms in different units`);
+        const sumField = f.sum === undefined ? undefined : fields.get(f.sum);
+        const sum = sumField === undefined ? undefined : counterValue(sumField, f);
+        let have = series.get(labels);
+        if (!have) {
+          have = { labels, buckets: new Map(), sum: f.sum === undefined ? undefined : 0 };
+          series.set(labels, have);
+        }
+        for (const b of sortedBuckets(value.buckets)) have.buckets.set(b.hi, (have.buckets.get(b.hi) ?? 0n) + b.count);
+        if (have.sum !== undefined) have.sum = add(have.sum, sum ?? 0);
       }
-      this.metrics().then(
-        (text) => res.writeHead(200, { 'Content-Type': this.registry.contentType }).end(req.method === 'HEAD' ? undefined : text),
-        (e: unknown) => res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`${String(e)}\n`),
-      );
-    });
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', (e: NodeJS.ErrnoException) =>
-        reject(
-          new TracerError(
-            `cannot listen on ${addr.host}:${addr.port}: ${e.code ?? e.message}`,
-            e.code === 'EADDRINUSE' ? ['choose another port with --prometheus [HOST:]PORT'] : [],
-          ),
-        ),
-      );
-      server.listen(addr.port, addr.host, () => {
-        const a = server.address();
-        const shown = a && typeof a === 'object' ? (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`) : `${addr.host}:${addr.port}`;
-        resolve(shown);
-      });
-    });
+      let s = header(f.name, f.help, 'histogram');
+      for (const x of series.values()) {
+        let acc = 0n;
+        for (const [hi, count] of [...x.buckets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+          acc += count;
+          s += `${f.name}_bucket${braces(x.labels, `le="${scaled(hi, scale)}"`)} ${acc}\n`;
+        }
+        s += `${f.name}_bucket${braces(x.labels, 'le="+Inf"')} ${acc}\n`;
+        if (x.sum !== undefined) s += `${f.name}_sum${braces(x.labels)} ${scaled(x.sum, scale)}\n`;
+        s += `${f.name}_count${braces(x.labels)} ${acc}\n`;
+      }
+      return s;
+    }
+    default:
+      return assertNever(f, 'metric family');
   }
+}
 
-  close(): Promise<void> {
-    const s = this.server;
-    if (!s) return Promise.resolve();
-    this.server = undefined;
-    return new Promise((resolve) => {
-      s.close(() => resolve());
-      s.closeAllConnections();
-    });
+interface HistSeries {
+  readonly labels: string;
+  /** Count per inclusive upper bound. */
+  readonly buckets: Map<bigint, bigint>;
+  sum: bigint | number | undefined;
+}
+
+function header(name: string, help: string, type: string): string {
+  return `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
+}
+
+function braces(labels: string, extra?: string): string {
+  const all = [labels, extra].filter((x) => x !== undefined && x !== '').join(',');
+  return all === '' ? '' : `{${all}}`;
+}
+
+function sortedBuckets(b: readonly HistBucket[]): readonly HistBucket[] {
+  return [...b].sort((x, y) => (x.hi < y.hi ? -1 : x.hi > y.hi ? 1 : 0));
+}
+
+function add(a: bigint | number, b: bigint | number): bigint | number {
+  return typeof a === 'bigint' && typeof b === 'bigint' ? a + b : Number(a) + Number(b);
+}
+
+function counterValue(v: OutputValue, f: MetricFamily): bigint | number {
+  if (v.kind === 'primitive' && (typeof v.value === 'bigint' || typeof v.value === 'number')) {
+    if (typeof v.value === 'number' && !Number.isFinite(v.value)) throw new TracerError(`internal: ${f.name}: a value is not finite (${v.value})`);
+    return v.value;
   }
+  throw new TracerError(`internal: ${f.name}: a value is not a number`);
+}
+
+/** A row's label text (`a="x",b="y"`), its value field, and its other fields by name. */
+function splitRow(row: OutputValue, valueField: string, sumField?: string): { labels: string; value: OutputValue; fields: Map<string, OutputValue> } {
+  if (row.kind !== 'record') throw new TracerError('internal: a Prometheus row is not a record');
+  const fields = new Map(row.fields);
+  const value = fields.get(valueField);
+  if (value === undefined) throw new TracerError(`internal: a Prometheus row has no field '${valueField}'`);
+  const pairs: string[] = [];
+  const taken = new Set<string>(['le']);
+  const addLabels = (fs: readonly (readonly [string, OutputValue])[]) => {
+    for (const [field, v] of fs) {
+      if (field === valueField || field === sumField) continue;
+      if (v.kind === 'record') {
+        addLabels(v.fields);
+        continue;
+      }
+      const text = labelValue(v);
+      if (text === '') continue;
+      let name = labelName(field);
+      for (let n = 2; taken.has(name); n++) name = `${labelName(field)}_${n}`;
+      taken.add(name);
+      pairs.push(`${name}="${escapeLabelValue(text)}"`);
+    }
+  };
+  addLabels(row.fields);
+  return { labels: pairs.join(','), value, fields };
+}
+
+function labelValue(v: OutputValue): string {
+  switch (v.kind) {
+    case 'primitive':
+      return primitiveText(v.value);
+    case 'histogram':
+    case 'stack':
+    case 'list':
+    case 'record':
+      throw new TracerError(`internal: a ${v.kind} cannot be a Prometheus label`);
+    default:
+      return assertNever(v, 'output value');
+  }
+}
+
+function primitiveText(p: Primitive): string {
+  if (typeof p === 'bigint' || typeof p === 'number' || typeof p === 'boolean') return String(p);
+  if (typeof p === 'string') return p;
+  if (Array.isArray(p)) return p.map(primitiveText).join(',');
+  const s = p as { readonly sym: string; readonly addr: bigint };
+  return s.sym;
+}
+
+/**
+ * A label name for a field or expression: `$NAME` builtins lowercased without the `$`
+ * (`$COMM` → `comm`), every run of other characters one `_` (`args->ret` → `args_ret`), no
+ * leading or trailing `_` (names starting `__` are Prometheus's own), `_` before a leading
+ * digit, and `key` for what is left empty.
+ */
+export function labelName(field: string): string {
+  let s = field
+    .replace(/\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, n: string) => n.toLowerCase())
+    .replace(/[^A-Za-z0-9_]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  if (s === '') s = 'key';
+  if (/^[0-9]/.test(s)) s = `_${s}`;
+  if (!LABEL_NAME.test(s)) throw new TracerError(`internal: label name '${s}' from '${field}'`);
+  return s;
+}
+
+/** A label value in the text format: `\`, `"` and newline escaped. */
+export function escapeLabelValue(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/** HELP text: `\` and newline escaped (quotes are not). */
+export function escapeHelp(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+/** The power of ten a histogram's unit is divided by to give its family's unit. */
+type Scale = 0 | 9;
+
+function unitScale(unit: string | undefined, name: string): Scale {
+  if (unit === undefined) {
+    if (name.endsWith('_seconds')) throw new TracerError(`internal: ${name}: a histogram without a unit in a _seconds family`);
+    return NO_SCALE;
+  }
+  if (unit === 'nsecs') {
+    if (!name.endsWith('_seconds')) throw new TracerError(`internal: ${name}: a histogram in nsecs must be exported in a _seconds family`);
+    return NSECS;
+  }
+  throw new TracerError(`internal: ${name}: no Prometheus base unit for '${unit}'`);
+}
+
+const NO_SCALE: Scale = 0;
+const NSECS: Scale = 9;
+
+/** A bound or sum in the family's unit: exact decimals for integers, shortest floats otherwise. */
+function scaled(v: bigint | number, scale: Scale | undefined): string {
+  const d = scale ?? NO_SCALE;
+  if (typeof v === 'number') return formatNumber(d === 0 ? v : v / 10 ** d);
+  return decimal(v, d);
+}
+
+/** `v / 10^d` as an exact decimal (`decimal(1023n, 9)` = `0.000001023`). */
+export function decimal(v: bigint, d: number): string {
+  if (d === 0) return v.toString();
+  const neg = v < 0n;
+  const digits = (neg ? -v : v).toString().padStart(d + 1, '0');
+  const int = digits.slice(0, -d);
+  const frac = digits.slice(-d).replace(/0+$/, '');
+  return `${neg ? '-' : ''}${int}${frac ? `.${frac}` : ''}`;
+}
+
+function formatNumber(v: bigint | number): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (!Number.isFinite(v)) throw new TracerError(`internal: a Prometheus value is not finite (${v})`);
+  return String(v);
+}
+
+/**
+ * A BCC log2 table (`slots[k]` = count of `bpf_log2l` slot k) as a histogram with every slot
+ * 1..64 as a bucket, so the layout (the set of `le`) is the same at every scrape. Slot k holds
+ * [2^(k-1), 2^k - 1] (slot 1 also 0, as the text histogram's `0 -> 1`); the never-used slot
+ * 0 is counted with slot 1. `scale`: the kernel divided the values by it before taking the
+ * slot (funclatency -u: 1000), so in the undivided unit slot k holds up to 2^k·scale - 1.
+ */
+export function log2Layout(slots: readonly bigint[], opts: { readonly unit?: string; readonly scale?: bigint } = {}): OutputValue {
+  const scale = opts.scale ?? 1n;
+  const buckets: HistBucket[] = [];
+  for (let k = 1; k <= 64; k++) {
+    const count = (slots[k] ?? 0n) + (k === 1 ? (slots[0] ?? 0n) : 0n);
+    buckets.push({ lo: k === 1 ? 0n : (1n << BigInt(k - 1)) * scale, hi: (1n << BigInt(k)) * scale - 1n, count });
+  }
+  return { kind: 'histogram', ...(opts.unit !== undefined ? { unit: opts.unit } : {}), buckets };
 }

@@ -1,12 +1,14 @@
 /**
  * --prometheus against a real Prometheus server (Debian's prometheus): the exporter serves
  * /metrics on loopback, Prometheus scrapes it every second, and PromQL over the HTTP API
- * returns the exact counts of a deterministic workload. Every wait is bounded; Prometheus
- * and the tools are stopped at the end.
+ * returns the exact counts of a deterministic workload. Then `promtool check metrics` on a
+ * scrape of every tool that serves metrics, and the server's defences (default bind address,
+ * a flood of idle connections) against the real CLI. Every wait is bounded; Prometheus and
+ * the tools are stopped at the end.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
+import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,8 +17,10 @@ import { counterWorkload, startCounter } from '../helpers/workloads.js';
 import { chainExe, startChain } from './workloads/chain.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
+const PROMTOOL = '/usr/bin/promtool';
 const N = 1000;
 const noPrometheus = !existsSync(PROMETHEUS) && !inCI;
+const noPromtool = !existsSync(PROMTOOL) && !inCI;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -167,40 +171,36 @@ describe.skipIf(skipKernel || noPrometheus)('--prometheus scraped by a real Prom
     expect(t.stdout).toContain('pt_f11');
   });
 
-  it('funclatency: histogram buckets, _count exact, le at powers of two', async () => {
+  it("funclatency: funclatency_seconds buckets at each slot's upper bound, agreeing with the text histogram; _sum and _count exact", async () => {
     const w = await startChain(N);
     const t = start('funclatency', ['--prometheus', `127.0.0.1:${flPort}`, '-p', String(w.pid), `${chainExe()}:target`]);
     tools.push(t);
     await waitServing(t);
     await until(prom!, `up{instance="127.0.0.1:${flPort}"}`, (v) => v === 1);
     await w.go();
-    await until(prom!, `funclatency_nanoseconds_count{function="target"}`, (v) => v === N);
-    const inf = await query(prom!, `funclatency_nanoseconds_bucket{function="target",le="+Inf"}`);
+    await until(prom!, `funclatency_seconds_count{function="target"}`, (v) => v === N);
+    const inf = await query(prom!, `funclatency_seconds_bucket{function="target",le="+Inf"}`);
     expect(inf[0]!.value[1]).toBe(String(N));
-    const buckets = await query(prom!, `funclatency_nanoseconds_bucket{function="target"}`);
-    const les = buckets
-      .map((b) => b.metric.le!)
-      .filter((le) => le !== '+Inf')
-      .map(Number);
-    expect(les.every((le) => Math.log2(le) === Math.round(Math.log2(le)))).toBe(true);
-    // Cumulative: never decreasing with le, and every call is shorter than 2^39 ns.
-    const sorted = buckets
-      .filter((b) => b.metric.le !== '+Inf')
-      .sort((a, b) => Number(a.metric.le) - Number(b.metric.le))
-      .map((b) => Number(b.value[1]));
-    for (let i = 1; i < sorted.length; i++) expect(sorted[i]!).toBeGreaterThanOrEqual(sorted[i - 1]!);
-    expect(sorted[sorted.length - 1]).toBe(N);
-    // _sum is the kernel's exact total (one series), the same number the text output prints.
-    const sum = await query(prom!, 'funclatency_nanoseconds_sum{function="target"}');
+    const buckets = await query(prom!, `funclatency_seconds_bucket{function="target"}`);
+    // Every slot 1..64 is a bucket: le = (2^k - 1) ns, in seconds.
+    const les = new Set(buckets.map((b) => b.metric.le!));
+    for (let k = 1; k <= 64; k++) expect(les.has(decimal((1n << BigInt(k)) - 1n, 9)), `slot ${k}`).toBe(true);
+    const at = new Map(buckets.map((b) => [b.metric.le!, Number(b.value[1])]));
+    // histogram_quantile works on the buckets: the median lies inside the histogram.
+    const q = await query(prom!, `histogram_quantile(0.5, funclatency_seconds_bucket{function="target"})`);
+    expect(Number(q[0]!.value[1])).toBeGreaterThan(0);
+    const sum = await query(prom!, 'funclatency_seconds_sum{function="target"}');
     await w.end();
     t.child.kill('SIGINT');
     expect(await t.exited).toBe(0);
     const printed = /total: (\d+) nsecs, count: (\d+)/.exec(t.stdout);
     expect(printed?.[2]).toBe(String(N));
-    expect(Number(sum[0]!.value[1])).toBe(Number(printed![1]));
-    // histogram_quantile works on the buckets: the median lies inside the histogram.
-    const q = await query(prom!, `histogram_quantile(0.5, funclatency_nanoseconds_bucket{function="target"})`);
-    expect(Number(q[0]!.value[1])).toBeGreaterThan(0);
+    // _sum is the kernel's exact total (one series), in seconds, the number the text output prints in ns.
+    expect(Math.round(Number(sum[0]!.value[1]) * 1e9)).toBe(Number(printed![1]));
+    // The text histogram's rows, summed, are the buckets at each row's upper bound.
+    const rows = textCumulative(t.stdout);
+    expect(rows.size).toBeGreaterThan(0);
+    for (const [hi, acc] of rows) expect(at.get(decimal(hi, 9)), `le=${hi} ns`).toBe(acc);
   });
 
   it('argdist: -C counts per key and -H buckets, exact in PromQL', async () => {
@@ -216,19 +216,19 @@ describe.skipIf(skipKernel || noPrometheus)('--prometheus scraped by a real Prom
     // pt_f3 is called with x = 0..3 once each; pt_f11 with x = 0..11.
     await until(prom!, `sum(argdist_events_total{probe="${c}"})`, (v) => v === 4);
     const keys = await query(prom!, `argdist_events_total{probe="${c}"}`);
-    expect(keys.map((k) => [k.metric.key, k.value[1]]).sort()).toEqual([
-      ['x = 0', '1'],
-      ['x = 1', '1'],
-      ['x = 2', '1'],
-      ['x = 3', '1'],
+    expect(keys.map((k) => [k.metric.x, k.value[1]]).sort()).toEqual([
+      ['0', '1'],
+      ['1', '1'],
+      ['2', '1'],
+      ['3', '1'],
     ]);
     await until(prom!, `argdist_value_count{probe="x11"}`, (v) => v === 12);
-    // BCC's slots: 0..1 → le 2, 2..3 → le 4, 4..7 → le 8, 8..11 → le 16 (cumulative).
+    // BCC's slots, as the text histogram prints them: 0 -> 1, 2 -> 3, 4 -> 7, 8 -> 15 (cumulative at hi).
     for (const [le, n] of [
-      ['2', 2],
-      ['4', 4],
-      ['8', 8],
-      ['16', 12],
+      ['1', 2],
+      ['3', 4],
+      ['7', 8],
+      ['15', 12],
     ] as const) {
       const b = await query(prom!, `argdist_value_bucket{probe="x11",le="${le}"}`);
       expect(Number(b[0]!.value[1]), `le=${le}`).toBe(n);
@@ -236,5 +236,186 @@ describe.skipIf(skipKernel || noPrometheus)('--prometheus scraped by a real Prom
     await w.end();
     t.child.kill('SIGINT');
     await t.exited;
+  });
+});
+
+/** BCC's text histogram rows (`lo -> hi : count`) summed: cumulative count by upper bound. */
+function textCumulative(text: string): Map<bigint, number> {
+  const out = new Map<bigint, number>();
+  let acc = 0;
+  for (const m of text.matchAll(/^\s*(\d+) -> (\d+)\s*: (\d+)/gm)) {
+    acc += Number(m[3]);
+    out.set(BigInt(m[2]!), acc);
+  }
+  return out;
+}
+
+/** `v / 10^d` as an exact decimal, as the exporter writes seconds. */
+function decimal(v: bigint, d: number): string {
+  const digits = v.toString().padStart(d + 1, '0');
+  const frac = digits.slice(-d).replace(/0+$/, '');
+  return `${digits.slice(0, -d)}${frac ? `.${frac}` : ''}`;
+}
+
+/** GET /metrics from a running tool. */
+async function scrape(where: string): Promise<string> {
+  const r = await fetch(`http://${where}/metrics`);
+  if (r.status !== 200) throw new Error(`${where}: HTTP ${r.status}`);
+  return r.text();
+}
+
+/** Scrapes until `ok` holds (bounded). */
+async function scrapeUntil(where: string, ok: (text: string) => boolean, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await scrape(where);
+    if (ok(text)) return text;
+    await sleep(100);
+  }
+  throw new Error(`${where}: not there after ${timeoutMs} ms: ${text}`);
+}
+
+/** `promtool check metrics` on `text`: its complaints (empty when it has none) and exit code. */
+function promtool(text: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(PROMTOOL, ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.once('error', reject);
+    p.once('exit', (code) => resolve({ code, out }));
+    p.stdin.end(text);
+  });
+}
+
+async function stopTool(t: Running): Promise<void> {
+  if (t.child.exitCode !== null) return;
+  t.child.kill('SIGINT');
+  await Promise.race([t.exited, sleep(10_000)]);
+  if (t.child.exitCode === null) t.child.kill('SIGKILL');
+}
+
+describe.skipIf(skipKernel || noPromtool)('--prometheus scrapes pass promtool check metrics (kernel)', () => {
+  const tools: Running[] = [];
+
+  beforeAll(() => {
+    requireKernel();
+    if (!existsSync(PROMTOOL)) throw new Error(`${PROMTOOL} is missing (apt-get install prometheus)`);
+    counterWorkload();
+    chainExe();
+  });
+
+  afterAll(async () => {
+    for (const t of tools) await stopTool(t);
+  });
+
+  /** Starts `tool` serving on a free loopback port, runs the workload, and checks a scrape that satisfies `ready`. */
+  async function check(
+    tool: string,
+    args: (pid: number) => string[],
+    work: () => Promise<{ pid: number; go(): Promise<void>; end(): Promise<void> }>,
+    ready: (text: string) => boolean,
+  ) {
+    const port = await freePort();
+    const w = await work();
+    const t = start(tool, ['--prometheus', `127.0.0.1:${port}`, ...args(w.pid)]);
+    tools.push(t);
+    await waitServing(t);
+    await w.go();
+    const text = await scrapeUntil(`127.0.0.1:${port}`, ready);
+    await w.end();
+    const r = await promtool(text);
+    expect(r.out, text).toBe('');
+    expect(r.code).toBe(0);
+    expect(text).not.toMatch(/NaN|=""/);
+    await stopTool(t);
+    return { text, stdout: t.stdout };
+  }
+
+  it('funccount: a counter per function, no empty pid label without -p', async () => {
+    const { lib } = counterWorkload();
+    const { text } = await check(
+      'funccount',
+      () => [`${lib}:pt_f1*`],
+      () => startCounter(1),
+      (x) => /funccount_calls_total\{function="pt_f11",[^}]*\} 12\n/.test(x),
+    );
+    expect(text).toMatch(/^funccount_calls_total\{function="pt_f10",library="[^"]+"\} 11$/m);
+  });
+
+  it('funclatency: funclatency_seconds, one series per process without -p', async () => {
+    const { text } = await check(
+      'funclatency',
+      () => [`${chainExe()}:target`],
+      () => startChain(50),
+      (x) => /^funclatency_seconds_count\{[^}]*\} 50$/m.test(x),
+    );
+    expect(text).toContain('# TYPE funclatency_seconds histogram\n');
+    expect(text).toMatch(/^funclatency_seconds_sum\{function="target",library="[^"]+",pid="\d+"\} \d+\.\d+$/m);
+  });
+
+  it('argdist -C and -H: one label per key expression, histogram without _sum', async () => {
+    const { lib } = counterWorkload();
+    const c = `p:${lib}:pt_f3(int x):int,char*:x,$COMM`;
+    const h = `p:${lib}:pt_f11(int x):int:x#x11`;
+    const { text } = await check(
+      'argdist',
+      (pid) => ['-p', String(pid), '-C', c, '-H', h],
+      () => startCounter(1),
+      (x) => x.includes('argdist_value_count{probe="x11"} 12\n') && (x.match(/^argdist_events_total/gm) ?? []).length === 4,
+    );
+    for (let x = 0; x <= 3; x++) expect(text).toMatch(new RegExp(`^argdist_events_total\\{probe="[^"]+",x="${x}",comm="counter[^"]*"\\} 1$`, 'm'));
+    expect(text).toContain('argdist_value_bucket{probe="x11",le="15"} 12\n');
+    expect(text).not.toContain('argdist_value_sum');
+  });
+});
+
+/** Open file descriptors of a process. */
+const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+
+describe.skipIf(skipKernel)('--prometheus server defences (kernel)', () => {
+  let t: Running | undefined;
+  const flood: Socket[] = [];
+
+  beforeAll(() => requireKernel());
+  afterAll(async () => {
+    for (const s of flood) s.destroy();
+    if (t) await stopTool(t);
+  });
+
+  it('--prometheus PORT listens on 127.0.0.1 only; 500 idle connections keep its fds within the cap and a scrape still succeeds', async () => {
+    const port = await freePort();
+    t = start('funccount', ['--prometheus', String(port), 't:sched:sched_process_exit']);
+    await waitServing(t);
+    expect(t.stderr).toContain(`Serving Prometheus metrics at http://127.0.0.1:${port}/metrics`);
+    const where = `127.0.0.1:${port}`;
+    await scrape(where);
+    const before = fds(t.child.pid!);
+    let closed = 0;
+    await Promise.all(
+      Array.from(
+        { length: 500 },
+        () =>
+          new Promise<void>((resolve) => {
+            const s = connect(port, '127.0.0.1');
+            flood.push(s);
+            s.on('error', () => {});
+            s.once('connect', () => resolve());
+            s.once('close', () => {
+              closed++;
+              resolve();
+            });
+          }),
+      ),
+    );
+    // The server closes all but the 16 newest idle connections.
+    const deadline = Date.now() + 20_000;
+    while (closed < 500 - 16 && Date.now() < deadline) await sleep(50);
+    expect(closed).toBeGreaterThanOrEqual(500 - 16);
+    expect(fds(t.child.pid!)).toBeLessThanOrEqual(before + 16);
+    const text = await scrape(where);
+    expect(text).toContain('# TYPE funccount_calls_total counter');
+    expect(fds(t.child.pid!)).toBeLessThanOrEqual(before + 16);
   });
 });

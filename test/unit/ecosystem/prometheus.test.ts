@@ -1,6 +1,10 @@
-/** The exporter without a kernel: prom-client's text format of counters and log2 histograms. */
+/**
+ * The --prometheus server without a kernel (report/metrics-server.ts): where it binds, what
+ * it answers, its connection cap and timeouts. The renderer is test/unit/output/prometheus.test.ts.
+ */
 import { describe, it, expect, afterEach } from 'vitest';
-import { PrometheusExporter, log2Series, log2UpperBounds } from '../../../src/output/prometheus.js';
+import { connect, type Socket } from 'node:net';
+import { MetricsServer, DEFAULT_LIMITS, type MetricsServerLimits } from '../../../src/report/metrics-server.js';
 import { log2Sums } from '../../../src/multitools/funclatency.js';
 import { parseListen } from '../../../src/multitools/options.js';
 
@@ -10,69 +14,103 @@ const slots = (m: Record<number, number>) => {
   return s;
 };
 
-let ex: PrometheusExporter | undefined;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `ok` until it holds (bounded; no assertion on how long it took). */
+async function until(ok: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`still not ${what} after ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+
+let server: MetricsServer | undefined;
+const sockets: Socket[] = [];
 afterEach(async () => {
-  await ex?.close();
-  ex = undefined;
+  for (const s of sockets.splice(0)) s.destroy();
+  await server?.close();
+  server = undefined;
 });
 
-describe('prometheus exporter', () => {
-  it('--prometheus [HOST:]PORT', () => {
-    expect(parseListen('9100')).toEqual({ host: '0.0.0.0', port: 9100 });
+/** `n` TCP connections to `where` that send nothing; resolves once all are connected or closed. */
+async function idle(where: string, n: number): Promise<{ socks: Socket[]; closed: () => number }> {
+  const [host, port] = [where.slice(0, where.lastIndexOf(':')), Number(where.slice(where.lastIndexOf(':') + 1))];
+  let closed = 0;
+  const socks = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Socket>((resolve) => {
+          const s = connect(port, host);
+          sockets.push(s);
+          s.on('error', () => {});
+          s.once('close', () => {
+            closed++;
+            resolve(s);
+          });
+          s.once('connect', () => resolve(s));
+        }),
+    ),
+  );
+  return { socks, closed: () => closed };
+}
+
+describe('--prometheus server', () => {
+  it('--prometheus [HOST:]PORT binds 127.0.0.1 unless a host is given', () => {
+    expect(parseListen('9100')).toEqual({ host: '127.0.0.1', port: 9100 });
+    expect(parseListen('0.0.0.0:9100')).toEqual({ host: '0.0.0.0', port: 9100 });
     expect(parseListen('127.0.0.1:9100')).toEqual({ host: '127.0.0.1', port: 9100 });
     expect(parseListen('[::1]:9100')).toEqual({ host: '::1', port: 9100 });
     expect(() => parseListen('99999')).toThrow(/invalid \[HOST:\]PORT/);
     expect(() => parseListen('host:')).toThrow(/invalid/);
   });
 
-  it('log2 buckets: le at powers of two, cumulative, +Inf, _sum and _count', () => {
-    expect(log2UpperBounds(4)).toEqual([1, 2, 4, 8]);
-    // slot 0: value 0; slot 1: 1; slot 2: 2..3; slot 3: 4..7
-    const s = log2Series('lat', { labels: { function: 'f' }, slots: slots({ 0: 1, 1: 2, 3: 4, 50: 1 }), sum: 99 }, 4);
-    expect(s.map((v) => [v.metricName, v.labels.le, v.value])).toEqual([
-      ['lat_bucket', 1, 1],
-      ['lat_bucket', 2, 3],
-      ['lat_bucket', 4, 3],
-      ['lat_bucket', 8, 7],
-      ['lat_bucket', '+Inf', 8],
-      ['lat_sum', undefined, 99],
-      ['lat_count', undefined, 8],
-    ]);
+  it('listens where the default says: loopback only', async () => {
+    server = await MetricsServer.listen({ ...parseListen('9100'), port: 0 }, () => '');
+    expect(server.address).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 
-  it('text exposition through prom-client: counters with labels, histogram series', async () => {
-    ex = new PrometheusExporter();
-    let total = 5n;
-    ex.counter('funccount_calls_total', 'Calls', ['function', 'library', 'pid'], () => [
-      { labels: { function: 'malloc', library: '/lib/libc.so.6', pid: '' }, value: total },
-      { labels: { function: 'a"b\\c', library: 'kernel', pid: '7' }, value: 0n },
-    ]);
-    ex.log2Histogram('funclatency_nanoseconds', 'Latency', ['function'], () => [{ labels: { function: 'f' }, slots: slots({ 10: 3 }), sum: 2500 }]);
-    let text = await ex.metrics();
-    expect(text).toContain('# TYPE funccount_calls_total counter\n');
-    expect(text).toContain('funccount_calls_total{function="malloc",library="/lib/libc.so.6",pid=""} 5\n');
-    expect(text).toContain('funccount_calls_total{function="a\\"b\\\\c",library="kernel",pid="7"} 0\n');
-    expect(text).toContain('# TYPE funclatency_nanoseconds histogram\n');
-    expect(text).toContain('funclatency_nanoseconds_bucket{function="f",le="512"} 0\n');
-    expect(text).toContain('funclatency_nanoseconds_bucket{function="f",le="1024"} 3\n');
-    expect(text).toContain('funclatency_nanoseconds_bucket{function="f",le="+Inf"} 3\n');
-    expect(text).toContain('funclatency_nanoseconds_sum{function="f"} 2500\n');
-    expect(text).toContain('funclatency_nanoseconds_count{function="f"} 3\n');
-    // Each scrape reads the kernel's running total again.
-    total = 12n;
-    text = await ex.metrics();
-    expect(text).toContain('funccount_calls_total{function="malloc",library="/lib/libc.so.6",pid=""} 12\n');
-  });
-
-  it('serves GET /metrics over HTTP, 404 elsewhere', async () => {
-    ex = new PrometheusExporter();
-    ex.counter('c_total', 'c', ['function'], () => [{ labels: { function: 'x' }, value: 3n }]);
-    const where = await ex.listen({ host: '127.0.0.1', port: 0 });
-    const r = await fetch(`http://${where}/metrics`);
+  it('serves GET /metrics with the text format 0.0.4, each scrape rendered afresh; 404 elsewhere, 405 for POST', async () => {
+    let n = 0;
+    server = await MetricsServer.listen({ host: '127.0.0.1', port: 0 }, () => `c_total ${++n}\n`);
+    const r = await fetch(`http://${server.address}/metrics`);
     expect(r.status).toBe(200);
-    expect(r.headers.get('content-type')).toMatch(/^text\/plain; version=0.0.4/);
-    expect(await r.text()).toContain('c_total{function="x"} 3');
-    expect((await fetch(`http://${where}/`)).status).toBe(404);
+    expect(r.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(await r.text()).toBe('c_total 1\n');
+    expect(await (await fetch(`http://${server.address}/metrics`)).text()).toBe('c_total 2\n');
+    expect((await fetch(`http://${server.address}/`)).status).toBe(404);
+    expect((await fetch(`http://${server.address}/metrics`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('a flood of idle connections stays within the cap, and a real scrape still gets through', async () => {
+    server = await MetricsServer.listen({ host: '127.0.0.1', port: 0 }, () => 'up 1\n');
+    const flood = await idle(server.address, 200);
+    // Every connection past the cap is closed by the server (the oldest idle ones first).
+    await until(() => flood.closed() >= 200 - DEFAULT_LIMITS.maxConnections, 'closed down to the cap');
+    expect(server.connections).toBeLessThanOrEqual(DEFAULT_LIMITS.maxConnections);
+    expect(server.refused).toBeGreaterThanOrEqual(200 - DEFAULT_LIMITS.maxConnections);
+    const r = await fetch(`http://${server.address}/metrics`);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toBe('up 1\n');
+    expect(server.connections).toBeLessThanOrEqual(DEFAULT_LIMITS.maxConnections);
+  });
+
+  it('closes idle connections and requests whose headers never end', async () => {
+    const quick: MetricsServerLimits = { maxConnections: 4, idleTimeoutMs: 200, headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 200 };
+    server = await MetricsServer.listen({ host: '127.0.0.1', port: 0 }, () => 'up 1\n', quick);
+    const silent = await idle(server.address, 1);
+    const slow = await idle(server.address, 1);
+    // A slowloris: a header line now and then, never the blank line that ends them.
+    const drip = setInterval(() => slow.socks[0]!.write('X-A: b\r\n'), 50);
+    slow.socks[0]!.write('GET /metrics HTTP/1.1\r\nHost: x\r\n');
+    try {
+      await until(() => silent.closed() === 1, 'closed the silent connection');
+      await until(() => slow.closed() === 1, 'closed the slow request');
+    } finally {
+      clearInterval(drip);
+    }
+    await until(() => server!.connections === 0, 'without connections');
   });
 
   it("_sum of several series adds up to the kernel's exact total", () => {
