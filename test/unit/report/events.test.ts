@@ -89,7 +89,7 @@ describe('event loss', () => {
     expect(await writer.idle(5)).toBe(true);
   });
 
-  it('without libuv\'s count the whole current write counts as not sent', () => {
+  it("without libuv's count the whole current write counts as not sent", () => {
     const stream = { write: () => false };
     const writer = new EventWriter(stream as unknown as NodeJS.WriteStream);
     const lines = new EventLines();
