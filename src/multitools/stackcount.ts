@@ -7,7 +7,6 @@
  * are symbolised through the process's maps even without -P (the tgid stays in the key);
  * lost stacks are counted and reported on stderr; -c 0 filters CPU 0; -K with -U exits 1.
  */
-import { writeFileSync } from 'node:fs';
 import { toolCommand, intArg, parseDump } from './options.js';
 import { runWithSession, out, stopped } from '../report/lifecycle.js';
 import { runIntervals } from '../report/interval.js';
@@ -27,6 +26,7 @@ import { renderFunccountBanner, DETACHING } from '../output/funccount.js';
 import { renderStackcountInterval, renderStackcountFolded, NO_TGID, type StackcountEntry, type Frame } from '../output/stackcount.js';
 import { Symbolizer } from '../output/symbolize.js';
 import { renderFlameGraph, type FoldedStack } from '../output/flamegraph.js';
+import { checkOutputPath, OutputFile } from '../output/write-file.js';
 import { jsonDocument } from '../output/json.js';
 import { record, list, stack, byCountAscending } from '../output/value.js';
 
@@ -136,6 +136,8 @@ export function plan(o: StackcountOptions): StackcountPlan {
 
 export async function run(argv: readonly string[], prog: string): Promise<void> {
   const o = parseOptions(argv, prog);
+  // Before anything is attached: a flame graph that could not be written is a lost result.
+  checkOutputPath('--svg', o.svg);
   const p = plan(o);
   requireProcess(o.pid);
   const resolved = planPattern(o.pattern, 'stackcount', { regex: o.regexp, pid: o.pid });
@@ -143,7 +145,7 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   const targets = resolved.probes.map((x) => x.target);
   await dumpResolved(o.dump, [{ probe: o.pattern, resolved: resolved.probes }]);
 
-  await runWithSession(o.pid, (session) => trace(o, p, targets, session));
+  await runWithSession(o.pid, (session) => trace(o, p, targets, session, prog));
 }
 
 /**
@@ -155,7 +157,7 @@ function testMapEntries(): { countEntries?: number; stackEntries?: number } {
   return Number.isInteger(n) && n > 0 ? { countEntries: n, stackEntries: n } : {};
 }
 
-async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly ProbeTarget[], session: TraceSession): Promise<void> {
+async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly ProbeTarget[], session: TraceSession, prog: string): Promise<number> {
   const maps = stackMaps(testMapEntries());
   const specs: ProgramSpec[] = [];
   attachTargets(session, targets, {
@@ -181,14 +183,17 @@ async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly 
   if (o.json) process.stderr.write(banner);
   else if (!o.folded) await out(banner);
 
-  await report(o, p, maps, session);
+  return report(o, p, maps, session, prog);
 }
 
 /** Snapshot the maps of processes as they appear, so stacks of short-lived ones resolve. */
 const POLL_MS = 500;
 
-/** The intervals: stacks taken from the double-buffered counts, symbolised, printed and drawn. */
-async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<typeof stackMaps>, session: TraceSession): Promise<void> {
+/**
+ * The intervals: stacks taken from the double-buffered counts, symbolised, printed and drawn.
+ * Exits 1 when the flame graph could not be written at the end (the text report is on stdout).
+ */
+async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<typeof stackMaps>, session: TraceSession, prog: string): Promise<number> {
   const sym = new Symbolizer();
   if (o.pid !== undefined) sym.notice(o.pid);
   // The double-buffered counts (compile/tools/stacks.ts): the programs count in one of the
@@ -200,6 +205,7 @@ async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<
   const lostStacks = Counter.slot(lost, LOST_STACKS, { kind: 'lost-stacks' });
   const droppedCounts = Counter.slot(lost, DROPPED_COUNTS, { kind: 'dropped-counts' });
   const allFolded = new Map<string, bigint>();
+  const svg = o.svg !== undefined ? new OutputFile(o.svg, 'flame graph', prog) : undefined;
   await runIntervals(
     {
       interval: o.interval,
@@ -213,7 +219,7 @@ async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<
         return { entries, lost: lostStacks.report(), dropped: droppedCounts.report() };
       },
       print: async ({ entries, lost, dropped }) => {
-        if (o.svg !== undefined) drawFlameGraph(o, p, allFolded, entries);
+        if (svg) drawFlameGraph(o, p, allFolded, entries, svg);
         await out(
           o.json
             ? jsonInterval(o, entries, lost, dropped)
@@ -229,6 +235,7 @@ async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<
     },
   );
   if (!o.folded && !o.json) await out(DETACHING);
+  return svg?.failed ? 1 : 0;
 }
 
 function noticeProcesses(counts: BpfMap, sym: Symbolizer): void {
@@ -334,7 +341,7 @@ async function readStacks(
 }
 
 /** `--svg`: this interval's stacks added to the folded totals, the flame graph rewritten. */
-function drawFlameGraph(o: StackcountOptions, p: StackcountPlan, folded: Map<string, bigint>, entries: readonly StackcountEntry[]): void {
+function drawFlameGraph(o: StackcountOptions, p: StackcountPlan, folded: Map<string, bigint>, entries: readonly StackcountEntry[], file: OutputFile): void {
   for (const line of renderStackcountFolded(entries, { delimited: p.delimiter }).split('\n')) {
     const m = /^(.*) (\d+)$/.exec(line);
     if (m) folded.set(m[1]!, (folded.get(m[1]!) ?? 0n) + BigInt(m[2]!));
@@ -344,7 +351,7 @@ function drawFlameGraph(o: StackcountOptions, p: StackcountPlan, folded: Map<str
     if (frames[0] === '') frames.shift();
     return { frames, count };
   });
-  writeFileSync(o.svg!, renderFlameGraph(stacks, { title: `stackcount ${o.pattern}`, countName: 'events' }));
+  file.write(renderFlameGraph(stacks, { title: `stackcount ${o.pattern}`, countName: 'events' }));
 }
 
 /** One `--json` document: this interval's stacks ascending by count, and what it lost. */
