@@ -24,7 +24,7 @@ import { LOG2_SLOTS, type HistSection } from '../output/log2hist.js';
 import { log2Histogram, record, list } from '../output/value.js';
 import { jsonDocument } from '../output/json.js';
 import { trueDivide } from '../output/pyfmt.js';
-import { renderHeatmap, type HeatmapColumn } from '../output/heatmap.js';
+import { renderHeatmap, heatmapTitle, type HeatmapColumn } from '../output/heatmap.js';
 import { checkOutputPath, OutputFile } from '../output/write-file.js';
 
 export interface FunclatencyOptions {
@@ -294,7 +294,7 @@ function drawHeatmap(o: FunclatencyOptions, columns: HeatmapColumn[], sections: 
   const slots = new Array<bigint>(LOG2_SLOTS).fill(0n);
   for (const s of sections) s.slots.forEach((n, i) => (slots[i]! += n));
   columns.push({ time: new Date(), slots });
-  file.write(renderHeatmap({ title: `funclatency ${o.pattern} (${o.unit}, every ${o.interval}s)`, unit: o.unit, columns }));
+  file.write(renderHeatmap({ title: heatmapTitle('funclatency', o.pattern, o.unit, o.interval!), unit: o.unit, columns }));
 }
 
 /** `--prometheus`: one log2 histogram series per section (per function with -F, per process for user functions). */
