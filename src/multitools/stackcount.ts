@@ -12,7 +12,7 @@ import { runWithSession, out, stopped } from '../report/lifecycle.js';
 import { runIntervals } from '../report/interval.js';
 import { DoubleBuffer } from '../report/double-buffer.js';
 import { Counter } from '../report/counters.js';
-import { TracerError } from '../errors.js';
+import { TracerError, UsageError } from '../errors.js';
 import type { ProbeTarget } from '../probes/targets.js';
 import { stackMaps, stackProgram, decodeStackKey, decodeStackTrace, LOST_STACKS, DROPPED_COUNTS } from '../compile/tools/stacks.js';
 import { attachTargets } from '../attach/targets.js';
@@ -25,7 +25,7 @@ import type { ProgramSpec } from '../emit/types.js';
 import { renderFunccountBanner, DETACHING } from '../output/funccount.js';
 import { renderStackcountInterval, renderStackcountFolded, NO_TGID, type StackcountEntry, type Frame } from '../output/stackcount.js';
 import { Symbolizer } from '../output/symbolize.js';
-import { renderFlameGraph, type FoldedStack } from '../output/flamegraph.js';
+import { renderFlameGraph, DEFAULT_WIDTH, type FoldedStack } from '../output/flamegraph.js';
 import { checkOutputPath, OutputFile } from '../output/write-file.js';
 import { jsonDocument } from '../output/json.js';
 import { record, list, stack, byCountAscending } from '../output/value.js';
@@ -47,6 +47,10 @@ export interface StackcountOptions {
   readonly folded: boolean;
   readonly debug: boolean;
   readonly svg?: string;
+  /** The flame graph's title, width (px) and icicle layout (flamegraph.pl's options). */
+  readonly title?: string;
+  readonly width: number;
+  readonly inverted: boolean;
   readonly json: boolean;
   readonly dump: readonly string[];
 }
@@ -68,7 +72,8 @@ const EPILOG = `examples:
     stackcount -U t:sched:sched_switch   # user stacks only
     stackcount rt:sched_switch    # the raw tracepoint (rawtracepoint:NAME)
     stackcount -f -P c:malloc > out.folded   # folded stacks for flamegraph.pl
-    stackcount --svg malloc.svg -P c:malloc  # an interactive flame graph`;
+    stackcount --svg malloc.svg -P c:malloc  # an interactive flame graph
+    stackcount --svg sw.svg --inverted --title 'switches' t:sched:sched_switch   # icicle graph`;
 
 export function parseOptions(argv: readonly string[], prog: string): StackcountOptions {
   const cmd = toolCommand(prog, 'Count events and their stack traces', EPILOG)
@@ -88,10 +93,22 @@ export function parseOptions(argv: readonly string[], prog: string): StackcountO
     .option('-f, --folded', 'output folded format', false)
     .option('--debug', 'print BPF program before starting (for debugging purposes)', false)
     .option('--svg <FILE>', 'also write an interactive flame graph (SVG) to FILE')
+    .option('--title <TEXT>', 'title of the flame graph (default: stackcount PATTERN)')
+    .option('--width <PX>', 'width of the flame graph in pixels', intArg('width', { min: 200 }), DEFAULT_WIDTH)
+    .option('--inverted', 'flame graph upside down: root at the top (an icicle graph)', false)
     .option('--json', 'print one JSON document per interval', false)
     .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);
   cmd.parse([...argv], { from: 'user' });
   const o = cmd.opts();
+  if (o.svg === undefined) {
+    for (const [flag, given] of [
+      ['--title', o.title !== undefined],
+      ['--width', cmd.getOptionValueSource('width') === 'cli'],
+      ['--inverted', o.inverted],
+    ] as const) {
+      if (given) throw new UsageError(`argument ${flag}: it shapes the flame graph: give --svg FILE too`, [`see '${prog} -h'`]);
+    }
+  }
   return {
     pattern: cmd.args[0]!,
     pid: o.pid,
@@ -109,6 +126,9 @@ export function parseOptions(argv: readonly string[], prog: string): StackcountO
     folded: o.folded,
     debug: o.debug,
     svg: o.svg,
+    title: o.title,
+    width: o.width,
+    inverted: o.inverted,
     json: o.json,
     dump: o.dump,
   };
@@ -351,7 +371,7 @@ function drawFlameGraph(o: StackcountOptions, p: StackcountPlan, folded: Map<str
     if (frames[0] === '') frames.shift();
     return { frames, count };
   });
-  file.write(renderFlameGraph(stacks, { title: `stackcount ${o.pattern}`, countName: 'events' }));
+  file.write(renderFlameGraph(stacks, { title: o.title ?? `stackcount ${o.pattern}`, width: o.width, inverted: o.inverted, countName: 'events' }));
 }
 
 /** One `--json` document: this interval's stacks ascending by count, and what it lost. */
