@@ -10,6 +10,7 @@
  * is a symlink is refused outright, with where it points: the simplest rule that is safe.
  */
 import { accessSync, closeSync, constants, fchmodSync, lstatSync, openSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { TracerError, UsageError } from '../errors.js';
 
@@ -86,7 +87,9 @@ let tempSeq = 0;
 export function writeOutputFile(path: string, data: string | Uint8Array): void {
   const problem = outputPathProblem(path);
   if (problem !== undefined) throw new TracerError(`cannot write ${path}: ${problem}`);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${++tempSeq}.tmp`);
+  // Unguessable, so nobody can plant it first in a shared directory (that would only fail the
+  // write: the file is created exclusively and never through a symlink).
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${++tempSeq}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
