@@ -82,7 +82,7 @@ export function parseOptions(argv: readonly string[], prog: string): Funclatency
     .option('--json', 'print one JSON document per interval', false)
     .option('--ebpf', 'print the BPF program and exit', false)
     .option('--prometheus <[HOST:]PORT>', 'serve the histogram at http://HOST:PORT/metrics for Prometheus', parseListen)
-    .option('--heatmap <FILE>', 'write a latency heat map (SVG) to FILE at each interval (needs -i)')
+    .option('--heatmap <FILE>', 'write a latency heat map (SVG) to FILE at each interval (needs -i; a symlink is refused)')
     .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);
   cmd.parse([...argv], { from: 'user' });
   const o = cmd.opts();

@@ -92,7 +92,7 @@ export function parseOptions(argv: readonly string[], prog: string): StackcountO
     .option('-d, --delimited', 'insert delimiter between kernel/user stacks', false)
     .option('-f, --folded', 'output folded format', false)
     .option('--debug', 'print BPF program before starting (for debugging purposes)', false)
-    .option('--svg <FILE>', 'also write an interactive flame graph (SVG) to FILE')
+    .option('--svg <FILE>', 'also write an interactive flame graph (SVG) to FILE (replaced whole at each interval; a symlink is refused)')
     .option('--title <TEXT>', 'title of the flame graph (default: stackcount PATTERN)')
     .option('--width <PX>', 'width of the flame graph in pixels', intArg('width', { min: 200 }), DEFAULT_WIDTH)
     .option('--inverted', 'flame graph upside down: root at the top (an icicle graph)', false)
