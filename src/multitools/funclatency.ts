@@ -3,7 +3,7 @@
  * funclatency does, with its options (-p -i -d -T -u -m -F -r -l -v), libbpf-tools' -c CGROUP
  * and -k, and `--json`.
  */
-import { statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { toolCommand, intArg, parseDump, parseListen, prometheusHelp, type ListenAddress } from './options.js';
 import { runWithSession, out } from '../report/lifecycle.js';
 import { runIntervals } from '../report/interval.js';
@@ -25,7 +25,8 @@ import { log2Histogram, record, list } from '../output/value.js';
 import { log2Layout, renderPrometheus } from '../output/prometheus.js';
 import { jsonDocument } from '../output/json.js';
 import { trueDivide } from '../output/pyfmt.js';
-import { renderHeatmap, type HeatmapColumn } from '../output/heatmap.js';
+import { renderHeatmap, heatmapTitle, type HeatmapColumn } from '../output/heatmap.js';
+import { checkOutputPath, OutputFile } from '../output/write-file.js';
 
 export interface FunclatencyOptions {
   readonly pattern: string;
@@ -82,7 +83,7 @@ export function parseOptions(argv: readonly string[], prog: string): Funclatency
     .option('--json', 'print one JSON document per interval', false)
     .option('--ebpf', 'print the BPF program and exit', false)
     .option('--prometheus <[HOST:]PORT>', prometheusHelp('the histogram'), parseListen)
-    .option('--heatmap <FILE>', 'write a latency heat map (SVG) to FILE at each interval (needs -i)')
+    .option('--heatmap <FILE>', 'write a latency heat map (SVG) to FILE at each interval (needs -i; a symlink is refused)')
     .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);
   cmd.parse([...argv], { from: 'user' });
   const o = cmd.opts();
@@ -131,6 +132,8 @@ export function plan(o: FunclatencyOptions, ref: { readonly library: string }): 
 
 export async function run(argv: readonly string[], prog: string): Promise<void> {
   const o = parseOptions(argv, prog);
+  // Before anything is attached: a heat map that could not be written is a lost result.
+  checkOutputPath('--heatmap', o.heatmap);
   requireProcess(o.pid);
   if (o.cgroup !== undefined) {
     let dir = false;
@@ -151,7 +154,7 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
     await dumpProgramStages(programsFor(o, p, o.cgroup !== undefined ? CGROUP_MAP : undefined), [], { asm: true });
     return;
   }
-  await runWithSession(o.pid, (session) => trace(o, p, targets, session));
+  await runWithSession(o.pid, (session) => trace(o, p, targets, session, prog));
 }
 
 /** The two programs as they would be built for a cookie-carrying attachment (for --ebpf). */
@@ -172,7 +175,7 @@ function programsFor(o: FunclatencyOptions, p: FunclatencyPlan, cgroup: MapSpec 
   ];
 }
 
-async function trace(o: FunclatencyOptions, p: FunclatencyPlan, targets: readonly ProbeTarget[], session: TraceSession): Promise<void> {
+async function trace(o: FunclatencyOptions, p: FunclatencyPlan, targets: readonly ProbeTarget[], session: TraceSession, prog: string): Promise<number> {
   const maps = latencyMaps({ level: p.level });
   const filter = { pid: o.pid, ...(o.cgroup !== undefined ? { cgroup: cgroupFilterMap(session, o.cgroup) } : {}) };
   const specs: ProgramSpec[] = [];
@@ -214,11 +217,14 @@ async function trace(o: FunclatencyOptions, p: FunclatencyPlan, targets: readonl
   if (o.json) process.stderr.write(banner);
   else await out(banner);
 
-  await report(o, p, targets, session);
+  return report(o, p, targets, session, prog);
 }
 
-/** The intervals: histograms drained from the kernel, printed, served and drawn. */
-async function report(o: FunclatencyOptions, p: FunclatencyPlan, targets: readonly ProbeTarget[], session: TraceSession): Promise<void> {
+/**
+ * The intervals: histograms drained from the kernel, printed, served and drawn. Exits 1 when
+ * the heat map could not be written at the end (the text report is on stdout).
+ */
+async function report(o: FunclatencyOptions, p: FunclatencyPlan, targets: readonly ProbeTarget[], session: TraceSession, prog: string): Promise<number> {
   const hist = session.maps.get('hist')!;
   const avg = session.maps.get('avg')!;
   // The kernel's hist map is drained as it is read: a scrape and an interval both take what
@@ -248,6 +254,7 @@ async function report(o: FunclatencyOptions, p: FunclatencyPlan, targets: readon
       })
     : undefined;
   const columns: HeatmapColumn[] = [];
+  const heatmap = o.heatmap !== undefined ? new OutputFile(o.heatmap, 'heat map', prog) : undefined;
   let prevTotal = 0n;
   let prevCount = 0n;
   await runIntervals(
@@ -261,7 +268,7 @@ async function report(o: FunclatencyOptions, p: FunclatencyPlan, targets: readon
         const block = { sections, totalNs: total - prevTotal, count: count - prevCount };
         prevTotal = total;
         prevCount = count;
-        if (o.heatmap !== undefined) drawHeatmap(o, columns, sections);
+        if (heatmap) drawHeatmap(o, columns, sections, heatmap);
         return block;
       },
       print: ({ sections, totalNs, count }) =>
@@ -280,14 +287,15 @@ async function report(o: FunclatencyOptions, p: FunclatencyPlan, targets: readon
   );
   await exporter?.close();
   if (!o.json) await out(DETACHING);
+  return heatmap?.failed ? 1 : 0;
 }
 
 /** `--heatmap`: a column more (this interval's calls, all sections summed), the SVG rewritten. */
-function drawHeatmap(o: FunclatencyOptions, columns: HeatmapColumn[], sections: readonly Section[]): void {
+function drawHeatmap(o: FunclatencyOptions, columns: HeatmapColumn[], sections: readonly Section[], file: OutputFile): void {
   const slots = new Array<bigint>(LOG2_SLOTS).fill(0n);
   for (const s of sections) s.slots.forEach((n, i) => (slots[i]! += n));
   columns.push({ time: new Date(), slots });
-  writeFileSync(o.heatmap!, renderHeatmap({ title: `funclatency ${o.pattern} (${o.unit}, every ${o.interval}s)`, unit: o.unit, columns }));
+  file.write(renderHeatmap({ title: heatmapTitle('funclatency', o.pattern, o.unit, o.interval!), unit: o.unit, columns }));
 }
 
 /**

@@ -7,13 +7,12 @@
  * are symbolised through the process's maps even without -P (the tgid stays in the key);
  * lost stacks are counted and reported on stderr; -c 0 filters CPU 0; -K with -U exits 1.
  */
-import { writeFileSync } from 'node:fs';
 import { toolCommand, intArg, parseDump } from './options.js';
 import { runWithSession, out, stopped } from '../report/lifecycle.js';
 import { runIntervals } from '../report/interval.js';
 import { DoubleBuffer } from '../report/double-buffer.js';
 import { Counter } from '../report/counters.js';
-import { TracerError } from '../errors.js';
+import { TracerError, UsageError } from '../errors.js';
 import type { ProbeTarget } from '../probes/targets.js';
 import { stackMaps, stackProgram, decodeStackKey, decodeStackTrace, LOST_STACKS, DROPPED_COUNTS } from '../compile/tools/stacks.js';
 import { attachTargets } from '../attach/targets.js';
@@ -26,7 +25,8 @@ import type { ProgramSpec } from '../emit/types.js';
 import { renderFunccountBanner, DETACHING } from '../output/funccount.js';
 import { renderStackcountInterval, renderStackcountFolded, NO_TGID, type StackcountEntry, type Frame } from '../output/stackcount.js';
 import { Symbolizer } from '../output/symbolize.js';
-import { renderFlameGraph, type FoldedStack } from '../output/flamegraph.js';
+import { renderFlameGraph, DEFAULT_WIDTH, type FoldedStack } from '../output/flamegraph.js';
+import { checkOutputPath, OutputFile } from '../output/write-file.js';
 import { jsonDocument } from '../output/json.js';
 import { record, list, stack, byCountAscending } from '../output/value.js';
 
@@ -47,6 +47,10 @@ export interface StackcountOptions {
   readonly folded: boolean;
   readonly debug: boolean;
   readonly svg?: string;
+  /** The flame graph's title, width (px) and icicle layout (flamegraph.pl's options). */
+  readonly title?: string;
+  readonly width: number;
+  readonly inverted: boolean;
   readonly json: boolean;
   readonly dump: readonly string[];
 }
@@ -68,7 +72,8 @@ const EPILOG = `examples:
     stackcount -U t:sched:sched_switch   # user stacks only
     stackcount rt:sched_switch    # the raw tracepoint (rawtracepoint:NAME)
     stackcount -f -P c:malloc > out.folded   # folded stacks for flamegraph.pl
-    stackcount --svg malloc.svg -P c:malloc  # an interactive flame graph`;
+    stackcount --svg malloc.svg -P c:malloc  # an interactive flame graph
+    stackcount --svg sw.svg --inverted --title 'switches' t:sched:sched_switch   # icicle graph`;
 
 export function parseOptions(argv: readonly string[], prog: string): StackcountOptions {
   const cmd = toolCommand(prog, 'Count events and their stack traces', EPILOG)
@@ -87,11 +92,23 @@ export function parseOptions(argv: readonly string[], prog: string): StackcountO
     .option('-d, --delimited', 'insert delimiter between kernel/user stacks', false)
     .option('-f, --folded', 'output folded format', false)
     .option('--debug', 'print BPF program before starting (for debugging purposes)', false)
-    .option('--svg <FILE>', 'also write an interactive flame graph (SVG) to FILE')
+    .option('--svg <FILE>', 'also write an interactive flame graph (SVG) to FILE (replaced whole at each interval; a symlink is refused)')
+    .option('--title <TEXT>', 'title of the flame graph (default: stackcount PATTERN)')
+    .option('--width <PX>', 'width of the flame graph in pixels', intArg('width', { min: 200 }), DEFAULT_WIDTH)
+    .option('--inverted', 'flame graph upside down: root at the top (an icicle graph)', false)
     .option('--json', 'print one JSON document per interval', false)
     .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);
   cmd.parse([...argv], { from: 'user' });
   const o = cmd.opts();
+  if (o.svg === undefined) {
+    for (const [flag, given] of [
+      ['--title', o.title !== undefined],
+      ['--width', cmd.getOptionValueSource('width') === 'cli'],
+      ['--inverted', o.inverted],
+    ] as const) {
+      if (given) throw new UsageError(`argument ${flag}: it shapes the flame graph: give --svg FILE too`, [`see '${prog} -h'`]);
+    }
+  }
   return {
     pattern: cmd.args[0]!,
     pid: o.pid,
@@ -109,6 +126,9 @@ export function parseOptions(argv: readonly string[], prog: string): StackcountO
     folded: o.folded,
     debug: o.debug,
     svg: o.svg,
+    title: o.title,
+    width: o.width,
+    inverted: o.inverted,
     json: o.json,
     dump: o.dump,
   };
@@ -136,6 +156,8 @@ export function plan(o: StackcountOptions): StackcountPlan {
 
 export async function run(argv: readonly string[], prog: string): Promise<void> {
   const o = parseOptions(argv, prog);
+  // Before anything is attached: a flame graph that could not be written is a lost result.
+  checkOutputPath('--svg', o.svg);
   const p = plan(o);
   requireProcess(o.pid);
   const resolved = planPattern(o.pattern, 'stackcount', { regex: o.regexp, pid: o.pid });
@@ -143,7 +165,7 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   const targets = resolved.probes.map((x) => x.target);
   await dumpResolved(o.dump, [{ probe: o.pattern, resolved: resolved.probes }]);
 
-  await runWithSession(o.pid, (session) => trace(o, p, targets, session));
+  await runWithSession(o.pid, (session) => trace(o, p, targets, session, prog));
 }
 
 /**
@@ -155,7 +177,7 @@ function testMapEntries(): { countEntries?: number; stackEntries?: number } {
   return Number.isInteger(n) && n > 0 ? { countEntries: n, stackEntries: n } : {};
 }
 
-async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly ProbeTarget[], session: TraceSession): Promise<void> {
+async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly ProbeTarget[], session: TraceSession, prog: string): Promise<number> {
   const maps = stackMaps(testMapEntries());
   const specs: ProgramSpec[] = [];
   attachTargets(session, targets, {
@@ -181,14 +203,17 @@ async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly 
   if (o.json) process.stderr.write(banner);
   else if (!o.folded) await out(banner);
 
-  await report(o, p, maps, session);
+  return report(o, p, maps, session, prog);
 }
 
 /** Snapshot the maps of processes as they appear, so stacks of short-lived ones resolve. */
 const POLL_MS = 500;
 
-/** The intervals: stacks taken from the double-buffered counts, symbolised, printed and drawn. */
-async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<typeof stackMaps>, session: TraceSession): Promise<void> {
+/**
+ * The intervals: stacks taken from the double-buffered counts, symbolised, printed and drawn.
+ * Exits 1 when the flame graph could not be written at the end (the text report is on stdout).
+ */
+async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<typeof stackMaps>, session: TraceSession, prog: string): Promise<number> {
   const sym = new Symbolizer();
   if (o.pid !== undefined) sym.notice(o.pid);
   // The double-buffered counts (compile/tools/stacks.ts): the programs count in one of the
@@ -200,6 +225,7 @@ async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<
   const lostStacks = Counter.slot(lost, LOST_STACKS, { kind: 'lost-stacks' });
   const droppedCounts = Counter.slot(lost, DROPPED_COUNTS, { kind: 'dropped-counts' });
   const allFolded = new Map<string, bigint>();
+  const svg = o.svg !== undefined ? new OutputFile(o.svg, 'flame graph', prog) : undefined;
   await runIntervals(
     {
       interval: o.interval,
@@ -213,7 +239,7 @@ async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<
         return { entries, lost: lostStacks.report(), dropped: droppedCounts.report() };
       },
       print: async ({ entries, lost, dropped }) => {
-        if (o.svg !== undefined) drawFlameGraph(o, p, allFolded, entries);
+        if (svg) drawFlameGraph(o, p, allFolded, entries, svg);
         await out(
           o.json
             ? jsonInterval(o, entries, lost, dropped)
@@ -229,6 +255,7 @@ async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<
     },
   );
   if (!o.folded && !o.json) await out(DETACHING);
+  return svg?.failed ? 1 : 0;
 }
 
 function noticeProcesses(counts: BpfMap, sym: Symbolizer): void {
@@ -334,7 +361,7 @@ async function readStacks(
 }
 
 /** `--svg`: this interval's stacks added to the folded totals, the flame graph rewritten. */
-function drawFlameGraph(o: StackcountOptions, p: StackcountPlan, folded: Map<string, bigint>, entries: readonly StackcountEntry[]): void {
+function drawFlameGraph(o: StackcountOptions, p: StackcountPlan, folded: Map<string, bigint>, entries: readonly StackcountEntry[], file: OutputFile): void {
   for (const line of renderStackcountFolded(entries, { delimited: p.delimiter }).split('\n')) {
     const m = /^(.*) (\d+)$/.exec(line);
     if (m) folded.set(m[1]!, (folded.get(m[1]!) ?? 0n) + BigInt(m[2]!));
@@ -344,7 +371,7 @@ function drawFlameGraph(o: StackcountOptions, p: StackcountPlan, folded: Map<str
     if (frames[0] === '') frames.shift();
     return { frames, count };
   });
-  writeFileSync(o.svg!, renderFlameGraph(stacks, { title: `stackcount ${o.pattern}`, countName: 'events' }));
+  file.write(renderFlameGraph(stacks, { title: o.title ?? `stackcount ${o.pattern}`, width: o.width, inverted: o.inverted, countName: 'events' }));
 }
 
 /** One `--json` document: this interval's stacks ascending by count, and what it lost. */

@@ -48,17 +48,40 @@ export interface HeatmapLayout {
   readonly cells: readonly HeatmapCell[];
 }
 
-const LEFT = 150;
-const TOP = 40;
-const RIGHT = 90;
+/** Font sizes (px) of the labels and of the title. */
+const FONT = 11;
+const TITLE_FONT = 14;
+/**
+ * Advance of one glyph, in ems, of the monospace font the labels use (DejaVu Sans Mono,
+ * Liberation Mono, Courier: 0.6), rounded up so estimated boxes are never too small.
+ */
+const GLYPH_EM = 0.62;
+/** Space kept between two labels on a line. */
+const LABEL_GAP = 12;
+const TOP = 44;
 const BOTTOM = 50;
 const ROW = 18;
+/**
+ * From the plot's right edge to the legend: more than half a time label, which may stick out
+ * of the plot under the last column.
+ */
+const LEGEND_GAP = 40;
+const LEGEND_ROW = 16;
+/** The plot area and empty cells: white, so any call (the lightest colour) stands out. */
 export const EMPTY_FILL = '#ffffff';
 
-/** Colour stops of the ramp (light yellow → orange → dark red), from few calls to many. */
+/** Estimated width in px of `text` set in the labels' monospace font at `size` px. */
+export function textWidth(text: string, size = FONT): number {
+  return Math.ceil(text.length * size * GLYPH_EM);
+}
+
+/**
+ * Colour stops of the ramp (yellow → orange → dark red), from few calls to many. The first
+ * stop is a clear yellow, not a near-white: one call must not look like an empty cell.
+ */
 const RAMP: readonly (readonly [number, number, number])[] = [
-  [255, 255, 204],
-  [254, 217, 118],
+  [255, 230, 130],
+  [254, 190, 80],
   [253, 141, 60],
   [227, 26, 28],
   [128, 0, 38],
@@ -86,6 +109,15 @@ export function slotRange(slot: number): string {
   return lo === hi ? `${lo}` : `${lo} -> ${hi}`;
 }
 
+/** The title funclatency gives its heat map: what was probed, by which tool, in what unit. */
+export function heatmapTitle(tool: string, probe: string, unit: string, intervalSeconds: number): string {
+  return `Latency heat map: ${tool} ${probe} (${unit}, a column every ${intervalSeconds}s)`;
+}
+
+/** The y axis' caption: the unit the latency rows are in. */
+export const yAxisCaption = (unit: string): string => `latency (${unit})`;
+const X_CAPTION = 'time (end of each interval)';
+
 export function heatmapLayout(input: HeatmapInput): HeatmapLayout {
   let minSlot = Infinity;
   let maxSlot = -Infinity;
@@ -103,9 +135,18 @@ export function heatmapLayout(input: HeatmapInput): HeatmapLayout {
     maxSlot = 0;
   }
   const ncols = Math.max(1, input.columns.length);
-  const cw = Math.max(4, Math.min(40, Math.floor(960 / ncols)));
+  // Columns up to one time label wide (so a short run labels every column), 4 px at least.
+  const cw = Math.max(4, Math.min(textWidth('00:00:00') + LABEL_GAP, Math.floor(960 / ncols)));
   const rows = maxSlot - minSlot + 1;
-  const plot = { x: LEFT, y: TOP, w: cw * ncols, h: ROW * rows };
+  // Margins wide enough for the row labels (left) and the legend's counts (right).
+  let yLabel = textWidth(yAxisCaption(input.unit));
+  for (let slot = minSlot; slot <= maxSlot; slot++) yLabel = Math.max(yLabel, textWidth(slotRange(slot)));
+  const left = 12 + yLabel + 8;
+  const right = LEGEND_GAP + 16 + Math.max(textWidth('calls'), textWidth(String(max))) + 12;
+  const plotW = cw * ncols;
+  // Wide enough for the title and the x caption too.
+  const width = Math.max(left + plotW + right, textWidth(input.title, TITLE_FONT) + 40, left + textWidth(X_CAPTION) + 20);
+  const plot = { x: left, y: TOP, w: plotW, h: ROW * rows };
   const cells: HeatmapCell[] = [];
   input.columns.forEach((c, col) => {
     for (let slot = minSlot; slot <= maxSlot; slot++) {
@@ -123,7 +164,20 @@ export function heatmapLayout(input: HeatmapInput): HeatmapLayout {
       });
     }
   });
-  return { width: LEFT + plot.w + RIGHT, height: TOP + plot.h + BOTTOM, minSlot, maxSlot, max, plot, cells };
+  const legendRows = max > 0n ? legendSteps(max).length + 1 : 0;
+  return { width, height: TOP + Math.max(plot.h + BOTTOM, legendRows * LEGEND_ROW + 10), minSlot, maxSlot, max, plot, cells };
+}
+
+/**
+ * Which columns get a time label: every k-th, counted back from the last (the latest time is
+ * always labelled), k chosen so that labels `labelWidth` wide on columns `cw` apart keep
+ * LABEL_GAP between them.
+ */
+export function labelledColumns(ncols: number, cw: number, labelWidth: number): number[] {
+  const k = Math.max(1, Math.ceil((labelWidth + LABEL_GAP) / cw));
+  const out: number[] = [];
+  for (let i = ncols - 1; i >= 0; i -= k) out.unshift(i);
+  return out;
 }
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -134,28 +188,32 @@ export function renderHeatmap(input: HeatmapInput): string {
   const out: string[] = [];
   out.push(`<?xml version="1.0" encoding="UTF-8"?>`);
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${L.width}" height="${L.height}" viewBox="0 0 ${L.width} ${L.height}" font-family="monospace" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${L.width}" height="${L.height}" viewBox="0 0 ${L.width} ${L.height}" font-family="monospace" font-size="${FONT}">`,
   );
   out.push(`<title>${esc(input.title)}</title>`);
   out.push(`<rect x="0" y="0" width="${L.width}" height="${L.height}" fill="#ffffff"/>`);
-  out.push(`<text x="${L.width / 2}" y="20" text-anchor="middle" font-size="14">${esc(input.title)}</text>`);
-  out.push(`<rect class="plot" x="${plot.x}" y="${plot.y}" width="${plot.w}" height="${plot.h}" fill="${EMPTY_FILL}" stroke="#999999" stroke-width="0"/>`);
-  // y axis: one label per row (latency range, in the unit).
-  out.push(`<text x="12" y="${plot.y - 8}">${esc(input.unit)}</text>`);
+  out.push(`<text class="title" x="${L.width / 2}" y="20" text-anchor="middle" font-size="${TITLE_FONT}">${esc(input.title)}</text>`);
+  // Empty cells are the plot's white; its grey frame shows where the plot ends.
+  out.push(`<rect class="plot" x="${plot.x}" y="${plot.y}" width="${plot.w}" height="${plot.h}" fill="${EMPTY_FILL}"/>`);
+  out.push(
+    `<rect class="frame" x="${plot.x - 0.5}" y="${plot.y - 0.5}" width="${plot.w + 1}" height="${plot.h + 1}" fill="none" stroke="#bbbbbb" stroke-width="1"/>`,
+  );
+  // y axis: its unit, and one label per row (the latency range, in that unit).
+  out.push(`<text class="ycaption" x="${plot.x - 8}" y="${plot.y - 8}" text-anchor="end">${esc(yAxisCaption(input.unit))}</text>`);
   for (let slot = L.minSlot; slot <= L.maxSlot; slot++) {
     const y = plot.y + (L.maxSlot - slot) * ROW + ROW / 2 + 4;
-    out.push(`<text class="ylabel" x="${plot.x - 6}" y="${y}" text-anchor="end">${esc(slotRange(slot))}</text>`);
+    out.push(`<text class="ylabel" x="${plot.x - 8}" y="${y}" text-anchor="end">${esc(slotRange(slot))}</text>`);
   }
-  // x axis: the end time of every few intervals.
+  // x axis: the end time of every k-th interval, spaced by the labels' width.
   const ncols = input.columns.length;
   const cw = ncols ? plot.w / ncols : plot.w;
-  const every = Math.max(1, Math.ceil(70 / cw));
-  input.columns.forEach((c, i) => {
-    if (i % every !== 0 && i !== ncols - 1) return;
+  const labels = input.columns.map((c) => strftimeHMS(c.time));
+  const widest = labels.reduce((m, t) => Math.max(m, textWidth(t)), 0);
+  for (const i of labelledColumns(ncols, cw, widest)) {
     const x = plot.x + i * cw + cw / 2;
-    out.push(`<text class="xlabel" x="${x}" y="${plot.y + plot.h + 16}" text-anchor="middle">${strftimeHMS(c.time)}</text>`);
-  });
-  out.push(`<text x="${plot.x + plot.w / 2}" y="${plot.y + plot.h + 38}" text-anchor="middle">time (end of each interval)</text>`);
+    out.push(`<text class="xlabel" x="${x}" y="${plot.y + plot.h + 16}" text-anchor="middle">${labels[i]}</text>`);
+  }
+  out.push(`<text class="xcaption" x="${plot.x + plot.w / 2}" y="${plot.y + plot.h + 38}" text-anchor="middle">${X_CAPTION}</text>`);
   // Cells, drawn without stroke so every pixel of a cell has its fill.
   out.push(`<g class="cells" shape-rendering="crispEdges">`);
   for (const c of L.cells) {
@@ -165,14 +223,14 @@ export function renderHeatmap(input: HeatmapInput): string {
     );
   }
   out.push(`</g>`);
-  // Colour legend: five steps from 1 call to the busiest cell.
-  const lx = plot.x + plot.w + 16;
-  out.push(`<text x="${lx}" y="${plot.y - 8}">calls</text>`);
-  const steps = L.max > 0n ? legendSteps(L.max) : [];
+  // Colour legend: five steps from 1 call to the busiest cell, and "0" as white.
+  const lx = plot.x + plot.w + LEGEND_GAP;
+  out.push(`<text class="legend" x="${lx}" y="${plot.y - 8}">calls</text>`);
+  const steps = L.max > 0n ? [...legendSteps(L.max), 0n] : [];
   steps.forEach((n, i) => {
-    const y = plot.y + i * 16;
+    const y = plot.y + i * LEGEND_ROW;
     out.push(`<rect class="legend" x="${lx}" y="${y}" width="12" height="12" fill="${heatColor(n, L.max)}" stroke="#999999" stroke-width="0.5"/>`);
-    out.push(`<text x="${lx + 16}" y="${y + 10}">${n}</text>`);
+    out.push(`<text class="legend" x="${lx + 16}" y="${y + 10}">${n}</text>`);
   });
   out.push(`</svg>`);
   return `${out.join('\n')}\n`;

@@ -4,7 +4,9 @@
  * for user functions, nesting with -l, -p, --json, the error paths, and nothing left loaded.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { skipKernel, requireKernel, start, runTool, programsLeft, inCI } from '../helpers/kernel.js';
 import { chainExe, startChain, type SleepTiming } from './workloads/chain.js';
 import { log2Slot } from '../../src/output/log2hist.js';
@@ -186,6 +188,33 @@ describe.skipIf(skipKernel)('funclatency (kernel)', () => {
       rmdirSync(inside);
       rmdirSync(empty);
     }
+  });
+
+  it('--heatmap into a missing directory: one line, exit 2, nothing attached', async () => {
+    const r = await runTool('funclatency', ['-i', '1', '--heatmap', '/nonexistent/h.svg', `${chainExe()}:target`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^funclatency: argument --heatmap: cannot write \/nonexistent\/h\.svg: directory \/nonexistent does not exist \(ENOENT\) \(.*\)\n$/,
+    );
+    expect(r.stdout).toBe('');
+  });
+
+  it('--heatmap whose directory goes away while tracing: one stderr line, the histogram on stdout, exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'funclatency-gone-'));
+    const file = join(dir, 'h.svg');
+    const w = await startChain(N);
+    const r = await latencyWhile(['-i', '60', '--heatmap', file, '-p', String(w.pid), `${chainExe()}:target`], async () => {
+      await w.go();
+      rmSync(dir, { recursive: true });
+    });
+    await w.end();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `funclatency: cannot write ${file}: directory ${dir} does not exist (ENOENT): the heat map was not written; the text report is on stdout\n`,
+    );
+    expect(r.stdout).toMatch(/avg = \d+ nsecs, total: \d+ nsecs, count: 1000\n/);
+    expect(r.stdout).toContain('Detaching...');
+    expect(await ours()).toEqual([]);
   });
 
   it('errors: kernel functions (no kprobes here), no match, bad patterns: one line, exit 1', async () => {

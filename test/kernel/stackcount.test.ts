@@ -5,10 +5,10 @@
  * counts over many short intervals (the counts hashes are double-buffered).
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { skipKernel, requireKernel, start, runTool, programsLeft, inCI } from '../helpers/kernel.js';
+import { skipKernel, requireKernel, start, runTool, programsLeft } from '../helpers/kernel.js';
 import { chainExe, startChain } from './workloads/chain.js';
 import { buildC } from '../helpers/cbuild.js';
 
@@ -198,9 +198,33 @@ describe.skipIf(skipKernel)('stackcount (kernel)', () => {
     }, 120_000);
   }
 
-  it.skipIf(!existsSync('/usr/bin/chromium') && !inCI)('the SVG opens in headless Chromium', async () => {
-    // Optional: chromium is not installed on the development machines.
-    expect(existsSync('/usr/bin/chromium')).toBe(true);
+  it('--svg into a missing directory: one line, exit 2, nothing attached', async () => {
+    const r = await runTool('stackcount', ['--svg', '/nonexistent/dir/x.svg', '-D', '1', 't:sched:sched_switch']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'stackcount: argument --svg: cannot write /nonexistent/dir/x.svg: directory /nonexistent/dir does not exist (ENOENT) (give a writable path to a new or regular file)\n',
+    );
+    expect(r.stdout).toBe('');
+  });
+
+  it('--svg whose directory goes away while tracing: one stderr line, the report on stdout, exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stackcount-gone-'));
+    const svg = join(dir, 'chain.svg');
+    const w = await startChain(N);
+    const args = ['--svg', svg, '-p', String(w.pid), `${chainExe()}:target`];
+    const tool = start('stackcount', args);
+    await attached(tool, args);
+    await w.go();
+    rmSync(dir, { recursive: true });
+    tool.child.kill('SIGINT');
+    expect(await tool.exited).toBe(1);
+    await w.end();
+    expect(tool.stderr).toBe(
+      `stackcount: cannot write ${svg}: directory ${dir} does not exist (ENOENT): the flame graph was not written; the text report is on stdout\n`,
+    );
+    expect(tool.stdout).toMatch(new RegExp(`\\n  target\\n  b\\n  a\\n  main\\n[^]*    ${N}\\n`));
+    expect(tool.stdout).toContain('Detaching...');
+    expect(await ours()).toEqual([]);
   });
 
   it('errors: -K with -U, kernel functions, no match: one line, exit 1', async () => {
