@@ -285,7 +285,9 @@ function optionsSection(cmd) {
     const names = [o.short, o.long].filter(Boolean).map((f) => `\\fB${esc(f)}\\fR${arg ? ` \\fI${esc(arg)}\\fR` : ''}`);
     let desc = o.description.charAt(0).toUpperCase() + o.description.slice(1);
     if (!/[.)]$/.test(desc)) desc += '.';
-    if (o.defaultValue !== undefined && typeof o.defaultValue !== 'boolean' && !(Array.isArray(o.defaultValue) && o.defaultValue.length === 0)) {
+    // A default the description already tells (argdist -i: "(default 1 second)") is not repeated.
+    const told = /\bdefault\b/i.test(o.description);
+    if (!told && o.defaultValue !== undefined && typeof o.defaultValue !== 'boolean' && !(Array.isArray(o.defaultValue) && o.defaultValue.length === 0)) {
       desc += ` Default: ${o.defaultValue}.`;
     }
     out.push('.TP', names.join(', '), line(desc));

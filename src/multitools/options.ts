@@ -16,11 +16,17 @@ export function intArg(what: string, opts: { min?: number } = {}) {
   };
 }
 
-/** A Command configured to behave like an argparse CLI: errors → UsageError (exit 2). */
+/**
+ * A Command configured to behave like an argparse CLI: errors → UsageError (exit 2), and help
+ * that prints each description as written. commander appends `(default: false)`,
+ * `(default: [])`, `(default: 80)` wherever an option has a default value; argparse (BCC)
+ * prints none, and a default worth telling is in the description text (`(default 1 second)`).
+ */
 export function toolCommand(prog: string, description: string, epilog: string): Command {
   const cmd = new Command(prog)
     .description(description)
     .helpOption('-h, --help', 'show this help message and exit')
+    .configureHelp({ optionDescription: (o) => o.description, argumentDescription: (a) => a.description })
     .allowExcessArguments(false)
     .configureOutput({ writeErr: () => {} })
     .exitOverride((err) => {
