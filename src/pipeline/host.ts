@@ -14,6 +14,7 @@ import { usdtProbes, type UsdtProbe } from '../symbols/usdt/probes.js';
 import { Kallsyms } from '../symbols/kallsyms.js';
 import { candidateFunctions, filterKernelFunctions, kernelFunctionSupport } from '../probes/kernel.js';
 import type { KernelFunctionSupport, ProbeHost } from '../probes/host.js';
+import { hostIfuncImplementation } from './ifunc.js';
 
 function mechanismSupport(): KernelFunctionSupport {
   // Probing fentry loads the kernel's BTF: only asked when kprobes are missing.
@@ -26,6 +27,7 @@ export function liveHost(): ProbeHost {
   let support: KernelFunctionSupport | undefined;
   let dynamic: ReadonlySet<string> | undefined;
   const usdt = new Map<string, readonly UsdtProbe[]>();
+  const noted = new Set<string>();
   return {
     tracefs: requireTracefs,
     tracepoints: () => listTracepointDirs(requireTracefs()),
@@ -42,6 +44,12 @@ export function liveHost(): ProbeHost {
     library: (name, pid) => resolveLibrary(name, { pid }),
     usdtBinary: (name, pid) => resolveUsdtBinary(name, pid),
     elf: (path) => ElfFile.open(path),
+    ifuncImplementation: (path, sym) => hostIfuncImplementation(path, ElfFile.open(path), sym),
+    note: (text) => {
+      if (noted.has(text)) return;
+      noted.add(text);
+      process.stderr.write(`${text}\n`);
+    },
     usdtProbes: (path) => {
       let p = usdt.get(path);
       if (!p) usdt.set(path, (p = usdtProbes(ElfFile.open(path))));

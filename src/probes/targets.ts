@@ -39,6 +39,12 @@ export type ProbeTarget =
       /** Virtual address of the symbol in the ELF file. */
       readonly vaddr: bigint;
       readonly name: string;
+      /**
+       * `symbol` is an IFUNC, probed at the implementation it resolves to on this host
+       * (`offset` and `vaddr` are the implementation's): its resolver's vaddr, and the
+       * implementation's name (from the symbol tables, else its address).
+       */
+      readonly ifunc?: { readonly resolver: bigint; readonly implementation: string };
     }
   | {
       readonly kind: 'usdt';
