@@ -5,7 +5,7 @@
  * constructors and destructors (inheriting ones too), operators, ABI tags, local names, lambdas'
  * closure types, the expressions library templates use as arguments (template parameters,
  * literals, `sr` scoped names, pack expansions), clone suffixes, symbol versions, and the common
- * special names (vtable, typeinfo, guard variables, thunks). Output follows `c++filt`
+ * special names (vtable, typeinfo, guard variables, thunks, transaction clones). Output follows `c++filt`
  * (`std::vector<int, std::allocator<int> >::push_back(int const&)`), which is what BCC prints
  * (`__cxa_demangle`); the unit tests compare the two on every symbol of a g++ program and of
  * libstdc++.
@@ -63,6 +63,9 @@ const BUILTIN_D: Record<string, string> = {
   u: 'char8_t',
   a: 'auto',
   c: 'decltype(auto)',
+  d: 'decimal64',
+  e: 'decimal128',
+  f: 'decimal32',
   h: 'half',
 };
 /** Standard substitutions: [short form, full form (what c++filt prints), the class's last name]. */
@@ -168,7 +171,7 @@ class Parser {
   // <encoding> ::= <name> <bare-function-type> | <name> | <special-name>
   /** `withReturn` false: a local name's enclosing function, which c++filt prints without its return type. */
   encoding(withReturn = true): string {
-    if (this.peek() === 'T' || (this.peek() === 'G' && this.peek(1) === 'V')) return this.special();
+    if (this.peek() === 'T' || (this.peek() === 'G' && (this.peek(1) === 'V' || this.peek(1) === 'T'))) return this.special();
     const info = this.name();
     const end = this.peek();
     if (end === '' || end === 'E' || end === '.') return print(info.node);
@@ -188,6 +191,9 @@ class Parser {
 
   special(): string {
     if (this.eat('GV')) return `guard variable for ${print(this.name().node)}`;
+    // Transactional memory clones (libstdc++'s exception classes have them).
+    if (this.eat('GTt')) return `transaction clone for ${this.encoding()}`;
+    if (this.eat('GTn')) return `non-transaction clone for ${this.encoding()}`;
     this.expect('T');
     const c = this.peek();
     this.i++;

@@ -59,6 +59,9 @@ const NAMES = [
   '_ZNKSt5ctypeIcE8do_widenEc',
   '_Z1fPVKi',
   '_Z1fPKPc',
+  '_ZGTtNKSt11logic_error4whatEv',
+  '_ZTIPKDd',
+  '_Z1fDfDe',
 ];
 
 function cxxfilt(names: readonly string[]): string[] {
@@ -113,7 +116,7 @@ describe('demangle', () => {
     );
   });
 
-  it('agrees with c++filt on libstdc++ exports (or leaves them alone)', () => {
+  it('agrees with c++filt on every libstdc++ export', () => {
     const names = execFileSync('sh', [
       '-c',
       "nm -D --defined-only /usr/lib/x86_64-linux-gnu/libstdc++.so.6 | awk '{print $3}' | sed 's/@.*//' | grep '^_Z' | sort -u",
@@ -130,6 +133,7 @@ describe('demangle', () => {
       else if (d !== n) wrong.push(`${n}\n  ours:     ${d}\n  c++filt:  ${want[i]}`);
     });
     expect(wrong).toEqual([]);
-    expect(same / names.length).toBeGreaterThan(0.98);
+    // Every one of Debian 12's 5,864 (78 were left raw before transaction clones and decimal floats).
+    expect(same).toBe(names.length);
   });
 });
