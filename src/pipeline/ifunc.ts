@@ -11,6 +11,8 @@
  * this process has loaded are asked (`dlopen` with RTLD_NOLOAD loads nothing and runs no
  * constructor): libc, libm, libstdc++…; for any other file, or a file only a process in
  * another mount namespace has (another libc under /proc/PID/root), the answer is undefined.
+ * So it is for an implementation outside the file (glibc's time and gettimeofday resolve into
+ * the vDSO, which uprobes cannot reach).
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { ElfFile, ElfSymbol } from '../symbols/elf.js';

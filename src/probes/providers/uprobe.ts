@@ -38,10 +38,10 @@ class IfuncNotes {
       host.note(`${this.moved.length} IFUNCs probed at the implementations this CPU uses: ${some(this.moved, (x) => `${x.name} → ${x.implementation}`)}`);
     const [u] = this.unknown;
     if (u && this.unknown.length === 1)
-      host.note(`${u} is an IFUNC whose implementation on this host is unknown; probing its resolver, which runs once per process`);
+      host.note(`${u} is an IFUNC whose implementation is unknown here or outside its file; probing its resolver, which runs once per process`);
     else if (u)
       host.note(
-        `${this.unknown.length} IFUNCs whose implementations on this host are unknown are probed at their resolvers, which run once per process: ${some(this.unknown, (x) => x)}`,
+        `${this.unknown.length} IFUNCs whose implementations are unknown here or outside their file are probed at their resolvers, which run once per process: ${some(this.unknown, (x) => x)}`,
       );
     for (const x of this.shared) {
       host.note(`${x.name} is an IFUNC whose implementation ${x.implementation} is already probed as ${x.with}; its calls count there`);

@@ -76,7 +76,7 @@ describe('IFUNC symbols (uprobe provider)', () => {
     const [r] = resolveProbe(query('pick'), fixtureHost({ notes }));
     expect(r!.target).toMatchObject({ offset: elf.vaddrToFileOffset(addr('pick')), vaddr: addr('pick'), name: 'pick' });
     expect(r!.target).not.toHaveProperty('ifunc');
-    expect(notes).toEqual(['pick is an IFUNC whose implementation on this host is unknown; probing its resolver, which runs once per process']);
+    expect(notes).toEqual(['pick is an IFUNC whose implementation is unknown here or outside its file; probing its resolver, which runs once per process']);
   });
 
   it('a pattern: one note for the moves; two IFUNCs with one implementation are probed once', () => {
