@@ -70,7 +70,8 @@ function nameAt(host: ProbeHost, elf: ElfFile, vaddr: bigint): string {
 function placement(host: ProbeHost, path: string, elf: ElfFile, sym: ElfSymbol, notes: IfuncNotes, name: string): Placement {
   if (sym.type !== 'ifunc') return { vaddr: sym.value };
   const impl = host.ifuncImplementation(path, sym);
-  if (impl === undefined) {
+  // An address outside the file's segments cannot take a uprobe here: keep the resolver.
+  if (impl === undefined || elf.vaddrToFileOffset(impl) === undefined) {
     notes.unknown.push(name);
     return { vaddr: sym.value };
   }
@@ -88,16 +89,9 @@ function exact(q: ProbeQuery, host: ProbeHost, ret: boolean): ResolvedProbe[] {
   }
   if (ret && q.offset) throw new TracerError('offsets are only supported for entry probes (p)');
   const notes = new IfuncNotes();
-  let at = placement(host, lib.path, elf, sym, notes, q.name);
-  let base = elf.vaddrToFileOffset(at.vaddr);
-  if (base === undefined) {
-    // An implementation outside the file's segments (cannot happen for a sane file): the symbol.
-    at = { vaddr: sym.value };
-    base = elf.vaddrToFileOffset(sym.value)!;
-  } else {
-    notes.tell(host);
-  }
-  const offset = base + BigInt(q.offset ?? 0);
+  const at = placement(host, lib.path, elf, sym, notes, q.name);
+  notes.tell(host);
+  const offset = elf.vaddrToFileOffset(at.vaddr)! + BigInt(q.offset ?? 0);
   return [
     {
       target: {
@@ -158,7 +152,7 @@ export const uprobeProvider: Provider = {
       seenAddr.add(s.value);
       seenName.add(name);
       if (elf.vaddrToFileOffset(s.value) === undefined) continue;
-      let at = placement(host, lib.path, elf, s, notes, name);
+      const at = placement(host, lib.path, elf, s, notes, name);
       const already = probedAt.get(at.vaddr);
       if (already !== undefined) {
         // Another name is probed there already (an alias, or an IFUNC's implementation).
@@ -168,11 +162,7 @@ export const uprobeProvider: Provider = {
         }
         continue;
       }
-      let offset = elf.vaddrToFileOffset(at.vaddr);
-      if (offset === undefined) {
-        at = { vaddr: s.value };
-        offset = elf.vaddrToFileOffset(s.value)!;
-      }
+      const offset = elf.vaddrToFileOffset(at.vaddr)!;
       probedAt.set(at.vaddr, name);
       out.push({
         target: { kind: 'uprobe', path: lib.path, symbol: name, offset, vaddr: at.vaddr, name, ...(at.ifunc ? { ifunc: at.ifunc } : {}) },

@@ -79,6 +79,15 @@ describe('IFUNC symbols (uprobe provider)', () => {
     expect(notes).toEqual(['pick is an IFUNC whose implementation is unknown here or outside its file; probing its resolver, which runs once per process']);
   });
 
+  it('an implementation outside the file (the vDSO, for time and gettimeofday): stays at the resolver', () => {
+    const notes: string[] = [];
+    const [r] = resolveProbe(query('pick'), fixtureHost({ ifuncs: { pick: 0x7fff00000000n }, notes }));
+    expect(r!.target).toMatchObject({ vaddr: addr('pick') });
+    expect(r!.target).not.toHaveProperty('ifunc');
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain('probing its resolver');
+  });
+
   it('a pattern: one note for the moves; two IFUNCs with one implementation are probed once', () => {
     const notes: string[] = [];
     const plan = planPattern(`${LIB}:p*`, 'funccount', { regex: false }, fixtureHost({ ifuncs: { pick: IMPL, pick2: IMPL }, notes }));
