@@ -14,6 +14,7 @@ import { usdtProbes, type UsdtProbe } from '../symbols/usdt/probes.js';
 import { Kallsyms } from '../symbols/kallsyms.js';
 import { candidateFunctions, filterKernelFunctions, kernelFunctionSupport } from '../probes/kernel.js';
 import type { KernelFunctionSupport, ProbeHost } from '../probes/host.js';
+import { hostIfuncImplementation } from './ifunc.js';
 
 function mechanismSupport(): KernelFunctionSupport {
   // Probing fentry loads the kernel's BTF: only asked when kprobes are missing.
@@ -28,6 +29,7 @@ export function liveHost(): ProbeHost {
   let support: KernelFunctionSupport | undefined;
   let dynamic: ReadonlySet<string> | undefined;
   const usdt = new Map<string, readonly UsdtProbe[]>();
+  const noted = new Set<string>();
   return {
     tracefs: requireTracefs,
     tracepoints: () => listTracepointDirs(requireTracefs()),
@@ -45,6 +47,12 @@ export function liveHost(): ProbeHost {
     usdtBinary: (name, pid) => resolveUsdtBinary(name, pid),
     elf: (path) => ElfFile.open(path),
     userProbeMechanism: () => (haveUprobeMulti.available() ? 'uprobe_multi' : 'perf_event'),
+    ifuncImplementation: (path, sym) => hostIfuncImplementation(path, ElfFile.open(path), sym),
+    note: (text) => {
+      if (noted.has(text)) return;
+      noted.add(text);
+      process.stderr.write(`${text}\n`);
+    },
     usdtProbes: (path) => {
       let p = usdt.get(path);
       if (!p) usdt.set(path, (p = usdtProbes(ElfFile.open(path))));

@@ -6,7 +6,7 @@
  * command line needs no kernel.
  */
 import type { BtfSpec } from '../btf/index.js';
-import type { ElfFile } from '../symbols/elf.js';
+import type { ElfFile, ElfSymbol } from '../symbols/elf.js';
 import type { ResolvedLibrary } from '../symbols/library.js';
 import type { TracepointFormat, TracepointName } from '../symbols/tracefs.js';
 import type { UsdtProbe } from '../symbols/usdt/probes.js';
@@ -66,6 +66,13 @@ export interface ProbeHost {
   elf(path: string): ElfFile;
   /** How uprobes and USDT sites attach here. */
   userProbeMechanism(): UserProbeMechanism;
+  /**
+   * The vaddr (in the file at `path`) of the implementation the IFUNC symbol `sym` resolves to
+   * on this host (`strlen` → `__strlen_avx2`); undefined when that cannot be known here.
+   */
+  ifuncImplementation(path: string, sym: ElfSymbol): bigint | undefined;
+  /** A note for the user (stderr), about how a probe was resolved; each text once per host. */
+  note(text: string): void;
   usdtProbes(path: string): readonly UsdtProbe[];
   /** Which mechanism serves kernel functions here. */
   kernelFunctionSupport(): KernelFunctionSupport;
