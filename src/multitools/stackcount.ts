@@ -93,8 +93,8 @@ export function parseOptions(argv: readonly string[], prog: string): StackcountO
     .option('-f, --folded', 'output folded format', false)
     .option('--debug', 'print BPF program before starting (for debugging purposes)', false)
     .option('--svg <FILE>', 'also write an interactive flame graph (SVG) to FILE (replaced whole at each interval; a symlink is refused)')
-    .option('--title <TEXT>', 'title of the flame graph (default: stackcount PATTERN)')
-    .option('--width <PX>', 'width of the flame graph in pixels', intArg('width', { min: 200 }), DEFAULT_WIDTH)
+    .option('--title <TEXT>', 'title of the flame graph (stackcount PATTERN unless given)')
+    .option('--width <PX>', 'width of the flame graph in pixels (1200 unless given)', intArg('width', { min: 200 }), DEFAULT_WIDTH)
     .option('--inverted', 'flame graph upside down: root at the top (an icicle graph)', false)
     .option('--json', 'print one JSON document per interval', false)
     .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);

@@ -49,6 +49,7 @@ describe('IFUNC symbols (uprobe provider)', () => {
       offset: elf.vaddrToFileOffset(IMPL),
       vaddr: IMPL,
       name: 'pick',
+      mechanism: 'uprobe_multi',
       ifunc: { resolver: addr('pick'), implementation: 'impl_b' },
     });
     expect(r!.site).toEqual({ kind: 'uprobe', symbol: 'pick' });
