@@ -147,7 +147,9 @@ int main(int argc, char **argv) { weak_fn(); printf("%d\\n", helper_two(argc)); 
     ] as const) {
       if (attaches) continue;
       const named = await list(`${kind}:*`);
-      expect(named.stderr).toMatch(new RegExp(`^polytrace list: note: ${kind === 'kprobe' ? 'kprobes' : 'fentry/fexit'} cannot be attached on this kernel \\(.+\\)$`, 'm'));
+      expect(named.stderr).toMatch(
+        new RegExp(`^polytrace list: note: ${kind === 'kprobe' ? 'kprobes' : 'fentry/fexit'} cannot be attached on this kernel \\(.+\\)$`, 'm'),
+      );
       expect(r.stderr).toContain(`polytrace list: note: left out ${named.out.length} kernel functions as ${kind}:*, which this kernel cannot attach (`);
     }
   });
@@ -168,7 +170,10 @@ int main(int argc, char **argv) { weak_fn(); printf("%d\\n", helper_two(argc)); 
     expect(fentry).not.toBeNull();
     if (has('fentry')) return;
     if (has('kprobe_pmu') || has('kprobe_events')) expect(fentry![1]).toMatch(/; instead: kprobes$/);
-    else expect(fentry![1]).toMatch(/; no fallback: kprobes \(kprobe_pmu, kprobe_events\) missing too; kernel functions cannot be probed here; tracepoints .*'polytrace list t:\*'/);
+    else
+      expect(fentry![1]).toMatch(
+        /; no fallback: kprobes \(kprobe_pmu, kprobe_events\) missing too; kernel functions cannot be probed here; tracepoints .*'polytrace list t:\*'/,
+      );
   });
 
   it('stops quietly when its reader goes away', () => {
