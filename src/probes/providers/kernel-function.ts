@@ -115,15 +115,21 @@ async function* listKernelEntries(kind: KernelListKind, pattern: string, attacha
   const why = host.kernelFunctionMechanisms();
   const missing = usesFentry(kind) ? why.fentry : why.kprobes;
   const mechanism = usesFentry(kind) ? 'fentry/fexit' : 'kprobes';
-  const names = kernelFunctionNames(kind, pattern, host);
   if (missing && attachable) {
-    if (names.length) {
-      o.note?.(
-        `left out ${names.length} kernel function${names.length === 1 ? '' : 's'} as ${kind}:*, which this kernel cannot attach (${mechanism}: ${missing}); 'polytrace list ${kind}:*' lists them anyway`,
-      );
+    // Counted for the note only: a list that cannot be read is no reason to fail the rest.
+    let count: number | undefined;
+    try {
+      count = kernelFunctionNames(kind, pattern, host).length;
+    } catch {
+      count = undefined;
+    }
+    if (count !== 0) {
+      const what = count === undefined ? 'the kernel functions' : `${count} kernel function${count === 1 ? '' : 's'}`;
+      o.note?.(`left out ${what} as ${kind}:*, which this kernel cannot attach (${mechanism}: ${missing}); 'polytrace list ${kind}:*' lists them anyway`);
     }
     return;
   }
+  const names = kernelFunctionNames(kind, pattern, host);
   if (missing && names.length) o.note?.(`${mechanism} cannot be attached on this kernel (${missing})`);
   let signature: (name: string) => string[] = () => [];
   if (o.verbose && names.length) {

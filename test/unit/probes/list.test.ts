@@ -214,6 +214,16 @@ describe('listing each probe kind on the fixture host', () => {
     const fe = await list(parseListPattern(undefined), fixtureHost({ mechanism: 'fentry' }));
     expect(probes(fe).filter((p) => !p.startsWith('tracepoint:'))).toEqual(['fentry:vfs_read']);
     expect(fe.notes).toEqual([expect.stringMatching(/^left out \d+ kernel functions as kprobe:\*/)]);
+    // A function list that cannot be read does not fail the listing: the note says so, uncounted.
+    const unreadable: ProbeHost = {
+      ...fixtureHost(),
+      kernelFunctions: () => {
+        throw new Error('no available_filter_functions, no kallsyms');
+      },
+    };
+    const partial = await list(parseListPattern(undefined), unreadable);
+    expect(probes(partial)).toContain('tracepoint:sched:sched_switch');
+    expect(partial.notes[0]).toMatch(/^left out the kernel functions as kprobe:\*, which this kernel cannot attach \(kprobes: no kprobe PMU/);
     // Asked for by name, they are listed even so, with a note that they cannot attach.
     const asked = await list(parseListPattern('kprobe:vfs_*'), fixtureHost());
     expect(probes(asked)).toEqual(['kprobe:vfs_read', 'kprobe:vfs_write']);
