@@ -11,11 +11,13 @@
  * and the number of sites.
  *
  * Output streams in 64 KiB chunks with back-pressure, and stops quietly on a closed pipe.
- * Exit status: 0 when something was listed, 1 when nothing matched (a message says so).
+ * Exit status: 0 when something was listed, 1 when nothing matched (a message says what was
+ * looked for where, and the nearest names there).
  */
 import { toolCommand } from './options.js';
 import { installStopHandlers, out, stopped, finish } from '../report/lifecycle.js';
-import { listProbes, parseListPattern } from '../probes/list.js';
+import { listMiss, listProbes, parseListPattern } from '../probes/list.js';
+import { missHints, plural } from '../probes/listing.js';
 import { liveHost } from '../pipeline/host.js';
 
 const EPILOG = `patterns (globs with *; BCC's spellings work too):
@@ -74,7 +76,10 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   if (buf) await out(buf);
   let code = 0;
   if (count === 0 && !stopped()) {
-    process.stderr.write(`${prog}: no probes match '${pattern ?? '*'}'\n`);
+    // One kind asked for: what was looked for where, and the nearest names there.
+    const miss = queries.length === 1 ? listMiss(queries[0]!, host) : undefined;
+    const hints = miss ? ` (${missHints(miss).join('; ')})` : '';
+    process.stderr.write(`${prog}: no ${miss ? `${plural(miss.what)} match '${pattern}' in ${miss.where}` : `probes match '${pattern ?? '*'}'`}${hints}\n`);
     code = 1;
   }
   if (!stopped()) for (const n of notes) process.stderr.write(`${prog}: note: ${n}\n`);

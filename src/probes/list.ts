@@ -23,10 +23,11 @@
  * kallsyms ∩ BTF must stand in for ftrace's list), and the details of an entry are computed
  * when it is printed.
  */
-import { UsageError } from '../errors.js';
+import { assertNever, UsageError } from '../errors.js';
 import type { ProbeHost } from './host.js';
+import type { ProbeQuery } from './provider.js';
 import { LIST_WORDS, providerForList } from './registry.js';
-import type { KernelListKind, ListEntry, ListKind, ListOptions, ListQuery } from './listing.js';
+import type { KernelListKind, ListEntry, ListKind, ListOptions, ListQuery, Miss } from './listing.js';
 
 export type { KernelListKind, ListEntry, ListKind, ListOptions, ListQuery } from './listing.js';
 
@@ -106,4 +107,38 @@ export function parseListPattern(text: string | undefined): ListQuery[] {
 /** Every entry a query names, sorted by probe name within the query (as bpftrace prints). */
 export function listProbes(q: ListQuery, host: ProbeHost, o: ListOptions): AsyncGenerator<ListEntry> {
   return providerForList(q.kind).list(q, host, o);
+}
+
+/** The probe reference a listing query stands for (a glob), for its provider's `missed`. */
+function probeQueryOf(q: ListQuery): ProbeQuery {
+  switch (q.kind) {
+    case 'kprobe':
+    case 'kretprobe':
+    case 'fentry':
+    case 'fexit':
+      return { type: 'p', library: '', name: q.pattern, match: 'glob' };
+    case 'tracepoint':
+      return { type: 't', library: '', name: q.pattern, match: 'glob' };
+    case 'rawtracepoint':
+      return { type: 'rawtracepoint', library: '', name: q.pattern, match: 'glob' };
+    case 'uprobe':
+    case 'uretprobe':
+      return { type: 'p', library: q.library, name: q.pattern, match: 'glob' };
+    case 'usdt':
+      return { type: 'u', library: q.library, name: q.probe, ...(q.provider !== '*' ? { provider: q.provider } : {}), match: 'glob' };
+    default:
+      return assertNever(q, 'list query');
+  }
+}
+
+/**
+ * What a query that listed nothing looked for, where, and the nearest names there; undefined
+ * when even that cannot be read.
+ */
+export function listMiss(q: ListQuery, host: ProbeHost): Miss | undefined {
+  try {
+    return providerForList(q.kind).missed(probeQueryOf(q), host);
+  } catch {
+    return undefined;
+  }
 }

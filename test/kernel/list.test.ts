@@ -123,7 +123,12 @@ int main(int argc, char **argv) { weak_fn(); printf("%d\\n", helper_two(argc)); 
     const none = await list('tracepoint:no_such_category_x:*');
     expect(none.code).toBe(1);
     expect(none.out).toEqual([]);
-    expect(none.stderr).toMatch(/no probes match/);
+    expect(none.stderr).toMatch(
+      /^polytrace list: no tracepoints match 'tracepoint:no_such_category_x:\*' in \/.*\/events \(list them with 'polytrace list t:\*'\)\n$/,
+    );
+    const typo = await list('t:sched:sched_swich');
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/^polytrace list: no tracepoints match 't:sched:sched_swich' in \/.*\/events \(did you mean sched:sched_switch\?; /);
     const bad = await list('bogus:a:b');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown probe type 'bogus'/);

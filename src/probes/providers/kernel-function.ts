@@ -10,7 +10,7 @@ import type { ProbeSite } from '../../compile/context.js';
 import type { ProbeHost } from '../host.js';
 import type { Miss, Provider, ProbeQuery, ResolvedProbe } from '../provider.js';
 import { nameRegExp } from '../match.js';
-import { kernelFunctionsUnavailable, patternStem, suggestTracepoints } from '../kfunc-unavailable.js';
+import { kernelFunctionsUnavailable, suggestTracepoints } from '../kfunc-unavailable.js';
 import { globToRegExp } from '../../symbols/match.js';
 import { nearest } from '../../symbols/nearest.js';
 import { probeLimit, probeLimitError } from '../kernel.js';
@@ -22,12 +22,13 @@ const WILDCARD_FREE = /^[A-Za-z0-9_.]+$/;
 const ANY = /^/;
 
 function missed(q: ProbeQuery, host: ProbeHost): Miss {
-  const stem = patternStem(q.name);
+  // The listing of the name's family: its first word (`vfs_`), else its first letters.
+  const head = /^[A-Za-z0-9]+_/.exec(q.name)?.[0] ?? q.name.replace(/[^A-Za-z0-9_].*$/, '').slice(0, 3);
   return {
     what: 'kernel function',
     where: host.kernelFunctionSource(),
     near: nearest(host.kernelFunctions(ANY), q.name),
-    list: stem ? `kprobe:*${stem}*` : 'kprobe:*',
+    list: `kprobe:${head}*`,
   };
 }
 

@@ -3,7 +3,8 @@
  * each provider lists on the fixture host (test/helpers/probe-host.ts): no kernel needed.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_QUERIES, listProbes, parseListPattern, type ListQuery } from '../../../src/probes/list.js';
+import { DEFAULT_QUERIES, listMiss, listProbes, parseListPattern, type ListQuery } from '../../../src/probes/list.js';
+import { FIXTURE_TRACEFS } from '../../helpers/probe-host.js';
 import { tracepointFieldDecl, usdtArgLines } from '../../../src/probes/listing.js';
 import type { ProbeHost } from '../../../src/probes/host.js';
 import { fixtureHost } from '../../helpers/probe-host.js';
@@ -241,5 +242,33 @@ describe('listing each probe kind on the fixture host', () => {
     expect(probes(r)).toEqual(['catch', 'rethrow', 'throw'].map((n) => `usdt:${libstdcxx}:libstdcxx:${n}`));
     for (const [, d] of r.entries) expect(d[0]).toMatch(/^arg1: u?int(8|16|32|64) \(/);
     expect(probes(await list(parseListPattern(`u:${libstdcxx}:th*`), fixtureHost()))).toEqual([`usdt:${libstdcxx}:libstdcxx:throw`]);
+  });
+});
+
+describe('a listing that matched nothing: what was looked for, where, the nearest names', () => {
+  const node = process.execPath;
+  const libstdcxx = '/usr/lib/x86_64-linux-gnu/libstdc++.so.6';
+  const miss = (pattern: string, host: ProbeHost = fixtureHost()) => listMiss(parseListPattern(pattern)[0]!, host);
+
+  it('each kind names its word and its source', () => {
+    expect(miss('t:sched:sched_swich')).toEqual({
+      what: 'tracepoint',
+      where: `${FIXTURE_TRACEFS}/events`,
+      near: ['sched:sched_switch'],
+      list: 't:sched:*',
+    });
+    expect(miss('kprobe:vfs_wirte', fixtureHost({ mechanism: 'kprobe' }))).toMatchObject({ what: 'kernel function', near: ['vfs_write'] });
+    expect(miss('rt:irq_handler_entr', fixtureHost({ rawTracepoints: true }))).toMatchObject({
+      what: 'raw tracepoint',
+      where: 'kernel BTF',
+      near: ['irq_handler_entry'],
+    });
+    expect(miss(`uprobe:${node}:napi_create_int3`)).toMatchObject({ what: 'function', where: node });
+    expect(miss(`usdt:${libstdcxx}:thorw`)).toMatchObject({ what: 'USDT probe', where: libstdcxx, near: ['throw'] });
+    expect(miss(`usdt:${libstdcxx}:libstdcxx:thorw`)).toMatchObject({ near: ['libstdcxx:throw', 'libstdcxx:rethrow'] });
+  });
+
+  it('undefined where the source cannot be read', () => {
+    expect(miss('uprobe:/no/such/file:f')).toBeUndefined();
   });
 });

@@ -55,7 +55,7 @@ describe('a pattern that matched nothing', () => {
   it('a kernel function: kernel functions, the list read, nearest names', () => {
     expect(pattern('vfs_raed', fixtureHost({ mechanism: 'kprobe' }), 'funclatency')).toEqual({
       message: `0 kernel functions matched by "vfs_raed" in ${FIXTURE_TRACEFS}/available_filter_functions. Exiting.`,
-      hints: ['did you mean vfs_read?', "list them with 'polytrace list kprobe:*raed*'"],
+      hints: ['did you mean vfs_read?', "list them with 'polytrace list kprobe:vfs_*'"],
     });
   });
 
@@ -97,7 +97,7 @@ describe('an exact name that is missing (trace, argdist)', () => {
   it('a kernel function: where it was looked for, and the nearest names', () => {
     const r = thrown(() => resolveProbe({ type: 'p', library: '', name: 'vfs_wirte', match: 'exact' }, fixtureHost({ mechanism: 'kprobe' })));
     expect(r.message).toBe(`cannot attach to kernel function vfs_wirte: it is not traceable (not in ${FIXTURE_TRACEFS}/available_filter_functions)`);
-    expect(r.hints).toEqual(['did you mean vfs_write?', "list them with 'polytrace list kprobe:*wirte*'"]);
+    expect(r.hints).toEqual(['did you mean vfs_write?', "list them with 'polytrace list kprobe:vfs_*'"]);
   });
 
   it('is a ResolveError', () => {
