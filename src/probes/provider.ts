@@ -58,7 +58,8 @@ export interface Provider {
   readonly name: ProviderName;
   /**
    * Every place `q` names. With an exact match, nothing found is an error that says what was
-   * looked for and where; with a pattern, an empty list (the tool says "No functions matched").
+   * looked for and where; with a pattern, an empty list (the tool then says "No <kind>s matched
+   * … in <where>", from `missed`).
    */
   resolve(q: ProbeQuery, host: ProbeHost): ResolvedProbe[];
   /** The `polytrace list` kinds this provider answers. */
