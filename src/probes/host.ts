@@ -1,9 +1,10 @@
 /**
  * What providers read of the host, behind one interface: tracefs (tracepoint names and
  * formats), ELF files and USDT notes, library name resolution, the kernel's functions and
- * which mechanisms it offers for them, and BTF. The live implementation is
- * `pipeline/host.ts`; tests give a fixture (test/helpers/probe-host.ts), so planning a
- * command line needs no kernel.
+ * which mechanisms it offers for them, and BTF. Resolving, listing (`polytrace list`) and
+ * completing all read through it. The live implementation is `pipeline/host.ts`; tests give
+ * a fixture (test/helpers/probe-host.ts), so planning a command line, listing and completing
+ * need no kernel.
  */
 import type { BtfSpec } from '../btf/index.js';
 import type { ElfFile, ElfSymbol } from '../symbols/elf.js';
@@ -76,6 +77,13 @@ export interface ProbeHost {
   usdtProbes(path: string): readonly UsdtProbe[];
   /** Which mechanism serves kernel functions here. */
   kernelFunctionSupport(): KernelFunctionSupport;
+  /**
+   * Why kprobes and fentry/fexit each cannot attach here ('' when they can), both asked (where
+   * `kernelFunctionSupport` stops at the first that works): what `polytrace list` offers.
+   */
+  kernelFunctionMechanisms(): KernelFunctionSupport['why'];
+  /** Where `kernelFunctions` reads names (`<tracefs>/available_filter_functions`, `kallsyms ∩ BTF`), for messages. */
+  kernelFunctionSource(): string;
   /**
    * Kernel functions matching `re` that the tools may probe (ftrace's list, else kallsyms ∩
    * BTF; minus the kprobe blacklist and BCC-denied names), in the kernel's order.

@@ -1,6 +1,6 @@
 /**
  * A ProbeHost made of fixtures, so that planning a command line (resolve, choose the
- * mechanism, check every expression) is tested with no kernel: the miniature tracefs of
+ * mechanism, check every expression), listing and completing are tested with no kernel: the miniature tracefs of
  * fixtures/tracefs (its tracepoints and its synthetic available_filter_functions), the BTF of
  * fixtures/btf/kinds.btf, and real ELF files named by path.
  */
@@ -63,6 +63,8 @@ export function fixtureHost(o: FixtureHostOptions = {}): ProbeHost {
     note: (text) => o.notes?.push(text),
     usdtProbes: (path) => usdtProbes(ElfFile.open(path)),
     kernelFunctionSupport: () => (o.mechanism ? { mechanism: o.mechanism, why } : { why }),
+    kernelFunctionMechanisms: () => why,
+    kernelFunctionSource: () => `${FIXTURE_TRACEFS}/available_filter_functions`,
     kernelFunctions: (re) =>
       filterKernelFunctions(
         availableFilterFunctions(FIXTURE_TRACEFS).filter((n) => re.test(n)),

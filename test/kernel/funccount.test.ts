@@ -133,9 +133,22 @@ describe.skipIf(skipKernel)('funccount (kernel)', () => {
 
   it('bad input: one clear line, exit 1, nothing attached', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['t:nosuch:nosuch'], /No functions matched by pattern nosuch:nosuch/],
+      [['t:nosuch:nosuch'], /^funccount: No tracepoints matched by pattern nosuch:nosuch in \/.*\/events \(list them with 'polytrace list t:\*'\)$/m],
+      [
+        ['t:sched:nosuch'],
+        /^funccount: No tracepoints matched by pattern sched:nosuch in \/.*\/events \(did you mean sched:.*\?; list them with 'polytrace list t:sched:\*'\)$/m,
+      ],
+      [['t:sched:sched_swich'], /^funccount: No tracepoints matched by pattern sched:sched_swich in .* \(did you mean sched:sched_switch\?; /m],
+      [
+        ['u:/usr/bin/python3.11:function__entyr'],
+        /^funccount: No USDT probes matched by pattern function__entyr in \/usr\/bin\/python3\.11 \(did you mean function__entry\?; /m,
+      ],
       [['nosuchlib:malloc'], /unable to find library nosuchlib/],
-      [['c:no_such_function_here'], /No functions matched by pattern no_such_function_here/],
+      [
+        ['c:no_such_function_here'],
+        /No functions matched by pattern no_such_function_here in \/.*libc\.so\.6 \(list them with 'polytrace list uprobe:\/.*libc\.so\.6:\*'\)/,
+      ],
+      [['c:mallocc'], /No functions matched by pattern mallocc in \/.*libc\.so\.6 \(did you mean malloc\b/],
       [['-p', '999999', 'c:malloc'], /no process with PID 999999/],
       [['a:b:c:d'], /Too many ':'-separated components/],
       [['x:y:z'], /Type must be 'p', 't', or 'u', but got '?x'?/],

@@ -12,10 +12,28 @@
 import { ResolveError, TracerError } from '../../errors.js';
 import { unversioned, type ElfFile, type ElfSymbol } from '../../symbols/elf.js';
 import type { ProbeHost } from '../host.js';
-import type { Provider, ProbeQuery, ResolvedProbe } from '../provider.js';
+import type { Miss, Provider, ProbeQuery, ResolvedProbe } from '../provider.js';
 import { nameRegExp } from '../match.js';
 import { globToRegExp } from '../../symbols/match.js';
-import { completions, wrongKind, type ListEntry } from '../listing.js';
+import { nearest } from '../../symbols/nearest.js';
+import { byString, completions, missHints, wrongKind, type ListEntry } from '../listing.js';
+
+/** The functions an ELF file defines (not those it imports), by their unversioned names. */
+function definedFunctions(elf: ElfFile): Set<string> {
+  const names = new Set<string>();
+  for (const s of elf.functionSymbols()) {
+    if (s.value === 0n || s.shndx === 0) continue; // imported, not defined here
+    const name = unversioned(s.name);
+    if (name !== '') names.add(name);
+  }
+  return names;
+}
+
+function missed(q: ProbeQuery, host: ProbeHost): Miss {
+  const lib = host.library(q.library, q.pid);
+  const names = definedFunctions(host.elf(lib.path));
+  return { what: 'function', where: lib.path, near: nearest(names, q.name), list: `uprobe:${lib.path}:*` };
+}
 
 /** Where a probe on a function symbol goes: its own address, or its IFUNC's implementation. */
 interface Placement {
@@ -85,7 +103,13 @@ function exact(q: ProbeQuery, host: ProbeHost, ret: boolean): ResolvedProbe[] {
   const elf = host.elf(lib.path);
   const sym = elf.lookupFunction(q.name);
   if (!sym || elf.vaddrToFileOffset(sym.value) === undefined) {
-    throw new ResolveError(`could not determine address of symbol ${q.name} in ${lib.path}`, [`list its functions with 'polytrace list uprobe:${lib.path}:*'`]);
+    let hints = [`list its functions with 'polytrace list uprobe:${lib.path}:*'`];
+    try {
+      hints = missHints(missed(q, host));
+    } catch {
+      // The list hint alone.
+    }
+    throw new ResolveError(`could not determine address of symbol ${q.name} in ${lib.path}`, hints);
   }
   if (ret && q.offset) throw new TracerError('offsets are only supported for entry probes (p)');
   const notes = new IfuncNotes();
@@ -113,26 +137,18 @@ function exact(q: ProbeQuery, host: ProbeHost, ret: boolean): ResolvedProbe[] {
 export const uprobeProvider: Provider = {
   name: 'uprobe',
   listKinds: ['uprobe', 'uretprobe'],
-  async complete(library, partial, prefix) {
+  async complete(host, library, partial, prefix) {
     try {
-      const [{ resolveLibrary }, { ElfFile }] = await Promise.all([import('../../symbols/library.js'), import('../../symbols/elf.js')]);
-      const elf = ElfFile.open(resolveLibrary(library).path);
-      return completions(
-        elf
-          .functionSymbols()
-          .map((s) => unversioned(s.name))
-          .filter((n) => n !== ''),
-        prefix,
-        partial,
-      );
+      return completions(definedFunctions(host.elf(host.library(library).path)), prefix, partial);
     } catch {
       return [];
     }
   },
-  list(q) {
+  list(q, host) {
     if (q.kind !== 'uprobe' && q.kind !== 'uretprobe') throw wrongKind(q, 'uprobe');
-    return listUprobeEntries(q.kind, q.library, q.pattern);
+    return listUprobeEntries(q.kind, q.library, q.pattern, host);
   },
+  missed,
   resolve(q: ProbeQuery, host: ProbeHost): ResolvedProbe[] {
     const ret = q.type === 'r';
     if (q.match === 'exact') return exact(q, host, ret);
@@ -185,17 +201,9 @@ export const uprobeProvider: Provider = {
   },
 };
 
-async function* listUprobeEntries(kind: 'uprobe' | 'uretprobe', library: string, pattern: string): AsyncGenerator<ListEntry> {
-  const { resolveLibrary } = await import('../../symbols/library.js');
-  const { ElfFile, unversioned } = await import('../../symbols/elf.js');
-  const lib = resolveLibrary(library);
-  const elf = ElfFile.open(lib.path);
+async function* listUprobeEntries(kind: 'uprobe' | 'uretprobe', library: string, pattern: string, host: ProbeHost): AsyncGenerator<ListEntry> {
+  const lib = host.library(library);
   const re = globToRegExp(pattern);
-  const names = new Set<string>();
-  for (const s of elf.functionSymbols()) {
-    if (s.value === 0n || s.shndx === 0) continue; // imported, not defined here
-    const name = unversioned(s.name);
-    if (name !== '' && re.test(name)) names.add(name);
-  }
-  for (const name of [...names].sort()) yield { probe: `${kind}:${lib.path}:${name}`, details: () => [] };
+  const names = [...definedFunctions(host.elf(lib.path))].filter((n) => re.test(n)).sort(byString);
+  for (const name of names) yield { probe: `${kind}:${lib.path}:${name}`, details: () => [] };
 }
