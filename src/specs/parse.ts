@@ -366,8 +366,9 @@ export function parseFormat(text: string): FormatString {
 const BLANK = /[ \t\r\n]/;
 
 function parseOffset(source: string, text: string, span: SourceSpan): number {
-  if (/^[0-9]+$/.test(text)) return Number(text);
-  if (/^0[xX][0-9a-fA-F]+$/.test(text)) return Number.parseInt(text.slice(2), 16);
+  const n = /^[0-9]+$/.test(text) ? Number(text) : /^0[xX][0-9a-fA-F]+$/.test(text) ? Number.parseInt(text.slice(2), 16) : undefined;
+  if (n !== undefined && !Number.isSafeInteger(n)) return err(source, `offset '${text}' is too large`, span, ['an offset is a byte offset into the function']);
+  if (n !== undefined) return n;
   return err(source, `invalid offset format '${text}', must be decimal or hexadecimal`, span, ['e.g. +16 or +0x10']);
 }
 
