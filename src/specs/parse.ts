@@ -268,11 +268,14 @@ function signatureParams(source: string, sig: RawSignature): Param[] {
   const ps = sig.params;
   const only = ps[0];
   if (ps.length === 1 && only && 'unnamed' in only && only.type.base.kind === 'void' && only.type.pointer === 0) return [];
+  const seen = new Set<string>();
   return ps.map((p) => {
     if ('unnamed' in p) {
       const written = source.slice(p.span.start, p.span.end);
       return err(source, `signature parameter '${written}' has no name`, p.span, [`write it as in C, e.g. '${written} x'`]);
     }
+    if (seen.has(p.name)) return err(source, `duplicate parameter name '${p.name}' in the signature`, p.nameSpan, ['each parameter needs its own name']);
+    seen.add(p.name);
     return p;
   });
 }
@@ -293,15 +296,19 @@ function formatAt(source: string, from: number, to: number, span: SourceSpan): F
   for (const t of toks) {
     const s = { start: from + t.offset, end: from + t.offset + t.text.length };
     switch (t.type) {
-      case 'text':
+      case 'text': {
+        const nul = t.text.indexOf('\u0000');
+        if (nul >= 0) err(source, 'a format string cannot hold a NUL byte', { start: s.start + nul, end: s.start + nul + 1 });
         text(t.text, s);
         break;
+      }
       case 'percent':
         text('%', s);
         break;
       case 'escape': {
         const v = decodeEscape(t.text);
         if (typeof v === 'string') err(source, v, s);
+        if (v === 0) err(source, `a format string cannot hold a NUL byte ('${t.text}')`, s, ['the text after it would never print']);
         text(String.fromCharCode(v), s);
         break;
       }
