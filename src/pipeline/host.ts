@@ -2,7 +2,6 @@
  * The live ProbeHost: this machine's tracefs, ELF files, kallsyms, BTF and feature probes.
  * Every source is read when first asked for and kept for the run.
  */
-import { existsSync } from 'node:fs';
 import { haveKprobePmu, haveTracefsKprobeEvents, haveProbeReadKernel, haveRawTracepoint } from '../features/probes.js';
 import { syscallLayout } from '../kernel/syscall-layout.js';
 import { requireTracefs } from '../kernel/tracefs.js';
@@ -31,7 +30,7 @@ export function liveHost(): ProbeHost {
     tracepoints: () => listTracepointDirs(requireTracefs()),
     hasTracepoint: (category, event) => {
       const root = requireTracefs();
-      return existsSync(`${root}/events/${category}/${event}/id`) && hasEventId(root, { category, event });
+      return hasEventId(root, { category, event });
     },
     tracepointFormat: (category, event) => readTracepointFormat(requireTracefs(), category, event),
     rawTracepoints: () => haveRawTracepoint.available(),
