@@ -1,6 +1,7 @@
 /**
  * -I headers: simple user-space struct declarations, read into the C types expressions use.
  */
+import { printable } from '../symbols/printable.js';
 import { CheckError } from '../errors.js';
 import { basicType, knownTypedef, makeRecord, ptr, sizeOf, VOID, type CType, type Member, type RecordType } from './types.js';
 import type { UserTypes } from './usertypes.js';
@@ -40,7 +41,7 @@ const MAX_ARRAY_LENGTH = 1 << 24;
 export function quoted(text: string): string {
   const first = text.trim().split(/\s+/)[0] ?? '';
   const cut = first.length > 40 ? `${first.slice(0, 40)}…` : first.length < text.trim().length ? `${first} …` : first;
-  return cut.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return printable(cut);
 }
 
 export function parseUserHeader(text: string, known: UserTypes): ParsedHeader {

@@ -7,6 +7,7 @@ import { DUMP_STAGES } from '../pipeline/dump.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { UsageError } from '../errors.js';
 import { possibleCpus } from '../kernel/cpus.js';
+import { printable } from '../symbols/printable.js';
 
 /** PID_MAX_LIMIT of 64-bit Linux: no process or thread id is larger. */
 export const PID_MAX = 4194304;
@@ -59,11 +60,6 @@ function cpuRange(cpus: readonly number[]): string {
   const first = cpus[0];
   const last = cpus[cpus.length - 1];
   return first === undefined || last === undefined ? 'none' : first === last ? `${first}` : `${first}-${last}`;
-}
-
-/** `text` with control characters escaped, for quoting what a user (or a file) gave. */
-export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** A Command configured to behave like an argparse CLI: errors → UsageError (exit 2). */
