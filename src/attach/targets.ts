@@ -217,6 +217,7 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
 interface SkippedSite {
   readonly site: Site;
   readonly why: string;
+  readonly error: SysError;
 }
 
 /**
@@ -242,7 +243,7 @@ function attachRefusing(session: TraceSession, sites: readonly Site[], attach: (
     } catch (e) {
       if (!refusedSite(e)) throw e;
       if (set.length === 1) {
-        skipped.push({ site: set[0]!, why: e.message.split('\n')[0]! });
+        skipped.push({ site: set[0]!, why: e.message.split('\n')[0]!, error: e });
         continue;
       }
       const half = set.length >> 1;
@@ -260,7 +261,8 @@ function reportSkippedSites(skipped: readonly SkippedSite[], total: number, o: A
   const first = skipped[0];
   if (!first) return;
   const hints = ['uprobes cannot take some first instructions (x86: lock or segment prefixes); probe another function or an offset (+N) past it'];
-  if (total === 1) throw new TracerError(`cannot probe ${siteName(first.site)}: ${first.why}`, hints);
+  // Still a SysError, so a tool can say more (trace: an offset inside an instruction).
+  if (total === 1) throw new SysError(first.error.call, first.error.errno, first.error.code, `probing ${siteName(first.site)}`, hints);
   if (skipped.length === total)
     throw new TracerError(`none of the ${total} user-space probe sites could be probed (${siteName(first.site)}: ${first.why})`, hints);
   const names = [...new Set(skipped.map((s) => s.site.label))];
