@@ -35,12 +35,14 @@ function alignOf(t: CType): number {
 const MAX_ARRAY_LENGTH = 1 << 24;
 
 /**
- * How a header's text is quoted in messages: its first word only (a header may be any file,
- * even a secret one, given by mistake), control characters escaped, at most 40 characters.
+ * How a header's text is quoted in messages: its first C token only — an identifier, a number
+ * or one character — since a header may be any file, even a secret one given by mistake
+ * (`root:$6$…` quotes as `root …`); control characters escaped, at most 40 characters.
  */
 export function quoted(text: string): string {
-  const first = text.trim().split(/\s+/)[0] ?? '';
-  const cut = first.length > 40 ? `${first.slice(0, 40)}…` : first.length < text.trim().length ? `${first} …` : first;
+  const t = text.trim();
+  const first = /^(?:[A-Za-z_]\w*|\d+)/.exec(t)?.[0] ?? t.slice(0, 1);
+  const cut = first.length > 40 ? `${first.slice(0, 40)}…` : first.length < t.length ? `${first} …` : first;
   return printable(cut);
 }
 

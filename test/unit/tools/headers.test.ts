@@ -35,7 +35,9 @@ describe('-I header files', () => {
     const { notes } = loadHeaders([secret]);
     expect(notes.join('\n')).not.toContain('secretword');
     for (const n of notes) expect([...n].every((ch) => ch.charCodeAt(0) >= 0x20)).toBe(true);
-    expect(notes[1]).toContain("ignored '\\x1b[31mred\\x07 …'");
+    expect(notes[0]).toContain("ignored 'root …'");
+    expect(notes.join('\n')).not.toContain('$6$');
+    expect(notes[1]).toContain("ignored '\\x1b …'");
   });
 
   it('at most five notes per header, then a count', () => {
