@@ -3,7 +3,8 @@
  * funclatency does, with its options (-p -i -d -T -u -m -F -r -l -v), libbpf-tools' -c CGROUP
  * and -k, and `--json`.
  */
-import { statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { checkOutputFile, writeOutputFile } from '../report/output-file.js';
 import { toolCommand, intArg, parseDump, parseListen, pidArg, secondsArg, type ListenAddress } from './options.js';
 import { runWithSession, out } from '../report/lifecycle.js';
 import { runIntervals } from '../report/interval.js';
@@ -131,6 +132,7 @@ export function plan(o: FunclatencyOptions, ref: { readonly library: string }): 
 export async function run(argv: readonly string[], prog: string): Promise<void> {
   const o = parseOptions(argv, prog);
   requireProcess(o.pid);
+  if (o.heatmap !== undefined) checkOutputFile('--heatmap', o.heatmap);
   if (o.cgroup !== undefined) {
     let dir = false;
     try {
@@ -286,7 +288,7 @@ function drawHeatmap(o: FunclatencyOptions, columns: HeatmapColumn[], sections: 
   const slots = new Array<bigint>(LOG2_SLOTS).fill(0n);
   for (const s of sections) s.slots.forEach((n, i) => (slots[i]! += n));
   columns.push({ time: new Date(), slots });
-  writeFileSync(o.heatmap!, renderHeatmap({ title: `funclatency ${o.pattern} (${o.unit}, every ${o.interval}s)`, unit: o.unit, columns }));
+  writeOutputFile('--heatmap', o.heatmap!, renderHeatmap({ title: `funclatency ${o.pattern} (${o.unit}, every ${o.interval}s)`, unit: o.unit, columns }));
 }
 
 /** `--prometheus`: one log2 histogram series per section (per function with -F, per process for user functions). */

@@ -7,7 +7,7 @@
  * are symbolised through the process's maps even without -P (the tgid stays in the key);
  * lost stacks are counted and reported on stderr; -c 0 filters CPU 0; -K with -U exits 1.
  */
-import { writeFileSync } from 'node:fs';
+import { checkOutputFile, writeOutputFile } from '../report/output-file.js';
 import { toolCommand, parseDump, pidArg, secondsArg, cpuArg } from './options.js';
 import { runWithSession, out, stopped } from '../report/lifecycle.js';
 import { runIntervals } from '../report/interval.js';
@@ -138,6 +138,7 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   const o = parseOptions(argv, prog);
   const p = plan(o);
   requireProcess(o.pid);
+  if (o.svg !== undefined) checkOutputFile('--svg', o.svg);
   const resolved = planPattern(o.pattern, 'stackcount', { regex: o.regexp, pid: o.pid });
   await dumpStage(o.dump, 'ast', resolved.ast);
   const targets = resolved.probes.map((x) => x.target);
@@ -344,7 +345,7 @@ function drawFlameGraph(o: StackcountOptions, p: StackcountPlan, folded: Map<str
     if (frames[0] === '') frames.shift();
     return { frames, count };
   });
-  writeFileSync(o.svg!, renderFlameGraph(stacks, { title: `stackcount ${o.pattern}`, countName: 'events' }));
+  writeOutputFile('--svg', o.svg!, renderFlameGraph(stacks, { title: `stackcount ${o.pattern}`, countName: 'events' }));
 }
 
 /** One `--json` document: this interval's stacks ascending by count, and what it lost. */
