@@ -112,6 +112,18 @@ function exact(q: ProbeQuery, host: ProbeHost, ret: boolean): ResolvedProbe[] {
     throw new ResolveError(`could not determine address of symbol ${q.name} in ${lib.path}`, hints);
   }
   if (ret && q.offset) throw new TracerError('offsets are only supported for entry probes (p)');
+  if (q.offset) {
+    // The kernel answers EINVAL for an offset outside the file's code; say what is wrong first.
+    const past = sym.size > 0 ? q.offset >= sym.size : elf.vaddrToFileOffset(sym.value + BigInt(q.offset)) === undefined;
+    if (past) {
+      throw new ResolveError(
+        sym.size > 0
+          ? `offset +${q.offset} is past the end of ${q.name} in ${lib.path} (${sym.size} bytes)`
+          : `offset +${q.offset} of ${q.name} is outside the code of ${lib.path}`,
+        [`an offset must fall inside the function: 0 to ${sym.size > 0 ? sym.size - 1 : '…'}`],
+      );
+    }
+  }
   const notes = new IfuncNotes();
   const at = placement(host, lib.path, elf, sym, notes, q.name);
   notes.tell(host);
