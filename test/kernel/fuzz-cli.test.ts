@@ -4,6 +4,8 @@
  * Every one must end as {ran: exit 0, a one-line error: exit 1 or 2}, with no `internal error`
  * and no stack, and nothing left attached. A run still tracing after 5 s is stopped with
  * SIGINT (that is how a user ends it: it ran); one that has not exited 30 s later hangs.
+ * Its seed is fixed unless FUZZ_SEED says otherwise: these runs attach to the host's kernel,
+ * so CI replays known command lines (the in-process fuzzer of npm test draws new ones).
  *
  *   FUZZ_CLI_RUNS=N FUZZ_SEED=S npx vitest run test/kernel/fuzz-cli.test.ts
  */
@@ -51,7 +53,7 @@ describe.skipIf(skipKernel)('CLI fuzzer, real tools (kernel)', () => {
   });
 
   it('every command line runs or fails in one line, exit 0, 1 or 2', async () => {
-    const seed = Number(process.env['FUZZ_SEED'] ?? Date.now() % 0x7fffffff);
+    const seed = Number(process.env['FUZZ_SEED'] ?? 20261207);
     const cases = fc.sample(
       cliCase(() => files),
       { numRuns: RUNS, seed },
