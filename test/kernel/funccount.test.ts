@@ -4,21 +4,10 @@
  * SIGINT and SIGTERM, and nothing of ours left loaded afterwards.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import { skipKernel, requireKernel, start, runTool, programsLeft } from '../helpers/kernel.js';
+import { skipKernel, requireKernel, start, runTool, programsLeft, lastTable } from '../helpers/kernel.js';
 import { counterWorkload, startCounter } from '../helpers/workloads.js';
 
 const N = 1000;
-
-/** FUNC/COUNT rows of the last table in funccount's output. */
-function lastTable(stdout: string): Map<string, number> {
-  const blocks = stdout.split(/^FUNC\s+COUNT$/m);
-  const rows = new Map<string, number>();
-  for (const line of blocks[blocks.length - 1].split('\n')) {
-    const m = /^(\S+)\s+(\d+)$/.exec(line);
-    if (m) rows.set(m[1], Number(m[2]));
-  }
-  return rows;
-}
 
 const ours = (): Promise<string[]> => programsLeft(/^funccount/);
 

@@ -8,7 +8,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { skipKernel, requireKernel, start, programsLeft, root } from '../helpers/kernel.js';
+import { skipKernel, requireKernel, start, programsLeft, root, lastTable } from '../helpers/kernel.js';
 import { buildC } from '../helpers/cbuild.js';
 import { startGoWorkload } from '../helpers/workloads.js';
 
@@ -17,17 +17,6 @@ const STRCMP = 1000;
 
 function ifuncExe(): string {
   return buildC('ifunc', readFileSync(join(root, 'test', 'kernel', 'workloads', 'ifunc.c'), 'utf8'), ['-O1', '-fno-builtin']);
-}
-
-/** FUNC/COUNT rows of funccount's last table. */
-function lastTable(stdout: string): Map<string, number> {
-  const blocks = stdout.split(/^FUNC\s+COUNT$/m);
-  const rows = new Map<string, number>();
-  for (const line of blocks[blocks.length - 1]!.split('\n')) {
-    const m = /^(\S+)\s+(\d+)$/.exec(line);
-    if (m) rows.set(m[1]!, Number(m[2]));
-  }
-  return rows;
 }
 
 async function funccount(args: readonly string[], strlen = STRLEN) {
