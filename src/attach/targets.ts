@@ -153,7 +153,11 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
     const mechanism = t.mechanism;
     switch (mechanism) {
       case 'uprobe_multi':
-        for (const s of sitesOf(t, slot)) multi.set(s.path, [...(multi.get(s.path) ?? []), s]);
+        for (const s of sitesOf(t, slot)) {
+          const sites = multi.get(s.path);
+          if (sites) sites.push(s);
+          else multi.set(s.path, [s]);
+        }
         break;
       case 'perf_event':
         perf.push(...sitesOf(t, slot));
