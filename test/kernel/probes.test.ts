@@ -657,7 +657,9 @@ polytrace_lines(int(sys.argv[1]))
         );
         await w.end();
         expect(r.code).toBe(0);
-        expect(r.stderr).toBe('');
+        // 12 uprobe perf events take about a second to close (a grace period each): the tool
+        // may say so (report/detach.ts), and nothing else.
+        expect(r.stderr.replace(/^(Detaching 12 probes…|detached \d+ of 12 probes .*)\n/gm, '')).toBe('');
         expect(counts(r.stdout)).toEqual(ptCounts);
       });
     }
