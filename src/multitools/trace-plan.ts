@@ -198,7 +198,7 @@ export function loadHeaders(files: readonly string[], host: ProbeHost = liveHost
   const records = [];
   for (const inc of includes) {
     const f = inc.shown;
-    if (inc.text === undefined || !(f.startsWith('/') || f.startsWith('.'))) continue;
+    if (inc.text === undefined || !inc.file) continue;
     const parsed = parseUserHeader(readHeader(inc.text, f, () => undefined).code, types);
     records.push(...parsed.records);
     types = userTypes(records, parsed.typedefs);

@@ -123,7 +123,7 @@ export interface ToolMacros {
  */
 export function toolMacros(
   host: ProbeHost,
-  includes: readonly { shown: string; path?: string; text?: string }[] = [],
+  includes: readonly IncludeFile[] = [],
   o: { kernelHeaders?: () => { dir?: string; why: string } } = {},
 ): ToolMacros {
   const notes: string[] = [];
@@ -184,15 +184,24 @@ export function toolMacros(
   return { scope: macroScope(sources), notes };
 }
 
+/** A -I argument found (`text`) or not; `file` when it names a file of the user's (structs are read too). */
+export interface IncludeFile {
+  readonly shown: string;
+  readonly path?: string;
+  readonly text?: string;
+  readonly file?: boolean;
+}
+
 /**
  * A `-I` argument: a path is read as a file (`readFile`, with -I's checks); a bare name
  * (`linux/sched.h`, `<net/sock.h>`) is looked for among the installed headers.
  */
-export function findInclude(arg: string, readFile: (shown: string, path: string) => string): { shown: string; path?: string; text?: string } {
+export function findInclude(arg: string, readFile: (shown: string, path: string) => string): IncludeFile {
   const name = arg.replace(/^<(.*)>$/, '$1');
-  if (name.startsWith('/') || name.startsWith('.')) {
+  // A path, or a file of that name here (as `clang -include app.h` reads ./app.h).
+  if (name.startsWith('/') || name.startsWith('.') || (name === arg && existsSync(name))) {
     const path = resolvePath(name);
-    return { shown: arg, path, text: readFile(arg, path) };
+    return { shown: arg, path, text: readFile(arg, path), file: true };
   }
   const { dir } = kernelHeaderDir();
   const roots = [...(dir ? kernelIncludeDirs(dir).map((d) => d.replace(/\/(linux|net|asm|asm-generic|vdso|sched)$/, '')) : []), '/usr/include'];
