@@ -13,7 +13,7 @@ import { builtinAliases, BUILTIN_ALIAS_NAMES, macroScope, memberPath } from '../
 import { uapiEntry, uapiSource } from '../../../src/compile/macros/uapi.js';
 import { UAPI_ARCH, UAPI_COMMON } from '../../../src/compile/macros/uapi.gen.js';
 import { probeContext } from '../../../src/compile/context.js';
-import { kernelIncludeDirs, toolMacros } from '../../../src/pipeline/macros.js';
+import { findInclude, kernelIncludeDirs, toolMacros } from '../../../src/pipeline/macros.js';
 import { fixtureHost } from '../../helpers/probe-host.js';
 import { check, kindsBtf, liveBtf, skipLive, typeOf } from './helpers.js';
 import { ExprCheckError } from '../../../src/compile/check.js';
@@ -188,6 +188,16 @@ describe('-I headers', () => {
     expect(v('APP_BIGGEST')).toBe(0x1234n);
     expect(s.constant('APP_MAGIC')?.source).toBe('-I user.h (user.h:4)');
     expect(s.alias('req_len')?.path).toEqual(['hdr', 'len']);
+  });
+
+  it('finds a -I argument: a path or a file here (read with its structs), else an installed header (macros only)', () => {
+    const read = (_shown: string, path: string) => readFileSync(path, 'utf8');
+    expect(findInclude('fixtures/headers/user.h', read)).toMatchObject({ shown: 'fixtures/headers/user.h', path: `${FIXTURES}user.h`, file: true });
+    expect(findInclude('./fixtures/headers/user.h', read).file).toBe(true);
+    const missing = findInclude('<linux/polytrace-nothere.h>', read);
+    expect(missing.text).toBeUndefined();
+    expect(missing.file).toBeUndefined();
+    expect(missing.path?.endsWith('/usr/include')).toBe(true);
   });
 
   it('one line for a header that is not installed; the run goes on', () => {
