@@ -53,7 +53,7 @@ describe.skipIf(skipKernel)('constants and member aliases (kernel)', () => {
     const file = join(dir, 'created');
     const r = await traceAround(
       [
-        `t:syscalls:sys_enter_openat (STRCMP("${file}", args->filename) && (args->flags & O_CREAT)) "%d %d %d", args->flags & O_CREAT, args->flags & (O_WRONLY | O_TRUNC), TASK_KILLABLE`,
+        `t:syscalls:sys_enter_openat ((args->flags & O_CREAT) && STRCMP("${file}", args->filename)) "%d %d %d", args->flags & O_CREAT, args->flags & (O_WRONLY | O_TRUNC), TASK_KILLABLE`,
       ],
       () => {
         // Created once (O_CREAT), then opened for reading: one event.
@@ -66,7 +66,8 @@ describe.skipIf(skipKernel)('constants and member aliases (kernel)', () => {
       1,
       { ...process.env, POLYTRACE_KERNEL_HEADERS: FIXTURE_KERNEL },
     );
-    expect(r.stderr).toBe('');
+    // Other processes' file names may not be paged in when STRCMP reads them: counted, not fatal.
+    expect(r.stderr).toMatch(/^(\d+ reads? of user memory failed\n)*$/);
     expect(messages(r.stdout, 'sys_enter_openat')).toEqual(['64 513 258']);
     expect(await programsLeft(/^trace_\d+_\d+$/)).toEqual([]);
   });
@@ -132,7 +133,7 @@ describe.skipIf(skipKernel)('constants and member aliases (kernel)', () => {
       [
         "trace: unknown name 'GFP_NOSUCH': no parameter or constant of that name (looked in kernel BTF, kernel print formats (tracefs kmem/kmalloc), uapi table, kernel headers: no kernel headers at /nonexistent)",
         '    t:syscalls:sys_enter_close (args->fd == GFP_NOSUCH)',
-        '                                           ^~~~~~~~~~',
+        '                                            ^~~~~~~~~~',
         '',
       ].join('\n'),
     );
