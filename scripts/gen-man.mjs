@@ -138,7 +138,12 @@ to BCC's 1000; tracepoints, user functions and USDT probes, which attach
 through one link or cheap perf events, to 100000 unless the variable is set.
 .TP
 \\fBPOLYTRACE_DISABLE\\fR
-A comma\\-separated list of features to treat as missing, to force the fallbacks.`,
+A comma\\-separated list of features to treat as missing, to force the fallbacks.
+.TP
+\\fBPOLYTRACE_KERNEL_HEADERS\\fR
+A kernel build directory to read constants from (trace and argdist
+expressions), instead of /lib/modules/$(uname \\-r)/build. A directory
+whose include/generated/utsrelease.h names another kernel is not read.`,
   },
   trace: {
     description: `trace probes functions you specify and prints a line per event, with the values you
@@ -150,7 +155,9 @@ structures they point to, typed by the kernel's BTF.
 Each probe specifier is [{p,r}]:[library]:function[(signature)] [(predicate)] ["format",
 args...]; 't:category:event' names a tracepoint (its fields are args->name) and
 'u:library:probe' a USDT probe (arg1..argN). Predicates are C expressions; STRCMP compares
-strings. With --json, each event is one JSON object on its own line.`,
+strings. Expressions may use kernel and uapi constants (O_CREAT, AF_INET, GFP_ATOMIC) and
+the member aliases of net/sock.h (sk->sk_dport) with no headers installed; --dump=resolved
+says where each came from. With --json, each event is one JSON object on its own line.`,
     overhead: `Every event is copied to user space through the BPF ring buffer and formatted there, so
 trace costs far more per event than the counting tools: a few microseconds of CPU an event
 in all. Past some thousands of events a second prefer funccount or argdist, which summarise
@@ -165,8 +172,9 @@ this process write to most?" without printing an event per call.
 
 Probes are kernel functions and their returns (p::, r::), user functions (p:lib:, r:lib:),
 tracepoints (t:category:event) and USDT probes (u:lib:probe). Return probes can use $retval,
-$latency and $entry(param). Types of kernel arguments come from BTF; -I is accepted for
-compatibility and rarely needed.
+$latency and $entry(param). Types of kernel arguments come from BTF. Expressions may use
+kernel and uapi constants (GFP_ATOMIC, O_CREAT, AF_INET) and the member aliases of
+net/sock.h (sk->sk_dport) with no headers installed; -I adds a header's own constants.
 
 --prometheus [HOST:]PORT serves each -C probe as the counter
 argdist_events_total{probe,...}, one label per key expression named after it ($COMM is

@@ -44,7 +44,13 @@ import {
   type PtrType,
   type RecordType,
 } from './types.js';
+import { MacroError } from './macros/cpp.js';
+import { macroScope, type MacroScope } from './macros/scope.js';
+import { btfEnumSource } from './macros/sources.js';
+import { builtinAliases } from './macros/scope.js';
+import { uapiSource } from './macros/uapi.js';
 import {
+  hostArch,
   argLocation,
   isPtRegsSite,
   isReturnSite,
@@ -194,6 +200,7 @@ const CMP_OPS: ReadonlySet<string> = new Set(['<', '<=', '>', '>=', '==', '!='])
 class Checker {
   readonly #tpFields = new Map<string, TracepointField>();
   #tpRecord: RecordType | undefined;
+  #macros: MacroScope | undefined;
 
   constructor(readonly ctx: ProbeContext) {}
 
@@ -294,6 +301,26 @@ class Checker {
     return this.typeName(p.type, this.ctx.userMemory || p.type.user);
   }
 
+  /** Constants and member aliases: the context's, else BTF enumerators, the uapi table and the built-in aliases. */
+  private macros(): MacroScope {
+    if (this.ctx.macros) return this.ctx.macros;
+    return (this.#macros ??= defaultMacros(this.ctx));
+  }
+
+  /** A constant by name (`O_CREAT`, `GFP_ATOMIC`), or undefined when no source knows it. */
+  private constant(name: string, e: Expr): TypedExpr | undefined {
+    let c: ReturnType<MacroScope['constant']>;
+    try {
+      c = this.macros().constant(name);
+    } catch (err) {
+      if (err instanceof MacroError) return ERR(err.message, e.span);
+      throw err;
+    }
+    if (!c) return undefined;
+    const type = int(c.size === 8 ? 8 : 4, c.signed, `${c.signed ? '' : 'unsigned '}${c.size === 8 ? 'long' : 'int'}`);
+    return { expr: e, type, space: 'kernel', node: { k: 'const', value: c.value } };
+  }
+
   private ident(name: string, e: Expr): TypedExpr {
     const ps = this.params();
     const i = ps.names.indexOf(name);
@@ -305,6 +332,14 @@ class Checker {
     }
     const all = ps.names;
     const site = this.ctx.site;
+    // Constants are spelled in capitals (O_CREAT, GFP_ATOMIC): a lower-case name that is no
+    // parameter stays an error even where BTF has an enumerator of that spelling.
+    const isField = site.kind === 'tracepoint' && site.fields.some((f) => f.name === name);
+    if (!isField && /^_*[A-Z][A-Z0-9_]*$/.test(name)) {
+      const c = this.constant(name, e);
+      if (c) return c;
+      return ERR(`unknown name '${name}': no parameter or constant of that name (looked in ${this.macros().looked()})`, e.span);
+    }
     if (site.kind === 'raw_tracepoint') {
       const args =
         rawTracepointProto(this.ctx)
@@ -615,7 +650,7 @@ class Checker {
       place = obj.node.place;
     }
     if (rec.incomplete) return ERR(`${formatType(rec)} is incomplete: its members are unknown`, e.object.span);
-    const m = findMember(rec, e.member);
+    const m = findMember(rec, e.member) ?? this.aliasMember(rec, e);
     if (!m) {
       return ERR(
         `unknown member '${e.member}' in ${formatType(rec)}${didYouMean(
@@ -634,6 +669,34 @@ class Checker {
       }
     }
     return this.placed(e, m.type, at, space, m.bitSize ? { shift: m.bitOffset % 8, size: m.bitSize } : undefined);
+  }
+
+  /**
+   * A member alias (`#define sk_dport __sk_common.skc_dport`) as the member it stands for, with
+   * its offset from `rec`; undefined when no source has the alias. An alias whose path this
+   * kernel's struct lacks is an error that says so.
+   */
+  private aliasMember(rec: RecordType, e: Extract<Expr, { kind: 'member' }>): Member | undefined {
+    const a = this.macros().alias(e.member);
+    if (!a) return undefined;
+    let cur: RecordType = rec;
+    let bitOffset = 0;
+    let m: Member | undefined;
+    for (const [k, step] of a.path.entries()) {
+      m = findMember(cur, step);
+      if (!m) {
+        return ERR(
+          `unknown member '${e.member}' in ${formatType(rec)}: it stands for ${a.path.join('.')} (${a.source}), and ${formatType(cur)} has no '${step}' here`,
+          e.memberSpan,
+        );
+      }
+      bitOffset += m.bitOffset;
+      if (k < a.path.length - 1) {
+        if (!isRecord(m.type)) return ERR(`unknown member '${e.member}' in ${formatType(rec)}: ${a.path.slice(0, k + 1).join('.')} is no struct`, e.memberSpan);
+        cur = m.type;
+      }
+    }
+    return { ...m!, bitOffset };
   }
 
   /** The place a pointer points to. */
@@ -841,6 +904,11 @@ class Checker {
     const untyped = (a.untyped || b.untyped) && t.kind === 'int' && t.size === 8;
     return { expr: e, type: t, space, node: { k: 'ternary', cond, then: x, else: y }, ...(untyped ? { untyped: true } : {}) };
   }
+}
+
+/** Without a scope from the tool: BTF enumerators, the uapi table and the built-in member aliases. */
+export function defaultMacros(ctx: ProbeContext): MacroScope {
+  return macroScope([btfEnumSource(() => ctx.btf), uapiSource(ctx.arch ?? hostArch()), builtinAliases]);
 }
 
 // ---------------------------------------------------------------------------------------------

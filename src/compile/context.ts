@@ -20,6 +20,7 @@ import type { IntSize } from './types.js';
 import type { UserTypes } from './usertypes.js';
 import { BUILTIN_USER_TYPES } from './usertypes.js';
 import type { EntryValues } from './entry.js';
+import type { MacroScope } from './macros/scope.js';
 
 export type ProbeSite =
   | { readonly kind: 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe'; readonly symbol?: string }
@@ -50,6 +51,8 @@ export interface ProbeContext {
   readonly entry?: EntryValues;
   /** Register layout; defaults to the host's. */
   readonly arch?: Arch;
+  /** Constants and member aliases (`O_CREAT`, `sk->sk_dport`); defaults to `defaultMacros`. */
+  readonly macros?: MacroScope;
 }
 
 /** Byte offsets in struct pt_regs (x86-64) / user_pt_regs (arm64). */
@@ -251,6 +254,7 @@ export interface ProbeContextOptions {
   readonly userTypes?: UserTypes;
   readonly entry?: EntryValues;
   readonly arch?: Arch;
+  readonly macros?: MacroScope;
 }
 
 /**
@@ -275,6 +279,7 @@ export function probeContext(site: ProbeSite, opts: ProbeContextOptions = {}): P
   }
   if (opts.entry) c.entry = opts.entry;
   if (opts.arch) c.arch = opts.arch;
+  if (opts.macros) c.macros = opts.macros;
   return c;
 }
 

@@ -3,6 +3,8 @@
  * resolved through its provider and compiled (checked once) for each place it attaches —
  * every fault of every specifier reported in one run — and what its maps hold.
  */
+import type { MacroScope } from '../compile/macros/scope.js';
+import type { UserTypes } from '../compile/usertypes.js';
 import { basicType, knownTypedef, isInteger, scalarRep, type IntSize } from '../compile/types.js';
 import { CheckError, TracerError, assertNever } from '../errors.js';
 import { checkProbes } from '../compile/diagnose.js';
@@ -190,22 +192,52 @@ export function resolveProbe(p: ProbePlan, pid: number | undefined, host: ProbeH
 export interface CompiledSite {
   readonly resolved: ResolvedProbe;
   readonly compiled: CompiledArgdist;
+  /** The constants and member aliases its expressions used (`--dump=resolved`). */
+  readonly macros?: MacroScope;
 }
 
-function compileFor(p: ProbePlan, r: ResolvedProbe, stringSize: number, host: ProbeHost): CompiledArgdist {
+function compileFor(p: ProbePlan, r: ResolvedProbe, stringSize: number, host: ProbeHost, headers: ArgdistHeaders): CompiledArgdist {
   const btf = btfFor(r, host);
-  return compileArgdist({ ast: p.ast, types: p.types, site: r.site, stringSize, prefix: `ad${p.index}`, ...(btf ? { btf } : {}) });
+  return compileArgdist({
+    ast: p.ast,
+    types: p.types,
+    site: r.site,
+    stringSize,
+    prefix: `ad${p.index}`,
+    ...(btf ? { btf } : {}),
+    ...(headers.macros ? { macros: headers.macros } : {}),
+    ...(headers.types ? { userTypes: headers.types } : {}),
+  });
+}
+
+/** What -I gave (and the scope of constants and member aliases, one log per specifier). */
+export interface ArgdistHeaders {
+  readonly types?: UserTypes;
+  readonly macros?: MacroScope;
 }
 
 /**
  * Every specifier resolved and type-checked before anything is loaded, so a mistake in the
  * last one does not leave the first ones attached; every fault is reported in one run.
  */
-export function compileSpecs(p: ArgdistPlan, o: Pick<ArgdistOptions, 'pid' | 'stringSize'>, host: ProbeHost = liveHost()): CompiledSite[][] {
+export function compileSpecs(
+  p: ArgdistPlan,
+  o: Pick<ArgdistOptions, 'pid' | 'stringSize'>,
+  host: ProbeHost = liveHost(),
+  headers: ArgdistHeaders = {},
+): CompiledSite[][] {
   return checkProbes(
     p.probes,
     (x) => x.text,
-    (x) => resolveProbe(x, o.pid, host).map((resolved) => ({ resolved, compiled: compileFor(x, resolved, o.stringSize, host) })),
+    (x) => {
+      const macros = headers.macros?.fresh();
+      const h = { ...headers, ...(macros ? { macros } : {}) };
+      return resolveProbe(x, o.pid, host).map((resolved) => ({
+        resolved,
+        compiled: compileFor(x, resolved, o.stringSize, host, h),
+        ...(macros ? { macros } : {}),
+      }));
+    },
   );
 }
 

@@ -6,6 +6,7 @@
  * All -C specifiers come first, then all -H ones, each in command-line order (as BCC). Each
  * specifier gets its own map and its own section of the output.
  */
+import { loadHeaders } from './trace-plan.js';
 import { toolCommand, intArg, collect, parseDump, parseListen, pidArg, secondsArg, prometheusHelp, type ListenAddress } from './options.js';
 import { runWithSession, out } from '../report/lifecycle.js';
 import { runIntervals } from '../report/interval.js';
@@ -129,7 +130,7 @@ export function parseOptions(argv: readonly string[], prog: string): ArgdistOpti
     .option('-T, --top <TOP>', 'number of top results to show (not applicable to histograms)', intArg('top', { min: 0 }))
     .option('-H, --histogram <specifier>', 'probe specifier to capture histogram of (see examples below)', collect, [])
     .option('-C, --count <specifier>', 'probe specifier to capture count of (see examples below)', collect, [])
-    .option('-I, --include <header>', 'additional header files (kernel types come from BTF)', collect, [])
+    .option('-I, --include <header>', 'header of constants, member aliases and user-space structs (kernel types come from BTF)', collect, [])
     .option('--json', 'print one JSON document per interval', false)
     .option('--prometheus <[HOST:]PORT>', prometheusHelp('the counts and histograms'), parseListen)
     .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);
@@ -212,13 +213,12 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
     'ast',
     p.probes.map((x) => x.ast),
   );
-  for (const h of o.includes) {
-    process.stderr.write(`${prog}: note: -I ${h} is not needed: kernel types come from BTF (user-space structs are not supported)\n`);
-  }
-  const sites = compileSpecs(p, o);
+  const headers = loadHeaders(o.includes);
+  for (const n of headers.notes) process.stderr.write(`${prog}: ${n}\n`);
+  const sites = compileSpecs(p, o, undefined, { types: headers.types, macros: headers.macros });
   await dumpResolved(
     o.dump,
-    sites.map((s, i) => ({ probe: p.probes[i]!.text, resolved: s.map((x) => x.resolved) })),
+    sites.map((s, i) => ({ probe: p.probes[i]!.text, resolved: s.map((x) => x.resolved), names: s.flatMap((x) => x.macros?.used() ?? []) })),
   );
   await runWithSession(o.pid, (session) => trace(o, p, sites, session));
 }

@@ -4,7 +4,9 @@
  * probe collected and reported in one run. `-I` headers are read here too.
  */
 import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
+import { readHeader } from '../compile/macros/cpp.js';
+import type { MacroScope } from '../compile/macros/scope.js';
+import { findInclude, toolMacros } from '../pipeline/macros.js';
 import { CheckError, ResolveError } from '../errors.js';
 import type { Expr, TraceProbeAst, FormatPiece } from '../specs/ast.js';
 import { walk } from '../specs/walk.js';
@@ -39,6 +41,8 @@ export interface TraceUnit {
   readonly args: readonly TypedExpr[];
   readonly pieces: readonly FormatPiece[];
   readonly layout: RecordLayout;
+  /** The constants and member aliases its expressions used, and who answered (`--dump=resolved`). */
+  readonly macros?: MacroScope;
 }
 
 /** BCC's FUNC column: the function (p/r), the event (t), the USDT name as written (u). */
@@ -65,7 +69,7 @@ export function binaryStrcmp(e: Expr): void {
   });
 }
 
-export function planUnits(o: TraceOptions, probes: readonly TraceProbeAst[], types: UserTypes, host: ProbeHost = liveHost()): TraceUnit[] {
+export function planUnits(o: TraceOptions, probes: readonly TraceProbeAst[], types: UserTypes, host: ProbeHost = liveHost(), macros?: MacroScope): TraceUnit[] {
   // Every fault of every probe is reported in one run (compile/diagnose.ts).
   const perProbe = checkProbes(
     probes,
@@ -81,8 +85,15 @@ export function planUnits(o: TraceOptions, probes: readonly TraceProbeAst[], typ
         p.args.forEach(binaryStrcmp);
       }
       const units: Omit<TraceUnit, 'index'>[] = [];
+      // One log per probe: --dump=resolved says which source answered each name it uses.
+      const scope = macros?.fresh();
       for (const r of resolveRef(p.ref, o.pid, readsProbeArgs([p.predicate, ...p.args]), host)) {
-        const ctx = probeContext(r.site, { ...(p.signature ? { signature: p.signature } : {}), btf: btfFor(r, host), userTypes: types });
+        const ctx = probeContext(r.site, {
+          ...(p.signature ? { signature: p.signature } : {}),
+          btf: btfFor(r, host),
+          userTypes: types,
+          ...(scope ? { macros: scope } : {}),
+        });
         const predicate = p.predicate ? c.check(p.predicate, ctx) : undefined;
         const args = p.args.map((e, i) =>
           c.check(e, ctx, (te) => {
@@ -93,7 +104,17 @@ export function planUnits(o: TraceOptions, probes: readonly TraceProbeAst[], typ
         // The sites of one USDT probe share its expressions: their errors would repeat.
         if (!c.ok) break;
         const layout = recordLayout(kinds, { stringSize: o.stringSize, kernelStack: o.kernelStack, userStack: o.userStack });
-        units.push({ probe: p, func: funcColumn(p), resolved: r, ctx, ...(predicate ? { predicate } : {}), args: args as TypedExpr[], pieces, layout });
+        units.push({
+          probe: p,
+          func: funcColumn(p),
+          resolved: r,
+          ctx,
+          ...(predicate ? { predicate } : {}),
+          args: args as TypedExpr[],
+          pieces,
+          layout,
+          ...(scope ? { macros: scope } : {}),
+        });
       }
       return units;
     },
@@ -162,19 +183,23 @@ export function readHeaderFile(shown: string, path: string): string {
   }
 }
 
-export function loadHeaders(files: readonly string[]): { types: UserTypes; notes: string[] } {
-  if (files.length === 0) return { types: BUILTIN_USER_TYPES, notes: [] };
+/**
+ * The -I headers: a file's struct declarations (its conditionals followed) and, for every
+ * header found, its macros (constants and member aliases, through `toolMacros`). A header
+ * named like `linux/fs.h` is looked for among the installed headers; kernel structs come from
+ * BTF, so only its macros are read.
+ */
+export function loadHeaders(files: readonly string[], host: ProbeHost = liveHost()): { types: UserTypes; notes: string[]; macros: MacroScope } {
+  const includes = files.map((f) => findInclude(f, readHeaderFile));
+  const m = toolMacros(host, includes);
+  if (files.length === 0) return { types: BUILTIN_USER_TYPES, notes: [], macros: m.scope };
   let types: UserTypes = BUILTIN_USER_TYPES;
-  const notes: string[] = [];
+  const notes: string[] = [...m.notes];
   const records = [];
-  for (const f of files) {
-    const path = f.startsWith('/') || f.startsWith('.') ? resolvePath(f) : f;
-    if (!path.startsWith('/')) {
-      // <linux/fs.h> and friends: kernel types come from BTF; nothing to read.
-      continue;
-    }
-    const text = readHeaderFile(f, path);
-    const parsed = parseUserHeader(text, types);
+  for (const inc of includes) {
+    const f = inc.shown;
+    if (inc.text === undefined || !inc.file) continue;
+    const parsed = parseUserHeader(readHeader(inc.text, f, () => undefined).code, types);
     records.push(...parsed.records);
     types = userTypes(records, parsed.typedefs);
     const shown = parsed.skipped.slice(0, MAX_HEADER_NOTES);
@@ -182,5 +207,5 @@ export function loadHeaders(files: readonly string[]): { types: UserTypes; notes
     if (parsed.skipped.length > shown.length)
       notes.push(`${f}: ignored ${parsed.skipped.length - shown.length} more statements that are not struct declarations`);
   }
-  return { types, notes };
+  return { types, notes, macros: m.scope };
 }

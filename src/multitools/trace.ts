@@ -150,7 +150,7 @@ export function parseOptions(argv: readonly string[], prog: string): TraceOption
     .option('-K, --kernel-stack', 'output kernel stack trace', false)
     .option('-U, --user-stack', 'output user stack trace', false)
     .option('-a, --address', 'print virtual address in stacks', false)
-    .option('-I, --include <header>', 'header declaring user-space structs (kernel types come from BTF)', collect, [])
+    .option('-I, --include <header>', 'header of constants, member aliases and user-space structs (kernel types come from BTF)', collect, [])
     .option('-A, --aggregate', 'aggregate amount of each trace', false)
     .option('--json', 'print one JSON object per event', false)
     .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);
@@ -199,10 +199,10 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   await dumpStage(o.dump, 'ast', probes);
   const headers = loadHeaders(o.includes);
   for (const n of headers.notes) process.stderr.write(`${prog}: ${n}\n`);
-  const units = planUnits(o, probes, headers.types);
+  const units = planUnits(o, probes, headers.types, undefined, headers.macros);
   await dumpResolved(
     o.dump,
-    units.map((u) => ({ probe: u.probe.text, resolved: [u.resolved], layout: u.layout })),
+    units.map((u) => ({ probe: u.probe.text, resolved: [u.resolved], layout: u.layout, names: u.macros?.used() })),
   );
 
   // Node writes to a pipe synchronously: a full pipe would block the whole process (no Ctrl-C,

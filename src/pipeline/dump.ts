@@ -39,6 +39,8 @@ export interface ResolvedDump {
   readonly probe: string;
   readonly resolved: readonly ResolvedProbe[];
   readonly layout?: unknown;
+  /** The constants and member aliases its expressions used, each with the source that answered. */
+  readonly names?: readonly unknown[];
 }
 
 export function dumpResolved(stages: readonly string[], entries: readonly ResolvedDump[]): Promise<void> {
@@ -49,8 +51,20 @@ export function dumpResolved(stages: readonly string[], entries: readonly Resolv
       probe: e.probe,
       resolved: e.resolved.map((r) => ({ target: r.target, site: r.site, ret: r.ret })),
       ...(e.layout !== undefined ? { layout: e.layout } : {}),
+      ...(e.names?.length ? { names: dedupe(e.names) } : {}),
     })),
   );
+}
+
+/** Each name once (a probe checked at several sites asks again). */
+function dedupe(names: readonly unknown[]): unknown[] {
+  const seen = new Set<string>();
+  return names.filter((n) => {
+    const k = JSON.stringify(n, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 /** Prints `value` when `--dump` asked for `stage`. */

@@ -22,8 +22,8 @@ export function resolveRef(r: ProbeRef, pid: number | undefined, readsArgs: bool
  * Do these expressions (a trace probe's predicate and arguments, an argdist specifier's
  * expressions and filter) read the probe's arguments: the tracepoint record (`args`), `argN`,
  * the return value, `$entry`/`$latency`, `ctx`, or a bare name (a parameter or a record field;
- * an error otherwise, whose hints name the record's fields)? `$COMM`, `$PID`, constants and
- * stacks read none.
+ * an error otherwise, whose hints name the record's fields)? `$COMM`, `$PID`, constants
+ * (literals and capitalised names: `SIGKILL`) and stacks read none.
  */
 export function readsProbeArgs(exprs: readonly (Expr | undefined)[]): boolean {
   let reads = false;
@@ -37,8 +37,12 @@ export function readsProbeArgs(exprs: readonly (Expr | undefined)[]): boolean {
         case 'entry':
         case 'latency':
         case 'ctx':
-        case 'ident':
           reads = true;
+          break;
+        case 'ident':
+          // A name spelled as a constant (O_CREAT) reads nothing where it is one; where it
+          // is a parameter (`p::f(int FD)`), the probe is no tracepoint or USDT site anyway.
+          if (!/^_*[A-Z][A-Z0-9_]*$/.test(n.name)) reads = true;
       }
     });
   }

@@ -30,6 +30,8 @@
  * The expressions themselves are lowered by the expression compiler; this file only decides
  * where their values go (see {@link ArgdistLowering}).
  */
+import type { MacroScope } from '../macros/scope.js';
+import type { UserTypes } from '../usertypes.js';
 import { emitHashCount } from './hash-count.js';
 import { ProgramBuilder } from '../../emit/builder.js';
 import { alu64, atomic, jmp, ldx, stx, st, exit, ldMapValue, R0, R1, R2, R6, R7, R8, R9, FP, type Reg, type Label } from '../../emit/asm.js';
@@ -318,6 +320,10 @@ export interface ArgdistCompileInput {
   readonly btf?: BtfSource;
   /** Map-name prefix of this program's entry stash (`ad3`). */
   readonly prefix: string;
+  /** Constants and member aliases (defaults: BTF enumerators, the uapi table, built-in aliases). */
+  readonly macros?: MacroScope;
+  /** User-space structs (-I headers). */
+  readonly userTypes?: UserTypes;
 }
 
 export interface CompiledArgdist {
@@ -340,11 +346,12 @@ export function compileArgdist(inp: ArgdistCompileInput): CompiledArgdist {
   const all = [...ast.exprs, ast.filter];
   let entry: EntryValues | undefined;
   let entryCtx: ProbeContext | undefined;
+  const extra = { ...(inp.macros ? { macros: inp.macros } : {}), ...(inp.userTypes ? { userTypes: inp.userTypes } : {}) };
   if (isReturnSite(site)) {
-    entryCtx = probeContext(entrySite(site), { signature: ast.signature, btf: inp.btf });
+    entryCtx = probeContext(entrySite(site), { signature: ast.signature, btf: inp.btf, ...extra });
     entry = entryNeeds(all, entryCtx, { mapName: `${inp.prefix}_entry` });
   }
-  const ctx = probeContext(site, { signature: ast.signature, btf: inp.btf, ...(entry?.needed ? { entry } : {}) });
+  const ctx = probeContext(site, { signature: ast.signature, btf: inp.btf, ...extra, ...(entry?.needed ? { entry } : {}) });
   const typed = ast.exprs.map((e, i) => {
     const te = checkExpr(e, ctx);
     const t = inp.types[i]!;
