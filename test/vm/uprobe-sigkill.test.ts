@@ -64,7 +64,8 @@ const tracing = (t: Running) =>
     () => false,
   );
 
-type Moment = { readonly name: string; run(t: Running): Promise<void> };
+/** A moment to kill the tool at; `run` resolves true when it killed it where it meant to (in the system call it waited for). */
+type Moment = { readonly name: string; run(t: Running): Promise<boolean | undefined> };
 
 describe('SIGKILL while a tool attaches and detaches uprobes (VM)', () => {
   let exe = '';
@@ -91,10 +92,10 @@ describe('SIGKILL while a tool attaches and detaches uprobes (VM)', () => {
       ...[0, 1, 2, 3].map((i) => ({
         name: `in the attach call (${i})`,
         run: async (t: Running) => {
-          if (await until(t, (a, b) => attaching(a) || attaching(b))) {
-            if (i) await sleep(i * 5);
-            kill(t);
-          }
+          if (!(await until(t, (a, b) => attaching(a) || attaching(b)))) return false;
+          if (i) await sleep(i * 5);
+          kill(t);
+          return true;
         },
       })),
       // Around the end of attaching, by the clock.
@@ -103,44 +104,48 @@ describe('SIGKILL while a tool attaches and detaches uprobes (VM)', () => {
         run: async (t: Running) => {
           await sleep(f * ready);
           kill(t);
+          return undefined;
         },
       })),
       {
         name: 'while tracing',
         run: async (t: Running) => {
-          if (!(await tracing(t))) return;
+          if (!(await tracing(t))) return false;
           await sleep(300);
           kill(t);
+          return true;
         },
       },
       // Detaching: after SIGINT, in close(2) or a little later.
       ...[0, 1].map((i) => ({
         name: `in the detach call (${i})`,
         run: async (t: Running) => {
-          if (!(await tracing(t))) return;
+          if (!(await tracing(t))) return false;
           t.child.kill('SIGINT');
-          if (await until(t, (a, b) => detaching(a) || detaching(b))) {
-            if (i) await sleep(5);
-            kill(t);
-          }
+          if (!(await until(t, (a, b) => detaching(a) || detaching(b)))) return false;
+          if (i) await sleep(5);
+          kill(t);
+          return true;
         },
       })),
       ...[0, 20, 100].map((ms) => ({
         name: `${ms} ms after SIGINT`,
         run: async (t: Running) => {
-          if (!(await tracing(t))) return;
+          if (!(await tracing(t))) return false;
           t.child.kill('SIGINT');
           await sleep(ms);
           kill(t);
+          return true;
         },
       })),
     ];
 
     const problems: string[] = [];
+    const hit = new Map<string, boolean | undefined>();
     for (const m of moments) {
       const t = start('funccount', ['-r', PATTERN]);
       const sampler = new Sampler(t.child.pid!, 20);
-      await m.run(t);
+      hit.set(m.name, await m.run(t));
       if (t.child.exitCode === null && t.child.signalCode === null) kill(t);
       await t.exited;
       const left = await sampler.leftovers(WAIT);
@@ -149,6 +154,10 @@ describe('SIGKILL while a tool attaches and detaches uprobes (VM)', () => {
       if (trouble.length) problems.push(`${m.name}: kernel log: ${trouble.length} lines, first: ${trouble[0]}`);
     }
     expect(tracefsEntries()).toEqual([]);
+    // The kills aimed at a system call found it at least once each (else this tests nothing).
+    for (const aim of ['in the attach call', 'in the detach call', 'while tracing', 'ms after SIGINT']) {
+      if (![...hit].some(([name, ok]) => name.includes(aim) && ok)) problems.push(`never killed the tool ${aim}: ${JSON.stringify([...hit])}`);
+    }
 
     // A new uprobe on the same file still fires, exactly.
     const N = 2000;
