@@ -24,7 +24,8 @@
  *
  * qemu and busybox-static are installed with apt-get when missing. Cache (kernels, and each
  * kernel's decompressed image): POLYTRACE_VM_CACHE, default /var/cache/polytrace-vm.
- * POLYTRACE_VM_ACCEL=kvm|tcg forces the accelerator (default: kvm when usable, else tcg).
+ * POLYTRACE_VM_ACCEL=kvm|tcg forces the accelerator (default: kvm when usable, else tcg);
+ * POLYTRACE_VM_TCG=multi runs TCG with a host thread per vCPU (default: one thread, see below).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -234,11 +235,15 @@ await Promise.all(relays.map((r) => new Promise((resolve) => r.server.listen(r.p
 const qemuArgs = [
   ['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot'],
   ['-nic', 'none'],
-  acc === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', 'max'],
+  // TCG: one host thread for all vCPUs unless POLYTRACE_VM_TCG=multi. With multi-threaded TCG
+  // (QEMU 7.2), Debian's 6.1 wedged a vCPU while another patched a tracepoint's static call
+  // (text_poke_bp's IPI never answered: a soft lockup in smp_call_function_many_cond, within
+  // ~500 raw tracepoint attach/detach rounds); single-threaded, 2,000 rounds ran clean.
+  acc === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', process.env.POLYTRACE_VM_TCG === 'multi' ? 'tcg' : 'tcg,thread=single', '-cpu', 'max'],
   ['-smp', String(opts.cpus), '-m', opts.mem],
   ['-kernel', boot, '-initrd', join(job, 'initramfs')],
   // panic=-1 with -no-reboot: a kernel panic ends qemu at once instead of hanging until the timeout.
-  ['-append', 'console=ttyS0 quiet panic=-1'],
+  ['-append', 'console=ttyS0 loglevel=5 panic=-1'],
   ['-serial', 'stdio'],
   fsdev('/', 'host', ',readonly=on'),
   ...shares.map((d, i) => fsdev(d, `rw${i}`)),
@@ -250,11 +255,20 @@ const qemu = spawn('qemu-system-x86_64', qemuArgs.flat(), { stdio: ['ignore', 'p
 // The console (the kernel's messages, init's "polytrace-vm:" lines, the DONE line), and qemu's
 // own stderr: kept for the report when the VM fails, and copied to stderr with -v.
 let consoleText = '';
+// The kernel's first report of trouble (a soft lockup, an RCU stall, a BUG or WARNING, an Oops)
+// and the lines after it, with its call trace: the rolling tail above is only the last of many
+// repeats by the time a hung VM is killed.
+let firstTrouble = '';
+const TROUBLE = /\b(BUG:|WARNING:|Oops|general protection fault|rcu: INFO|INFO: task .* blocked|Kernel panic)/;
 let qemuErrors = '';
 let done; // { status, stdout, stderr } from the DONE line
 qemu.stdout.on('data', (chunk) => {
   if (opts.verbose) process.stderr.write(chunk);
   consoleText = (consoleText + chunk.toString('latin1')).slice(-20000);
+  if (firstTrouble === '') {
+    const at = consoleText.search(TROUBLE);
+    if (at >= 0) firstTrouble = consoleText.slice(consoleText.lastIndexOf('\n', at) + 1);
+  } else if (firstTrouble.length < 12000) firstTrouble += chunk.toString('latin1');
   const m = /POLYTRACE_VM_DONE (\d+) (\d+) (\d+)/.exec(consoleText);
   if (m && !done) {
     done = { status: Number(m[1]), stdout: Number(m[2]), stderr: Number(m[3]) };
@@ -267,6 +281,7 @@ qemu.stderr.on('data', (chunk) => {
 
 const tail = (text, n) => text.split('\n').slice(-n).join('\n').trimEnd();
 function report() {
+  if (firstTrouble) process.stderr.write(`--- the kernel's first report ---\n${firstTrouble.split('\n').slice(0, 80).join('\n').trimEnd()}\n`);
   process.stderr.write(`--- console (last lines) ---\n${tail(consoleText, 25)}\n`);
   if (qemuErrors.trim()) process.stderr.write(`--- qemu ---\n${tail(qemuErrors, 10)}\n`);
 }

@@ -13,5 +13,6 @@ export default defineConfig({
     testTimeout: 240_000,
     hookTimeout: 240_000,
     pool: 'forks',
+    reporters: ['default', './test/vm/progress-reporter.ts'],
   },
 });

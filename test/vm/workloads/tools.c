@@ -5,7 +5,8 @@
  * waits for another line and exits. OPs:
  *   read:N:SIZE      N read()s of SIZE bytes of /dev/zero (vfs_read count = ret = SIZE)
  *   open:PATH        open(PATH, O_RDONLY) (openat), then close() it if it opened
- *   nsleep:N         N relative nanosleep()s of 1 ms (do_nanosleep mode HRTIMER_MODE_REL = 1)
+ *   nsleep:N         N relative nanosleep()s of 20 ms (long enough that the timer cannot expire before the task
+ *                    schedules, even in an emulated CPU: each sleep is one sched_switch) (do_nanosleep mode HRTIMER_MODE_REL = 1)
  *   abssleep:N       N clock_nanosleep(TIMER_ABSTIME) to a time already past (HRTIMER_MODE_ABS = 0)
  *   umask:N          N umask() syscalls
  *   readlink:N       N readlink("/proc/self/exe") (vfs_readlink)
@@ -97,7 +98,7 @@ int main(int argc, char **argv) {
       int fd = open(op + 5, O_RDONLY);
       if (fd >= 0) close(fd);
     } else if (sscanf(op, "nsleep:%ld", &n) == 1) {
-      struct timespec ts = { 0, 1000000 };
+      struct timespec ts = { 0, 20000000 };
       for (long j = 0; j < n; j++) nanosleep(&ts, NULL);
     } else if (sscanf(op, "abssleep:%ld", &n) == 1) {
       struct timespec ts;
