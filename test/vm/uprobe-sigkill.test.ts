@@ -88,8 +88,9 @@ describe('SIGKILL while a tool attaches and detaches uprobes (VM)', () => {
 
     const kill = (t: Running) => void t.child.kill('SIGKILL');
     const moments: Moment[] = [
-      // In the attach system call itself (several times: where in it the signal lands varies).
-      ...[0, 1, 2, 3].map((i) => ({
+      // In the attach system call itself (twice: where in it the signal lands varies). Each
+      // moment costs ~25 s in 6.1's single-threaded emulation (a perf event per uprobe there).
+      ...[0, 2].map((i) => ({
         name: `in the attach call (${i})`,
         run: async (t: Running) => {
           if (!(await until(t, (a, b) => attaching(a) || attaching(b)))) return false;
@@ -99,7 +100,7 @@ describe('SIGKILL while a tool attaches and detaches uprobes (VM)', () => {
         },
       })),
       // Around the end of attaching, by the clock.
-      ...[0.7, 0.8, 0.9, 0.95, 1.0, 1.05].map((f) => ({
+      ...[0.8, 0.95, 1.05].map((f) => ({
         name: `at ${f} of the start-up time`,
         run: async (t: Running) => {
           await sleep(f * ready);
@@ -128,7 +129,7 @@ describe('SIGKILL while a tool attaches and detaches uprobes (VM)', () => {
           return true;
         },
       })),
-      ...[0, 20, 100].map((ms) => ({
+      ...[0, 50].map((ms) => ({
         name: `${ms} ms after SIGINT`,
         run: async (t: Running) => {
           if (!(await tracing(t))) return false;
