@@ -180,3 +180,28 @@ export function loadavg() {
 export function ratio(x, poly, digits = 2) {
   return Number.isFinite(x) && Number.isFinite(poly) && poly > 0 ? `${(x / poly).toFixed(digits)}x` : 'n/a';
 }
+
+/**
+ * One wildcard run of `c` ({ tool, cmd, args, banner, env, resignal }): exec → banner (attach ms),
+ * then SIGINT → exit (detach ms; Infinity past `boundMs`, after which it is killed and waited
+ * for, so the kernel's teardown does not overlap the next measurement), and the probe count
+ * from "Tracing N functions" or bpftrace's "Attaching N probes" (less its BEGIN probe).
+ * `resignal`: a SIGINT a second until it exits (bpftrace 0.17 sometimes ignores the first).
+ */
+export async function measureAttachDetach(c, boundMs) {
+  const s = await startUntil(c.cmd, c.args, c.banner, { timeoutMs: 300000, env: c.env });
+  const m = /Tracing (\d+) functions|Attaching (\d+) probes/.exec(s.output());
+  const probes = m ? Number(m[1] ?? m[2]) - (c.tool === 'bpftrace' ? 1 : 0) : NaN;
+  const t0 = Date.now();
+  const exited = waitExit(s.child, boundMs);
+  s.child.kill('SIGINT');
+  let timer;
+  if (c.resignal) timer = setInterval(() => s.child.kill('SIGINT'), 1000);
+  let detach = await exited;
+  clearInterval(timer);
+  if (detach === Infinity) {
+    s.child.kill('SIGKILL');
+    await waitExit(s.child, 4 * boundMs);
+  } else detach = Date.now() - t0;
+  return { attach: s.ms, detach, probes };
+}

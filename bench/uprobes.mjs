@@ -7,7 +7,7 @@
 // the first SIGINT, so it gets one per second until it exits.
 import { join } from 'node:path';
 import { readFileSync, rmSync } from 'node:fs';
-import { root, have, median, startUntil, waitExit, fmt, printTable } from './lib.mjs';
+import { root, have, median, measureAttachDetach, startUntil, waitExit, fmt, printTable } from './lib.mjs';
 import { buildBigLib } from './biglib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -33,25 +33,6 @@ function bpftrace(path, fn) {
     pattern: `uprobe:${path.endsWith('libc.so.6') ? 'libc' : 'libbig'}:${fn}`,
     resignal: true,
   };
-}
-
-async function measure(c) {
-  const s = await startUntil(c.cmd, c.args, c.banner, { timeoutMs: 300000, env: c.env });
-  const m = /Tracing (\d+) functions|Attaching (\d+) probes/.exec(s.output());
-  const probes = m ? Number(m[1] ?? m[2]) - (c.tool === 'bpftrace' ? 1 : 0) : NaN;
-  const t0 = Date.now();
-  const exited = waitExit(s.child, BOUND_MS);
-  s.child.kill('SIGINT');
-  let timer;
-  if (c.resignal) timer = setInterval(() => s.child.kill('SIGINT'), 1000);
-  let detach = await exited;
-  clearInterval(timer);
-  if (detach === Infinity) {
-    s.child.kill('SIGKILL');
-    // the kernel still has to tear the probes down: wait for it before measuring anything else
-    await waitExit(s.child, 4 * BOUND_MS);
-  } else detach = Date.now() - t0;
-  return { attach: s.ms, detach, probes };
 }
 
 export async function benchUprobes() {
@@ -82,7 +63,7 @@ export async function benchUprobes() {
     for (const [i, [, c, runs]] of cases.entries()) {
       if (run >= runs) continue;
       try {
-        const r = await measure(c);
+        const r = await measureAttachDetach(c, BOUND_MS);
         res[i].attach.push(r.attach);
         res[i].detach.push(r.detach);
         res[i].probes = r.probes;

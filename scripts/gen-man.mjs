@@ -321,6 +321,14 @@ const TAIL = (name) => `.SH REQUIREMENTS
 Linux with BPF, perf events, tracefs and BTF (/sys/kernel/btf/vmlinux),
 and root (or CAP_BPF and CAP_PERFMON). Kernel functions need kprobes or
 BPF trampolines; \\fBpolytrace features\\fR tells what this kernel has.
+BCC's legacy syscall names (\\fBsys_read\\fR, \\fBSyS_read\\fR) probe this
+kernel's syscall wrapper (\\fB__x64_sys_read\\fR, since Linux 4.17) when the
+plain name is not traceable, saying so on stderr; a \\fBsys_\\fR glob also
+matches the wrappers (\\-r regular expressions are taken as written).
+Without kprobe_multi every kernel function is a kprobe of its own, which
+the kernel releases one at a time at exit (an RCU grace period each): the
+tool prints its last report first, then says \\fBDetaching N probes...\\fR
+on stderr with its progress, and answers a Ctrl-C meanwhile.
 .SH SOURCE
 ${name === 'polytrace' ? 'polytrace' : `polytrace's ${name}, after BCC's tool of the same name`}:
 the npm package polytrace. Each tool's examples file

@@ -10,14 +10,6 @@ import { loadProgram, type LoadOptions, type LoadedProgram } from './kernel/prog
 import type { MapSpec, ProgramSpec } from './emit/types.js';
 import type { Link } from './attach/link.js';
 
-/**
- * About how long closing one link with `slowClose` takes (a perf event: an RCU grace period;
- * measured 70–110 ms for tracepoints and uprobes on 6.18). Past a second in all, release()
- * says what it is doing.
- */
-const SLOW_CLOSE_MS = 70;
-const SLOW_RELEASE_MS = 1000;
-
 /** Sessions not yet disposed, so a fatal error anywhere can still release them. */
 const live = new Set<TraceSession>();
 
@@ -90,35 +82,12 @@ export class TraceSession implements Disposable {
   }
 
   /**
-   * dispose(), for the end of a run. When closing the links will take more than a second
-   * (many perf events: `t:*:*` without raw tracepoints, hundreds of uprobes without
-   * uprobe_multi), says `Detaching N probes…` on stderr first and closes them one at a time,
-   * letting the event loop run in between, so that a Ctrl-C meanwhile is answered (the kernel
-   * is releasing them; exiting would not be quicker: it closes the same fds) instead of being
-   * ignored in silence.
+   * The links whose closing waits for the kernel (`slowClose`: a perf event per probe waits
+   * for an RCU grace period), last attached first, for report/detach.ts to close one at a
+   * time and say so; dispose() then closes the rest (a closed link closes again as a no-op).
    */
-  async release(say: (text: string) => void = (t) => void process.stderr.write(t)): Promise<void> {
-    const slow = this.links.filter((l) => l.slowClose);
-    if (this.#disposed || slow.length * SLOW_CLOSE_MS <= SLOW_RELEASE_MS) return this.dispose();
-    say(`Detaching ${slow.length} probes…\n`);
-    let left = slow.length;
-    const explain = () => say(`still detaching: the kernel is releasing ${left} more probes, one RCU grace period each; this ends by itself\n`);
-    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-    for (const sig of signals) process.on(sig, explain);
-    try {
-      for (let i = slow.length - 1; i >= 0 && !this.#disposed; i--) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        try {
-          slow[i]!.close();
-        } catch {
-          // dispose() below tries again and goes on with the rest.
-        }
-        left--;
-      }
-    } finally {
-      for (const sig of signals) process.off(sig, explain);
-    }
-    this.dispose();
+  slowLinks(): Link[] {
+    return this.#disposed ? [] : this.links.filter((l) => l.slowClose).reverse();
   }
 
   [Symbol.dispose](): void {

@@ -14,6 +14,7 @@ import type { BtfSpec } from '../btf/index.js';
 import { funcProto, tracepointProto, type FuncProto, type TracepointProto } from '../btf/func.js';
 import type { Param } from '../specs/ast.js';
 import type { TracepointField } from '../symbols/tracefs.js';
+import { SYSCALL_WRAPPER_RE } from '../symbols/syscalls.js';
 import type { UsdtArg } from '../symbols/usdt/types.js';
 import type { IntSize } from './types.js';
 import type { UserTypes } from './usertypes.js';
@@ -99,9 +100,9 @@ export function isPtRegsSite(site: ProbeSite): boolean {
   return site.kind === 'kprobe' || site.kind === 'kretprobe' || site.kind === 'uprobe' || site.kind === 'uretprobe' || site.kind === 'usdt';
 }
 
-/** x86-64 syscall wrappers take `struct pt_regs *regs` and read the real arguments from it. */
+/** Syscall wrappers take `struct pt_regs *regs` and read the real arguments from it (`SYSCALL_WRAPPERS`). */
 export function isSyscallWrapper(symbol: string | undefined): boolean {
-  return symbol !== undefined && /^__(x64|ia32|arm64|se)_sys_/.test(symbol);
+  return symbol !== undefined && (SYSCALL_WRAPPER_RE.test(symbol) || symbol.startsWith('__se_sys_'));
 }
 
 /** The BTF prototype of the probed kernel function, when there is one. */
@@ -114,7 +115,7 @@ export function kernelProto(ctx: ProbeContext): FuncProto | undefined {
   let p: FuncProto | undefined;
   const base = s.symbol.replace(/\.(isra|constprop|part|cold|llvm)\.\d+.*$/, '');
   // A syscall wrapper's own prototype is (struct pt_regs *): the typed one is __do_sys_<name>.
-  const wrapped = isSyscallWrapper(base) ? base.replace(/^__(x64|ia32|arm64|se)_sys_/, '') : undefined;
+  const wrapped = isSyscallWrapper(base) ? base.replace(SYSCALL_WRAPPER_RE, '').replace(/^__se_sys_/, '') : undefined;
   for (const name of wrapped ? [`__do_sys_${wrapped}`, `__se_sys_${wrapped}`] : [base]) {
     try {
       p = funcProto(ctx.btf, name);

@@ -41,6 +41,8 @@ export interface Miss {
   readonly near: readonly string[];
   /** A `polytrace list` pattern that shows what is there. */
   readonly list: string;
+  /** More hints, after the listing's (where else to look). */
+  readonly also?: readonly string[];
 }
 
 export interface ListOptions {
@@ -53,7 +55,7 @@ export interface ListOptions {
 /** The hints of a not-found message: the nearest names, and the listing that shows what is there. */
 export function missHints(m: Miss): string[] {
   const mean = didYouMean(m.near);
-  return [...(mean ? [mean] : []), `list them with 'polytrace list ${m.list}'`];
+  return [...(mean ? [mean] : []), `list them with 'polytrace list ${m.list}'`, ...(m.also ?? [])];
 }
 
 /** `tracepoint` → `tracepoints`, `USDT probe` → `USDT probes`. */

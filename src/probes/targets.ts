@@ -64,6 +64,11 @@ export type ProbeTarget =
       readonly name: string;
       /** Chosen once, when the probe is resolved: it decides what the program sees. */
       readonly mechanism: KernelFunctionMechanism;
+      /**
+       * BCC's legacy syscall name (`sys_read`, `SyS_read`, or a pattern of them) as written,
+       * which this kernel calls `symbol`: its syscall wrapper (`__x64_sys_read`).
+       */
+      readonly legacyName?: string;
     };
 
 export type ProbeTargetKind = ProbeTarget['kind'];

@@ -5,11 +5,13 @@
  * `| head -1`) stops the tool quietly. With `-p`, the traced process exiting ends the trace
  * too: the tool says so on stderr, prints its last report and exits 0. An exception nobody
  * caught still disposes every live session before the process exits 1. Whatever the path,
- * the session is disposed before the process exits.
+ * the session is disposed before the process exits (after the last report; detach.ts says
+ * so when that takes more than a second, and answers Ctrl-C meanwhile).
  */
 import { fstatSync } from 'node:fs';
 import { disposeLiveSessions, TraceSession } from '../session.js';
 import { ProcessExit, pipeReaderGone } from '../kernel/watch.js';
+import { detachSession } from './detach.js';
 
 export type StopReason = 'signal' | 'epipe' | 'exited';
 
@@ -171,9 +173,9 @@ export function out(text: string): Promise<void> {
   });
 }
 
-/** Dispose the session, flush stdout, and exit with `code`. */
+/** Dispose the session (saying so when that is slow: detach.ts), flush stdout, and exit with `code`. */
 export async function finish(session: TraceSession | undefined, code: number): Promise<never> {
-  await session?.release();
+  if (session) await detachSession(session);
   watchedPid?.close();
   await new Promise<void>((resolve) => {
     if (stopReason === 'epipe') return resolve();

@@ -34,6 +34,8 @@ export interface FixtureHostOptions {
   readonly ifuncs?: Readonly<Record<string, bigint>>;
   /** Receives the host's notes. */
   readonly notes?: string[];
+  /** Kernel functions beyond the fixture's available_filter_functions (syscall wrappers, say). */
+  readonly functions?: readonly string[];
 }
 
 export function fixtureHost(o: FixtureHostOptions = {}): ProbeHost {
@@ -60,14 +62,17 @@ export function fixtureHost(o: FixtureHostOptions = {}): ProbeHost {
     elf: (path) => ElfFile.open(path),
     userProbeMechanism: () => o.userProbes ?? 'uprobe_multi',
     ifuncImplementation: (_path, sym) => o.ifuncs?.[unversioned(sym.name)],
-    note: (text) => o.notes?.push(text),
+    // Each text once per host, as the live host says them.
+    note: (text) => {
+      if (!o.notes?.includes(text)) o.notes?.push(text);
+    },
     usdtProbes: (path) => usdtProbes(ElfFile.open(path)),
     kernelFunctionSupport: () => (o.mechanism ? { mechanism: o.mechanism, why } : { why }),
     kernelFunctionMechanisms: () => why,
     kernelFunctionSource: () => `${FIXTURE_TRACEFS}/available_filter_functions`,
     kernelFunctions: (re) =>
       filterKernelFunctions(
-        availableFilterFunctions(FIXTURE_TRACEFS).filter((n) => re.test(n)),
+        [...availableFilterFunctions(FIXTURE_TRACEFS), ...(o.functions ?? [])].filter((n) => re.test(n)),
         new Set(),
       ).kept,
     kernelFunctionHasBtf: (name) => btf.idsByName(name, 'func').length > 0,

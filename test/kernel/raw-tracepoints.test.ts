@@ -17,6 +17,7 @@ import { startSyscalls, syscallsWorkload, type GoWorkload } from '../helpers/wor
 import { findTracefs } from '../../src/symbols/tracefs.js';
 import { syscallEvent, syscallNumbers } from '../../src/symbols/syscalls.js';
 import { TraceSession } from '../../src/session.js';
+import { detachSession } from '../../src/report/detach.js';
 import { attachTargets } from '../../src/attach/targets.js';
 import { countProgram, countsMapSpec, decodeCounts } from '../../src/compile/tools/count.js';
 import type { ProbeTarget } from '../../src/probes/targets.js';
@@ -237,7 +238,7 @@ describe.skipIf(skipKernel)('raw tracepoints (kernel)', () => {
       expect(a).toBeGreaterThan(0n);
       expect(b).toBeGreaterThan(0n);
     } finally {
-      await s.release();
+      await detachSession(s);
     }
     expect(await ours()).toEqual([]);
   });

@@ -13,6 +13,8 @@ import { nameRegExp } from '../match.js';
 import { kernelFunctionsUnavailable, suggestTracepoints } from '../kfunc-unavailable.js';
 import { globToRegExp } from '../../symbols/match.js';
 import { nearest } from '../../symbols/nearest.js';
+import { syscallWrapperPrefixes } from '../../symbols/syscalls.js';
+import { legacyHints, legacyNote, legacySyscallRest, legacyWrappers } from '../legacy-syscalls.js';
 import { probeLimit, probeLimitError } from '../kernel.js';
 import { byString, completions, missHints, wrongKind, type KernelListKind, type ListEntry, type ListOptions } from '../listing.js';
 
@@ -22,6 +24,18 @@ const WILDCARD_FREE = /^[A-Za-z0-9_.]+$/;
 const ANY = /^/;
 
 function missed(q: ProbeQuery, host: ProbeHost): Miss {
+  const rest = q.match === 'regex' ? undefined : legacySyscallRest(q.name);
+  if (rest !== undefined) {
+    // A legacy syscall name: the nearest wrappers, and where else a system call is seen.
+    const wrapper = syscallWrapperPrefixes()[0]!;
+    return {
+      what: 'kernel function',
+      where: host.kernelFunctionSource(),
+      near: nearest(host.kernelFunctions(ANY), wrapper + rest),
+      list: `kprobe:${wrapper}*`,
+      also: legacyHints(rest, host),
+    };
+  }
   // The listing of the name's family: its first word (`vfs_`), else its first letters.
   const head = /^[A-Za-z0-9]+_/.exec(q.name)?.[0] ?? q.name.replace(/[^A-Za-z0-9_].*$/, '').slice(0, 3);
   return {
@@ -70,11 +84,25 @@ export const kernelFunctionProvider: Provider = {
     }
     if (q.offset) throw new TracerError(`kernel function offsets (+${q.offset}) are not supported`);
     // trace and argdist name one function, but BCC's glob reading applies to them too.
-    const re = nameRegExp(q.name, q.match === 'regex' ? 'regex' : 'glob');
-    const literal = mechanism !== 'fentry' && q.match !== 'regex' && WILDCARD_FREE.test(q.name) ? q.name : undefined;
-    let names = host.kernelFunctions(re, literal);
-    // Trampolines need a BTF FUNC (vmlinux's or a loaded module's) to attach to.
-    if (mechanism === 'fentry') names = names.filter((n) => host.kernelFunctionHasBtf(n));
+    const lookup = (name: string): string[] => {
+      const re = nameRegExp(name, q.match === 'regex' ? 'regex' : 'glob');
+      const literal = mechanism !== 'fentry' && q.match !== 'regex' && WILDCARD_FREE.test(name) ? name : undefined;
+      const found = host.kernelFunctions(re, literal);
+      // Trampolines need a BTF FUNC (vmlinux's or a loaded module's) to attach to.
+      return mechanism === 'fentry' ? found.filter((n) => host.kernelFunctionHasBtf(n)) : found;
+    };
+    let names = lookup(q.name);
+    // BCC's `sys_read`: this kernel's syscall wrapper (legacy-syscalls.ts).
+    const rest = q.match === 'regex' ? undefined : legacySyscallRest(q.name);
+    const wildcard = !WILDCARD_FREE.test(q.name);
+    const legacy = rest !== undefined && (wildcard || names.length === 0) ? legacyWrappers(rest, lookup) : undefined;
+    const wrapped = new Set<string>();
+    if (legacy) {
+      const plain = new Set(names);
+      for (const n of legacy.names) if (!plain.has(n)) wrapped.add(n);
+      names = [...names, ...wrapped];
+      if (wrapped.size) host.note(legacyNote(q.name, legacy, wildcard));
+    }
     const limit = probeLimit();
     if (names.length > limit) throw probeLimitError(limit, names.length);
     if (names.length === 0 && q.match === 'exact') {
@@ -92,7 +120,7 @@ export const kernelFunctionProvider: Provider = {
     const ret = q.type === 'r';
     return names.map((symbol) => {
       const site: ProbeSite = mechanism === 'fentry' ? { kind: ret ? 'fexit' : 'fentry', symbol } : { kind: ret ? 'kretprobe' : 'kprobe', symbol };
-      return { target: { kind: 'kfunc', symbol, name: symbol, mechanism }, site, ret };
+      return { target: { kind: 'kfunc', symbol, name: symbol, mechanism, ...(wrapped.has(symbol) ? { legacyName: q.name } : {}) }, site, ret };
     });
   },
 };
