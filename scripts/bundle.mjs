@@ -64,4 +64,15 @@ await Promise.all([
       outfile: join(root, `dist/cli/${tool}.cjs`),
     }),
   ),
+  // The uprobe keeper (src/attach/keeper.ts starts it with node, beside the tools' bundles).
+  build({
+    ...common,
+    stdin: {
+      contents: `import { runKeeper } from './keeper-main.js';\nrunKeeper(process.argv[2]);\n`,
+      resolveDir: join(root, 'src/attach'),
+      sourcefile: 'keeper-entry.ts',
+      loader: 'ts',
+    },
+    outfile: join(root, 'dist/cli/keeper.cjs'),
+  }),
 ]);

@@ -84,7 +84,7 @@ export class SysError extends TracerError {
     readonly call: string,
     readonly errno: number,
     readonly code: string,
-    detail?: string,
+    readonly detail?: string,
     hints: readonly string[] = [],
   ) {
     super(`${call}${detail ? ` (${detail})` : ''}: ${code} (${errnoText(code)})`, hints);

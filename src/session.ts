@@ -1,7 +1,9 @@
 /**
  * A TraceSession owns every kernel object a tool creates (maps, programs, links) and
  * releases them in reverse order, exactly once, on every exit path. Objects are fd-owned,
- * so even SIGKILL leaves nothing behind: the kernel closes the fds and detaches.
+ * so even SIGKILL leaves nothing behind: the kernel closes the fds and detaches — uprobes
+ * excepted, whose breakpoints a dying task cannot remove: their links live in the uprobe
+ * keeper (attach/keeper.ts).
  */
 import { BpfMap } from './kernel/map.js';
 import { loadProgram, type LoadOptions, type LoadedProgram } from './kernel/program.js';

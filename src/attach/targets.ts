@@ -26,6 +26,7 @@ import { attachTracepoint } from './tracepoint.js';
 import { attachRawTracepoint, isMissingRawTracepoint } from './raw-tracepoint.js';
 import { syscallLayout } from '../kernel/syscall-layout.js';
 import { attachUprobe, attachUprobeMulti } from './uprobe.js';
+import { startKeeper } from './keeper.js';
 import { attachKprobe } from './kprobe.js';
 import { attachKprobeMulti } from './kprobe-multi.js';
 import { attachFentry, fentryAttachBtf } from './fentry.js';
@@ -111,6 +112,8 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
     return session.load(spec, { verbose: o.verbose, origin: shape.name });
   };
   const cookies = cookiesSupported();
+  // Uprobes go through the keeper (keeper.ts): start it now, while the programs load.
+  if (targets.some((t) => t.kind === 'uprobe' || t.kind === 'usdt')) startKeeper();
 
   // Tracepoints: raw tracepoints first; those the kernel lacks join the perf events.
   const tps: PerfTracepoint[] = [];

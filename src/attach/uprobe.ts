@@ -10,18 +10,20 @@
  *
  *   const link = attachUprobe(prog, { path: '/usr/lib/x86_64-linux-gnu/libc.so.6', offset: 0x9a0b0n, ret: false });
  *
- * Close the Link (or exit) to detach.
+ * Close the Link (or exit) to detach. Where the uprobe keeper runs (keeper.ts), it makes the
+ * attach and detach system calls and holds the fds, so that the kernel never installs or
+ * removes breakpoints in a tool dying of SIGKILL; otherwise the tool makes them itself.
  */
 import { readFileSync } from 'node:fs';
-import { perfEventOpen } from '../sys/perf.js';
-import { linkCreate } from '../sys/bpf.js';
 import { close } from '../sys/ffi.js';
-import { NativeBuffer } from '../sys/mem.js';
-import { AttachType } from '../emit/types.js';
 import { haveUprobePmu } from '../features/probes.js';
-import { attachPerfEvent } from './perf-event.js';
+import { perfAttachMode } from './perf-event.js';
+import { uprobeMultiFd, uprobePerfFds, type UprobeMultiTarget, type UprobePerf } from './fds.js';
+import { keptAttach } from './keeper.js';
 import { FdLink, type Link } from './link.js';
 import type { LoadedProgram } from '../kernel/program.js';
+
+export type { UprobeMultiTarget } from './fds.js';
 
 export interface UprobeTarget {
   path: string;
@@ -42,53 +44,36 @@ function uprobePmuType(): number {
 }
 
 export function attachUprobe(prog: LoadedProgram, t: UprobeTarget): Link {
-  using path = NativeBuffer.cString(t.path);
-  let config = t.ret ? 1n : 0n;
-  if (t.refCtrOffset) config |= t.refCtrOffset << 32n;
-  const pid = t.pid ?? -1;
   const what = `${t.ret ? 'uretprobe' : 'uprobe'} ${t.label ?? ''} ${t.path}:0x${t.offset.toString(16)}`.replace(/\s+/g, ' ');
-  const fd = perfEventOpen(
-    { type: uprobePmuType(), config, config1: path.addr, config2: t.offset, samplePeriod: 1n, wakeupEvents: 1, disabled: true },
-    pid,
-    pid >= 0 ? -1 : 0,
-    -1,
+  const mode = perfAttachMode(t.cookie);
+  const u: UprobePerf = {
+    pmuType: uprobePmuType(),
+    path: t.path,
+    offset: t.offset,
+    ret: t.ret,
+    refCtrOffset: t.refCtrOffset,
+    pid: t.pid ?? -1,
+    cookie: t.cookie,
+    mode,
     what,
+  };
+  const description = `${what} (${mode === 'link' ? 'bpf_link' : 'perf ioctl'})`;
+  const kept = keptAttach(prog, { op: 'perf', u }, description, true);
+  if (kept) return kept;
+  const fds = uprobePerfFds(prog.fd.value, u);
+  return new FdLink(
+    description,
+    fds.map((fd) => () => close(fd)),
+    { slowClose: true },
   );
-  return attachPerfEvent(prog, fd, what, t.cookie);
 }
-
-export interface UprobeMultiTarget {
-  path: string;
-  offsets: readonly bigint[];
-  cookies?: readonly bigint[];
-  refCtrOffsets?: readonly bigint[];
-  ret: boolean;
-  pid?: number;
-}
-
-const BPF_F_UPROBE_MULTI_RETURN = 1;
 
 /** One uprobe_multi link over many offsets of one file. The program must have been loaded
  *  with expected attach type BPF_TRACE_UPROBE_MULTI. */
 export function attachUprobeMulti(prog: LoadedProgram, t: UprobeMultiTarget): Link {
-  const n = t.offsets.length;
-  using path = NativeBuffer.cString(t.path);
-  using offsets = new NativeBuffer(8 * n);
-  using cookies = new NativeBuffer(8 * n);
-  using refs = new NativeBuffer(8 * n);
-  for (let i = 0; i < n; i++) {
-    offsets.dv.setBigUint64(8 * i, t.offsets[i], true);
-    cookies.dv.setBigUint64(8 * i, t.cookies?.[i] ?? 0n, true);
-    refs.dv.setBigUint64(8 * i, t.refCtrOffsets?.[i] ?? 0n, true);
-  }
-  const fd = linkCreate(prog.fd.value, 0, AttachType.TraceUprobeMulti, (dv) => {
-    dv.setBigUint64(16, path.addr, true);
-    dv.setBigUint64(24, offsets.addr, true);
-    if (t.refCtrOffsets) dv.setBigUint64(32, refs.addr, true);
-    if (t.cookies) dv.setBigUint64(40, cookies.addr, true);
-    dv.setUint32(48, n, true);
-    dv.setUint32(52, t.ret ? BPF_F_UPROBE_MULTI_RETURN : 0, true);
-    dv.setUint32(56, t.pid ?? 0, true);
-  });
-  return new FdLink(`uprobe_multi ${t.path} (${n} offsets)`, [() => close(fd)]);
+  const description = `uprobe_multi ${t.path} (${t.offsets.length} offsets)`;
+  const kept = keptAttach(prog, { op: 'multi', t }, description, false);
+  if (kept) return kept;
+  const fd = uprobeMultiFd(prog.fd.value, t);
+  return new FdLink(description, [() => close(fd)]);
 }

@@ -9,6 +9,7 @@ import { progLoad, linkCreate, mapCreate, mapLookupBatch, rawTracepointOpen } fr
 import { close } from '../sys/ffi.js';
 import { errnoName, EBADF } from '../sys/errno.js';
 import { NativeBuffer } from '../sys/mem.js';
+import { pidfdGetfdExists } from '../sys/pidfd.js';
 import { encode } from '../emit/assemble.js';
 import { alu64, call, exit } from '../emit/asm.js';
 import { R0, R1, R2, R3, FP, type Insn } from '../emit/insn.js';
@@ -277,4 +278,15 @@ export const haveBatchOps = defineFeature({
       if (fd >= 0) close(fd);
     }
   },
+});
+
+/**
+ * pidfd_getfd (5.6), which the uprobe keeper (attach/keeper.ts) duplicates the tool's program
+ * fds with. Probed with fd -1: EBADF when the call exists, ENOSYS when it does not.
+ */
+export const haveUprobeKeeper = defineFeature({
+  name: 'uprobe_keeper',
+  description: 'a keeper process for uprobes (pidfd_getfd)',
+  fallback: 'the tool attaches and detaches uprobes itself: a SIGKILL while it does may leave uprobes in the kernel',
+  probe: () => (pidfdGetfdExists() ? 'yes' : { no: 'no pidfd_getfd system call (Linux 5.6)' }),
 });

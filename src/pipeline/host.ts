@@ -4,6 +4,7 @@
  */
 import { haveKprobeMulti, haveKprobePmu, haveTracefsKprobeEvents, haveProbeReadKernel, haveRawTracepoint, haveUprobeMulti } from '../features/probes.js';
 import { syscallLayout } from '../kernel/syscall-layout.js';
+import { startKeeper } from '../attach/keeper.js';
 import { requireTracefs } from '../kernel/tracefs.js';
 import { kernelFunctionBtf, btfForKernelFunction } from '../kernel/btf.js';
 import { listTracepointDirs, hasEventId, readTracepointFormat, kprobeBlacklist, dynamicEvents } from '../symbols/tracefs.js';
@@ -49,8 +50,16 @@ export function liveHost(): ProbeHost {
     // The family program reads the saved registers or the task with bpf_probe_read_kernel.
     syscallFamilies: () => haveProbeReadKernel.available() && syscallLayout() !== undefined,
     dynamicEvents: () => (dynamic ??= dynamicEvents(requireTracefs())),
-    library: (name, pid) => resolveLibrary(name, { pid }),
-    usdtBinary: (name, pid) => resolveUsdtBinary(name, pid),
+    // A user-space probe is coming: start the uprobe keeper (attach/keeper.ts) now, so that it
+    // starts while the ELF files are read, not when the tool attaches.
+    library: (name, pid) => {
+      startKeeper();
+      return resolveLibrary(name, { pid });
+    },
+    usdtBinary: (name, pid) => {
+      startKeeper();
+      return resolveUsdtBinary(name, pid);
+    },
     elf: (path) => ElfFile.open(path),
     userProbeMechanism: () => (haveUprobeMulti.available() ? 'uprobe_multi' : 'perf_event'),
     ifuncImplementation: (path, sym) => hostIfuncImplementation(path, ElfFile.open(path), sym),

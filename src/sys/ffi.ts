@@ -73,6 +73,7 @@ const mountFn = libc.func('int mount(const char *src, const char *target, const 
 const getrlimitFn = libc.func('int getrlimit(int resource, void *rlim)');
 const setrlimitFn = libc.func('int setrlimit(int resource, void *rlim)');
 const pollFn = libc.func('int poll(void *fds, unsigned long nfds, int timeout)');
+const pipe2Fn = libc.func('int pipe2(void *fds, int flags)');
 
 export type Pointer = unknown;
 
@@ -161,6 +162,11 @@ export function setrlimit(resource: number, buf: Pointer): number {
 /** poll(2) over an array of `struct pollfd` in native memory. */
 export function poll(fds: Pointer, nfds: number, timeoutMs: number): number {
   return pollFn(fds, nfds, timeoutMs) as number;
+}
+
+/** pipe2(2) into `fds` (two ints in native memory). */
+export function pipe2(fds: Pointer, flags: number): number {
+  return pipe2Fn(fds, flags) as number;
 }
 
 // The dynamic linker, for IFUNC resolution (pipeline/ifunc.ts); bound on first use.

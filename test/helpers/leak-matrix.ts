@@ -5,8 +5,10 @@
  * line (`| head -1`), the traced process exiting (`-p`), or an exception thrown inside output
  * code. A Sampler reads the tool's own fds while it runs, so the check after exit asks about
  * exactly the programs, links and maps it held, even with other tools running at the same time.
+ * The kernel log is read too (KernelLog): uprobes the kernel failed to remove are invisible
+ * to bpftool and tracefs, and only its log says so.
  */
-import { readFileSync } from 'node:fs';
+import { constants, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { start, root } from './kernel.js';
@@ -150,9 +152,54 @@ export async function runLeakCase(c: LeakCase, ending: Ending, slow = 1): Promis
   return problems.length ? `${label}: ${problems.join('; ')}` : '';
 }
 
+/**
+ * The kernel log from the moment of construction on (/dev/kmsg read past its end: a reader
+ * sees each record once). `uprobeTrouble()` gives the new lines that say the kernel kept
+ * uprobes it should have removed — `failed to unregister, leaking uprobe` (the breakpoints
+ * stay in every process mapping the file) and `failed to handle uretprobe, sending SIGILL` (a
+ * process returned through a uretprobe the kernel lost track of) — which neither bpftool nor
+ * tracefs can see. Without /dev/kmsg (not root) it reports nothing.
+ */
+export class KernelLog {
+  readonly #fd: number | undefined;
+  readonly #buf = Buffer.alloc(8192);
+  constructor() {
+    try {
+      this.#fd = openSync('/dev/kmsg', constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch {
+      this.#fd = undefined;
+    }
+    this.#records();
+  }
+
+  /** The messages logged since the last call (each read of /dev/kmsg is one record). */
+  #records(): string[] {
+    if (this.#fd === undefined) return [];
+    const out: string[] = [];
+    for (;;) {
+      try {
+        const n = readSync(this.#fd, this.#buf, 0, this.#buf.length, null);
+        if (n <= 0) return out;
+        // "PRI,SEQ,USEC,FLAGS;MESSAGE\n" and continuation lines.
+        const rec = this.#buf.toString('utf8', 0, n);
+        out.push(rec.slice(rec.indexOf(';') + 1).split('\n')[0]!);
+      } catch (e) {
+        // EPIPE: records were overwritten since the last read; the next read goes on.
+        if ((e as NodeJS.ErrnoException).code === 'EPIPE') continue;
+        return out; // EAGAIN: nothing more.
+      }
+    }
+  }
+
+  uprobeTrouble(): string[] {
+    return this.#records().filter((l) => /leaking uprobe|failed to handle uretprobe/.test(l));
+  }
+}
+
 /** Runs every ending of each case in turn; returns the failures, one per line (LEAKS_VERBOSE=1: each case as it ends, on stderr). */
 export async function runLeakCases(cases: readonly LeakCase[], slow = 1): Promise<{ ran: number; failures: string }> {
   const failures: string[] = [];
+  const log = new KernelLog();
   let ran = 0;
   for (const c of cases) {
     for (const ending of ENDINGS) {
@@ -163,5 +210,7 @@ export async function runLeakCases(cases: readonly LeakCase[], slow = 1): Promis
       if (f) failures.push(f);
     }
   }
+  const trouble = log.uprobeTrouble();
+  if (trouble.length) failures.push(`kernel log during ${cases.map((c) => `${c.tool} ${c.kind}`).join(', ')}: ${trouble.length} lines, first: ${trouble[0]}`);
   return { ran, failures: failures.join('\n') };
 }

@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpat
 import { dirname, join } from 'node:path';
 import { skipKernel, requireKernel, start, runTool, root, inCI, type Running } from '../helpers/kernel.js';
 import { buildC, BUILD_DIR } from '../helpers/cbuild.js';
-import { bpftoolShow } from '../soak/kernel-state.js';
+import { bpftoolShow, keeperOf } from '../soak/kernel-state.js';
 import { counterWorkload, startCounter } from '../helpers/workloads.js';
 
 const WORKLOADS = join(root, 'test', 'kernel', 'workloads');
@@ -204,7 +204,10 @@ function counts(stdout: string): Record<string, number> {
   return rows;
 }
 
-/** What a process holds: BPF programs (by name), links (fdinfo fields) and map types. */
+/**
+ * What a tool holds: BPF programs (by name), links (fdinfo fields) and map types — its own fds
+ * and those of its uprobe keeper, which holds its uprobe links and perf events.
+ */
 function bpfObjects(pid: number) {
   const names = new Map<number, string>();
   for (const p of JSON.parse(bpftoolShow('prog')) as Array<{ id: number; name?: string }>) {
@@ -214,12 +217,14 @@ function bpfObjects(pid: number) {
   const links: Array<Record<string, string>> = [];
   const mapTypes: number[] = [];
   let perfEvents = 0;
-  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
+  const keeper = keeperOf(pid);
+  const fds = (p: number) => readdirSync(`/proc/${p}/fdinfo`).map((fd) => [p, fd] as const);
+  for (const [p, fd] of keeper === undefined ? fds(pid) : [...fds(pid), ...fds(keeper)]) {
     let info: string;
     let target = '';
     try {
-      info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
-      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      info = readFileSync(`/proc/${p}/fdinfo/${fd}`, 'utf8');
+      target = readlinkSync(`/proc/${p}/fd/${fd}`);
     } catch {
       continue;
     }

@@ -91,9 +91,39 @@ export function heldBy(pid: number): Record<Kind, Set<number>> {
   return held;
 }
 
+/**
+ * The uprobe keeper of tool `pid` (src/attach/keeper.ts: `node …/keeper.cjs PID`, a child of
+ * the tool), if it runs now. Found through /proc/PID/task/PID/children.
+ */
+export function keeperOf(pid: number): number | undefined {
+  let children: string[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    return undefined;
+  }
+  return children.map(Number).find((c) => isKeeper(c, pid));
+}
+
+/** Whether process `kpid` is the uprobe keeper of tool `pid`. */
+export function isKeeper(kpid: number, pid: number): boolean {
+  try {
+    const argv = readFileSync(`/proc/${kpid}/cmdline`, 'latin1').split('\0');
+    return argv.some((a, i) => a.endsWith('keeper.cjs') && argv[i + 1] === String(pid));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Samples what a tool holds: its own fds, and those of its uprobe keeper, which makes the
+ * uprobe attach calls for it and holds the links (src/attach/keeper.ts).
+ */
 export class Sampler {
   readonly seen = { prog: new Set<number>(), link: new Set<number>(), map: new Set<number>() };
   #timer: NodeJS.Timeout | undefined;
+  /** The tool's uprobe keeper, once seen. */
+  keeper: number | undefined;
 
   constructor(
     readonly pid: number,
@@ -104,8 +134,10 @@ export class Sampler {
   }
 
   sample(): void {
-    const h = heldBy(this.pid);
-    for (const k of ['prog', 'link', 'map'] as const) for (const id of h[k]) this.seen[k].add(id);
+    this.keeper ??= keeperOf(this.pid);
+    for (const h of [heldBy(this.pid), ...(this.keeper ? [heldBy(this.keeper)] : [])]) {
+      for (const k of ['prog', 'link', 'map'] as const) for (const id of h[k]) this.seen[k].add(id);
+    }
   }
 
   stop(): void {
@@ -126,7 +158,8 @@ export class Sampler {
 
   /**
    * What is left of the tool's objects, after it exited: waits up to `graceMs` for the kernel
-   * to free them (release is deferred a little after the last fd closes).
+   * to free them (release is deferred a little after the last fd closes) and the tool's
+   * keeper, if it had one, to exit.
    */
   async leftovers(graceMs = 3000): Promise<string[]> {
     this.stop();
@@ -139,6 +172,7 @@ export class Sampler {
         for (const id of this.seen[k]) if (now.has(id)) left.push(`${k} ${id} ${now.get(id)}`);
       }
       left.push(...tracefsEntries());
+      if (this.keeper !== undefined && isKeeper(this.keeper, this.pid)) left.push(`uprobe keeper ${this.keeper} still running`);
       if (left.length === 0 || Date.now() > deadline) return left;
       await new Promise((r) => setTimeout(r, 100));
     }
