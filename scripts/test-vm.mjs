@@ -110,7 +110,7 @@ for (const k of kernels()) {
   }
   const args = [
     '--timeout',
-    process.env.POLYTRACE_VM_TIMEOUT ?? '1500',
+    process.env.POLYTRACE_VM_TIMEOUT ?? '2100',
     '--kernel',
     vmlinuz,
     '--',
