@@ -1,0 +1,412 @@
+/**
+ * Address → function name for one ELF file, compact: the answer of `ElfFile.symbolize`
+ * (same symbols, same aliases preferred, same sized/unsized rules) from typed arrays and one
+ * blob of the kept names, decoded only when an address asks for them. Built once per file and
+ * shared by every process that maps it (`SymbolTables`, keyed by file identity).
+ *
+ * `AddrTable.read(path)` reads only what it needs (headers, the symbol and string tables,
+ * notes, `.gnu_debuglink`) with positional reads, never the whole file: node's 99 MB binary
+ * costs its 17 MB of tables, and those are dropped once the index is built.
+ *
+ * Addresses are kept as doubles: ELF vaddrs of user code are far below 2^53 (a symbol above
+ * that is left out).
+ */
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { ElfError } from '../errors.js';
+import { ElfFile, PT_LOAD, PF_X, SHT_SYMTAB, SHT_DYNSYM, SHT_NOTE, SHT_NOBITS, findDebugFileFor, type DebugLink } from './elf.js';
+
+const STT_FUNC = 2;
+const STT_GNU_IFUNC = 10;
+/** global, unique, weak, local, other: ElfFile's preference among aliases. */
+function bindRank(bind: number): number {
+  return bind === 1 ? 0 : bind === 10 ? 1 : bind === 2 ? 2 : bind === 0 ? 3 : 4;
+}
+const TWO32 = 0x1_0000_0000;
+const decoder = new TextDecoder('utf-8');
+
+interface Segment {
+  readonly offset: number;
+  readonly vaddr: number;
+  readonly filesz: number;
+}
+
+export class AddrTable {
+  /** Use `read` or `fromElf`. */
+  constructor(
+    readonly path: string,
+    private readonly segments: readonly Segment[],
+    private readonly sizedStart: Float64Array,
+    private readonly sizedEnd: Float64Array,
+    /** max end of sized[0..i]: a lookup steps back over small symbols nested in a big one. */
+    private readonly maxEnd: Float64Array,
+    private readonly sizedName: Uint32Array,
+    private readonly unsizedStart: Float64Array,
+    /** End of the unsized symbol's section (Infinity when unknown). */
+    private readonly unsizedSecEnd: Float64Array,
+    private readonly unsizedName: Uint32Array,
+    /** Names: blob[nameOff[k] .. nameOff[k+1]). */
+    private readonly nameOff: Uint32Array,
+    private readonly blob: Uint8Array,
+    readonly buildId: string | undefined,
+    readonly debugLink: DebugLink | undefined,
+  ) {}
+
+  /** Function symbols in the table. */
+  get size(): number {
+    return this.sizedStart.length + this.unsizedStart.length;
+  }
+
+  /** Bytes held (typed arrays and the name blob). */
+  get bytes(): number {
+    const arrays = [
+      this.sizedStart,
+      this.sizedEnd,
+      this.maxEnd,
+      this.sizedName,
+      this.unsizedStart,
+      this.unsizedSecEnd,
+      this.unsizedName,
+      this.nameOff,
+      this.blob,
+    ];
+    return arrays.reduce((a, x) => a + x.byteLength, 0);
+  }
+
+  /** Reads the parts of the file the index needs; throws `ElfError`. */
+  static read(path: string): AddrTable {
+    return AddrTable.fromElf(ElfFile.parse(readSparse(path)), path);
+  }
+
+  static fromElf(elf: ElfFile, path = elf.path): AddrTable {
+    return build(elf, path);
+  }
+
+  /** The separate debug file (gdb's search order, as `ElfFile.findDebugFile`). */
+  findDebugFile(opts: { root?: string; debugDir?: string } = {}): string | undefined {
+    return findDebugFileFor({ buildId: this.buildId, debugLink: this.debugLink, path: this.path }, opts);
+  }
+
+  /** A file offset inside a PT_LOAD segment (executable ones first) → its vaddr. */
+  fileOffsetToVaddr(offset: bigint): bigint | undefined {
+    const o = Number(offset);
+    for (const p of this.segments) if (o >= p.offset && o < p.offset + p.filesz) return BigInt(o - p.offset + p.vaddr);
+    return undefined;
+  }
+
+  /** As `ElfFile.symbolize`: the function holding `vaddr` and the offset into it. */
+  symbolize(vaddr: bigint): { name: string; offset: number } | undefined {
+    if (vaddr < 0n || vaddr >= 2n ** 53n) return undefined;
+    const v = Number(vaddr);
+    let i = upper(this.sizedStart, v);
+    while (i >= 0 && this.maxEnd[i]! > v) {
+      if (this.sizedEnd[i]! > v) {
+        let j = i;
+        while (j > 0 && this.sizedStart[j - 1] === this.sizedStart[i] && this.sizedEnd[j - 1]! > v) j--;
+        return { name: this.name(this.sizedName[j]!), offset: v - this.sizedStart[j]! };
+      }
+      i--;
+    }
+    let u = upper(this.unsizedStart, v);
+    if (u < 0) return undefined;
+    while (u > 0 && this.unsizedStart[u - 1] === this.unsizedStart[u]) u--;
+    const start = this.unsizedStart[u]!;
+    if (v >= this.unsizedSecEnd[u]!) return undefined;
+    const k = upper(this.sizedStart, v);
+    if (k >= 0 && this.sizedStart[k]! > start) return undefined;
+    return { name: this.name(this.unsizedName[u]!), offset: v - start };
+  }
+
+  private name(k: number): string {
+    return decoder.decode(this.blob.subarray(this.nameOff[k]!, this.nameOff[k + 1]!));
+  }
+}
+
+/** Index of the last element <= v, or -1. */
+function upper(a: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/** One candidate function symbol, pointing into the file bytes. */
+interface Cand {
+  value: number;
+  size: number;
+  nameStart: number;
+  nameEnd: number;
+  /** End of the unversioned name (the first `@` after the first byte). */
+  baseEnd: number;
+  bind: number;
+  table: number;
+  shndx: number;
+  order: number;
+}
+
+function build(elf: ElfFile, path: string): AddrTable {
+  const bytes = elf.bytes;
+  const le = elf.header.endian === 'le';
+  const is64 = elf.header.class === 64;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const cands: Cand[] = [];
+  let order = 0;
+  for (const [table, type] of [
+    [0, SHT_SYMTAB],
+    [1, SHT_DYNSYM],
+  ] as const) {
+    const sec = elf.sections.find((s) => s.type === type);
+    if (!sec || sec.type === SHT_NOBITS) continue;
+    const entsize = sec.entsize || (is64 ? 24 : 16);
+    if (entsize < (is64 ? 24 : 16)) throw new ElfError(`bad symbol entry size ${entsize} in ${sec.name}`);
+    const strs = elf.sections[sec.link];
+    if (!strs) throw new ElfError(`${sec.name}: string table index ${sec.link} out of range`);
+    if (sec.offset + sec.size > bytes.length || strs.offset + strs.size > bytes.length) throw new ElfError(`truncated ELF file: ${sec.name} is past the end`);
+    const strEnd = strs.offset + strs.size;
+    const n = Math.floor(sec.size / entsize);
+    for (let i = 1; i < n; i++) {
+      const o = sec.offset + i * entsize;
+      let nameOff: number, info: number, shndx: number, value: number, size: number;
+      if (is64) {
+        nameOff = view.getUint32(o, le);
+        info = bytes[o + 4]!;
+        shndx = view.getUint16(o + 6, le);
+        const vlo = view.getUint32(o + 8 + (le ? 0 : 4), le);
+        const vhi = view.getUint32(o + 8 + (le ? 4 : 0), le);
+        if (vhi >= 0x20_0000) continue;
+        value = vhi * TWO32 + vlo;
+        const slo = view.getUint32(o + 16 + (le ? 0 : 4), le);
+        const shi = view.getUint32(o + 16 + (le ? 4 : 0), le);
+        if (shi >= 0x20_0000) throw new ElfError(`ELF st_size too large in ${sec.name}`);
+        size = shi * TWO32 + slo;
+      } else {
+        nameOff = view.getUint32(o, le);
+        value = view.getUint32(o + 4, le);
+        size = view.getUint32(o + 8, le);
+        info = bytes[o + 12]!;
+        shndx = view.getUint16(o + 14, le);
+      }
+      const stt = info & 0xf;
+      if (stt !== STT_FUNC && stt !== STT_GNU_IFUNC) continue;
+      if (shndx === 0) continue;
+      const start = strs.offset + nameOff;
+      if (start >= strEnd || bytes[start] === 0) continue;
+      let end = start;
+      let baseEnd = -1;
+      while (end < strEnd && bytes[end] !== 0) {
+        if (baseEnd < 0 && bytes[end] === 0x40 && end > start) baseEnd = end;
+        end++;
+      }
+      cands.push({ value, size, nameStart: start, nameEnd: end, baseEnd: baseEnd < 0 ? end : baseEnd, bind: info >> 4, table, shndx, order: order++ });
+    }
+  }
+  // ElfFile.functionSymbols: the first of each (unversioned name, address), .symtab first.
+  cands.sort((a, b) => a.value - b.value || a.order - b.order);
+  const kept: Cand[] = [];
+  for (let g = 0; g < cands.length; ) {
+    let h = g;
+    while (h < cands.length && cands[h]!.value === cands[g]!.value) h++;
+    const group: Cand[] = [];
+    for (let i = g; i < h; i++) {
+      const c = cands[i]!;
+      if (!group.some((k) => sameBytes(bytes, k.nameStart, k.baseEnd, c.nameStart, c.baseEnd))) group.push(c);
+    }
+    kept.push(...group);
+    g = h;
+  }
+  const preferred = (a: Cand, b: Cand): number =>
+    a.value - b.value ||
+    bindRank(a.bind) - bindRank(b.bind) ||
+    a.table - b.table ||
+    underscores(bytes, a) - underscores(bytes, b) ||
+    a.nameEnd - a.nameStart - (b.nameEnd - b.nameStart) ||
+    a.order - b.order;
+  const sized = kept.filter((c) => c.size > 0).sort(preferred);
+  const unsized = kept.filter((c) => c.size === 0).sort(preferred);
+
+  const all = [...sized, ...unsized];
+  const nameOff = new Uint32Array(all.length + 1);
+  let total = 0;
+  all.forEach((c, k) => {
+    nameOff[k] = total;
+    total += c.nameEnd - c.nameStart;
+  });
+  nameOff[all.length] = total;
+  const blob = new Uint8Array(total);
+  all.forEach((c, k) => blob.set(bytes.subarray(c.nameStart, c.nameEnd), nameOff[k]!));
+
+  const sizedStart = new Float64Array(sized.length);
+  const sizedEnd = new Float64Array(sized.length);
+  const maxEnd = new Float64Array(sized.length);
+  const sizedName = new Uint32Array(sized.length);
+  let m = 0;
+  sized.forEach((c, i) => {
+    sizedStart[i] = c.value;
+    sizedEnd[i] = c.value + c.size;
+    if (sizedEnd[i]! > m) m = sizedEnd[i]!;
+    maxEnd[i] = m;
+    sizedName[i] = i;
+  });
+  const unsizedStart = new Float64Array(unsized.length);
+  const unsizedSecEnd = new Float64Array(unsized.length);
+  const unsizedName = new Uint32Array(unsized.length);
+  unsized.forEach((c, i) => {
+    unsizedStart[i] = c.value;
+    const sec = elf.sections[c.shndx];
+    unsizedSecEnd[i] = sec && sec.addr !== 0n ? Number(sec.addr) + sec.size : Number.POSITIVE_INFINITY;
+    unsizedName[i] = sized.length + i;
+  });
+
+  const loads = elf.programHeaders.filter((p) => p.type === PT_LOAD);
+  const segments = [...loads.filter((p) => p.flags & PF_X), ...loads.filter((p) => !(p.flags & PF_X))].map((p) => ({
+    offset: Number(p.offset),
+    vaddr: Number(p.vaddr),
+    filesz: Number(p.filesz),
+  }));
+  let buildId: string | undefined;
+  let debugLink: DebugLink | undefined;
+  try {
+    buildId = elf.buildId();
+    debugLink = elf.debugLink();
+  } catch {
+    // malformed notes: no debug file for this one
+  }
+  return new AddrTable(path, segments, sizedStart, sizedEnd, maxEnd, sizedName, unsizedStart, unsizedSecEnd, unsizedName, nameOff, blob, buildId, debugLink);
+}
+
+function sameBytes(b: Uint8Array, s1: number, e1: number, s2: number, e2: number): boolean {
+  if (e1 - s1 !== e2 - s2) return false;
+  for (let i = 0; i < e1 - s1; i++) if (b[s1 + i] !== b[s2 + i]) return false;
+  return true;
+}
+
+function underscores(b: Uint8Array, c: Cand): number {
+  let i = c.nameStart;
+  while (i < c.nameEnd && b[i] === 0x5f) i++;
+  return i - c.nameStart;
+}
+
+/**
+ * The file as a buffer of its size holding only the headers, the section table and the
+ * sections the index reads (symbol and string tables, notes, `.gnu_debuglink`); the rest stays
+ * zero (and, for a large file, never touched). Falls back to reading everything when the
+ * section table uses extended numbering.
+ */
+export function readSparse(path: string): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new ElfError(`cannot open ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new ElfError(`${path} is not a regular file`);
+    const size = st.size;
+    const buf = new Uint8Array(size);
+    const at = (off: number, len: number): void => {
+      if (off < 0 || len <= 0 || off >= size) return;
+      const n = Math.min(len, size - off);
+      let done = 0;
+      while (done < n) {
+        const r = readSync(fd, buf, off + done, n - done, off + done);
+        if (r <= 0) break;
+        done += r;
+      }
+    };
+    at(0, 64);
+    if (size < 52 || buf[0] !== 0x7f || buf[1] !== 0x45 || buf[2] !== 0x4c || buf[3] !== 0x46) throw new ElfError(`${path}: not an ELF file (bad magic)`);
+    const is64 = buf[4] === 2;
+    const le = buf[5] === 1;
+    const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const u16 = (o: number) => v.getUint16(o, le);
+    const u32 = (o: number) => v.getUint32(o, le);
+    const word = (o: number) => (is64 ? Number(v.getBigUint64(o, le)) : u32(o));
+    const phoff = word(is64 ? 32 : 28);
+    const shoff = word(is64 ? 40 : 32);
+    const phentsize = u16(is64 ? 54 : 42);
+    const phnum = u16(is64 ? 56 : 44);
+    const shentsize = u16(is64 ? 58 : 46);
+    const shnum = u16(is64 ? 60 : 48);
+    const shstrndx = u16(is64 ? 62 : 50);
+    if ((shoff !== 0 && shnum === 0) || shstrndx === 0xffff) return readWhole(path);
+    at(phoff, phnum * phentsize);
+    at(shoff, shnum * shentsize);
+    const sh = (i: number) => {
+      const o = shoff + i * shentsize;
+      return is64
+        ? { type: u32(o + 4), offset: Number(v.getBigUint64(o + 24, le)), size: Number(v.getBigUint64(o + 32, le)), link: u32(o + 40) }
+        : { type: u32(o + 4), offset: u32(o + 16), size: u32(o + 20), link: u32(o + 24) };
+    };
+    if (shoff + shnum * shentsize > size) return buf; // ElfFile.parse says what is wrong
+    if (shstrndx < shnum) {
+      const s = sh(shstrndx);
+      at(s.offset, s.size);
+    }
+    const elf = ElfFile.parse(buf);
+    for (const s of elf.sections) {
+      if (s.type === SHT_NOBITS) continue;
+      if (s.type === SHT_SYMTAB || s.type === SHT_DYNSYM) {
+        at(s.offset, s.size);
+        const strs = elf.sections[s.link];
+        if (strs) at(strs.offset, strs.size);
+      } else if (s.type === SHT_NOTE || s.name === '.gnu_debuglink') {
+        at(s.offset, s.size);
+      }
+    }
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readWhole(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new ElfError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+/** File identity: the same file under another path (`/proc/PID/root/…`) is the same entry. */
+function identity(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Symbol indexes shared by every process of a run, one per file (device, inode, size, mtime):
+ * two processes mapping libc parse it once. `parses` counts the files read.
+ */
+export class SymbolTables {
+  readonly #byId = new Map<string, AddrTable | null>();
+  parses = 0;
+
+  /** The index of the file at `path`; undefined when it cannot be opened, null when it is not an ELF file. */
+  get(path: string): AddrTable | null | undefined {
+    const id = identity(path);
+    if (id === undefined) return undefined;
+    let t = this.#byId.get(id);
+    if (t === undefined) {
+      this.parses++;
+      try {
+        t = AddrTable.read(path);
+      } catch {
+        t = null;
+      }
+      this.#byId.set(id, t);
+    }
+    return t;
+  }
+
+  get files(): number {
+    return this.#byId.size;
+  }
+}
