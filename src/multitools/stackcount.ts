@@ -199,22 +199,31 @@ async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly 
     onProgram: (s) => specs.push(s),
   });
   await dumpProgramStages(specs, o.dump, { asm: o.debug });
+  const sym = new Symbolizer();
+  // Attached: read kallsyms while the first events come in, not after the stop.
+  if (p.kernelStack) void sym.prepare();
   const banner = renderFunccountBanner(targets.length, o.pattern);
   if (o.json) process.stderr.write(banner);
   else if (!o.folded) await out(banner);
 
-  return report(o, p, maps, session, prog);
+  return report(o, p, maps, session, prog, sym);
 }
 
-/** Snapshot the maps of processes as they appear, so stacks of short-lived ones resolve. */
+/** How often the new stacks are named while tracing (and new processes' maps read). */
 const POLL_MS = 500;
 
 /**
  * The intervals: stacks taken from the double-buffered counts, symbolised, printed and drawn.
  * Exits 1 when the flame graph could not be written at the end (the text report is on stdout).
  */
-async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<typeof stackMaps>, session: TraceSession, prog: string): Promise<number> {
-  const sym = new Symbolizer();
+async function report(
+  o: StackcountOptions,
+  p: StackcountPlan,
+  maps: ReturnType<typeof stackMaps>,
+  session: TraceSession,
+  prog: string,
+  sym: Symbolizer,
+): Promise<number> {
   if (o.pid !== undefined) sym.notice(o.pid);
   // The double-buffered counts (compile/tools/stacks.ts): the programs count in one of the
   // two hashes; each interval takes the other one, which nothing writes any more.
@@ -226,19 +235,23 @@ async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<
   const droppedCounts = Counter.slot(lost, DROPPED_COUNTS, { kind: 'dropped-counts' });
   const allFolded = new Map<string, bigint>();
   const svg = o.svg !== undefined ? new OutputFile(o.svg, 'flame graph', prog) : undefined;
+  const namer = new StackNamer(sym, stacks, p, o);
   await runIntervals(
     {
       interval: o.interval,
       duration: o.duration,
       onSignal: 'report',
-      ...(p.userStack ? { step: { ms: POLL_MS, tick: () => noticeProcesses(counts.live(hashes), sym) } } : {}),
+      step: { ms: POLL_MS, tick: () => namer.tick(counts.live(hashes)) },
     },
     {
       read: async () => {
-        const entries = await readStacks(counts.take([hashes])[0]!, stacks, sym, o, p);
-        return { entries, lost: lostStacks.report(), dropped: droppedCounts.report() };
+        // Swept before the flip: every count of theirs is in the hash taken now.
+        const printedGone = sym.gone();
+        const entries = await readStacks(counts.take([hashes])[0]!, stacks, namer, p);
+        namer.reset();
+        return { entries, lost: lostStacks.report(), dropped: droppedCounts.report(), printedGone };
       },
-      print: async ({ entries, lost, dropped }) => {
+      print: async ({ entries, lost, dropped, printedGone }) => {
         if (svg) drawFlameGraph(o, p, allFolded, entries, svg);
         await out(
           o.json
@@ -251,6 +264,7 @@ async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<
                 pidFiltered: o.pid !== undefined,
               }),
         );
+        sym.release(printedGone);
       },
     },
   );
@@ -258,14 +272,87 @@ async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<
   return svg?.failed ? 1 : 0;
 }
 
-function noticeProcesses(counts: BpfMap, sym: Symbolizer): void {
-  const seen = new Set<number>();
-  for (const k of counts.keys()) {
-    const tgid = new DataView(k.buffer, k.byteOffset, 4).getUint32(0, true);
-    if (seen.has(tgid)) continue;
-    seen.add(tgid);
-    sym.notice(tgid);
+/**
+ * Names stacks, mostly while tracing, so that little is left to do after a stop and exited
+ * processes' state can go. Each tick looks at the live counts and names every stack id not
+ * named since the last read (ids are freed, and may be reused, after each read); the read then
+ * finds most frames ready. The Symbolizer under it looks each address up once and builds each
+ * file's index once. Processes found gone at the start of a tick lose their maps once the tick
+ * has named every stack counted so far.
+ */
+export class StackNamer {
+  readonly #kernel = new Map<number, Frame[]>();
+  readonly #user = new Map<string, Frame[]>();
+
+  constructor(
+    private readonly sym: Symbolizer,
+    private readonly stacks: Pick<BpfMap, 'lookup'>,
+    private readonly p: Pick<StackcountPlan, 'kernelStack' | 'userStack'>,
+    private readonly o: { readonly offset: boolean },
+  ) {}
+
+  /** The stacks were read and freed: their ids may name other stacks from now on. */
+  reset(): void {
+    this.#kernel.clear();
+    this.#user.clear();
   }
+
+  /** The frames of kernel stack `id` (none for a negative id). `raw`: addresses only, not kept. */
+  kernelFrames(id: number, raw = false): Frame[] {
+    if (id < 0) return [];
+    let f = this.#kernel.get(id);
+    if (!f) {
+      f = this.#trace(id).map((addr) => ({ addr, name: raw ? hex(addr) : this.sym.kernel(addr, { offset: this.o.offset }) }));
+      if (!raw) this.#kernel.set(id, f);
+    }
+    return f;
+  }
+
+  /** The frames of user stack `id` of process `tgid`, as `kernelFrames`. */
+  userFrames(tgid: number, id: number, raw = false): Frame[] {
+    if (id < 0) return [];
+    const uid = `${tgid}\0${id}`;
+    let f = this.#user.get(uid);
+    if (!f) {
+      if (!raw) this.sym.notice(tgid);
+      f = this.#trace(id).map((addr) => ({ addr, name: raw ? hex(addr) : this.sym.user(tgid, addr, { offset: this.o.offset }) }));
+      if (!raw) this.#user.set(uid, f);
+    }
+    return f;
+  }
+
+  /** Names what `live` counts; false when a stop cut it short. */
+  async tick(live: Pick<BpfMap, 'entries'>): Promise<boolean> {
+    const gone = this.sym.exited();
+    let sliceEnd = performance.now() + SLICE_MS;
+    for (const [k] of live.entries()) {
+      if (performance.now() > sliceEnd) {
+        await new Promise((r) => setImmediate(r));
+        if (stopped()) return false;
+        sliceEnd = performance.now() + SLICE_MS;
+      }
+      const key = decodeStackKey(k);
+      if (this.p.kernelStack) this.kernelFrames(key.kernelId);
+      if (this.p.userStack) this.userFrames(key.tgid, key.userId);
+    }
+    this.sym.retire(gone);
+    return true;
+  }
+
+  #trace(id: number): bigint[] {
+    const v = this.stacks.lookup(stackIdKey(id));
+    return v ? decodeStackTrace(v) : [];
+  }
+}
+
+function hex(addr: bigint): string {
+  return `0x${addr.toString(16)}`;
+}
+
+function stackIdKey(id: number): Uint8Array {
+  const key = new Uint8Array(4);
+  new DataView(key.buffer).setInt32(0, id, true);
+  return key;
 }
 
 /** How long symbolization runs before it yields to the event loop (signals, timers). */
@@ -286,50 +373,24 @@ const STOP_BUDGET_MS = 30_000;
  * only when none comes does its count print without that stack's frames (as before the
  * double-buffering: the counts are exact, this stack map is shared by both hashes).
  *
- * Symbolization is the slow part (a busy tracepoint brings many processes and libraries):
- * each distinct stack is symbolised once per interval and each address once per process
- * (Symbolizer caches), and the work yields to the event loop every SLICE_MS, so Ctrl-C is
- * seen while it runs. Once a stop was asked for, it goes on for at most STOP_BUDGET_MS; frames
- * not resolved by then print as their address.
+ * Most stacks were named while tracing (StackNamer ticks); the rest are named here, and the
+ * work yields to the event loop every SLICE_MS, so Ctrl-C is seen while it runs. Once a stop
+ * was asked for, it goes on for at most STOP_BUDGET_MS; frames not resolved by then print as
+ * their address.
  */
 async function readStacks(
   drained: ReadonlyArray<readonly [Uint8Array, Uint8Array]>,
   stacks: BpfMap,
-  sym: Symbolizer,
-  o: StackcountOptions,
+  namer: StackNamer,
   p: StackcountPlan,
 ): Promise<StackcountEntry[]> {
-  const traces = new Map<number, bigint[]>();
-  const trace = (id: number): bigint[] => {
-    if (id < 0) return [];
-    let t = traces.get(id);
-    if (!t) {
-      const key = new Uint8Array(4);
-      new DataView(key.buffer).setInt32(0, id, true);
-      const v = stacks.lookup(key);
-      t = v ? decodeStackTrace(v) : [];
-      traces.set(id, t);
-    }
-    return t;
-  };
-  // Free the stacks read, so a long run does not fill the stack map.
-  const free = () => {
-    for (const id of traces.keys()) {
-      const key = new Uint8Array(4);
-      new DataView(key.buffer).setInt32(0, id, true);
-      stacks.delete(key);
-    }
-  };
+  const ids = new Set<number>();
   let sliceEnd = performance.now() + SLICE_MS;
   let stopDeadline: number | undefined;
   const hurry = (): boolean => {
     if (stopDeadline === undefined && stopped()) stopDeadline = performance.now() + STOP_BUDGET_MS;
     return stopDeadline !== undefined && performance.now() > stopDeadline;
   };
-  const kernelFrames = new Map<number, Frame[]>();
-  const userFrames = new Map<string, Frame[]>();
-  const frames = (ids: readonly bigint[], name: (a: bigint) => string): Frame[] =>
-    ids.map((addr) => ({ addr, name: hurry() ? `0x${addr.toString(16)}` : name(addr) }));
   const merged = new Map<string, StackcountEntry & { count: bigint }>();
   try {
     for (const [k, v] of drained) {
@@ -339,14 +400,11 @@ async function readStacks(
       }
       const key = decodeStackKey(k);
       const n = new DataView(v.buffer, v.byteOffset, v.byteLength).getBigUint64(0, true);
-      let kernel = kernelFrames.get(key.kernelId);
-      if (!kernel) kernelFrames.set(key.kernelId, (kernel = frames(trace(key.kernelId), (a) => sym.kernel(a, { offset: o.offset }))));
-      const uid = `${key.tgid}\0${key.userId}`;
-      let user = userFrames.get(uid);
-      if (!user) {
-        if (key.userId >= 0 && !hurry()) sym.notice(key.tgid);
-        userFrames.set(uid, (user = frames(trace(key.userId), (a) => sym.user(key.tgid, a, { offset: o.offset }))));
-      }
+      if (key.kernelId >= 0) ids.add(key.kernelId);
+      if (key.userId >= 0) ids.add(key.userId);
+      const raw = hurry();
+      const kernel = namer.kernelFrames(key.kernelId, raw);
+      const user = namer.userFrames(key.tgid, key.userId, raw);
       const tgid = p.perpid ? key.tgid : NO_TGID;
       const comm = p.perpid ? key.comm : '';
       const id = p.perpid ? `${key.tgid}\0${key.comm}\0${key.kernelId}\0${key.userId}` : `${key.kernelId}\0${key.userId}\0${user.map((f) => f.name).join(';')}`;
@@ -355,7 +413,8 @@ async function readStacks(
       else merged.set(id, { kernel, user, tgid, comm, count: n });
     }
   } finally {
-    free();
+    // Free the stacks read, so a long run does not fill the stack map.
+    for (const id of ids) stacks.delete(stackIdKey(id));
   }
   return [...merged.values()];
 }
