@@ -133,18 +133,48 @@ function upper(a: Float64Array, v: number): number {
   return lo - 1;
 }
 
-/** One candidate function symbol, pointing into the file bytes. */
-interface Cand {
-  value: number;
-  size: number;
-  nameStart: number;
-  nameEnd: number;
+/** Candidate function symbols, one column per field (no object per symbol: node has 190k). */
+class Cands {
+  n = 0;
+  value = new Float64Array(1024);
+  size = new Float64Array(1024);
+  nameStart = new Uint32Array(1024);
+  nameEnd = new Uint32Array(1024);
   /** End of the unversioned name (the first `@` after the first byte). */
-  baseEnd: number;
-  bind: number;
-  table: number;
-  shndx: number;
-  order: number;
+  baseEnd = new Uint32Array(1024);
+  bind = new Uint8Array(1024);
+  table = new Uint8Array(1024);
+  shndx = new Uint32Array(1024);
+
+  push(value: number, size: number, nameStart: number, nameEnd: number, baseEnd: number, bind: number, table: number, shndx: number): void {
+    if (this.n === this.value.length) this.#grow();
+    const i = this.n++;
+    this.value[i] = value;
+    this.size[i] = size;
+    this.nameStart[i] = nameStart;
+    this.nameEnd[i] = nameEnd;
+    this.baseEnd[i] = baseEnd;
+    this.bind[i] = bind;
+    this.table[i] = table;
+    this.shndx[i] = shndx;
+  }
+
+  #grow(): void {
+    const cap = this.value.length * 2;
+    const g = <T extends Float64Array | Uint32Array | Uint8Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(cap);
+      b.set(a);
+      return b;
+    };
+    this.value = g(this.value);
+    this.size = g(this.size);
+    this.nameStart = g(this.nameStart);
+    this.nameEnd = g(this.nameEnd);
+    this.baseEnd = g(this.baseEnd);
+    this.bind = g(this.bind);
+    this.table = g(this.table);
+    this.shndx = g(this.shndx);
+  }
 }
 
 function build(elf: ElfFile, path: string): AddrTable {
@@ -152,8 +182,7 @@ function build(elf: ElfFile, path: string): AddrTable {
   const le = elf.header.endian === 'le';
   const is64 = elf.header.class === 64;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const cands: Cand[] = [];
-  let order = 0;
+  const c = new Cands();
   for (const [table, type] of [
     [0, SHT_SYMTAB],
     [1, SHT_DYNSYM],
@@ -200,65 +229,96 @@ function build(elf: ElfFile, path: string): AddrTable {
         if (baseEnd < 0 && bytes[end] === 0x40 && end > start) baseEnd = end;
         end++;
       }
-      cands.push({ value, size, nameStart: start, nameEnd: end, baseEnd: baseEnd < 0 ? end : baseEnd, bind: info >> 4, table, shndx, order: order++ });
+      c.push(value, size, start, end, baseEnd < 0 ? end : baseEnd, info >> 4, table, shndx);
     }
   }
   // ElfFile.functionSymbols: the first of each (unversioned name, address), .symtab first.
-  cands.sort((a, b) => a.value - b.value || a.order - b.order);
-  const kept: Cand[] = [];
-  for (let g = 0; g < cands.length; ) {
+  // Candidates are in that order already (i is the order).
+  // (Plain arrays: V8 sorts them far faster than typed arrays with a comparator.)
+  const byValue: number[] = new Array(c.n);
+  for (let i = 0; i < c.n; i++) byValue[i] = i;
+  byValue.sort((x, y) => c.value[x]! - c.value[y]! || x - y);
+  const keep = new Uint8Array(c.n);
+  let kept = 0;
+  for (let g = 0; g < c.n; ) {
     let h = g;
-    while (h < cands.length && cands[h]!.value === cands[g]!.value) h++;
-    const group: Cand[] = [];
+    const v = c.value[byValue[g]!]!;
+    while (h < c.n && c.value[byValue[h]!] === v) h++;
     for (let i = g; i < h; i++) {
-      const c = cands[i]!;
-      if (!group.some((k) => sameBytes(bytes, k.nameStart, k.baseEnd, c.nameStart, c.baseEnd))) group.push(c);
+      const x = byValue[i]!;
+      let dup = false;
+      for (let j = g; j < i && !dup; j++) {
+        const y = byValue[j]!;
+        dup = keep[y] === 1 && sameBytes(bytes, c.nameStart[y]!, c.baseEnd[y]!, c.nameStart[x]!, c.baseEnd[x]!);
+      }
+      if (!dup) {
+        keep[x] = 1;
+        kept++;
+      }
     }
-    kept.push(...group);
     g = h;
   }
-  const preferred = (a: Cand, b: Cand): number =>
-    a.value - b.value ||
-    bindRank(a.bind) - bindRank(b.bind) ||
-    a.table - b.table ||
-    underscores(bytes, a) - underscores(bytes, b) ||
-    a.nameEnd - a.nameStart - (b.nameEnd - b.nameStart) ||
-    a.order - b.order;
-  const sized = kept.filter((c) => c.size > 0).sort(preferred);
-  const unsized = kept.filter((c) => c.size === 0).sort(preferred);
+  const under = (i: number): number => {
+    let k = c.nameStart[i]!;
+    while (k < c.nameEnd[i]! && bytes[k] === 0x5f) k++;
+    return k - c.nameStart[i]!;
+  };
+  const preferred = (x: number, y: number): number =>
+    c.value[x]! - c.value[y]! ||
+    bindRank(c.bind[x]!) - bindRank(c.bind[y]!) ||
+    c.table[x]! - c.table[y]! ||
+    under(x) - under(y) ||
+    c.nameEnd[x]! - c.nameStart[x]! - (c.nameEnd[y]! - c.nameStart[y]!) ||
+    x - y;
+  let nSized = 0;
+  for (let i = 0; i < c.n; i++) if (keep[i] && c.size[i]! > 0) nSized++;
+  const sized: number[] = new Array(nSized);
+  const unsized: number[] = new Array(kept - nSized);
+  for (let i = 0, s = 0, u = 0; i < c.n; i++) {
+    if (!keep[i]) continue;
+    if (c.size[i]! > 0) sized[s++] = i;
+    else unsized[u++] = i;
+  }
+  sized.sort(preferred);
+  unsized.sort(preferred);
 
-  const all = [...sized, ...unsized];
-  const nameOff = new Uint32Array(all.length + 1);
+  const nameOff = new Uint32Array(kept + 1);
   let total = 0;
-  all.forEach((c, k) => {
+  for (let k = 0; k < kept; k++) {
+    const i = k < nSized ? sized[k]! : unsized[k - nSized]!;
     nameOff[k] = total;
-    total += c.nameEnd - c.nameStart;
-  });
-  nameOff[all.length] = total;
+    total += c.nameEnd[i]! - c.nameStart[i]!;
+  }
+  nameOff[kept] = total;
   const blob = new Uint8Array(total);
-  all.forEach((c, k) => blob.set(bytes.subarray(c.nameStart, c.nameEnd), nameOff[k]!));
+  for (let k = 0; k < kept; k++) {
+    const i = k < nSized ? sized[k]! : unsized[k - nSized]!;
+    blob.set(bytes.subarray(c.nameStart[i]!, c.nameEnd[i]!), nameOff[k]!);
+  }
 
-  const sizedStart = new Float64Array(sized.length);
-  const sizedEnd = new Float64Array(sized.length);
-  const maxEnd = new Float64Array(sized.length);
-  const sizedName = new Uint32Array(sized.length);
+  const sizedStart = new Float64Array(nSized);
+  const sizedEnd = new Float64Array(nSized);
+  const maxEnd = new Float64Array(nSized);
+  const sizedName = new Uint32Array(nSized);
   let m = 0;
-  sized.forEach((c, i) => {
-    sizedStart[i] = c.value;
-    sizedEnd[i] = c.value + c.size;
-    if (sizedEnd[i]! > m) m = sizedEnd[i]!;
-    maxEnd[i] = m;
-    sizedName[i] = i;
-  });
+  for (let k = 0; k < nSized; k++) {
+    const i = sized[k]!;
+    sizedStart[k] = c.value[i]!;
+    sizedEnd[k] = c.value[i]! + c.size[i]!;
+    if (sizedEnd[k]! > m) m = sizedEnd[k]!;
+    maxEnd[k] = m;
+    sizedName[k] = k;
+  }
   const unsizedStart = new Float64Array(unsized.length);
   const unsizedSecEnd = new Float64Array(unsized.length);
   const unsizedName = new Uint32Array(unsized.length);
-  unsized.forEach((c, i) => {
-    unsizedStart[i] = c.value;
-    const sec = elf.sections[c.shndx];
-    unsizedSecEnd[i] = sec && sec.addr !== 0n ? Number(sec.addr) + sec.size : Number.POSITIVE_INFINITY;
-    unsizedName[i] = sized.length + i;
-  });
+  for (let k = 0; k < unsized.length; k++) {
+    const i = unsized[k]!;
+    unsizedStart[k] = c.value[i]!;
+    const sec = elf.sections[c.shndx[i]!];
+    unsizedSecEnd[k] = sec && sec.addr !== 0n ? Number(sec.addr) + sec.size : Number.POSITIVE_INFINITY;
+    unsizedName[k] = nSized + k;
+  }
 
   const loads = elf.programHeaders.filter((p) => p.type === PT_LOAD);
   const segments = [...loads.filter((p) => p.flags & PF_X), ...loads.filter((p) => !(p.flags & PF_X))].map((p) => ({
@@ -281,12 +341,6 @@ function sameBytes(b: Uint8Array, s1: number, e1: number, s2: number, e2: number
   if (e1 - s1 !== e2 - s2) return false;
   for (let i = 0; i < e1 - s1; i++) if (b[s1 + i] !== b[s2 + i]) return false;
   return true;
-}
-
-function underscores(b: Uint8Array, c: Cand): number {
-  let i = c.nameStart;
-  while (i < c.nameEnd && b[i] === 0x5f) i++;
-  return i - c.nameStart;
 }
 
 /**

@@ -7,7 +7,13 @@
  *  - exact accounting against the workload's own count of calls: funccount and argdist
  *    intervals sum to it, stackcount's JSON counts sum to it, trace's printed lines plus the
  *    "N events lost" it reported equal it.
- * Not part of the default run: `node scripts/soak.mjs` (SOAK_MINUTES, SOAK_RATE).
+ *
+ * A second test churns processes: `stackcount -P -i 10 t:sched:sched_switch` while about
+ * SOAK_CHURN_RATE (default 60) short-lived processes a second start and exit (`true`, `sh -c`,
+ * and two `node -e 0` a second), for SOAK_MINUTES. Asserts RSS after the warm-up stays at most
+ * SOAK_STACK_RSS_MB (default 120 MiB) and grows by at most SOAK_RSS_GROWTH_MB, and that the
+ * tool exits 0 on SIGINT within a bounded time.
+ * Not part of the default run: `node scripts/soak.mjs` (SOAK_MINUTES, SOAK_RATE, SOAK_CHURN_RATE).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +26,8 @@ const MINUTES = Number(process.env['SOAK_MINUTES'] ?? 2);
 const SAMPLE_S = Number(process.env['SOAK_SAMPLE_S'] ?? 5);
 const GROWTH_MB = Number(process.env['SOAK_RSS_GROWTH_MB'] ?? 40);
 const TP = 't:syscalls:sys_enter_getpid';
+const CHURN_RATE = Number(process.env['SOAK_CHURN_RATE'] ?? 60);
+const STACK_RSS_MB = Number(process.env['SOAK_STACK_RSS_MB'] ?? 120);
 
 function rssKiB(pid: number): number {
   try {
@@ -136,6 +144,52 @@ describe('soak (kernel)', () => {
         const growth = (Math.max(...after) - after[0]!) / 1024;
         expect(growth, `${t.name} RSS grew ${growth.toFixed(1)} MiB after warm-up: ${t.rss.join(' ')}`).toBeLessThanOrEqual(GROWTH_MB);
       }
+    },
+    (MINUTES * 60 + 120) * 1000,
+  );
+
+  it(
+    `stackcount -P at sched_switch with ~${CHURN_RATE} short-lived processes/s for ${MINUTES} min: RSS bounded and flat`,
+    async () => {
+      requireKernel();
+      const tool = startTool('stackcount', ['-P', '-i', '10', 't:sched:sched_switch'], false);
+      const deadline = Date.now() + 30_000;
+      while (!/Tracing/.test(tool.text) && Date.now() < deadline) await sleep(100);
+      expect(tool.text, tool.stderr).toMatch(/Tracing/);
+      // The churn: a shell starting `true` and `sh -c :` at the rate, and node twice a second.
+      const period = (2 / CHURN_RATE).toFixed(4);
+      const churn = spawn('sh', ['-c', `while :; do true & sh -c : & sleep ${period}; done`], { stdio: 'ignore', detached: true });
+      const nodes = spawn('sh', ['-c', `while :; do ${process.execPath} -e 0; sleep 0.5; done`], { stdio: 'ignore', detached: true });
+      const t0 = Date.now();
+      const times: number[] = [];
+      try {
+        while (Date.now() < t0 + MINUTES * 60_000) {
+          await sleep(SAMPLE_S * 1000);
+          times.push(Math.round((Date.now() - t0) / 1000));
+          tool.rss.push(rssKiB(tool.child.pid!));
+        }
+      } finally {
+        for (const c of [churn, nodes]) {
+          try {
+            process.kill(-c.pid!, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      }
+      const stopAt = performance.now();
+      tool.child.kill('SIGINT');
+      const code = await tool.exited;
+      const exitMs = Math.round(performance.now() - stopAt);
+      const mib = tool.rss.map((k) => Math.round(k / 1024));
+      console.log(
+        `soak churn report: ${JSON.stringify({ minutes: MINUTES, churnRate: CHURN_RATE, rssMiB: mib, sampleTimes: times, exitMs, lines: tool.lines, code })}`,
+      );
+      expect(code, tool.stderr).toBe(0);
+      const warm = times.findIndex((x) => x >= MINUTES * 60 * 0.2);
+      const after = tool.rss.slice(Math.max(0, warm));
+      expect(Math.max(...after) / 1024, `RSS ${mib.join(' ')}`).toBeLessThanOrEqual(STACK_RSS_MB);
+      expect((Math.max(...after) - after[0]!) / 1024, `RSS ${mib.join(' ')}`).toBeLessThanOrEqual(GROWTH_MB);
     },
     (MINUTES * 60 + 120) * 1000,
   );
