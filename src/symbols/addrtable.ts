@@ -136,18 +136,29 @@ function upper(a: Float64Array, v: number): number {
 /** Candidate function symbols, one column per field (no object per symbol: node has 190k). */
 class Cands {
   n = 0;
-  value = new Float64Array(1024);
-  size = new Float64Array(1024);
-  nameStart = new Uint32Array(1024);
-  nameEnd = new Uint32Array(1024);
+  readonly value: Float64Array;
+  readonly size: Float64Array;
+  readonly nameStart: Uint32Array;
+  readonly nameEnd: Uint32Array;
   /** End of the unversioned name (the first `@` after the first byte). */
-  baseEnd = new Uint32Array(1024);
-  bind = new Uint8Array(1024);
-  table = new Uint8Array(1024);
-  shndx = new Uint32Array(1024);
+  readonly baseEnd: Uint32Array;
+  readonly bind: Uint8Array;
+  readonly table: Uint8Array;
+  readonly shndx: Uint32Array;
+
+  /** Room for `cap` symbols (the entries of both tables: no growing, no copies). */
+  constructor(cap: number) {
+    this.value = new Float64Array(cap);
+    this.size = new Float64Array(cap);
+    this.nameStart = new Uint32Array(cap);
+    this.nameEnd = new Uint32Array(cap);
+    this.baseEnd = new Uint32Array(cap);
+    this.bind = new Uint8Array(cap);
+    this.table = new Uint8Array(cap);
+    this.shndx = new Uint32Array(cap);
+  }
 
   push(value: number, size: number, nameStart: number, nameEnd: number, baseEnd: number, bind: number, table: number, shndx: number): void {
-    if (this.n === this.value.length) this.#grow();
     const i = this.n++;
     this.value[i] = value;
     this.size[i] = size;
@@ -158,23 +169,6 @@ class Cands {
     this.table[i] = table;
     this.shndx[i] = shndx;
   }
-
-  #grow(): void {
-    const cap = this.value.length * 2;
-    const g = <T extends Float64Array | Uint32Array | Uint8Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(cap);
-      b.set(a);
-      return b;
-    };
-    this.value = g(this.value);
-    this.size = g(this.size);
-    this.nameStart = g(this.nameStart);
-    this.nameEnd = g(this.nameEnd);
-    this.baseEnd = g(this.baseEnd);
-    this.bind = g(this.bind);
-    this.table = g(this.table);
-    this.shndx = g(this.shndx);
-  }
 }
 
 function build(elf: ElfFile, path: string): AddrTable {
@@ -182,7 +176,10 @@ function build(elf: ElfFile, path: string): AddrTable {
   const le = elf.header.endian === 'le';
   const is64 = elf.header.class === 64;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const c = new Cands();
+  const is64e = is64 ? 24 : 16;
+  let cap = 0;
+  for (const sec of elf.sections) if (sec.type === SHT_SYMTAB || sec.type === SHT_DYNSYM) cap += Math.floor(sec.size / Math.max(sec.entsize, is64e));
+  const c = new Cands(cap);
   for (const [table, type] of [
     [0, SHT_SYMTAB],
     [1, SHT_DYNSYM],
