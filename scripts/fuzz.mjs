@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The long fuzz run: the same fast-check properties as the default test run (every parser:
 // probe specs, C expressions, format strings, BTF, ELF, USDT notes and arguments, tracefs
-// formats, kallsyms, /proc maps, ld.so.cache), with many more cases.
+// formats, kallsyms, /proc maps, ld.so.cache, and whole command lines of the five tools with
+// hostile files: test/unit/fuzz/cli.test.ts), with many more cases. The real-CLI half of the
+// command-line fuzzer needs the kernel: FUZZ_CLI_RUNS=N npx vitest run test/kernel/fuzz-cli.test.ts.
 //
 //   node scripts/fuzz.mjs                 # FUZZ_RUNS=50000 cases per property
 //   FUZZ_RUNS=200000 node scripts/fuzz.mjs

@@ -81,7 +81,7 @@ const PROSE = {
       'polytrace TOOL [OPTIONS] ...',
       'polytrace list [\\-v] [PATTERN]',
       'polytrace features [\\-\\-json]',
-      'polytrace completion bash|zsh',
+      'polytrace completion bash|zsh|fish',
       'polytrace \\-V|\\-\\-version',
     ],
     description: `polytrace is BCC's five multi-tools rebuilt in TypeScript: probe specifications are parsed
@@ -104,15 +104,17 @@ Run the tool with the rest of the arguments; see each tool's page.
 .TP
 \\fBlist\\fR [\\fB\\-v\\fR] [\\fIPATTERN\\fR]
 List probe points (as bpftrace \\-l); with \\-v, signatures,
-tracepoint fields and USDT arguments.
+tracepoint fields and USDT arguments. Without a pattern, kernel functions
+only as this kernel can attach them (how many were left out goes to stderr).
 .TP
 \\fBfeatures\\fR [\\fB\\-\\-json\\fR]
 Show which BPF mechanisms this kernel offers, and why a missing one is missing.
 .TP
-\\fBcompletion\\fR \\fBbash\\fR|\\fBzsh\\fR
+\\fBcompletion\\fR \\fBbash\\fR|\\fBzsh\\fR|\\fBfish\\fR
 Print a completion script: options of every tool, tracepoints
-(t:sched:<TAB>), kernel functions from BTF, functions of the library
-typed so far (c:str<TAB>) and USDT probes.
+(t:sched:<TAB>), kernel functions (where the kernel can attach them),
+functions of the library typed so far (c:str<TAB>), USDT probes, and
+list's patterns.
 .TP
 \\fB\\-V\\fR, \\fB\\-\\-version\\fR
 Print the version and exit.
@@ -285,7 +287,9 @@ function optionsSection(cmd) {
     const names = [o.short, o.long].filter(Boolean).map((f) => `\\fB${esc(f)}\\fR${arg ? ` \\fI${esc(arg)}\\fR` : ''}`);
     let desc = o.description.charAt(0).toUpperCase() + o.description.slice(1);
     if (!/[.)]$/.test(desc)) desc += '.';
-    if (o.defaultValue !== undefined && typeof o.defaultValue !== 'boolean' && !(Array.isArray(o.defaultValue) && o.defaultValue.length === 0)) {
+    // A default the description already tells (argdist -i: "(default 1 second)") is not repeated.
+    const told = /\bdefault\b/i.test(o.description);
+    if (!told && o.defaultValue !== undefined && typeof o.defaultValue !== 'boolean' && !(Array.isArray(o.defaultValue) && o.defaultValue.length === 0)) {
       desc += ` Default: ${o.defaultValue}.`;
     }
     out.push('.TP', names.join(', '), line(desc));

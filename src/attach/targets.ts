@@ -35,7 +35,8 @@ import { encodeSyscallSlots, syscallSlotsMapSpec, type SlotSource, type SyscallS
 import type { ProbeTarget } from '../probes/targets.js';
 import type { KernelFunctionMechanism } from '../probes/host.js';
 import type { TraceSession } from '../session.js';
-import { assertNever, TracerError, UnsupportedFeatureError } from '../errors.js';
+import { assertNever, SysError, TracerError, UnsupportedFeatureError } from '../errors.js';
+import { readFileSync } from 'node:fs';
 
 /** Up to this many tracepoints get a program each (constant slot); more share one (cookie). */
 export const SEPARATE_PROGRAMS_UP_TO = 16;
@@ -152,7 +153,11 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
     const mechanism = t.mechanism;
     switch (mechanism) {
       case 'uprobe_multi':
-        for (const s of sitesOf(t, slot)) multi.set(s.path, [...(multi.get(s.path) ?? []), s]);
+        for (const s of sitesOf(t, slot)) {
+          const sites = multi.get(s.path);
+          if (sites) sites.push(s);
+          else multi.set(s.path, [s]);
+        }
         break;
       case 'perf_event':
         perf.push(...sitesOf(t, slot));
@@ -161,6 +166,14 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
         assertNever(mechanism, 'user probe mechanism');
     }
   });
+  if (multi.size === 0 && perf.length === 0) return;
+  if (o.pid !== undefined && isKernelThread(o.pid)) {
+    throw new TracerError(`PID ${o.pid} is a kernel thread: it runs no user-space code, so uprobes and USDT probes filtered on it never fire`, [
+      'give -p the PID of a user-space process',
+    ]);
+  }
+  const skipped: SkippedSite[] = [];
+  let total = perf.length;
   let i = 0;
   for (const [path, sites] of multi) {
     const prog = load({
@@ -171,18 +184,20 @@ export function attachTargets(session: TraceSession, targets: readonly ProbeTarg
       hook: 'uprobe',
     });
     const hasRef = sites.some((s) => s.refCtr);
-    session.attach(
+    const attachSet = (set: readonly Site[]) =>
       attachUprobeMulti(prog, {
         path,
         ret: !!o.ret,
         pid: o.pid,
-        offsets: sites.map((s) => s.offset),
-        cookies: sites.map((s) => BigInt(s.slot)),
-        refCtrOffsets: hasRef ? sites.map((s) => s.refCtr ?? 0n) : undefined,
-      }),
-    );
+        offsets: set.map((s) => s.offset),
+        cookies: set.map((s) => BigInt(s.slot)),
+        refCtrOffsets: hasRef ? set.map((s) => s.refCtr ?? 0n) : undefined,
+      });
+    total += sites.length;
+    attachRefusing(session, sites, attachSet, skipped);
   }
-  if (perf.length) attachUprobePerfEvents(session, perf, o, load, cookies);
+  if (perf.length) attachUprobePerfEvents(session, perf, o, load, cookies, skipped);
+  reportSkippedSites(skipped, total, o);
 }
 
 function attachUprobePerfEvents(
@@ -191,6 +206,7 @@ function attachUprobePerfEvents(
   o: AttachOptions,
   load: (shape: ProgramShape) => LoadedProgram,
   cookies: boolean,
+  skipped: SkippedSite[],
 ): void {
   const shared = cookies ? load({ name: `${o.prefix}_up`, progType: ProgType.Kprobe, slot: { kind: 'cookie' }, hook: 'uprobe' }) : undefined;
   const perSlot = new Map<number, LoadedProgram>();
@@ -200,18 +216,91 @@ function attachUprobePerfEvents(
       prog = load({ name: `${o.prefix}_${s.slot}`, progType: ProgType.Kprobe, slot: { kind: 'const', slot: s.slot }, hook: 'uprobe' });
       perSlot.set(s.slot, prog);
     }
-    session.attach(
-      attachUprobe(prog, {
-        path: s.path,
-        offset: s.offset,
+    const p = prog;
+    const attachOne = ([t]: readonly Site[]) =>
+      attachUprobe(p, {
+        path: t!.path,
+        offset: t!.offset,
         ret: !!o.ret,
         pid: o.pid,
-        refCtrOffset: s.refCtr,
-        cookie: shared ? BigInt(s.slot) : undefined,
-        label: s.label,
-      }),
-    );
+        refCtrOffset: t!.refCtr,
+        cookie: shared ? BigInt(t!.slot) : undefined,
+        label: t!.label,
+      });
+    attachRefusing(session, [s], attachOne, skipped);
   }
+}
+
+/** A user-space site the kernel refused, and its reason. */
+interface SkippedSite {
+  readonly site: Site;
+  readonly why: string;
+  readonly error: SysError;
+}
+
+/**
+ * Whether the kernel refused a probe because of one of its sites: an instruction uprobes
+ * cannot take (x86's `arch_uprobe_analyze_insn`: lock and segment prefixes, some opcodes:
+ * ENOTSUPP), an offset outside the file's code (EINVAL), and so on.
+ */
+function refusedSite(e: unknown): e is SysError {
+  return e instanceof SysError && ['ENOTSUPP', 'EOPNOTSUPP', 'EINVAL', 'EILSEQ', 'ENOEXEC'].includes(e.code);
+}
+
+/**
+ * Attach `sites` through `attach` (one link for the whole set). A uprobe_multi link is refused
+ * whole when one offset is refused, so a refused set is halved until the refused sites are
+ * alone: those are recorded in `skipped`, the rest attach in as many links as that took
+ * (about 2·log2(n) attempts per refused site).
+ */
+function attachRefusing(session: TraceSession, sites: readonly Site[], attach: (set: readonly Site[]) => Link, skipped: SkippedSite[]): void {
+  const todo: (readonly Site[])[] = [sites];
+  for (let set = todo.pop(); set; set = todo.pop()) {
+    try {
+      session.attach(attach(set));
+    } catch (e) {
+      if (!refusedSite(e)) throw e;
+      if (set.length === 1) {
+        skipped.push({ site: set[0]!, why: e.message.split('\n')[0]!, error: e });
+        continue;
+      }
+      const half = set.length >> 1;
+      todo.push(set.slice(half), set.slice(0, half));
+    }
+  }
+}
+
+function siteName(s: Site): string {
+  return `${s.label} (${s.path}:0x${s.offset.toString(16)})`;
+}
+
+/** Skipped sites: a note naming them; an error when nothing attached. */
+function reportSkippedSites(skipped: readonly SkippedSite[], total: number, o: AttachOptions): void {
+  const first = skipped[0];
+  if (!first) return;
+  const hints = ['uprobes cannot take some first instructions (x86: lock or segment prefixes); probe another function or an offset (+N) past it'];
+  // Still a SysError, so a tool can say more (trace: an offset inside an instruction).
+  if (total === 1) throw new SysError(first.error.call, first.error.errno, first.error.code, `probing ${siteName(first.site)}`, hints);
+  if (skipped.length === total)
+    throw new TracerError(`none of the ${total} user-space probe sites could be probed (${siteName(first.site)}: ${first.why})`, hints);
+  const names = [...new Set(skipped.map((s) => s.site.label))];
+  const shown = names.length > 8 ? `${names.slice(0, 8).join(', ')}, … (${names.length - 8} more)` : names.join(', ');
+  const warn = o.warn ?? ((m: string) => process.stderr.write(`${m}\n`));
+  warn(`warning: skipped ${skipped.length} of ${total} user-space probe sites that the kernel refused: ${shown} (${first.why})`);
+}
+
+/** Whether `pid` is a kernel thread (PF_KTHREAD in /proc/PID/stat); false if unknown. */
+function isKernelThread(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // Fields after the command (which may hold blanks and parentheses): state is field 3, flags field 9.
+  const flags = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[6]);
+  const PF_KTHREAD = 0x00200000;
+  return Number.isInteger(flags) && (flags & PF_KTHREAD) !== 0;
 }
 
 interface PerfTracepoint {

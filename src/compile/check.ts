@@ -787,9 +787,21 @@ class Checker {
     }
     if (!isInteger(l.type)) return ERR(`'${op}' needs an integer, got ${formatType(l.type)}`, e.left.span);
     if (!isInteger(r.type)) return ERR(`'${op}' needs an integer, got ${formatType(r.type)}`, e.right.span);
+    if ((op === '/' || op === '%') && constValue(r) === 0n) {
+      return ERR(`${op === '/' ? 'division' : 'remainder'} by zero`, e.right.span, ['a constant zero divisor is undefined in C (and BPF would give 0)']);
+    }
     if (op === '<<' || op === '>>') {
       const a = promote(l);
       const b = promote(r);
+      const by = constValue(b);
+      const bits = BigInt((a.type as IntType).size * 8);
+      if (by !== undefined && (by < 0n || by >= bits)) {
+        return ERR(`shift by ${by} is out of range for ${formatType(a.type)} (0 to ${bits - 1n})`, e.right.span, [
+          bits === 32n && by >= 32n && by < 64n
+            ? 'shift a 64-bit value: 1UL << n'
+            : 'a shift by the width or more is undefined in C (BPF would shift by the count modulo 64)',
+        ]);
+      }
       return { expr: e, type: a.type, space: a.space, node: { k: 'arith', op, left: a, right: b }, ...(a.untyped ? { untyped: true } : {}) };
     }
     const [a, b, t] = usual(l, r);

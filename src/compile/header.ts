@@ -1,6 +1,7 @@
 /**
  * -I headers: simple user-space struct declarations, read into the C types expressions use.
  */
+import { printable } from '../symbols/printable.js';
 import { CheckError } from '../errors.js';
 import { basicType, knownTypedef, makeRecord, ptr, sizeOf, VOID, type CType, type Member, type RecordType } from './types.js';
 import type { UserTypes } from './usertypes.js';
@@ -30,6 +31,21 @@ function alignOf(t: CType): number {
  * the C compiler does on LP64. Everything else at top level (functions, macros' uses, enums,
  * variables) is returned in `skipped`. Throws CheckError on a struct it cannot lay out.
  */
+/** The longest array a -I header may declare (a member of a struct read by probes). */
+const MAX_ARRAY_LENGTH = 1 << 24;
+
+/**
+ * How a header's text is quoted in messages: its first C token only — an identifier, a number
+ * or one character — since a header may be any file, even a secret one given by mistake
+ * (`root:$6$…` quotes as `root …`); control characters escaped, at most 40 characters.
+ */
+export function quoted(text: string): string {
+  const t = text.trim();
+  const first = /^(?:[A-Za-z_]\w*|\d+)/.exec(t)?.[0] ?? t.slice(0, 1);
+  const cut = first.length > 40 ? `${first.slice(0, 40)}…` : first.length < t.length ? `${first} …` : first;
+  return printable(cut);
+}
+
 export function parseUserHeader(text: string, known: UserTypes): ParsedHeader {
   const src = text
     .replace(/\/\*[\s\S]*?\*\//g, ' ')
@@ -48,7 +64,7 @@ export function parseUserHeader(text: string, known: UserTypes): ParsedHeader {
     const rec = /^(struct|union)\s+([A-Za-z_]\w*)$/.exec(w);
     if (rec) {
       const r = lookupRecord(rec[1] as 'struct' | 'union', rec[2]);
-      if (!r) throw new CheckError(`${where}: ${w} is not declared before it is used`);
+      if (!r) throw new CheckError(`${where}: ${quoted(w)} is not declared before it is used`);
       return r;
     }
     const canon = w
@@ -58,7 +74,7 @@ export function parseUserHeader(text: string, known: UserTypes): ParsedHeader {
       .replace(/^signed$/, 'int')
       .replace(/^unsigned (short|long|long long) int$/, 'unsigned $1');
     const t = basicType(canon) ?? knownTypedef(canon) ?? typedefs[canon] ?? known.typedef(canon) ?? (canon === 'void' ? VOID : undefined);
-    if (!t) throw new CheckError(`${where}: unknown type '${w}'`);
+    if (!t) throw new CheckError(`${where}: unknown type '${quoted(w)}'`);
     return t;
   };
   const re = /(typedef\s+)?\b(struct|union)\s+([A-Za-z_]\w*)?\s*\{([^{}]*)\}\s*([A-Za-z_]\w*)?\s*;/g;
@@ -68,7 +84,7 @@ export function parseUserHeader(text: string, known: UserTypes): ParsedHeader {
       .split(';')
       .map((x) => x.replace(/\s+/g, ' ').trim())
       .filter(Boolean))
-      skipped.push(d.length > 60 ? `${d.slice(0, 57)}...` : d);
+      skipped.push(quoted(d));
   };
   for (let m = re.exec(src); m; m = re.exec(src)) {
     noteSkipped(src.slice(last, m.index));
@@ -84,11 +100,13 @@ export function parseUserHeader(text: string, known: UserTypes): ParsedHeader {
       .map((x) => x.trim())
       .filter(Boolean)) {
       const d = /^(.*?)((?:\s*\*\s*)*)([A-Za-z_]\w*)\s*((?:\[\s*\d+\s*\]\s*)*)$/.exec(decl);
-      if (!d || d[1].trim() === '') throw new CheckError(`${kind} ${name}: cannot read member '${decl}'`);
+      if (!d || d[1].trim() === '') throw new CheckError(`${kind} ${name}: cannot read member '${quoted(decl)}'`);
       let t = baseType(d[1], `${kind} ${name}`);
       const stars = (d[2].match(/\*/g) ?? []).length;
       for (let i = 0; i < stars; i++) t = ptr(t, true);
       const dims = [...d[4].matchAll(/\d+/g)].map((x) => Number(x[0]));
+      if (dims.some((n) => n > MAX_ARRAY_LENGTH))
+        throw new CheckError(`${kind} ${name}: array member ${d[3]} is too large (at most ${MAX_ARRAY_LENGTH} elements)`);
       for (let i = dims.length - 1; i >= 0; i--) t = { kind: 'array', elem: t, length: dims[i] };
       const a = alignOf(t);
       maxAlign = Math.max(maxAlign, a);

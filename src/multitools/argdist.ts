@@ -6,8 +6,7 @@
  * All -C specifiers come first, then all -H ones, each in command-line order (as BCC). Each
  * specifier gets its own map and its own section of the output.
  */
-import { InvalidArgumentError } from 'commander';
-import { toolCommand, intArg, collect, parseDump, parseListen, prometheusHelp, type ListenAddress } from './options.js';
+import { toolCommand, intArg, collect, parseDump, parseListen, pidArg, secondsArg, prometheusHelp, type ListenAddress } from './options.js';
 import { runWithSession, out } from '../report/lifecycle.js';
 import { runIntervals } from '../report/interval.js';
 import { DoubleBuffer } from '../report/double-buffer.js';
@@ -119,11 +118,11 @@ argdist --json -C 'p:c:write(int fd):int:fd'
 
 export function parseOptions(argv: readonly string[], prog: string): ArgdistOptions {
   const cmd = toolCommand(prog, 'Trace a function and display a summary of its parameter values.', EPILOG)
-    .option('-p, --pid <PID>', 'id of the process to trace (optional)', intArg('PID', { min: 1 }))
-    .option('-t, --tid <TID>', 'id of the thread to trace (optional)', intArg('TID', { min: 1 }))
-    .option('-z, --string-size <STRING_SIZE>', 'maximum string size to read from char* arguments', intArg('string size', { min: 1 }), 80)
-    .option('-i, --interval <INTERVAL>', 'output interval, in seconds (default 1 second)', intArg('interval', { min: 1 }), 1)
-    .option('-d, --duration <DURATION>', 'total duration of trace, in seconds', intArg('duration', { min: 1 }))
+    .option('-p, --pid <PID>', 'id of the process to trace (optional)', pidArg())
+    .option('-t, --tid <TID>', 'id of the thread to trace (optional)', pidArg('TID'))
+    .option('-z, --string-size <STRING_SIZE>', 'maximum string size to read from char* arguments', intArg('string size', { min: 1, max: 255 }), 80)
+    .option('-i, --interval <INTERVAL>', 'output interval, in seconds (default 1 second)', secondsArg('interval'), 1)
+    .option('-d, --duration <DURATION>', 'total duration of trace, in seconds', secondsArg('duration'))
     .option('-n, --number <COUNT>', 'number of outputs', intArg('count', { min: 1 }))
     .option('-v, --verbose', 'print the BPF programs before running', false)
     .option('-c, --cumulative', 'do not clear histograms and freq counts at each interval', false)
@@ -136,7 +135,6 @@ export function parseOptions(argv: readonly string[], prog: string): ArgdistOpti
     .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);
   cmd.parse([...argv], { from: 'user' });
   const o = cmd.opts();
-  if (o.stringSize > 255) throw new InvalidArgumentError('string size must be at most 255');
   return {
     pid: o.pid,
     tid: o.tid,

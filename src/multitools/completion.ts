@@ -1,27 +1,38 @@
 /**
- * `polytrace completion bash|zsh`: a completion script for polytrace and the five BCC-named
- * bins. Options come from each tool's own Command (the one --help prints); probe names are
- * completed by calling back `polytrace completion --candidates TOOL WORD`, which reads the
- * host: tracefs for `t:category:event`, kernel BTF for kernel function and raw tracepoint
- * names, the ELF symbols of the library typed so far for `lib:func` and `p:lib:func`, USDT
- * notes for `u:lib:probe`.
+ * `polytrace completion bash|zsh|fish`: a completion script for polytrace and the five
+ * BCC-named bins. Options come from each tool's own Command (the one --help prints); probe
+ * names (and `polytrace list`'s patterns) are completed by calling back `polytrace completion
+ * --candidates TOOL WORD`, which reads the host through the providers and ProbeHost: tracefs
+ * for `t:category:event`, kernel BTF for raw tracepoint names, the kernel's function list for
+ * kernel functions (none where the kernel cannot attach them), the ELF symbols of the library
+ * typed so far for `lib:func` and `p:lib:func`, USDT notes for `u:lib:probe`.
  *
  *   eval "$(polytrace completion bash)"      # or: polytrace completion bash > /etc/bash_completion.d/polytrace
  *   source <(polytrace completion zsh)
+ *   polytrace completion fish > ~/.config/fish/completions/polytrace.fish
  */
-import { completeProbe } from '../probes/registry.js';
+import { completeProbe, LIST_WORDS, providerForList } from '../probes/registry.js';
 import { kernelFunctionProvider } from '../probes/providers/kernel-function.js';
 import { uprobeProvider } from '../probes/providers/uprobe.js';
 import { completions } from '../probes/listing.js';
+import type { ProbeHost } from '../probes/host.js';
+import { RAW_TRACEPOINT_WORDS } from '../specs/ast.js';
 import { fileURLToPath } from 'node:url';
 import { readdirSync } from 'node:fs';
 import type { Command, Option } from 'commander';
 import { commandOf } from './options.js';
 import { TOOLS, COMMANDS } from './tools.js';
-import { UsageError } from '../errors.js';
+import { assertNever, UsageError } from '../errors.js';
 
 /** What completes after `polytrace`. */
 export const SUBCOMMANDS = [...TOOLS, ...COMMANDS] as const;
+
+/** The shells `polytrace completion` writes a script for. */
+export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+type Shell = (typeof SHELLS)[number];
+
+/** `polytrace list`'s options (its Command is built in its run, not by a parseOptions). */
+const LIST_FLAGS = ['-v', '--verbose', '-h', '--help'];
 
 export interface ToolOptions {
   /** Every flag spelling (`-p`, `--pid`). */
@@ -104,19 +115,23 @@ async function libraryCandidates(prefix: string, want: string): Promise<string[]
  * `rawtracepoint:name` / `rt:name` (argdist: `rawtracepoint::name`), `p:lib:func` /
  * `r:lib:func` (`p::func` kernel), `lib:func`, and a bare kernel function.
  */
-export async function probeCandidates(tool: string, word: string): Promise<string[]> {
+export async function probeCandidates(tool: string, word: string, host: ProbeHost): Promise<string[]> {
+  if (tool === 'list') {
+    const listed = listPatternCandidates(word, host);
+    if (listed) return listed;
+  }
   // trace/argdist specs carry a format or types after the name: complete only the name part.
   const m = /^([a-z]+):(.*)$/.exec(word);
   if (m) {
     const [, head, rest] = m as unknown as [string, string, string];
-    const probe = completeProbe(head, rest);
+    const probe = completeProbe(host, head, rest);
     if (probe === 'library') return libraryCandidates(`${head}:`, rest);
     if (probe) return probe;
     // `lib:func` (funccount, funclatency, stackcount, trace's short form).
-    return uprobeProvider.complete(head, rest, `${head}:`);
+    return uprobeProvider.complete(host, head, rest, `${head}:`);
   }
   const slash = /^(.*\/[^:]*):(.*)$/.exec(word);
-  if (slash) return uprobeProvider.complete(slash[1]!, slash[2]!, `${slash[1]}:`);
+  if (slash) return uprobeProvider.complete(host, slash[1]!, slash[2]!, `${slash[1]}:`);
   if (word.includes('/')) return libraryCandidates('', word);
   const kinds =
     tool === 'argdist'
@@ -125,9 +140,47 @@ export async function probeCandidates(tool: string, word: string): Promise<strin
         ? ['p:', 'r:', 't:', 'u:', 'rawtracepoint:']
         : tool === 'funclatency'
           ? ['t:', 'u:', 'p:']
-          : ['t:', 'u:', 'p:', 'rawtracepoint:'];
-  const fromKernel = await kernelFunctionProvider.complete('', word, '');
+          : tool === 'list'
+            ? [...LIST_KINDS, 't:', 'u:', 'p:']
+            : ['t:', 'u:', 'p:', 'rawtracepoint:'];
+  const fromKernel = await kernelFunctionProvider.complete(host, '', word, '');
   return [...kinds.filter((k) => k.startsWith(word)), ...fromKernel];
+}
+
+/** bpftrace's probe types, as `polytrace list` offers them before a pattern is typed. */
+const LIST_KINDS = ['kprobe:', 'kretprobe:', 'fentry:', 'fexit:', 'tracepoint:', 'rawtracepoint:', 'uprobe:', 'uretprobe:', 'usdt:'];
+
+/**
+ * `polytrace list` patterns in bpftrace's spellings (`tracepoint:sched:sched_w`, `kprobe:vfs_`,
+ * `uprobe:/bin/bash:read`, `usdt:python3.11:`); undefined for the spellings the tools share
+ * (BCC's letters, `rt:`), which `probeCandidates` completes.
+ */
+function listPatternCandidates(word: string, host: ProbeHost): Promise<string[]> | undefined {
+  const m = /^([A-Za-z]+):(.*)$/.exec(word);
+  if (!m) return undefined;
+  const [, head, rest] = m as unknown as [string, string, string];
+  const kind = Object.hasOwn(LIST_WORDS, head) ? LIST_WORDS[head] : undefined;
+  if (kind === undefined || ['p', 'r', 't', 'u'].includes(head) || RAW_TRACEPOINT_WORDS.has(head)) return undefined;
+  const provider = providerForList(kind);
+  switch (kind) {
+    case 'kprobe':
+    case 'kretprobe':
+    case 'fentry':
+    case 'fexit':
+    case 'tracepoint':
+    case 'rawtracepoint':
+      return provider.complete(host, '', rest, `${head}:`);
+    case 'uprobe':
+    case 'uretprobe':
+    case 'usdt': {
+      const c = rest.indexOf(':');
+      if (c < 0) return libraryCandidates(`${head}:`, rest);
+      const library = rest.slice(0, c);
+      return provider.complete(host, library, rest.slice(c + 1), `${head}:${library}:`);
+    }
+    default:
+      return assertNever(kind, 'list kind');
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -181,8 +234,10 @@ _polytrace() {
   cur=\${cur#[\\"\\']}
   case $tool in
 ${cases.join('\n')}
+    list)
+      opts=${q(LIST_FLAGS.join(' '))}; valued=; specs=; files= ;;
     completion)
-      COMPREPLY=( $(compgen -W 'bash zsh' -- "$cur") ); return 0 ;;
+      COMPREPLY=( $(compgen -W ${q(SHELLS.join(' '))} -- "$cur") ); return 0 ;;
     *) return 0 ;;
   esac
   if [[ -n $prev && " $files " == *" $prev "* ]]; then
@@ -236,7 +291,8 @@ _polytrace() {
   fi
   case $tool in
 ${cases.join('\n')}
-    completion) compadd -- bash zsh; return ;;
+    list) opts=(${LIST_FLAGS.map(q).join(' ')}); valued=(); specs=() ;;
+    completion) compadd -- ${SHELLS.join(' ')}; return ;;
     *) return 1 ;;
   esac
   if (( \${valued[(Ie)$prev]} && ! \${specs[(Ie)$prev]} )); then
@@ -258,22 +314,93 @@ compdef _polytrace polytrace trace argdist funccount funclatency stackcount
 `;
 }
 
+export async function fishScript(): Promise<string> {
+  const lines: string[] = [];
+  const bins = ['polytrace', ...TOOLS];
+  // One set of lines per tool: on its own bin, and after `polytrace TOOL`.
+  const forTool = (tool: string, o: ToolOptions, options: readonly Option[]): void => {
+    const targets = [`-c ${tool}`, `-c polytrace -n ${q(`__fish_seen_subcommand_from ${tool}`)}`];
+    for (const t of targets) {
+      lines.push(`complete ${t} -f -a '(__polytrace_candidates)'`);
+      for (const opt of options) {
+        const spell = [
+          opt.short ? (opt.short.length === 2 ? `-s ${opt.short.slice(1)}` : `-o ${opt.short.slice(1)}`) : '',
+          opt.long ? `-l ${opt.long.slice(2)}` : '',
+        ]
+          .filter(Boolean)
+          .join(' ');
+        const spellings = [opt.short, opt.long].filter((x): x is string => !!x);
+        let value = '';
+        if (spellings.some((x) => o.fileValue.includes(x))) value = ' -r -F';
+        else if (spellings.some((x) => o.specValue.includes(x))) value = ` -x -a '(__polytrace_candidates)'`;
+        else if (opt.long === '--pid') value = ` -x -a '(__fish_complete_pids)'`;
+        else if (spellings.some((x) => o.withValue.includes(x))) value = ' -x';
+        lines.push(`complete ${t} ${spell}${value} -d ${q(opt.description.split('\n')[0]!.slice(0, 60))}`);
+      }
+    }
+  };
+  for (const tool of TOOLS) {
+    const cmd = await toolCommand(tool);
+    forTool(tool, toolOptions(cmd), cmd.options as readonly Option[]);
+  }
+  const listNo = q('__fish_seen_subcommand_from list');
+  const completionNo = q('__fish_seen_subcommand_from completion');
+  return `# fish completion for polytrace and its tools (trace argdist funccount funclatency stackcount).
+# Generated by: polytrace completion fish
+# Install: polytrace completion fish > ~/.config/fish/completions/polytrace.fish
+# (and link it as trace.fish, argdist.fish, … for the five bins), or: polytrace completion fish | source
+set -g __polytrace_self ${selfCommand().map(q).join(' ')}
+
+# The tool being completed: the bin's own name, or the word after polytrace.
+function __polytrace_tool
+    set -l words (commandline -opc)
+    set -l tool (string replace -r '.*/' '' -- $words[1])
+    if test "$tool" = polytrace
+        set tool $words[2]
+    end
+    echo $tool
+end
+
+# Probe names (and list patterns) for the token under the cursor, from the host.
+function __polytrace_candidates
+    $__polytrace_self completion --candidates (__polytrace_tool) (commandline -ct) 2>/dev/null
+end
+
+for bin in ${bins.join(' ')}
+    complete -c $bin -e
+end
+complete -c polytrace -f -n __fish_use_subcommand -a ${q(SUBCOMMANDS.join(' '))}
+complete -c polytrace -f -n __fish_use_subcommand -s h -l help -d 'show help'
+complete -c polytrace -f -n __fish_use_subcommand -s V -l version -d 'print the version'
+${lines.join('\n')}
+complete -c polytrace -n ${listNo} -f -a '(__polytrace_candidates)'
+complete -c polytrace -n ${listNo} -s v -l verbose -d 'show signatures, fields and arguments'
+complete -c polytrace -n ${listNo} -s h -l help -d 'show help'
+complete -c polytrace -n ${completionNo} -f -a ${q(SHELLS.join(' '))}
+`;
+}
+
+const SCRIPTS: Record<Shell, () => Promise<string>> = { bash: bashScript, zsh: zshScript, fish: fishScript };
+
 export async function run(argv: readonly string[], prog: string): Promise<void> {
   if (argv[0] === '--candidates') {
     const [, tool = '', word = ''] = argv;
-    const c = await probeCandidates(tool, word);
+    // The host is read only here, not for printing a script.
+    const { liveHost } = await import('../pipeline/host.js');
+    const c = await probeCandidates(tool, word, liveHost());
     process.stdout.write(c.length ? `${c.join('\n')}\n` : '');
     return;
   }
   const shell = argv[0];
-  if (argv.length !== 1 || (shell !== 'bash' && shell !== 'zsh')) {
+  const usage = `usage: ${prog} {${SHELLS.join(',')}}`;
+  if (argv.length !== 1 || !(SHELLS as readonly string[]).includes(shell ?? '')) {
     if (shell === '-h' || shell === '--help') {
       process.stdout.write(
-        `usage: ${prog} {bash,zsh}\n\nPrint a shell completion script.\n\nexamples:\n    eval "$(polytrace completion bash)"\n    source <(polytrace completion zsh)\n`,
+        `${usage}\n\nPrint a shell completion script.\n\nexamples:\n    eval "$(polytrace completion bash)"\n    source <(polytrace completion zsh)\n    polytrace completion fish > ~/.config/fish/completions/polytrace.fish\n`,
       );
       return;
     }
-    throw new UsageError(`argument shell: invalid choice: '${shell ?? ''}' (choose from 'bash', 'zsh')`, [`usage: ${prog} {bash,zsh}`]);
+    throw new UsageError(`argument shell: invalid choice: '${shell ?? ''}' (choose from ${SHELLS.map((x) => `'${x}'`).join(', ')})`, [usage]);
   }
-  process.stdout.write(shell === 'bash' ? await bashScript() : await zshScript());
+  process.stdout.write(await SCRIPTS[shell as Shell]());
 }

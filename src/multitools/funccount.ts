@@ -2,7 +2,7 @@
  * funccount: count function calls, tracepoints and USDT probes, as BCC's funccount does,
  * with its options (-p -i -d -T -r -D -c) and its exact output.
  */
-import { toolCommand, intArg, parseDump, parseListen, prometheusHelp, type ListenAddress } from './options.js';
+import { toolCommand, parseDump, parseListen, pidArg, secondsArg, cpuArg, prometheusHelp, type ListenAddress } from './options.js';
 import { runWithSession, out } from '../report/lifecycle.js';
 import { UsageError } from '../errors.js';
 import { targetLibrary, type ProbeTarget } from '../probes/targets.js';
@@ -54,13 +54,13 @@ const EPILOG = `examples:
 export function parseOptions(argv: readonly string[], prog: string): FunccountOptions {
   const cmd = toolCommand(prog, 'Count functions, tracepoints, and USDT probes', EPILOG)
     .argument('<pattern>', 'search expression for events')
-    .option('-p, --pid <PID>', 'trace this PID only', intArg('PID', { min: 1 }))
-    .option('-i, --interval <INTERVAL>', 'summary interval, seconds', intArg('interval', { min: 1 }))
-    .option('-d, --duration <DURATION>', 'total duration of trace, seconds', intArg('duration', { min: 1 }))
+    .option('-p, --pid <PID>', 'trace this PID only', pidArg())
+    .option('-i, --interval <INTERVAL>', 'summary interval, seconds', secondsArg('interval'))
+    .option('-d, --duration <DURATION>', 'total duration of trace, seconds', secondsArg('duration'))
     .option('-T, --timestamp', 'include timestamp on output', false)
     .option('-r, --regexp', 'use regular expressions. Default is "*" wildcards only.', false)
     .option('-D, --debug', 'print BPF program before starting (for debugging purposes)', false)
-    .option('-c, --cpu <CPU>', 'trace this CPU only', intArg('CPU', { min: 0 }))
+    .option('-c, --cpu <CPU>', 'trace this CPU only', cpuArg())
     .option('--json', 'print one JSON document per interval', false)
     .option('--prometheus <[HOST:]PORT>', prometheusHelp('the counts'), parseListen)
     .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);

@@ -4,7 +4,7 @@
  * and -k, and `--json`.
  */
 import { statSync } from 'node:fs';
-import { toolCommand, intArg, parseDump, parseListen, prometheusHelp, type ListenAddress } from './options.js';
+import { toolCommand, intArg, parseDump, parseListen, pidArg, secondsArg, prometheusHelp, type ListenAddress } from './options.js';
 import { runWithSession, out } from '../report/lifecycle.js';
 import { runIntervals } from '../report/interval.js';
 import { ResolveError, UsageError } from '../errors.js';
@@ -68,9 +68,9 @@ const EPILOG = `examples:
 export function parseOptions(argv: readonly string[], prog: string): FunclatencyOptions {
   const cmd = toolCommand(prog, 'Time functions and print latency as a histogram', EPILOG)
     .argument('<pattern>', 'search expression for functions')
-    .option('-p, --pid <PID>', 'trace this PID only', intArg('PID', { min: 1 }))
-    .option('-i, --interval <INTERVAL>', 'summary interval, in seconds', intArg('interval', { min: 1 }))
-    .option('-d, --duration <DURATION>', 'total duration of trace, in seconds', intArg('duration', { min: 1 }))
+    .option('-p, --pid <PID>', 'trace this PID only', pidArg())
+    .option('-i, --interval <INTERVAL>', 'summary interval, in seconds', secondsArg('interval'))
+    .option('-d, --duration <DURATION>', 'total duration of trace, in seconds', secondsArg('duration'))
     .option('-T, --timestamp', 'include timestamp on output', false)
     .option('-u, --microseconds', 'microsecond histogram', false)
     .option('-m, --milliseconds', 'millisecond histogram', false)

@@ -11,13 +11,14 @@
  * and the number of sites.
  *
  * Output streams in 64 KiB chunks with back-pressure, and stops quietly on a closed pipe.
- * Exit status: 0 when something was listed, 1 when nothing matched (a message says so).
+ * Exit status: 0 when something was listed, 1 when nothing matched (a message says what was
+ * looked for where, and the nearest names there).
  */
 import { toolCommand } from './options.js';
 import { installStopHandlers, out, stopped, finish } from '../report/lifecycle.js';
-import { listProbes, parseListPattern, isKernelKind, type ListSources } from '../probes/list.js';
-import { findTracefs } from '../symbols/tracefs.js';
-import type { BtfSpec } from '../btf/spec.js';
+import { listMiss, listProbes, parseListPattern } from '../probes/list.js';
+import { missHints, plural } from '../probes/listing.js';
+import { liveHost } from '../pipeline/host.js';
 
 const EPILOG = `patterns (globs with *; BCC's spellings work too):
     kprobe:vfs_*  k:vfs_*  p::vfs_*  vfs_*       kernel functions
@@ -27,7 +28,8 @@ const EPILOG = `patterns (globs with *; BCC's spellings work too):
     rawtracepoint:sched_*  rt:sched_*            raw tracepoints, by name (kernel BTF's btf_trace_*)
     uprobe:/bin/bash:read*  c:malloc  p:c:str*   functions of a binary or library
     usdt:/usr/bin/python3.11:*  u:python3.11:gc* USDT probes (usdt:LIB:PROVIDER:PROBE too)
-  without a pattern: kprobes, fentry functions and tracepoints.
+  without a pattern: what this kernel can attach: kprobes where it has kprobes, fentry
+  functions where it has BPF trampolines (stderr says how many were left out), tracepoints.
 
 examples:
     polytrace list 'tracepoint:sched:*'
@@ -52,28 +54,15 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   const queries = parseListPattern(pattern);
   installStopHandlers();
 
-  let root: string | undefined;
-  let btf: BtfSpec | undefined;
-  const sources: ListSources = {
-    async tracefs() {
-      if (root) return root;
-      // Only a missing tracefs needs the mount path (and so koffi).
-      root = findTracefs() ?? (await import('../kernel/tracefs.js')).requireTracefs();
-      return root;
-    },
-    async btf() {
-      btf ??= (await import('../kernel/btf.js')).loadKernelBtf();
-      return btf;
-    },
-    async moduleFunctions() {
-      return (await import('../kernel/btf.js')).moduleFunction;
-    },
-  };
+  // Every source is read when a query first needs it (pipeline/host.ts).
+  const host = liveHost();
+  const notes: string[] = [];
+  const o = { verbose, note: (text: string) => notes.push(text) };
 
   let buf = '';
   let count = 0;
   outer: for (const q of queries) {
-    for await (const e of listProbes(q, sources, verbose)) {
+    for await (const e of listProbes(q, host, o)) {
       if (stopped()) break outer;
       buf += `${e.probe}\n`;
       if (verbose) for (const d of e.details()) buf += `    ${d}\n`;
@@ -87,27 +76,12 @@ export async function run(argv: readonly string[], prog: string): Promise<void> 
   if (buf) await out(buf);
   let code = 0;
   if (count === 0 && !stopped()) {
-    process.stderr.write(`${prog}: no probes match '${pattern ?? '*'}'\n`);
+    // One kind asked for: what was looked for where, and the nearest names there.
+    const miss = queries.length === 1 ? listMiss(queries[0]!, host) : undefined;
+    const hints = miss ? ` (${missHints(miss).join('; ')})` : '';
+    process.stderr.write(`${prog}: no ${miss ? `${plural(miss.what)} match '${pattern}' in ${miss.where}` : `probes match '${pattern ?? '*'}'`}${hints}\n`);
     code = 1;
   }
-  if (count > 0 && queries.some((q) => isKernelKind(q.kind)) && !stopped())
-    await noteKernelSupport(
-      prog,
-      queries.map((q) => q.kind),
-    );
+  if (!stopped()) for (const n of notes) process.stderr.write(`${prog}: note: ${n}\n`);
   await finish(undefined, code);
-}
-
-/** On stderr: kernel-function probes listed here that this kernel cannot attach, and why. */
-async function noteKernelSupport(prog: string, kinds: readonly string[]): Promise<void> {
-  try {
-    const { kernelFunctionSupport } = await import('../probes/kernel.js');
-    const s = kernelFunctionSupport();
-    const notes: string[] = [];
-    if (!s.kprobes && kinds.some((k) => k === 'kprobe' || k === 'kretprobe')) notes.push(`kprobes cannot be attached on this kernel (${s.why.kprobes})`);
-    if (!s.fentry && kinds.some((k) => k === 'fentry' || k === 'fexit')) notes.push(`fentry/fexit cannot be attached on this kernel (${s.why.fentry})`);
-    for (const n of notes) process.stderr.write(`${prog}: note: ${n}\n`);
-  } catch {
-    // The note is a courtesy; the listing stands without it.
-  }
 }

@@ -4,10 +4,18 @@
  * instead (scripts/bundle.mjs, bin/load.js), which holds only that tool's code.
  */
 import { readFileSync } from 'node:fs';
-import { runTool, type ToolModule } from './run-tool.js';
+import { reportError, runTool, type ToolModule } from './run-tool.js';
 import { TOOLS, COMMANDS } from './tools.js';
+import { UsageError } from '../errors.js';
+import { didYouMean, nearest } from '../symbols/nearest.js';
 
 export { reportError } from './run-tool.js';
+
+/** `polytrace funcount`: the nearest tool names, and where the list is (not the whole usage). */
+export function unknownToolError(name: string): UsageError {
+  const mean = didYouMean(nearest([...TOOLS, ...COMMANDS], name));
+  return new UsageError(`unknown tool '${name}'`, [...(mean ? [mean] : []), "'polytrace --help' lists the tools"]);
+}
 
 async function loadTool(name: string): Promise<ToolModule | undefined> {
   switch (name) {
@@ -45,7 +53,7 @@ tools:
   stackcount   count stack traces at events
   list         list probe points (-v: signatures and fields)
   features     what this kernel offers, and why not
-  completion   print a bash or zsh completion script (completion bash|zsh)
+  completion   print a shell completion script (completion bash|zsh|fish)
 
 Run 'polytrace <tool> -h' for a tool's options, 'man polytrace' for more.
 `;
@@ -72,9 +80,11 @@ export async function main(tool: string | undefined, argv: readonly string[]): P
   }
   const mod = await loadTool(name);
   if (!mod) {
-    const known = [...TOOLS, ...COMMANDS].includes(name as never);
-    process.stderr.write(known ? `polytrace: ${name} is not implemented yet\n` : `polytrace: unknown tool '${name}'\n${usage()}`);
-    process.exit(2);
+    if ([...TOOLS, ...COMMANDS].includes(name as never)) {
+      process.stderr.write(`polytrace: ${name} is not implemented yet\n`);
+      process.exit(2);
+    }
+    process.exit(reportError('polytrace', unknownToolError(name)));
   }
   await runTool(mod, args, prog);
 }

@@ -6,21 +6,73 @@
 import { DUMP_STAGES } from '../pipeline/dump.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { UsageError } from '../errors.js';
+import { possibleCpus } from '../kernel/cpus.js';
+import { printable } from '../symbols/printable.js';
 
-export function intArg(what: string, opts: { min?: number } = {}) {
+/** PID_MAX_LIMIT of 64-bit Linux: no process or thread id is larger. */
+export const PID_MAX = 4194304;
+/** BCC's "forever" interval, in seconds (about three years): the longest -i or -d. */
+export const SECONDS_MAX = 99999999;
+/** The largest count any option takes, unless it says otherwise. */
+const COUNT_MAX = 2 ** 31 - 1;
+
+/**
+ * An integer option, validated like argparse's `type=int` and then held to [min, max]: what
+ * BCC silently misreads (`-i 0`) and what would overflow later (a timer, a field, a map size)
+ * is a usage error in the option's own terms. Digits only: no `1e3`, `0x10`, `1.5`.
+ */
+export function intArg(what: string, opts: { min?: number; max?: number } = {}) {
+  const max = opts.max ?? COUNT_MAX;
   return (value: string): number => {
-    if (!/^[+-]?\d+$/.test(value.trim())) throw new InvalidArgumentError(`invalid int value: '${value}'`);
+    if (!/^[+-]?\d+$/.test(value.trim())) throw new InvalidArgumentError(`invalid int value: '${printable(value)}'`);
     const n = Number(value);
     if (opts.min !== undefined && n < opts.min) throw new InvalidArgumentError(`${what} must be at least ${opts.min}, got ${n}`);
+    if (n > max) throw new InvalidArgumentError(`${what} must be at most ${max}, got ${value.trim()}`);
     return n;
   };
 }
 
-/** A Command configured to behave like an argparse CLI: errors → UsageError (exit 2). */
+/** The shared integer options: `-p PID`, thread ids, `-i`/`-d` seconds, `--uid`. */
+export const pidArg = (what = 'PID') => intArg(what, { min: 1, max: PID_MAX });
+export const secondsArg = (what: string) => intArg(what, { min: 1, max: SECONDS_MAX });
+export const uidArg = () => intArg('UID', { min: 0, max: 2 ** 32 - 2 });
+
+/**
+ * `-c CPU`: a CPU this host can have (`/sys/devices/system/cpu/possible`); BCC accepts any
+ * number, and the filter then never matches. Where sysfs cannot be read, any CPU number.
+ */
+export function cpuArg() {
+  const int = intArg('CPU', { min: 0, max: 65535 });
+  return (value: string): number => {
+    const n = int(value);
+    let cpus: number[];
+    try {
+      cpus = possibleCpus();
+    } catch {
+      return n;
+    }
+    if (!cpus.includes(n)) throw new InvalidArgumentError(`CPU ${n} does not exist on this host (its CPUs are ${cpuRange(cpus)})`);
+    return n;
+  };
+}
+
+function cpuRange(cpus: readonly number[]): string {
+  const first = cpus[0];
+  const last = cpus[cpus.length - 1];
+  return first === undefined || last === undefined ? 'none' : first === last ? `${first}` : `${first}-${last}`;
+}
+
+/**
+ * A Command configured to behave like an argparse CLI: errors → UsageError (exit 2), and help
+ * that prints each description as written. commander appends `(default: false)`,
+ * `(default: [])`, `(default: 80)` wherever an option has a default value; argparse (BCC)
+ * prints none, and a default worth telling is in the description text (`(default 1 second)`).
+ */
 export function toolCommand(prog: string, description: string, epilog: string): Command {
   const cmd = new Command(prog)
     .description(description)
     .helpOption('-h, --help', 'show this help message and exit')
+    .configureHelp({ optionDescription: (o) => o.description, argumentDescription: (a) => a.description })
     .allowExcessArguments(false)
     .configureOutput({ writeErr: () => {} })
     .exitOverride((err) => {

@@ -7,7 +7,7 @@
  * are symbolised through the process's maps even without -P (the tgid stays in the key);
  * lost stacks are counted and reported on stderr; -c 0 filters CPU 0; -K with -U exits 1.
  */
-import { toolCommand, intArg, parseDump } from './options.js';
+import { toolCommand, intArg, parseDump, pidArg, secondsArg, cpuArg } from './options.js';
 import { runWithSession, out, stopped } from '../report/lifecycle.js';
 import { runIntervals } from '../report/interval.js';
 import { DoubleBuffer } from '../report/double-buffer.js';
@@ -78,10 +78,10 @@ const EPILOG = `examples:
 export function parseOptions(argv: readonly string[], prog: string): StackcountOptions {
   const cmd = toolCommand(prog, 'Count events and their stack traces', EPILOG)
     .argument('<pattern>', 'search expression for events')
-    .option('-p, --pid <PID>', 'trace this PID only', intArg('PID', { min: 1 }))
-    .option('-c, --cpu <CPU>', 'trace this CPU only', intArg('CPU', { min: 0 }))
-    .option('-i, --interval <INTERVAL>', 'summary interval, seconds', intArg('interval', { min: 1 }))
-    .option('-D, --duration <DURATION>', 'total duration of trace, seconds', intArg('duration', { min: 1 }))
+    .option('-p, --pid <PID>', 'trace this PID only', pidArg())
+    .option('-c, --cpu <CPU>', 'trace this CPU only', cpuArg())
+    .option('-i, --interval <INTERVAL>', 'summary interval, seconds', secondsArg('interval'))
+    .option('-D, --duration <DURATION>', 'total duration of trace, seconds', secondsArg('duration'))
     .option('-T, --timestamp', 'include timestamp on output', false)
     .option('-r, --regexp', 'use regular expressions. Default is "*" wildcards only.', false)
     .option('-s, --offset', 'show address offsets', false)
@@ -93,8 +93,8 @@ export function parseOptions(argv: readonly string[], prog: string): StackcountO
     .option('-f, --folded', 'output folded format', false)
     .option('--debug', 'print BPF program before starting (for debugging purposes)', false)
     .option('--svg <FILE>', 'also write an interactive flame graph (SVG) to FILE (replaced whole at each interval; a symlink is refused)')
-    .option('--title <TEXT>', 'title of the flame graph (default: stackcount PATTERN)')
-    .option('--width <PX>', 'width of the flame graph in pixels', intArg('width', { min: 200 }), DEFAULT_WIDTH)
+    .option('--title <TEXT>', 'title of the flame graph (stackcount PATTERN unless given)')
+    .option('--width <PX>', 'width of the flame graph in pixels (1200 unless given)', intArg('width', { min: 200 }), DEFAULT_WIDTH)
     .option('--inverted', 'flame graph upside down: root at the top (an icicle graph)', false)
     .option('--json', 'print one JSON document per interval', false)
     .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);

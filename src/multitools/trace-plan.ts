@@ -3,7 +3,7 @@
  * arguments checked once against the site, and its record laid out — every fault of every
  * probe collected and reported in one run. `-I` headers are read here too.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { CheckError, ResolveError } from '../errors.js';
 import type { Expr, TraceProbeAst, FormatPiece } from '../specs/ast.js';
@@ -120,6 +120,48 @@ export function loweringFor(u: TraceUnit, stringSize: number): TraceLowering {
 // -I headers
 // ---------------------------------------------------------------------------------------------
 
+/** The largest -I header read: far more than any header of structs. */
+export const MAX_HEADER_BYTES = 1 << 20;
+/** Notes about ignored statements, per header; the rest are counted. */
+const MAX_HEADER_NOTES = 5;
+
+/**
+ * The text of a -I header: a regular file of at most MAX_HEADER_BYTES. Opened non-blocking
+ * and checked with fstat before reading, so a FIFO, a device (/dev/zero) or a directory is
+ * refused instead of blocking or reading forever.
+ */
+export function readHeaderFile(shown: string, path: string): string {
+  const why = (e: unknown) => (e as NodeJS.ErrnoException).code ?? String(e);
+  let fd: number;
+  try {
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
+  } catch (e) {
+    throw new ResolveError(`cannot read header ${shown}: ${why(e)}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new ResolveError(`cannot read header ${shown}: not a regular file`, ['-I takes a C header file']);
+    if (st.size > MAX_HEADER_BYTES) {
+      throw new ResolveError(`cannot read header ${shown}: ${st.size} bytes is too large for a header (at most ${MAX_HEADER_BYTES})`, [
+        '-I takes a C header file',
+      ]);
+    }
+    const buf = Buffer.alloc(st.size);
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, null);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got).toString('utf8');
+  } catch (e) {
+    if (e instanceof ResolveError) throw e;
+    throw new ResolveError(`cannot read header ${shown}: ${why(e)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function loadHeaders(files: readonly string[]): { types: UserTypes; notes: string[] } {
   if (files.length === 0) return { types: BUILTIN_USER_TYPES, notes: [] };
   let types: UserTypes = BUILTIN_USER_TYPES;
@@ -131,16 +173,14 @@ export function loadHeaders(files: readonly string[]): { types: UserTypes; notes
       // <linux/fs.h> and friends: kernel types come from BTF; nothing to read.
       continue;
     }
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      throw new ResolveError(`cannot read header ${f}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
+    const text = readHeaderFile(f, path);
     const parsed = parseUserHeader(text, types);
     records.push(...parsed.records);
     types = userTypes(records, parsed.typedefs);
-    for (const s of parsed.skipped) notes.push(`${f}: ignored '${s}': only struct declarations are read from -I headers (kernel types come from BTF)`);
+    const shown = parsed.skipped.slice(0, MAX_HEADER_NOTES);
+    for (const s of shown) notes.push(`${f}: ignored '${s}': only struct declarations are read from -I headers (kernel types come from BTF)`);
+    if (parsed.skipped.length > shown.length)
+      notes.push(`${f}: ignored ${parsed.skipped.length - shown.length} more statements that are not struct declarations`);
   }
   return { types, notes };
 }

@@ -11,7 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { toolCommand, intArg, collect, parseDump } from './options.js';
+import { toolCommand, intArg, collect, parseDump, pidArg, uidArg } from './options.js';
 import { runWithSession } from '../report/lifecycle.js';
 import { EventLines, EventLoss, runEventLoop } from '../report/events.js';
 import { ResolveError, SysError, TracerError, UsageError } from '../errors.js';
@@ -23,7 +23,7 @@ import { haveRingbuf } from '../features/probes.js';
 import { RingBuffer, ringBytes, ringbufMapSpec } from '../events/ringbuf.js';
 import { PerfBuffer, perfEventArraySpec } from '../events/perfbuf.js';
 import type { EventReader } from '../events/types.js';
-import { traceMaps, traceProgram, DEFAULT_STRING_SIZE } from '../compile/tools/trace.js';
+import { traceMaps, traceProgram, DEFAULT_STRING_SIZE, MAX_STRING_SIZE } from '../compile/tools/trace.js';
 import { loadHeaders, loweringFor, planUnits, type TraceUnit } from './trace-plan.js';
 export type { TraceUnit } from './trace-plan.js';
 import { cgroupFilterMap } from '../pipeline/cgroup.js';
@@ -117,7 +117,7 @@ trace -M 10 --json 't:sched:sched_process_exec "%s", args->filename'
         Print the first 10 exec events as JSON lines`;
 
 function powerOfTwo(value: string): number {
-  const n = intArg('BUFFER_PAGES', { min: 1 })(value);
+  const n = intArg('BUFFER_PAGES', { min: 1, max: 1 << 20 })(value);
   if ((n & (n - 1)) !== 0) throw new InvalidArgumentError(`Perf buffer page_cnt must be a power of two, got ${n}`);
   return n;
 }
@@ -126,11 +126,16 @@ export function parseOptions(argv: readonly string[], prog: string): TraceOption
   const cmd = toolCommand(prog, 'Attach to functions and print trace messages.', EPILOG)
     .argument('<probe...>', 'probe specifier (see examples)')
     .option('-b, --buffer-pages <BUFFER_PAGES>', 'number of pages per CPU for the event buffer (a power of two; default: at least 4 MiB in all)', powerOfTwo)
-    .option('-p, --pid <PID>', 'id of the process to trace (optional)', intArg('PID', { min: 1 }))
-    .option('-L, --tid <TID>', 'id of the thread to trace (optional)', intArg('TID', { min: 1 }))
-    .option('--uid <UID>', 'id of the user to trace (optional)', intArg('UID', { min: 0 }))
+    .option('-p, --pid <PID>', 'id of the process to trace (optional)', pidArg())
+    .option('-L, --tid <TID>', 'id of the thread to trace (optional)', pidArg('TID'))
+    .option('--uid <UID>', 'id of the user to trace (optional)', uidArg())
     .option('-v, --verbose', 'print the BPF programs before starting', false)
-    .option('-Z, --string-size <STRING_SIZE>', 'maximum size to read from strings', intArg('STRING_SIZE', { min: 1 }), DEFAULT_STRING_SIZE)
+    .option(
+      '-Z, --string-size <STRING_SIZE>',
+      'maximum size to read from strings',
+      intArg('STRING_SIZE', { min: 1, max: MAX_STRING_SIZE }),
+      DEFAULT_STRING_SIZE,
+    )
     .option('-S, --include-self', "do not filter trace's own pid from the trace", false)
     .option('-M, --max-events <MAX_EVENTS>', 'number of events to print before quitting', intArg('MAX_EVENTS', { min: 1 }))
     .option('-t, --timestamp', 'print timestamp column (offset from trace start)', false)

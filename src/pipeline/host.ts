@@ -2,7 +2,6 @@
  * The live ProbeHost: this machine's tracefs, ELF files, kallsyms, BTF and feature probes.
  * Every source is read when first asked for and kept for the run.
  */
-import { existsSync } from 'node:fs';
 import { haveKprobeMulti, haveKprobePmu, haveTracefsKprobeEvents, haveProbeReadKernel, haveRawTracepoint, haveUprobeMulti } from '../features/probes.js';
 import { syscallLayout } from '../kernel/syscall-layout.js';
 import { requireTracefs } from '../kernel/tracefs.js';
@@ -14,6 +13,7 @@ import { usdtProbes, type UsdtProbe } from '../symbols/usdt/probes.js';
 import { Kallsyms } from '../symbols/kallsyms.js';
 import { candidateFunctions, filterKernelFunctions, kernelFunctionSupport } from '../probes/kernel.js';
 import type { KernelFunctionSupport, ProbeHost } from '../probes/host.js';
+import { hostIfuncImplementation } from './ifunc.js';
 
 function mechanismSupport(): KernelFunctionSupport {
   // Probing fentry loads the kernel's BTF: only asked when kprobes are missing.
@@ -26,15 +26,23 @@ function mechanismSupport(): KernelFunctionSupport {
 
 export function liveHost(): ProbeHost {
   let support: KernelFunctionSupport | undefined;
+  let mechanisms: KernelFunctionSupport['why'] | undefined;
   let dynamic: ReadonlySet<string> | undefined;
+  // kprobe:* and fentry:* (both listed without a pattern) share one read of the function list.
+  const functions = new Map<string, string[]>();
+  let functionSource: string | undefined;
+  const candidates = (re: RegExp): string[] => {
+    const found = candidateFunctions(re, requireTracefs);
+    functionSource = found.source === 'available_filter_functions' ? `${requireTracefs()}/available_filter_functions` : found.source;
+    return found.names;
+  };
   const usdt = new Map<string, readonly UsdtProbe[]>();
+  const noted = new Set<string>();
   return {
     tracefs: requireTracefs,
     tracepoints: () => listTracepointDirs(requireTracefs()),
-    hasTracepoint: (category, event) => {
-      const root = requireTracefs();
-      return existsSync(`${root}/events/${category}/${event}/id`) && hasEventId(root, { category, event });
-    },
+    // One stat of the event's id file (listing every tracepoint asks ~2,000 times).
+    hasTracepoint: (category, event) => hasEventId(requireTracefs(), { category, event }),
     tracepointFormat: (category, event) => readTracepointFormat(requireTracefs(), category, event),
     rawTracepoints: () => haveRawTracepoint.available(),
     whyNoRawTracepoints: () => haveRawTracepoint.reason(),
@@ -45,14 +53,28 @@ export function liveHost(): ProbeHost {
     usdtBinary: (name, pid) => resolveUsdtBinary(name, pid),
     elf: (path) => ElfFile.open(path),
     userProbeMechanism: () => (haveUprobeMulti.available() ? 'uprobe_multi' : 'perf_event'),
+    ifuncImplementation: (path, sym) => hostIfuncImplementation(path, ElfFile.open(path), sym),
+    note: (text) => {
+      if (noted.has(text)) return;
+      noted.add(text);
+      process.stderr.write(`${text}\n`);
+    },
     usdtProbes: (path) => {
       let p = usdt.get(path);
       if (!p) usdt.set(path, (p = usdtProbes(ElfFile.open(path))));
       return p;
     },
     kernelFunctionSupport: () => (support ??= mechanismSupport()),
+    kernelFunctionMechanisms: () => (mechanisms ??= kernelFunctionSupport().why),
+    kernelFunctionSource() {
+      if (functionSource === undefined) candidates(/^$/);
+      return functionSource!;
+    },
     kernelFunctions(re, literal) {
-      let matched = candidateFunctions(re, requireTracefs).names;
+      const key = `${re.source}/${re.flags}\0${literal ?? ''}`;
+      const known = functions.get(key);
+      if (known) return known;
+      let matched = candidates(re);
       // A literal name ftrace does not list (a syscall wrapper, say) may still take a kprobe.
       if (matched.length === 0 && literal !== undefined) {
         try {
@@ -62,9 +84,17 @@ export function liveHost(): ProbeHost {
           // No kallsyms: nothing more to find.
         }
       }
-      return filterKernelFunctions(matched, kprobeBlacklist()).kept;
+      const kept = filterKernelFunctions(matched, kprobeBlacklist()).kept;
+      functions.set(key, kept);
+      return kept;
     },
-    kernelFunctionHasBtf: (name) => kernelFunctionBtf(name) !== undefined,
+    kernelFunctionHasBtf: (name) => {
+      try {
+        return kernelFunctionBtf(name) !== undefined;
+      } catch {
+        return false; // no kernel BTF
+      }
+    },
     kernelBtf: (fn) => {
       try {
         return btfForKernelFunction(fn);

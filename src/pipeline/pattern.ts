@@ -5,10 +5,11 @@
 import { ResolveError } from '../errors.js';
 import { parseFuncPattern } from '../specs/parse.js';
 import type { FuncPatternAst, PatternTool } from '../specs/ast.js';
-import { resolveProbe } from '../probes/registry.js';
+import { providerFor, resolveProbe } from '../probes/registry.js';
 import { probeLimit, probeLimitError } from '../probes/kernel.js';
+import { missHints, plural } from '../probes/listing.js';
 import type { ProbeHost } from '../probes/host.js';
-import type { ProbeQuery, ResolvedProbe } from '../probes/provider.js';
+import type { Miss, ProbeQuery, ResolvedProbe } from '../probes/provider.js';
 import { liveHost } from './host.js';
 
 /**
@@ -24,14 +25,29 @@ export interface PatternPlan {
   readonly probes: readonly ResolvedProbe[];
 }
 
-/** What each tool says when nothing matched, in BCC's words. */
-function noMatch(tool: PatternTool, ast: FuncPatternAst, text: string, regex: boolean): ResolveError {
+/**
+ * What each tool says when nothing matched, in BCC's words, with what was looked for (the
+ * probe kind's word instead of BCC's "functions") and where, and the nearest names as hints.
+ */
+function noMatch(tool: PatternTool, ast: FuncPatternAst, text: string, regex: boolean, miss: Miss | undefined): ResolveError {
+  const what = miss ? plural(miss.what) : 'functions';
+  const where = miss ? ` in ${miss.where}` : '';
+  const hints = miss ? missHints(miss) : [];
   switch (tool) {
     case 'funclatency':
-      return new ResolveError(`0 functions matched by "${text}". Exiting.`);
+      return new ResolveError(`0 ${what} matched by "${text}"${where}. Exiting.`, hints);
     case 'funccount':
     case 'stackcount':
-      return new ResolveError(`No functions matched by pattern ${regex ? text : ast.pattern}`);
+      return new ResolveError(`No ${what} matched by pattern ${regex ? text : ast.pattern}${where}`, hints);
+  }
+}
+
+/** What the query looked for, or undefined when even that cannot be read (the plain message then). */
+function missOf(query: ProbeQuery, host: ProbeHost): Miss | undefined {
+  try {
+    return providerFor(query).missed(query, host);
+  } catch {
+    return undefined;
   }
 }
 
@@ -43,7 +59,7 @@ export function planPattern(text: string, tool: PatternTool, o: { regex: boolean
   const ast = parseFuncPattern(text, tool);
   const query = patternQuery(ast, o);
   const probes = resolveProbe(query, host);
-  if (probes.length === 0) throw noMatch(tool, ast, text, o.regex);
+  if (probes.length === 0) throw noMatch(tool, ast, text, o.regex, missOf(query, host));
   const limit = process.env.BCC_PROBE_LIMIT === undefined ? USER_PROBE_LIMIT : probeLimit();
   if (probes.length > limit) throw probeLimitError(limit, probes.length);
   return { ast, query, probes };

@@ -1,12 +1,13 @@
 /**
  * What providers read of the host, behind one interface: tracefs (tracepoint names and
  * formats), ELF files and USDT notes, library name resolution, the kernel's functions and
- * which mechanisms it offers for them, and BTF. The live implementation is
- * `pipeline/host.ts`; tests give a fixture (test/helpers/probe-host.ts), so planning a
- * command line needs no kernel.
+ * which mechanisms it offers for them, and BTF. Resolving, listing (`polytrace list`) and
+ * completing all read through it. The live implementation is `pipeline/host.ts`; tests give
+ * a fixture (test/helpers/probe-host.ts), so planning a command line, listing and completing
+ * need no kernel.
  */
 import type { BtfSpec } from '../btf/index.js';
-import type { ElfFile } from '../symbols/elf.js';
+import type { ElfFile, ElfSymbol } from '../symbols/elf.js';
 import type { ResolvedLibrary } from '../symbols/library.js';
 import type { TracepointFormat, TracepointName } from '../symbols/tracefs.js';
 import type { UsdtProbe } from '../symbols/usdt/probes.js';
@@ -66,9 +67,23 @@ export interface ProbeHost {
   elf(path: string): ElfFile;
   /** How uprobes and USDT sites attach here. */
   userProbeMechanism(): UserProbeMechanism;
+  /**
+   * The vaddr (in the file at `path`) of the implementation the IFUNC symbol `sym` resolves to
+   * on this host (`strlen` → `__strlen_avx2`); undefined when that cannot be known here.
+   */
+  ifuncImplementation(path: string, sym: ElfSymbol): bigint | undefined;
+  /** A note for the user (stderr), about how a probe was resolved; each text once per host. */
+  note(text: string): void;
   usdtProbes(path: string): readonly UsdtProbe[];
   /** Which mechanism serves kernel functions here. */
   kernelFunctionSupport(): KernelFunctionSupport;
+  /**
+   * Why kprobes and fentry/fexit each cannot attach here ('' when they can), both asked (where
+   * `kernelFunctionSupport` stops at the first that works): what `polytrace list` offers.
+   */
+  kernelFunctionMechanisms(): KernelFunctionSupport['why'];
+  /** Where `kernelFunctions` reads names (`<tracefs>/available_filter_functions`, `kallsyms ∩ BTF`), for messages. */
+  kernelFunctionSource(): string;
   /**
    * Kernel functions matching `re` that the tools may probe (ftrace's list, else kallsyms ∩
    * BTF; minus the kprobe blacklist and BCC-denied names), in the kernel's order.

@@ -13,27 +13,31 @@
  *   uprobe:LIB:F p:LIB:F LIB:F     functions of a binary or library (`c:malloc`, a path)
  *   uretprobe:LIB:F ur: r:LIB:F    the same, as return probes
  *   usdt:LIB[:PROVIDER]:PROBE u:LIB:PROBE U:LIB:PROBE   USDT probes (`u:` is BCC's USDT)
- * Globs follow BCC's tools (`*` is the wildcard). No pattern lists kprobes, fentry functions
- * and tracepoints.
+ * Globs follow BCC's tools (`*` is the wildcard). No pattern lists what this kernel can
+ * attach: kprobes where it has kprobes, fentry functions where it has BPF trampolines (the
+ * rest are left out, with a note that says how many and why), and tracepoints.
  *
- * Listing is lazy: each kind reads only its own sources (tracefs for tracepoints, ELF files
- * for uprobes and USDT, kernel function lists for kprobes), BTF is loaded only for fentry/
- * fexit or `verbose` kernel listings (or when kallsyms ∩ BTF must stand in for ftrace's list),
- * and the details of an entry are computed when it is printed.
+ * Listing is lazy: providers read the host through ProbeHost, each kind only its own sources
+ * (tracefs for tracepoints, ELF files for uprobes and USDT, kernel function lists for
+ * kprobes), BTF only for fentry/fexit, raw tracepoints or `verbose` kernel listings (or when
+ * kallsyms ∩ BTF must stand in for ftrace's list), and the details of an entry are computed
+ * when it is printed.
  */
-import { UsageError } from '../errors.js';
+import { assertNever, UsageError } from '../errors.js';
+import type { ProbeHost } from './host.js';
+import type { ProbeQuery } from './provider.js';
 import { LIST_WORDS, providerForList } from './registry.js';
-import type { KernelListKind, ListEntry, ListKind, ListQuery, ListSources } from './listing.js';
+import type { KernelListKind, ListEntry, ListKind, ListOptions, ListQuery, Miss } from './listing.js';
 
-export type { KernelListKind, ListEntry, ListKind, ListQuery, ListSources } from './listing.js';
+export type { KernelListKind, ListEntry, ListKind, ListOptions, ListQuery } from './listing.js';
 
 const KERNEL_KINDS: readonly string[] = ['kprobe', 'kretprobe', 'fentry', 'fexit'];
 export const isKernelKind = (k: ListKind): k is KernelListKind => KERNEL_KINDS.includes(k);
 
-/** What `polytrace list` lists without a pattern. */
+/** What `polytrace list` lists without a pattern: kernel functions only as this kernel can attach them. */
 export const DEFAULT_QUERIES: readonly ListQuery[] = [
-  { kind: 'kprobe', pattern: '*' },
-  { kind: 'fentry', pattern: '*' },
+  { kind: 'kprobe', pattern: '*', attachable: true },
+  { kind: 'fentry', pattern: '*', attachable: true },
   { kind: 'tracepoint', pattern: '*' },
 ];
 
@@ -101,6 +105,40 @@ export function parseListPattern(text: string | undefined): ListQuery[] {
 }
 
 /** Every entry a query names, sorted by probe name within the query (as bpftrace prints). */
-export function listProbes(q: ListQuery, src: ListSources, verbose: boolean): AsyncGenerator<ListEntry> {
-  return providerForList(q.kind).list(q, src, verbose);
+export function listProbes(q: ListQuery, host: ProbeHost, o: ListOptions): AsyncGenerator<ListEntry> {
+  return providerForList(q.kind).list(q, host, o);
+}
+
+/** The probe reference a listing query stands for (a glob), for its provider's `missed`. */
+function probeQueryOf(q: ListQuery): ProbeQuery {
+  switch (q.kind) {
+    case 'kprobe':
+    case 'kretprobe':
+    case 'fentry':
+    case 'fexit':
+      return { type: 'p', library: '', name: q.pattern, match: 'glob' };
+    case 'tracepoint':
+      return { type: 't', library: '', name: q.pattern, match: 'glob' };
+    case 'rawtracepoint':
+      return { type: 'rawtracepoint', library: '', name: q.pattern, match: 'glob' };
+    case 'uprobe':
+    case 'uretprobe':
+      return { type: 'p', library: q.library, name: q.pattern, match: 'glob' };
+    case 'usdt':
+      return { type: 'u', library: q.library, name: q.probe, ...(q.provider !== '*' ? { provider: q.provider } : {}), match: 'glob' };
+    default:
+      return assertNever(q, 'list query');
+  }
+}
+
+/**
+ * What a query that listed nothing looked for, where, and the nearest names there; undefined
+ * when even that cannot be read.
+ */
+export function listMiss(q: ListQuery, host: ProbeHost): Miss | undefined {
+  try {
+    return providerForList(q.kind).missed(probeQueryOf(q), host);
+  } catch {
+    return undefined;
+  }
 }

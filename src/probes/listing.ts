@@ -1,17 +1,21 @@
 /**
  * What `polytrace list` asks of each provider: a query of one probe kind, and the entries it
- * yields (the probe in bpftrace's `-l` spelling, and with -v what it carries). Every source is
- * read only when a query needs it.
+ * yields (the probe in bpftrace's `-l` spelling, and with -v what it carries). Providers read
+ * the host through ProbeHost, which reads every source only when a query needs it.
  */
-import type { BtfSpec } from '../btf/spec.js';
 import type { TracepointField } from '../symbols/tracefs.js';
+import { didYouMean } from '../symbols/nearest.js';
 import { TracerError } from '../errors.js';
 
 export type KernelListKind = 'kprobe' | 'kretprobe' | 'fentry' | 'fexit';
 
 /** One thing to list. Patterns are globs. */
 export type ListQuery =
-  | { readonly kind: KernelListKind; readonly pattern: string }
+  /**
+   * `attachable`: only if this kernel can attach them (the listing without a pattern); else
+   * nothing is listed and a note says how many were left out and why.
+   */
+  | { readonly kind: KernelListKind; readonly pattern: string; readonly attachable?: boolean }
   /** `pattern` is matched against `category:event`. */
   | { readonly kind: 'tracepoint'; readonly pattern: string }
   /** `pattern` is matched against the raw tracepoint's name (`sched_switch`). */
@@ -27,15 +31,33 @@ export interface ListEntry {
   details(): string[];
 }
 
-/** Where listings come from; every source is asked for only when a query needs it. */
-export interface ListSources {
-  /** The tracefs root (mounting it if it must). */
-  tracefs(): Promise<string>;
-  /** vmlinux BTF. */
-  btf(): Promise<BtfSpec>;
-  /** Looks up module functions in their module's split BTF (for what vmlinux lacks). */
-  moduleFunctions?(): Promise<(name: string) => { spec: BtfSpec; id: number } | undefined>;
+/** What a probe reference that matched nothing looked for; the tools' and providers' messages say it. */
+export interface Miss {
+  /** The probe kind's word, singular: `tracepoint`, `USDT probe`, `function`, `kernel function`, `raw tracepoint`. */
+  readonly what: string;
+  /** Where it was looked for: a library's path, tracefs's events directory, kallsyms ∩ BTF. */
+  readonly where: string;
+  /** The nearest names there (`nearest`), as the reference spells them. */
+  readonly near: readonly string[];
+  /** A `polytrace list` pattern that shows what is there. */
+  readonly list: string;
 }
+
+export interface ListOptions {
+  /** Compute each entry's -v details. */
+  readonly verbose: boolean;
+  /** Says something about the listing on stderr (what was left out, what cannot attach). */
+  note?(text: string): void;
+}
+
+/** The hints of a not-found message: the nearest names, and the listing that shows what is there. */
+export function missHints(m: Miss): string[] {
+  const mean = didYouMean(m.near);
+  return [...(mean ? [mean] : []), `list them with 'polytrace list ${m.list}'`];
+}
+
+/** `tracepoint` → `tracepoints`, `USDT probe` → `USDT probes`. */
+export const plural = (what: string): string => `${what}s`;
 
 /** The declaration of a tracepoint field as its format file writes it (`char prev_comm[16]`). */
 export function tracepointFieldDecl(f: TracepointField): string {

@@ -9,7 +9,9 @@ import type { ProbeType } from '../specs/ast.js';
 import type { ProbeSite } from '../compile/context.js';
 import type { ProbeHost } from './host.js';
 import type { ProbeTarget } from './targets.js';
-import type { ListEntry, ListKind, ListQuery, ListSources } from './listing.js';
+import type { ListEntry, ListKind, ListOptions, ListQuery, Miss } from './listing.js';
+
+export type { Miss } from './listing.js';
 
 /** How a name is matched: exactly (trace, argdist), or as BCC's glob or `-r` regex (funccount & co). */
 export type NameMatch = 'exact' | 'glob' | 'regex';
@@ -56,17 +58,24 @@ export interface Provider {
   readonly name: ProviderName;
   /**
    * Every place `q` names. With an exact match, nothing found is an error that says what was
-   * looked for and where; with a pattern, an empty list (the tool says "No functions matched").
+   * looked for and where; with a pattern, an empty list (the tool then says "No <kind>s matched
+   * … in <where>", from `missed`).
    */
   resolve(q: ProbeQuery, host: ProbeHost): ResolvedProbe[];
   /** The `polytrace list` kinds this provider answers. */
   readonly listKinds: readonly ListKind[];
   /** Every probe point a query of one of `listKinds` names, sorted by name (as bpftrace prints). */
-  list(q: ListQuery, src: ListSources, verbose: boolean): AsyncGenerator<ListEntry>;
+  list(q: ListQuery, host: ProbeHost, o: ListOptions): AsyncGenerator<ListEntry>;
   /**
    * Shell completions of a probe being written: `partial` is what follows the letter and the
    * library (`sched:sch` for tracepoints, `mall` for `c:mall`); each candidate starts with
-   * `prefix`. Never throws: a source that cannot be read offers nothing.
+   * `prefix`. Only what can be attached here is offered. Never throws: a source that cannot
+   * be read offers nothing.
    */
-  complete(library: string, partial: string, prefix: string): Promise<string[]>;
+  complete(host: ProbeHost, library: string, partial: string, prefix: string): Promise<string[]>;
+  /**
+   * A query that matched nothing (or an exact name that is missing): what was looked for,
+   * where, and the nearest names there. May throw when the source cannot be read.
+   */
+  missed(q: ProbeQuery, host: ProbeHost): Miss;
 }

@@ -80,18 +80,18 @@ const PROBE_LETTERS: readonly ProbeType[] = ['p', 'r', 't', 'u'];
  * probe is still being written, undefined when `head` is no probe letter (BCC's `lib:func`
  * short form, say).
  */
-export function completeProbe(head: string, rest: string): Promise<string[]> | 'library' | undefined {
+export function completeProbe(host: ProbeHost, head: string, rest: string): Promise<string[]> | 'library' | undefined {
   if (RAW_TRACEPOINT_WORDS.has(head)) {
     const empty = rest.startsWith(':') ? ':' : '';
-    return rawTracepointProvider.complete('', rest.slice(empty.length), `${head}:${empty}`);
+    return rawTracepointProvider.complete(host, '', rest.slice(empty.length), `${head}:${empty}`);
   }
   if (!(PROBE_LETTERS as readonly string[]).includes(head)) return undefined;
   const type = head as ProbeType;
-  if (type === 't') return tracepointProvider.complete('', rest, 't:');
+  if (type === 't') return tracepointProvider.complete(host, '', rest, 't:');
   const c = rest.indexOf(':');
   if (c < 0) return 'library';
   const library = rest.slice(0, c);
-  return providerFor({ type, library }).complete(library, rest.slice(c + 1), `${head}:${library}:`);
+  return providerFor({ type, library }).complete(host, library, rest.slice(c + 1), `${head}:${library}:`);
 }
 
 /** Does a spec's letter ask for the function's return (BCC's `r`)? */

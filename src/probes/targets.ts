@@ -41,6 +41,12 @@ export type ProbeTarget =
       readonly name: string;
       /** Chosen once, when the probe is resolved. */
       readonly mechanism: UserProbeMechanism;
+      /**
+       * `symbol` is an IFUNC, probed at the implementation it resolves to on this host
+       * (`offset` and `vaddr` are the implementation's): its resolver's vaddr, and the
+       * implementation's name (from the symbol tables, else its address).
+       */
+      readonly ifunc?: { readonly resolver: bigint; readonly implementation: string };
     }
   | {
       readonly kind: 'usdt';

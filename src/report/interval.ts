@@ -58,8 +58,15 @@ export type IntervalEnd = 'last' | 'quiet' | 'epipe';
 /** BCC's "forever": 99999999 s, when neither -i nor -d is given. */
 const FOREVER_S = 99999999;
 
+/**
+ * How long each sleep is. An interval longer than the duration is the duration (`-i 99999999
+ * -d 1` reports after 1 s, where BCC would sleep the interval): the run then ends by the
+ * duration's first report. Shorter intervals keep BCC's rule (the report reaching the duration
+ * is the last: `-i 2 -d 5` reports three times).
+ */
 export function intervalMs(p: Pick<IntervalPolicy, 'interval' | 'duration'>): number {
-  return (p.interval ?? p.duration ?? FOREVER_S) * 1000;
+  const s = p.interval !== undefined && p.duration !== undefined ? Math.min(p.interval, p.duration) : (p.interval ?? p.duration ?? FOREVER_S);
+  return s * 1000;
 }
 
 async function sleepInterval(ms: number, p: IntervalPolicy, clock: IntervalClock): Promise<'timeout' | StopReason> {

@@ -200,8 +200,3 @@ export async function runWithSession(pid: number | undefined, body: (session: Tr
   }
   return finish(session, code ?? 0);
 }
-
-/** `--dump=resolved`: pretty JSON with u64s (addresses, offsets) in hex. */
-export function dumpJson(value: unknown): Promise<void> {
-  return out(`${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`);
-}

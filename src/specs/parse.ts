@@ -33,9 +33,9 @@ import type {
 } from './ast.js';
 import { RAW_TRACEPOINT_WORDS } from './ast.js';
 import { collect } from './diagnostics.js';
-import { walk } from './walk.js';
+import { MAX_EXPR_DEPTH, tooDeep, walk } from './walk.js';
 import type { RawArgdistTail, RawPart, RawSignature, RawTraceTail } from './grammar/build.js';
-import { CLexer, decodeEscape, type Fault, type Tok } from './grammar/lexer.js';
+import { CLexer, decodeEscape, type Fault, TOO_LONG, type Tok } from './grammar/lexer.js';
 import argdistGrammar from './grammar/argdist.gen.js';
 import cexprGrammar from './grammar/cexpr.gen.js';
 import formatGrammar from './grammar/format.gen.js';
@@ -58,6 +58,16 @@ interface ParserInternals {
 }
 
 const grammars = new Map<string, nearley.Grammar>();
+
+/**
+ * A parser whose rejection message is not built: nearley's own walks every open state
+ * recursively (a stack overflow in deeply nested input), and ours comes from `expected`.
+ */
+function newParser(g: nearley.Grammar): nearley.Parser {
+  const parser = new nearley.Parser(g);
+  (parser as unknown as { reportError: () => string }).reportError = () => 'syntax error';
+  return parser;
+}
 
 function grammarFor(name: string, compiled: Compiled, start: string): nearley.Grammar {
   const key = `${name}:${start}`;
@@ -142,7 +152,7 @@ function hintsFor(exp: string[]): string[] {
  * cut, so every token offset is an offset into `source`.
  */
 function runC<T>(name: string, compiled: Compiled, start: string, source: string, from: number, to: number): T {
-  const parser = new nearley.Parser(grammarFor(name, compiled, start));
+  const parser = newParser(grammarFor(name, compiled, start));
   const lexer = compiled.Lexer as CLexer;
   const text = ' '.repeat(from) + source.slice(from, to);
   try {
@@ -199,7 +209,7 @@ function unique<T>(parser: nearley.Parser, name: string, start: string, source: 
 
 /** Parse source[from, to) with a grammar whose lexer is not the C lexer; offsets are shifted. */
 function runPlain<T>(name: string, compiled: Compiled, start: string, source: string, from: number, to: number): T {
-  const parser = new nearley.Parser(grammarFor(name, compiled, start));
+  const parser = newParser(grammarFor(name, compiled, start));
   parser.feed(source.slice(from, to));
   return unique<T>(parser, name, start, source, to);
 }
@@ -238,6 +248,12 @@ function splitParts(source: string, from: number, to: number): RawPart[] {
 
 /** Semantic checks the grammar cannot express (STRCMP's shape). */
 function validateExpr(source: string, e: Expr): void {
+  const deep = tooDeep(e);
+  if (deep) {
+    err(source, `expression nested too deeply (more than ${MAX_EXPR_DEPTH} levels)`, deep.span, [
+      'split it into several expressions, or compute it in the traced program',
+    ]);
+  }
   walk(e, (x) => {
     if (x.kind === 'call' && x.callee === 'STRCMP') {
       err(source, 'STRCMP takes a string literal and an expression', x.span, ['write STRCMP("text", expr)']);
@@ -252,11 +268,14 @@ function signatureParams(source: string, sig: RawSignature): Param[] {
   const ps = sig.params;
   const only = ps[0];
   if (ps.length === 1 && only && 'unnamed' in only && only.type.base.kind === 'void' && only.type.pointer === 0) return [];
+  const seen = new Set<string>();
   return ps.map((p) => {
     if ('unnamed' in p) {
       const written = source.slice(p.span.start, p.span.end);
       return err(source, `signature parameter '${written}' has no name`, p.span, [`write it as in C, e.g. '${written} x'`]);
     }
+    if (seen.has(p.name)) return err(source, `duplicate parameter name '${p.name}' in the signature`, p.nameSpan, ['each parameter needs its own name']);
+    seen.add(p.name);
     return p;
   });
 }
@@ -277,15 +296,19 @@ function formatAt(source: string, from: number, to: number, span: SourceSpan): F
   for (const t of toks) {
     const s = { start: from + t.offset, end: from + t.offset + t.text.length };
     switch (t.type) {
-      case 'text':
+      case 'text': {
+        const nul = t.text.indexOf('\u0000');
+        if (nul >= 0) err(source, 'a format string cannot hold a NUL byte', { start: s.start + nul, end: s.start + nul + 1 });
         text(t.text, s);
         break;
+      }
       case 'percent':
         text('%', s);
         break;
       case 'escape': {
         const v = decodeEscape(t.text);
         if (typeof v === 'string') err(source, v, s);
+        if (v === 0) err(source, `a format string cannot hold a NUL byte ('${t.text}')`, s, ['the text after it would never print']);
         text(String.fromCharCode(v), s);
         break;
       }
@@ -350,8 +373,9 @@ export function parseFormat(text: string): FormatString {
 const BLANK = /[ \t\r\n]/;
 
 function parseOffset(source: string, text: string, span: SourceSpan): number {
-  if (/^[0-9]+$/.test(text)) return Number(text);
-  if (/^0[xX][0-9a-fA-F]+$/.test(text)) return Number.parseInt(text.slice(2), 16);
+  const n = /^[0-9]+$/.test(text) ? Number(text) : /^0[xX][0-9a-fA-F]+$/.test(text) ? Number.parseInt(text.slice(2), 16) : undefined;
+  if (n !== undefined && !Number.isSafeInteger(n)) return err(source, `offset '${text}' is too large`, span, ['an offset is a byte offset into the function']);
+  if (n !== undefined) return n;
   return err(source, `invalid offset format '${text}', must be decimal or hexadecimal`, span, ['e.g. +16 or +0x10']);
 }
 
@@ -509,6 +533,7 @@ function tailLayout(source: string, specEnd: number, glued: boolean): TailLayout
 
 /** Re-word a trace-tail failure in BCC's terms where BCC has words for it. */
 function explainTail(source: string, specEnd: number, glued: boolean, f: Failure): Failure {
+  if (f.fault?.message === TOO_LONG) return f;
   const layout = tailLayout(source, specEnd, glued);
   if (layout.unmatchedPredicate !== undefined) {
     return { message: 'unmatched end of predicate', span: { start: layout.unmatchedPredicate, end: source.length }, hints: ["add the missing ')'"] };

@@ -2,13 +2,23 @@
  * A small Itanium C++ ABI demangler, for the names a tracer shows: nested names, templates,
  * substitutions (S_, S0_, St, Sa, Sb, Ss, Si, So, Sd), template parameters, builtin types,
  * pointers / references / cv-qualifiers, function and array types, pointers to members,
- * constructors and destructors, operators, ABI tags, local names, clone suffixes, and the common
- * special names (vtable, typeinfo, guard variables, thunks). Output follows `c++filt`
- * (`std::vector<int, std::allocator<int> >::push_back(int const&)`).
+ * constructors and destructors (inheriting ones too), operators, ABI tags, local names, lambdas'
+ * closure types, the expressions library templates use as arguments (template parameters,
+ * literals, `sr` scoped names, pack expansions), clone suffixes, symbol versions, and the common
+ * special names (vtable, typeinfo, guard variables, thunks, transaction clones). Output follows `c++filt`
+ * (`std::vector<int, std::allocator<int> >::push_back(int const&)`), which is what BCC prints
+ * (`__cxa_demangle`); the unit tests compare the two on every symbol of a g++ program and of
+ * libstdc++.
  *
- * It is honest: anything outside that subset (expressions in template arguments, decltype,
- * lambdas' closure types...) makes `demangle()` return its input unchanged.
+ * Why not a package: gecko-profiler-demangle's C++ half (cpp_demangle) prints names unlike
+ * c++filt (no return types, `(unsigned long)0`, `std::string` abbreviations). Its Rust half is
+ * rustc-demangle itself, which Rust names go to (demangle-rust.ts).
+ *
+ * It is honest: anything outside that subset (other expressions, decltype...) makes `demangle()`
+ * return its input unchanged.
  */
+
+import { demangleRust, isRustName } from './demangle-rust.js';
 
 type Node =
   | { k: 'name'; s: string; last?: string }
@@ -53,6 +63,9 @@ const BUILTIN_D: Record<string, string> = {
   u: 'char8_t',
   a: 'auto',
   c: 'decltype(auto)',
+  d: 'decimal64',
+  e: 'decimal128',
+  f: 'decimal32',
   h: 'half',
 };
 /** Standard substitutions: [short form, full form (what c++filt prints), the class's last name]. */
@@ -156,15 +169,16 @@ class Parser {
   }
 
   // <encoding> ::= <name> <bare-function-type> | <name> | <special-name>
-  encoding(): string {
-    if (this.peek() === 'T' || (this.peek() === 'G' && this.peek(1) === 'V')) return this.special();
+  /** `withReturn` false: a local name's enclosing function, which c++filt prints without its return type. */
+  encoding(withReturn = true): string {
+    if (this.peek() === 'T' || (this.peek() === 'G' && (this.peek(1) === 'V' || this.peek(1) === 'T'))) return this.special();
     const info = this.name();
     const end = this.peek();
     if (end === '' || end === 'E' || end === '.') return print(info.node);
     let ret: Node | undefined;
     if (info.template && !info.noReturn) ret = this.type();
     const params = this.params();
-    const head = ret ? `${print(ret)} ` : '';
+    const head = ret && withReturn ? `${print(ret)} ` : '';
     return `${head}${print(info.node)}(${list(params)})${info.q}`;
   }
 
@@ -177,6 +191,9 @@ class Parser {
 
   special(): string {
     if (this.eat('GV')) return `guard variable for ${print(this.name().node)}`;
+    // Transactional memory clones (libstdc++'s exception classes have them).
+    if (this.eat('GTt')) return `transaction clone for ${this.encoding()}`;
+    if (this.eat('GTn')) return `non-transaction clone for ${this.encoding()}`;
     this.expect('T');
     const c = this.peek();
     this.i++;
@@ -289,7 +306,7 @@ class Parser {
 
   local(): NameInfo {
     this.expect('Z');
-    const enc = this.encodingSaved();
+    const enc = this.encodingSaved(false);
     this.expect('E');
     if (this.eat('s')) {
       this.discriminator();
@@ -301,9 +318,9 @@ class Parser {
   }
 
   /** An encoding nested in a local name keeps the outer template args for T_. */
-  encodingSaved(): string {
+  encodingSaved(withReturn = true): string {
     const saved = this.tmplArgs;
-    const r = this.encoding();
+    const r = this.encoding(withReturn);
     this.tmplArgs = saved ?? this.tmplArgs;
     return r;
   }
@@ -330,16 +347,26 @@ class Parser {
       this.lastName = id;
     } else if (c === 'C' && /[123I]/.test(this.peek(1))) {
       this.i += 2;
+      let name = this.lastName;
       if (this.s[this.i - 1] === 'I') {
+        // An inheriting constructor (CI1 <base class>) is named after the base.
         this.i++;
-        this.type();
+        name = lastSimpleName(this.type()) ?? name;
       }
-      node = nm(this.lastName);
+      node = nm(name);
       noReturn = true;
     } else if (c === 'D' && /[0125]/.test(this.peek(1))) {
       this.i += 2;
       node = nm(`~${this.lastName}`);
       noReturn = true;
+    } else if (c === 'U' && this.peek(1) === 'l') {
+      // A lambda's closure type: Ul <parameter types> E [<number>] _ → {lambda(int)#1}.
+      this.i += 2;
+      const params = this.params();
+      this.expect('E');
+      const n = this.peek() === '_' ? 1 : this.number() + 2;
+      this.expect('_');
+      node = nm(`{lambda(${list(params)})#${n}}`);
     } else if (c === 'U' && this.peek(1) === 't') {
       this.i += 2;
       const n = this.peek() === '_' ? 1 : this.number() + 2;
@@ -444,8 +471,38 @@ class Parser {
       }
       return { k: 'pack', items };
     }
-    if (c === 'X') throw new Fail();
+    if (c === 'X') {
+      this.i++;
+      const e = this.expression();
+      this.expect('E');
+      return e;
+    }
     return this.type();
+  }
+
+  /**
+   * The expressions that template arguments of library code use: a template parameter
+   * (`T_`), a literal, and a scope-resolved name (`sr <type> <name>`: `std::__and_<…>::value`).
+   * Anything else fails.
+   */
+  expression(): Node {
+    const c = this.peek();
+    if (c === 'T') return this.templateParam();
+    if (c === 'L') return this.literal();
+    // A pack expansion (`sp T0_`): the pack's elements.
+    if (this.eat('sp')) return this.expression();
+    // An unresolved name (`16is_invocable_r_vIT_E`), template args included.
+    if (/\d/.test(c)) {
+      const id = nm(this.sourceName());
+      return this.peek() === 'I' ? { k: 'tmpl', name: id, args: this.templateArgs(false) } : id;
+    }
+    if (this.eat('sr')) {
+      const scope = this.peek() === 'T' ? this.templateParam() : this.type();
+      const u = this.unqualified().node;
+      const name: Node = this.peek() === 'I' ? { k: 'tmpl', name: u, args: this.templateArgs(false) } : u;
+      return { k: 'qual', scope, name };
+    }
+    throw new Fail();
   }
 
   literal(): Node {
@@ -660,6 +717,13 @@ function list(ns: readonly Node[]): string {
     .join(', ');
 }
 
+/** A pack that is empty or ends in an empty pack (nested packs of `Dp` expansions). */
+function endsInEmptyPack(n: Node): boolean {
+  if (n.k !== 'pack') return false;
+  const last = n.items[n.items.length - 1];
+  return last === undefined || endsInEmptyPack(last);
+}
+
 function closeAngle(s: string): string {
   return s.endsWith('>') ? `${s} >` : `${s}>`;
 }
@@ -676,11 +740,11 @@ function decl(n: Node, inner: string): string {
       const lastArg = n.args[n.args.length - 1];
       // c++filt quirk: after a trailing empty pack it does not separate `>>`.
       const body = `<${list(n.args)}`;
-      const close = lastArg?.k === 'pack' && lastArg.items.length === 0 ? `${body}>` : closeAngle(body);
+      const close = lastArg !== undefined && endsInEmptyPack(lastArg) ? `${body}>` : closeAngle(body);
       return `${base}${sep}${close}${inner}`;
     }
     case 'pack':
-      return n.items.map(print).join(', ') + inner;
+      return list(n.items) + inner;
     case 'ptr':
       return decl(n.t, `*${inner}`);
     case 'ref':
@@ -704,9 +768,26 @@ function decl(n: Node, inner: string): string {
   }
 }
 
-/** Demangles an Itanium C++ name (`_Z…`), or returns the input unchanged. */
+/**
+ * Demangles a C++ (Itanium, `_Z…`) or Rust (v0 `_R…`, legacy `_ZN…17h<hash>E`) name, or
+ * returns the input unchanged.
+ */
 export function demangle(name: string): string {
+  if (isRustName(name)) {
+    const r = demangleRust(name);
+    if (r !== name) return r;
+  }
   if (!name.startsWith('_Z')) return name;
+  // A symbol version (`@GLIBCXX_3.4`, `@@…`) is kept after the demangled name, as c++filt does.
+  const at = name.indexOf('@');
+  if (at > 0) {
+    const base = demangleItanium(name.slice(0, at));
+    return base === undefined ? name : base + name.slice(at);
+  }
+  return demangleItanium(name) ?? name;
+}
+
+function demangleItanium(name: string): string | undefined {
   try {
     const p = new Parser(name);
     p.i = 2;
@@ -720,12 +801,12 @@ export function demangle(name: string): string {
     }
     return out;
   } catch (e) {
-    if (e instanceof Fail) return name;
+    if (e instanceof Fail) return undefined;
     throw e;
   }
 }
 
-/** True when `demangle` would change the name. */
+/** Does the name look mangled (C++ or Rust)? Cheap: `demangle` may still leave it as it is. */
 export function isMangled(name: string): boolean {
-  return name.startsWith('_Z') && demangle(name) !== name;
+  return name.startsWith('_Z') || name.startsWith('_R');
 }

@@ -84,12 +84,29 @@ export function listTracepointDirs(root: string): TracepointName[] {
   return out;
 }
 
+/**
+ * Whether `category` and `event` can name a trace event: the kernel's names are C identifiers
+ * (`available_events` uses `[a-z0-9_]`; dynamic events allow capitals, and some systems `.`
+ * and `-`). They become path components under tracefs, so nothing else — no `/`, no `..` — is
+ * ever joined into a path (`t:../../../tmp/x:y` read a planted `id` once).
+ */
+export function isTracepointName(category: string, event: string): boolean {
+  return EVENT_NAME.test(category) && EVENT_NAME.test(event);
+}
+
+const EVENT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,255}$/;
+
 /** Whether an event directory is a real trace event (has an `id`). */
 export function hasEventId(root: string, t: TracepointName): boolean {
-  return fs.existsSync(path.join(root, 'events', t.category, t.event, 'id'));
+  return isTracepointName(t.category, t.event) && fs.existsSync(path.join(root, 'events', t.category, t.event, 'id'));
 }
 
 function eventFile(root: string, category: string, event: string, file: string): string {
+  if (!isTracepointName(category, event)) {
+    throw new ResolveError(`${JSON.stringify(`${category}:${event}`)} is not a tracepoint name`, [
+      'tracepoint names are category:event, letters, digits and _ (see polytrace list t:*)',
+    ]);
+  }
   const p = path.join(root, 'events', category, event, file);
   try {
     return fs.readFileSync(p, 'utf8');

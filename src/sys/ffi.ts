@@ -162,3 +162,38 @@ export function setrlimit(resource: number, buf: Pointer): number {
 export function poll(fds: Pointer, nfds: number, timeoutMs: number): number {
   return pollFn(fds, nfds, timeoutMs) as number;
 }
+
+// The dynamic linker, for IFUNC resolution (pipeline/ifunc.ts); bound on first use.
+const RTLD_LAZY = 0x1;
+const RTLD_NOLOAD = 0x4;
+let dl:
+  | {
+      open: (file: string, mode: number) => Pointer | null;
+      sym: (handle: Pointer, name: string) => Pointer | null;
+      vsym: (handle: Pointer, name: string, version: string) => Pointer | null;
+      close: (handle: Pointer) => number;
+    }
+  | undefined;
+
+/**
+ * The address this process's dynamic linker gives `name` (at symbol version `version`, when
+ * given) in the object loaded from `file`: for an IFUNC, the implementation its resolver
+ * chose. Only for an object already loaded (RTLD_NOLOAD: nothing is loaded, no constructor
+ * runs); undefined when it is not loaded or has no such symbol.
+ */
+export function loadedSymbolAddress(file: string, name: string, version?: string): bigint | undefined {
+  dl ??= {
+    open: libc.func('void *dlopen(const char *file, int mode)'),
+    sym: libc.func('void *dlsym(void *handle, const char *name)'),
+    vsym: libc.func('void *dlvsym(void *handle, const char *name, const char *version)'),
+    close: libc.func('int dlclose(void *handle)'),
+  };
+  const handle = dl.open(file, RTLD_LAZY | RTLD_NOLOAD);
+  if (handle === null) return undefined;
+  try {
+    const p = version === undefined ? dl.sym(handle, name) : dl.vsym(handle, name, version);
+    return p === null ? undefined : (koffi.address(p) as bigint);
+  } finally {
+    dl.close(handle);
+  }
+}

@@ -12,20 +12,35 @@ import { fileURLToPath } from 'node:url';
 export const BUILD_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '.build');
 
 export function buildC(name: string, source: string, flags: readonly string[] = []): string {
+  return build('gcc', 'c', name, source, flags);
+}
+
+/** The same for a C++ program, with g++. */
+export function buildCxx(name: string, source: string, flags: readonly string[] = []): string {
+  return build('g++', 'cpp', name, source, flags);
+}
+
+function build(compiler: 'gcc' | 'g++', ext: 'c' | 'cpp', name: string, source: string, flags: readonly string[]): string {
   if (!/^[\w.-]+$/.test(name)) throw new Error(`buildC: bad name ${JSON.stringify(name)}`);
-  const hash = createHash('sha256').update(source).update('\0').update(flags.join('\0')).digest('hex').slice(0, 12);
+  const hash = createHash('sha256')
+    .update(compiler === 'gcc' ? '' : 'g++\0') // C programs keep the hashes (and cached builds) they had
+    .update(source)
+    .update('\0')
+    .update(flags.join('\0'))
+    .digest('hex')
+    .slice(0, 12);
   const shared = flags.includes('-shared');
   const out = join(BUILD_DIR, shared ? `lib${name}-${hash}.so` : `${name}-${hash}`);
   if (existsSync(out)) return out;
   mkdirSync(BUILD_DIR, { recursive: true });
-  const src = join(BUILD_DIR, `${name}-${hash}.c`);
+  const src = join(BUILD_DIR, `${name}-${hash}.${ext}`);
   writeFileSync(src, source);
   const tmp = `${out}.tmp${process.pid}`;
   try {
-    execFileSync('gcc', ['-o', tmp, src, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(compiler, ['-o', tmp, src, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     const err = e as { stderr?: Buffer };
-    throw new Error(`buildC(${name}): gcc failed:\n${err.stderr?.toString() ?? String(e)}`);
+    throw new Error(`build(${name}): ${compiler} failed:\n${err.stderr?.toString() ?? String(e)}`);
   }
   renameSync(tmp, out);
   return out;

@@ -103,6 +103,17 @@ export function loadedProgramNames(): string[] {
   return (JSON.parse(json) as Array<{ name?: string }>).map((p) => p.name ?? '');
 }
 
+/** FUNC/COUNT rows of the last table in funccount's output. */
+export function lastTable(stdout: string): Map<string, number> {
+  const blocks = stdout.split(/^FUNC\s+COUNT$/m);
+  const rows = new Map<string, number>();
+  for (const line of blocks[blocks.length - 1]!.split('\n')) {
+    const m = /^(\S+)\s+(\d+)$/.exec(line);
+    if (m) rows.set(m[1]!, Number(m[2]));
+  }
+  return rows;
+}
+
 /** Sum of argdist's COUNT EVENT rows under `title` (a -C probe's title line) over every interval. */
 export function freqTotals(stdout: string, title: string): Map<string, number> {
   const rows = new Map<string, number>();

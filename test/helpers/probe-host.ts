@@ -1,6 +1,6 @@
 /**
  * A ProbeHost made of fixtures, so that planning a command line (resolve, choose the
- * mechanism, check every expression) is tested with no kernel: the miniature tracefs of
+ * mechanism, check every expression), listing and completing are tested with no kernel: the miniature tracefs of
  * fixtures/tracefs (its tracepoints and its synthetic available_filter_functions), the BTF of
  * fixtures/btf/kinds.btf, and real ELF files named by path.
  */
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { BtfSpec } from '../../src/btf/index.js';
 import type { KernelFunctionMechanism, ProbeHost, UserProbeMechanism } from '../../src/probes/host.js';
 import { filterKernelFunctions } from '../../src/probes/kernel.js';
-import { ElfFile } from '../../src/symbols/elf.js';
+import { ElfFile, unversioned } from '../../src/symbols/elf.js';
 import { availableFilterFunctions, hasEventId, listTracepointDirs, readTracepointFormat } from '../../src/symbols/tracefs.js';
 import { usdtProbes } from '../../src/symbols/usdt/probes.js';
 import { readFileSync } from 'node:fs';
@@ -30,6 +30,10 @@ export interface FixtureHostOptions {
   readonly dynamicEvents?: readonly string[];
   /** Kernel BTF (default: fixtures/btf/kinds.btf; false: a kernel without BTF). */
   readonly btf?: boolean;
+  /** What IFUNC symbols resolve to, by unversioned name: a vaddr in their file (default: unknown). */
+  readonly ifuncs?: Readonly<Record<string, bigint>>;
+  /** Receives the host's notes. */
+  readonly notes?: string[];
 }
 
 export function fixtureHost(o: FixtureHostOptions = {}): ProbeHost {
@@ -55,8 +59,12 @@ export function fixtureHost(o: FixtureHostOptions = {}): ProbeHost {
     usdtBinary: resolved,
     elf: (path) => ElfFile.open(path),
     userProbeMechanism: () => o.userProbes ?? 'uprobe_multi',
+    ifuncImplementation: (_path, sym) => o.ifuncs?.[unversioned(sym.name)],
+    note: (text) => o.notes?.push(text),
     usdtProbes: (path) => usdtProbes(ElfFile.open(path)),
     kernelFunctionSupport: () => (o.mechanism ? { mechanism: o.mechanism, why } : { why }),
+    kernelFunctionMechanisms: () => why,
+    kernelFunctionSource: () => `${FIXTURE_TRACEFS}/available_filter_functions`,
     kernelFunctions: (re) =>
       filterKernelFunctions(
         availableFilterFunctions(FIXTURE_TRACEFS).filter((n) => re.test(n)),

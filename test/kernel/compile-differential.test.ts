@@ -228,7 +228,18 @@ describe.skipIf(skip)('compile: differential test against a reference evaluator 
     const ctx = probeContext({ kind: 'raw_tracepoint', nargs: 6 }, { signature: sig });
     let compared = 0;
     fc.assert(
-      fc.property(fc.array(expr, { minLength: Math.ceil(BATCH / 2), maxLength: BATCH, size: 'max' }), inputs, (texts, vectors) => {
+      fc.property(fc.array(expr, { minLength: Math.ceil(BATCH / 2), maxLength: BATCH, size: 'max' }), inputs, (generated, vectors) => {
+        // What C leaves undefined with constant operands (a zero divisor, a shift by the width
+        // or more) is refused by the checker: such expressions have nothing to compare.
+        const texts = generated.filter((t) => {
+          try {
+            buildProgram(ctx, ProgType.RawTracepoint, [t], { name: 'cmp_diff', strings: false });
+            return true;
+          } catch (e) {
+            if (/(division|remainder) by zero|shift by .* is out of range/.test((e as Error).message)) return false;
+            throw e;
+          }
+        });
         const built = buildProgram(ctx, ProgType.RawTracepoint, texts, { name: 'cmp_diff', strings: false });
         using s = new TraceSession();
         const prog = s.load(built.spec, { verbose: true });

@@ -4,21 +4,10 @@
  * SIGINT and SIGTERM, and nothing of ours left loaded afterwards.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import { skipKernel, requireKernel, start, runTool, programsLeft } from '../helpers/kernel.js';
+import { skipKernel, requireKernel, start, runTool, programsLeft, lastTable } from '../helpers/kernel.js';
 import { counterWorkload, startCounter } from '../helpers/workloads.js';
 
 const N = 1000;
-
-/** FUNC/COUNT rows of the last table in funccount's output. */
-function lastTable(stdout: string): Map<string, number> {
-  const blocks = stdout.split(/^FUNC\s+COUNT$/m);
-  const rows = new Map<string, number>();
-  for (const line of blocks[blocks.length - 1].split('\n')) {
-    const m = /^(\S+)\s+(\d+)$/.exec(line);
-    if (m) rows.set(m[1], Number(m[2]));
-  }
-  return rows;
-}
 
 const ours = (): Promise<string[]> => programsLeft(/^funccount/);
 
@@ -133,9 +122,22 @@ describe.skipIf(skipKernel)('funccount (kernel)', () => {
 
   it('bad input: one clear line, exit 1, nothing attached', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['t:nosuch:nosuch'], /No functions matched by pattern nosuch:nosuch/],
+      [['t:nosuch:nosuch'], /^funccount: No tracepoints matched by pattern nosuch:nosuch in \/.*\/events \(list them with 'polytrace list t:\*'\)$/m],
+      [
+        ['t:sched:nosuch'],
+        /^funccount: No tracepoints matched by pattern sched:nosuch in \/.*\/events \(did you mean sched:.*\?; list them with 'polytrace list t:sched:\*'\)$/m,
+      ],
+      [['t:sched:sched_swich'], /^funccount: No tracepoints matched by pattern sched:sched_swich in .* \(did you mean sched:sched_switch\?; /m],
+      [
+        ['u:/usr/bin/python3.11:function__entyr'],
+        /^funccount: No USDT probes matched by pattern function__entyr in \/usr\/bin\/python3\.11 \(did you mean function__entry\?; /m,
+      ],
       [['nosuchlib:malloc'], /unable to find library nosuchlib/],
-      [['c:no_such_function_here'], /No functions matched by pattern no_such_function_here/],
+      [
+        ['c:no_such_function_here'],
+        /No functions matched by pattern no_such_function_here in \/.*libc\.so\.6 \(list them with 'polytrace list uprobe:\/.*libc\.so\.6:\*'\)/,
+      ],
+      [['c:mallocc'], /No functions matched by pattern mallocc in \/.*libc\.so\.6 \(did you mean malloc\b/],
       [['-p', '999999', 'c:malloc'], /no process with PID 999999/],
       [['a:b:c:d'], /Too many ':'-separated components/],
       [['x:y:z'], /Type must be 'p', 't', or 'u', but got '?x'?/],

@@ -220,7 +220,7 @@ describe.skipIf(skipKernel)('funclatency (kernel)', () => {
   it('errors: kernel functions (no kprobes here), no match, bad patterns: one line, exit 1', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['vfs_read'], /kernel function/],
-      [[`${chainExe()}:nomatch_here`], /0 functions matched by ".*:nomatch_here"\. Exiting\./],
+      [[`${chainExe()}:nomatch_here`], /0 functions matched by ".*:nomatch_here" in \/.*\. Exiting\./],
       [['t:sched:sched_switch'], /unrecognized pattern format 't:sched:sched_switch'/],
       [['-p', '999999', 'c:read'], /no process with PID 999999/],
     ];

@@ -123,10 +123,62 @@ int main(int argc, char **argv) { weak_fn(); printf("%d\\n", helper_two(argc)); 
     const none = await list('tracepoint:no_such_category_x:*');
     expect(none.code).toBe(1);
     expect(none.out).toEqual([]);
-    expect(none.stderr).toMatch(/no probes match/);
+    expect(none.stderr).toMatch(
+      /^polytrace list: no tracepoints match 'tracepoint:no_such_category_x:\*' in \/.*\/events \(list them with 'polytrace list t:\*'\)\n$/,
+    );
+    const typo = await list('t:sched:sched_swich');
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/^polytrace list: no tracepoints match 't:sched:sched_swich' in \/.*\/events \(did you mean sched:sched_switch\?; /);
     const bad = await list('bogus:a:b');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown probe type 'bogus'/);
+  });
+
+  it('no pattern: kernel functions only as this kernel attaches them; stderr says how many were left out and why', async () => {
+    type Row = { name: string; available: boolean };
+    const rows = JSON.parse((await runTool('polytrace', ['features', '--json'])).stdout) as Row[];
+    const has = (n: string): boolean => rows.find((r) => r.name === n)?.available === true;
+    const kprobes = has('kprobe_pmu') || has('kprobe_events');
+    const r = await list();
+    expect(r.code).toBe(0);
+    const kinds = new Set(r.out.map((l) => l.split(':')[0]));
+    expect(kinds.has('tracepoint')).toBe(true);
+    expect(kinds.has('kprobe')).toBe(kprobes);
+    expect(kinds.has('fentry')).toBe(has('fentry'));
+    // Asked for by name, they are all listed: the note counts exactly those.
+    for (const [kind, attaches] of [
+      ['kprobe', kprobes],
+      ['fentry', has('fentry')],
+    ] as const) {
+      if (attaches) continue;
+      const named = await list(`${kind}:*`);
+      expect(named.stderr).toMatch(
+        new RegExp(`^polytrace list: note: ${kind === 'kprobe' ? 'kprobes' : 'fentry/fexit'} cannot be attached on this kernel \\(.+\\)$`, 'm'),
+      );
+      expect(r.stderr).toContain(`polytrace list: note: left out ${named.out.length} kernel functions as ${kind}:*, which this kernel cannot attach (`);
+    }
+  });
+
+  it('polytrace funcount: one line naming the nearest tool, exit 2', async () => {
+    const r = await runTool('polytrace', ['funcount', 'c:malloc']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("polytrace: unknown tool 'funcount' (did you mean funccount?; 'polytrace --help' lists the tools)\n");
+  });
+
+  it('polytrace features: a fallback that is missing too is not offered', async () => {
+    type Row = { name: string; available: boolean };
+    const rows = JSON.parse((await runTool('polytrace', ['features', '--json'])).stdout) as Row[];
+    const has = (n: string): boolean => rows.find((r) => r.name === n)?.available === true;
+    const text = (await runTool('polytrace', ['features'])).stdout;
+    const fentry = /^fentry .*\n(.*)$/m.exec(text);
+    expect(fentry).not.toBeNull();
+    if (has('fentry')) return;
+    if (has('kprobe_pmu') || has('kprobe_events')) expect(fentry![1]).toMatch(/; instead: kprobes$/);
+    else
+      expect(fentry![1]).toMatch(
+        /; no fallback: kprobes \(kprobe_pmu, kprobe_events\) missing too; kernel functions cannot be probed here; tracepoints .*'polytrace list t:\*'/,
+      );
   });
 
   it('stops quietly when its reader goes away', () => {

@@ -12,7 +12,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { skipKernel, requireKernel, start, runTool, programsLeft, freqTotals } from '../helpers/kernel.js';
+import { skipKernel, requireKernel, start, runTool, programsLeft, freqTotals, lastTable } from '../helpers/kernel.js';
 import { startSyscalls, syscallsWorkload, type GoWorkload } from '../helpers/workloads.js';
 import { findTracefs } from '../../src/symbols/tracefs.js';
 import { syscallEvent, syscallNumbers } from '../../src/symbols/syscalls.js';
@@ -40,17 +40,6 @@ function haveInt80(): boolean {
  * Empty: the table (Linux 7.2 headers) covers every syscall of the kernels tested here.
  */
 const WITHOUT_NUMBER: Readonly<Record<string, string>> = {};
-
-/** FUNC/COUNT rows of the last table in funccount's output. */
-function lastTable(stdout: string): Map<string, number> {
-  const blocks = stdout.split(/^FUNC\s+COUNT$/m);
-  const rows = new Map<string, number>();
-  for (const line of blocks[blocks.length - 1]!.split('\n')) {
-    const m = /^(\S+)\s+(\d+)$/.exec(line);
-    if (m) rows.set(m[1]!, Number(m[2]));
-  }
-  return rows;
-}
 
 /** Runs `tool ARGS` (with -p of a fresh syscalls workload) around one round of its work. */
 async function whileWorking(tool: 'funccount' | 'stackcount', args: (pid: number) => string[], env: NodeJS.ProcessEnv, int80 = false) {

@@ -231,7 +231,7 @@ describe.skipIf(skipKernel)('stackcount (kernel)', () => {
     const cases: Array<[string[], RegExp]> = [
       [['-K', '-U', 't:sched:sched_switch'], /-K and -U are mutually exclusive/],
       [['submit_bio'], /kernel function/],
-      [['t:nosuch:nosuch'], /No functions matched by pattern nosuch:nosuch/],
+      [['t:nosuch:nosuch'], /No tracepoints matched by pattern nosuch:nosuch in \/.*\/events/],
       [['x:y:z'], /Type must be 'p', 't', or 'u', but got x/],
     ];
     for (const [args, msg] of cases) {

@@ -8,7 +8,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { requireKernel, start, programsLeft, root } from '../helpers/kernel.js';
+import { requireKernel, start, programsLeft, root, lastTable } from '../helpers/kernel.js';
 import { buildC } from '../helpers/cbuild.js';
 import { kernelConfig } from './kernel-tree.js';
 import { startGoWorkload, type GoWorkload } from '../helpers/workloads.js';
@@ -22,17 +22,6 @@ let exe = '';
 
 /** `kfuncs N`: ready → (N umask, N getppid, N 1-byte reads) → done. */
 const startWorkload = (n: number): Promise<GoWorkload> => startGoWorkload(exe, [String(n)]);
-
-/** FUNC/COUNT rows of the last table funccount printed. */
-function lastTable(stdout: string): Map<string, number> {
-  const blocks = stdout.split(/^FUNC\s+COUNT$/m);
-  const rows = new Map<string, number>();
-  for (const line of blocks[blocks.length - 1]!.split('\n')) {
-    const m = /^(\S+)\s+(\d+)$/.exec(line);
-    if (m) rows.set(m[1]!, Number(m[2]));
-  }
-  return rows;
-}
 
 function ourKprobeEvents(): string[] {
   return readFileSync(KPROBE_EVENTS, 'utf8')

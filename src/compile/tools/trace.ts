@@ -29,7 +29,7 @@ import { MapType, type MapSpec, type ProgramSpec } from '../../emit/types.js';
 import { emitTaskFilter, type TaskFilter } from '../filter.js';
 import { emitCountSlot } from '../counter.js';
 import { mapLookup } from '../map-calls.js';
-import { EmitError } from '../../errors.js';
+import { CheckError, EmitError } from '../../errors.js';
 import type { FormatPiece as AstPiece } from '../../specs/ast.js';
 
 export const HEADER_SIZE = 48;
@@ -41,6 +41,10 @@ export const STACK_BYTES = STACK_DEPTH * 8;
 export const BPF_F_USER_STACK = 1 << 8;
 /** Default `-Z`: BCC's string size. */
 export const DEFAULT_STRING_SIZE = 80;
+/** The largest -Z: a string lives in the record, whose every offset must fit in a signed 16-bit instruction field. */
+export const MAX_STRING_SIZE = 8192;
+/** The largest record: its offsets are instruction offsets (signed 16 bits). */
+export const MAX_RECORD_SIZE = 32768;
 
 export type TraceArgKind = 'int' | 'string';
 
@@ -73,6 +77,13 @@ export function recordLayout(kinds: readonly TraceArgKind[], o: { stringSize: nu
     off += STACK_BYTES;
   }
   layout.size = off;
+  if (off > MAX_RECORD_SIZE) {
+    const strings = kinds.filter((k) => k !== 'int').length;
+    throw new CheckError(
+      `an event record of ${off} bytes is too large (at most ${MAX_RECORD_SIZE}): ${strings} string${strings === 1 ? '' : 's'} of -Z ${o.stringSize} bytes${o.kernelStack || o.userStack ? ' and stacks' : ''}`,
+      ['lower -Z/--string-size, or print fewer strings per probe'],
+    );
+  }
   return layout;
 }
 

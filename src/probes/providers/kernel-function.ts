@@ -8,39 +8,54 @@
 import { ResolveError, TracerError } from '../../errors.js';
 import type { ProbeSite } from '../../compile/context.js';
 import type { ProbeHost } from '../host.js';
-import type { Provider, ProbeQuery, ResolvedProbe } from '../provider.js';
+import type { Miss, Provider, ProbeQuery, ResolvedProbe } from '../provider.js';
 import { nameRegExp } from '../match.js';
 import { kernelFunctionsUnavailable, suggestTracepoints } from '../kfunc-unavailable.js';
 import { globToRegExp } from '../../symbols/match.js';
-import { kprobeBlacklist } from '../../symbols/tracefs.js';
-import { btfFunctionTest, candidateFunctions, filterKernelFunctions, probeLimit, probeLimitError, type KernelFunctionCandidates } from '../kernel.js';
-import { completions, wrongKind, type KernelListKind, type ListEntry, type ListSources } from '../listing.js';
-import { loadKernelBtf } from '../../kernel/btf.js';
+import { nearest } from '../../symbols/nearest.js';
+import { probeLimit, probeLimitError } from '../kernel.js';
+import { byString, completions, missHints, wrongKind, type KernelListKind, type ListEntry, type ListOptions } from '../listing.js';
 
 const WILDCARD_FREE = /^[A-Za-z0-9_.]+$/;
+
+/** Every kernel function a tool may probe (for the nearest names to a missing one). */
+const ANY = /^/;
+
+function missed(q: ProbeQuery, host: ProbeHost): Miss {
+  // The listing of the name's family: its first word (`vfs_`), else its first letters.
+  const head = /^[A-Za-z0-9]+_/.exec(q.name)?.[0] ?? q.name.replace(/[^A-Za-z0-9_].*$/, '').slice(0, 3);
+  return {
+    what: 'kernel function',
+    where: host.kernelFunctionSource(),
+    near: nearest(host.kernelFunctions(ANY), q.name),
+    list: `kprobe:${head}*`,
+  };
+}
+
+/** The mechanism a kind of kernel listing attaches with: kprobes or BPF trampolines. */
+const usesFentry = (kind: KernelListKind): boolean => kind === 'fentry' || kind === 'fexit';
 
 export const kernelFunctionProvider: Provider = {
   name: 'kernel-function',
   listKinds: ['kprobe', 'kretprobe', 'fentry', 'fexit'],
-  async complete(_library, partial, prefix) {
+  async complete(host, _library, partial, prefix) {
     // Every kernel function would be tens of thousands of words: only after a first letter.
     if (partial === '') return [];
     try {
-      const btf = loadKernelBtf();
-      const names: string[] = [];
-      for (const id of btf.idsOfKind('func')) {
-        const n = btf.nameOf(id);
-        if (n.startsWith(partial)) names.push(n);
-      }
-      return completions(names, prefix, partial);
+      // None where the kernel cannot attach to them.
+      const mechanism = host.kernelFunctionSupport().mechanism;
+      if (mechanism === undefined) return [];
+      const names = host.kernelFunctions(new RegExp(`^${partial.replace(/[^A-Za-z0-9_]/g, '\\$&')}`));
+      return completions(mechanism === 'fentry' ? names.filter((n) => host.kernelFunctionHasBtf(n)) : names, prefix, partial);
     } catch {
       return [];
     }
   },
-  list(q, src, verbose) {
+  list(q, host, o) {
     if (q.kind !== 'kprobe' && q.kind !== 'kretprobe' && q.kind !== 'fentry' && q.kind !== 'fexit') throw wrongKind(q, 'kernel-function');
-    return listKernelEntries(q.kind, q.pattern, src, verbose);
+    return listKernelEntries(q.kind, q.pattern, q.attachable === true, host, o);
   },
+  missed,
   resolve(q: ProbeQuery, host: ProbeHost): ResolvedProbe[] {
     const support = host.kernelFunctionSupport();
     const mechanism = support.mechanism;
@@ -63,9 +78,16 @@ export const kernelFunctionProvider: Provider = {
     const limit = probeLimit();
     if (names.length > limit) throw probeLimitError(limit, names.length);
     if (names.length === 0 && q.match === 'exact') {
-      throw new ResolveError(`cannot attach to kernel function ${q.name}: it is not traceable`, [
-        `list what can be traced with 'polytrace list kprobe:${q.name}*'`,
-      ]);
+      let where = '';
+      let hints = [`list what can be traced with 'polytrace list kprobe:${q.name}*'`];
+      try {
+        const m = missed(q, host);
+        where = ` (not in ${m.where})`;
+        hints = missHints(m);
+      } catch {
+        // The list hint alone.
+      }
+      throw new ResolveError(`cannot attach to kernel function ${q.name}: it is not traceable${where}`, hints);
     }
     const ret = q.type === 'r';
     return names.map((symbol) => {
@@ -76,43 +98,47 @@ export const kernelFunctionProvider: Provider = {
 };
 
 /**
- * Kernel functions a pattern names: ftrace's available_filter_functions, or — when it cannot be
- * read (lockdown, as here) — kallsyms text symbols that BTF also describes; minus what the tools
- * refuse (the kprobe blacklist, .cold/.part clones, perf internals), so what is listed is what
- * `funccount`/`trace` would accept. fentry/fexit need a BTF FUNC as well.
+ * Kernel functions a pattern names, sorted: the host's list (ftrace's available_filter_functions,
+ * or kallsyms ∩ BTF where that cannot be read), minus what the tools refuse, so what is listed
+ * is what `funccount`/`trace` would accept. fentry/fexit need a BTF FUNC as well.
  */
-export async function kernelFunctionNames(pattern: string, src: ListSources, needBtf: boolean): Promise<{ names: string[]; source: string }> {
-  // kprobe:P and fentry:P (both listed without a pattern) share one read of the sources.
-  let found = kernelNamesMemo.get(pattern);
-  if (!found) kernelNamesMemo.set(pattern, (found = candidateKernelFunctions(pattern, src)));
-  const { names, source, btfChecked } = await found;
-  if (!needBtf || btfChecked) return { names, source };
-  // fentry/fexit attach to what vmlinux's or a loaded module's BTF describes.
-  const inVmlinux = btfFunctionTest(await src.btf());
-  const inModule = (await src.moduleFunctions?.()) ?? (() => undefined);
-  return { names: names.filter((n) => inVmlinux(n) || inModule(n) !== undefined), source };
+function kernelFunctionNames(kind: KernelListKind, pattern: string, host: ProbeHost): string[] {
+  const names = host.kernelFunctions(globToRegExp(pattern));
+  return (usesFentry(kind) ? names.filter((n) => host.kernelFunctionHasBtf(n)) : [...names]).sort(byString);
 }
 
-const kernelNamesMemo = new Map<string, Promise<KernelFunctionCandidates>>();
-
-async function candidateKernelFunctions(pattern: string, src: ListSources): Promise<KernelFunctionCandidates> {
-  const root = await src.tracefs();
-  const found = candidateFunctions(globToRegExp(pattern), () => root);
-  return { ...found, names: filterKernelFunctions(found.names, kprobeBlacklist()).kept.sort() };
-}
-
-async function* listKernelEntries(kind: KernelListKind, pattern: string, src: ListSources, verbose: boolean): AsyncGenerator<ListEntry> {
-  const { names } = await kernelFunctionNames(pattern, src, kind === 'fentry' || kind === 'fexit');
+/**
+ * Kernel functions as `kind`. Where the kernel cannot attach them that way, an `attachable`
+ * query (no pattern given) lists nothing and notes how many it left out; a query that asked
+ * for the kind lists them and notes that they cannot attach.
+ */
+async function* listKernelEntries(kind: KernelListKind, pattern: string, attachable: boolean, host: ProbeHost, o: ListOptions): AsyncGenerator<ListEntry> {
+  const why = host.kernelFunctionMechanisms();
+  const missing = usesFentry(kind) ? why.fentry : why.kprobes;
+  const mechanism = usesFentry(kind) ? 'fentry/fexit' : 'kprobes';
+  if (missing && attachable) {
+    // Counted for the note only: a list that cannot be read is no reason to fail the rest.
+    let count: number | undefined;
+    try {
+      count = kernelFunctionNames(kind, pattern, host).length;
+    } catch {
+      count = undefined;
+    }
+    if (count !== 0) {
+      const what = count === undefined ? 'the kernel functions' : `${count} kernel function${count === 1 ? '' : 's'}`;
+      o.note?.(`left out ${what} as ${kind}:*, which this kernel cannot attach (${mechanism}: ${missing}); 'polytrace list ${kind}:*' lists them anyway`);
+    }
+    return;
+  }
+  const names = kernelFunctionNames(kind, pattern, host);
+  if (missing && names.length) o.note?.(`${mechanism} cannot be attached on this kernel (${missing})`);
   let signature: (name: string) => string[] = () => [];
-  if (verbose && names.length) {
-    const spec = await src.btf();
+  if (o.verbose && names.length) {
     const { formatFuncSignature } = await import('../../btf/format.js');
-    const inModule = (await src.moduleFunctions?.()) ?? (() => undefined);
     signature = (name) => {
-      const id = spec.idsByName(name, 'func')[0];
-      if (id !== undefined) return [formatFuncSignature(spec, id)];
-      const m = inModule(name);
-      return m ? [formatFuncSignature(m.spec, m.id)] : [];
+      const spec = host.kernelBtf(name);
+      const id = spec?.idsByName(name, 'func')[0];
+      return spec && id !== undefined ? [formatFuncSignature(spec, id)] : [];
     };
   }
   for (const name of names) yield { probe: `${kind}:${name}`, details: () => signature(name) };

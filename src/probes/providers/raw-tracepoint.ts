@@ -17,15 +17,15 @@
 import { ResolveError, TracerError, UnsupportedFeatureError } from '../../errors.js';
 import type { ProbeSite } from '../../compile/context.js';
 import type { ProbeHost } from '../host.js';
-import type { Provider, ProbeQuery, ResolvedProbe } from '../provider.js';
+import type { Miss, Provider, ProbeQuery, ResolvedProbe } from '../provider.js';
 import { nameRegExp } from '../match.js';
 import type { BtfSpec } from '../../btf/spec.js';
-import { suggest } from '../../btf/resolve.js';
 import { tracepointNames, tracepointProto, type TracepointProto } from '../../btf/func.js';
 import { formatTracepointProto } from '../../btf/format.js';
 import { globToRegExp } from '../../symbols/match.js';
+import { didYouMean, nearest } from '../../symbols/nearest.js';
 import type { TracepointName } from '../../symbols/tracefs.js';
-import { byString, completions, wrongKind, type ListEntry, type ListSources } from '../listing.js';
+import { byString, completions, wrongKind, type ListEntry } from '../listing.js';
 
 /** tracefs categories whose events are not tracepoints of their own name. */
 const NOT_RAW = new Set(['syscalls', 'ftrace']);
@@ -68,10 +68,14 @@ function nameSource(host: ProbeHost): NameSource {
   };
 }
 
+function missed(name: string, src: NameSource): Miss {
+  return { what: 'raw tracepoint', where: src.where, near: nearest(src.names(), name), list: 'rawtracepoint:*' };
+}
+
 function notFound(name: string, src: NameSource): ResolveError {
-  const near = suggest(name, src.names(), 3);
-  const mean = near.length ? `: did you mean ${near.length === 1 ? near[0] : `${near.slice(0, -1).join(', ')} or ${near[near.length - 1]}`}?` : '';
-  return new ResolveError(`no raw tracepoint '${name}' (${src.lookedFor(name)})${mean}`, [`list them with 'polytrace list rawtracepoint:*'`]);
+  const m = missed(name, src);
+  const mean = m.near.length ? `: ${didYouMean(m.near)}` : '';
+  return new ResolveError(`no raw tracepoint '${name}' (${src.lookedFor(name)})${mean}`, [`list them with 'polytrace list ${m.list}'`]);
 }
 
 /** The BTF prototype of a tracepoint, or undefined where BTF lacks it or is malformed there. */
@@ -102,25 +106,19 @@ function resolved(host: ProbeHost, name: string): ResolvedProbe {
 export const rawTracepointProvider: Provider = {
   name: 'raw-tracepoint',
   listKinds: ['rawtracepoint'],
-  async complete(_library, partial, prefix) {
+  async complete(host, _library, partial, prefix) {
     try {
-      const { loadKernelBtf } = await import('../../kernel/btf.js');
-      return completions(tracepointNames(loadKernelBtf()), prefix, partial);
-    } catch {
-      // No BTF: tracefs events.
-    }
-    try {
-      const { findTracefs, listTracepointDirs, dynamicEvents } = await import('../../symbols/tracefs.js');
-      const root = findTracefs();
-      return root ? completions(tracefsNames(listTracepointDirs(root), dynamicEvents(root)), prefix, partial) : [];
+      if (host.whyNoRawTracepoints()) return [];
+      return completions(nameSource(host).names(), prefix, partial);
     } catch {
       return [];
     }
   },
-  list(q, src, verbose) {
+  list(q, host, o) {
     if (q.kind !== 'rawtracepoint') throw wrongKind(q, 'raw-tracepoint');
-    return listRawTracepoints(q.pattern, src, verbose);
+    return listRawTracepoints(q.pattern, host, o.verbose);
   },
+  missed: (q, host) => missed(q.name, nameSource(host)),
   resolve(q: ProbeQuery, host: ProbeHost): ResolvedProbe[] {
     const why = host.whyNoRawTracepoints();
     if (why) {
@@ -141,22 +139,11 @@ export const rawTracepointProvider: Provider = {
   },
 };
 
-async function* listRawTracepoints(pattern: string, src: ListSources, verbose: boolean): AsyncGenerator<ListEntry> {
-  let btf: BtfSpec | undefined;
-  try {
-    btf = await src.btf();
-  } catch {
-    btf = undefined;
-  }
-  let all: Iterable<string>;
-  if (btf) all = tracepointNames(btf);
-  else {
-    const root = await src.tracefs();
-    const { listTracepoints, dynamicEvents } = await import('../../symbols/tracefs.js');
-    all = tracefsNames(listTracepoints(root), dynamicEvents(root));
-  }
+async function* listRawTracepoints(pattern: string, host: ProbeHost, verbose: boolean): AsyncGenerator<ListEntry> {
+  // Kernel BTF's btf_trace_* typedefs; without BTF, the tracefs events that are tracepoints.
+  const btf = host.kernelBtf();
   const re = globToRegExp(pattern);
-  const names = [...new Set([...all].filter((n) => re.test(n)))].sort(byString);
+  const names = [...new Set([...nameSource(host).names()].filter((n) => re.test(n)))].sort(byString);
   for (const name of names) {
     yield {
       probe: `rawtracepoint:${name}`,

@@ -11,16 +11,15 @@
  * record takes perf events.
  */
 import { ResolveError } from '../../errors.js';
-import { wrongKind } from '../listing.js';
 import type { ProbeSite } from '../../compile/context.js';
 import type { ProbeHost } from '../host.js';
-import type { Provider, ProbeQuery, ResolvedProbe } from '../provider.js';
+import type { Miss, Provider, ProbeQuery, ResolvedProbe } from '../provider.js';
 import { nameRegExp } from '../match.js';
 import { globToRegExp } from '../../symbols/match.js';
-import { listTracepoints, readTracepointFormat } from '../../symbols/tracefs.js';
+import { nearest } from '../../symbols/nearest.js';
 import { syscallEvent, syscallNumbers } from '../../symbols/syscalls.js';
 import type { TracepointAttach } from '../targets.js';
-import { completions, tracepointFieldDecl, type ListEntry, type ListSources } from '../listing.js';
+import { byString, completions, missHints, tracepointFieldDecl, wrongKind, type ListEntry } from '../listing.js';
 
 /** A glob with no wildcard and no regex metacharacter names exactly one tracepoint. */
 const LITERAL_TRACEPOINT = /^([A-Za-z0-9_-]+):([A-Za-z0-9_-]+)$/;
@@ -77,42 +76,65 @@ function resolveAll(q: ProbeQuery, host: ProbeHost, matches: readonly Match[]): 
   return matches.map((m, i) => resolved(host, m, attach[i]!));
 }
 
-function notFound(name: string): ResolveError {
+/** What `category:event` names was looked for in tracefs, and the nearest events there. */
+function missed(name: string, host: ProbeHost): Miss {
+  const names = host.tracepoints().map((t) => `${t.category}:${t.event}`);
   const category = name.split(':')[0] ?? '';
-  return new ResolveError(`tracepoint ${name} does not exist`, [`list them with 'polytrace list t:${category}:*'`]);
+  const known = category !== '' && names.some((n) => n.startsWith(`${category}:`));
+  // Directories without an id are no events: the nearest few are checked (a stat each).
+  const near = nearest(names, name, 10)
+    .filter((n) => {
+      const [c, e] = n.split(':') as [string, string];
+      return host.hasTracepoint(c, e);
+    })
+    .slice(0, 3);
+  return { what: 'tracepoint', where: `${host.tracefs()}/events`, near, list: known ? `t:${category}:*` : 't:*' };
+}
+
+function notFound(name: string, host: ProbeHost): ResolveError {
+  let m: Miss;
+  try {
+    m = missed(name, host);
+  } catch {
+    return new ResolveError(`tracepoint ${name} does not exist`);
+  }
+  return new ResolveError(`tracepoint ${name} does not exist in ${m.where}`, missHints(m));
 }
 
 export const tracepointProvider: Provider = {
   name: 'tracepoint',
   listKinds: ['tracepoint'],
-  async complete(_library, partial, prefix) {
-    const { findTracefs, listTracepoints } = await import('../../symbols/tracefs.js');
-    const root = findTracefs();
-    if (!root) return [];
-    const tps = listTracepoints(root);
-    const colon = partial.indexOf(':');
-    if (colon < 0) return completions(new Set(tps.map((t) => `${t.category}:`)), prefix, partial);
-    const cat = partial.slice(0, colon);
-    return completions(
-      tps.filter((t) => t.category === cat).map((t) => t.event),
-      `${prefix}${cat}:`,
-      partial.slice(colon + 1),
-    );
+  async complete(host, _library, partial, prefix) {
+    try {
+      const tps = host.tracepoints();
+      const colon = partial.indexOf(':');
+      if (colon < 0) return completions(new Set(tps.map((t) => `${t.category}:`)), prefix, partial);
+      const cat = partial.slice(0, colon);
+      const want = partial.slice(colon + 1);
+      return completions(
+        tps.filter((t) => t.category === cat && t.event.startsWith(want) && host.hasTracepoint(t.category, t.event)).map((t) => t.event),
+        `${prefix}${cat}:`,
+        want,
+      );
+    } catch {
+      return [];
+    }
   },
-  list(q, src, verbose) {
+  list(q, host, o) {
     if (q.kind !== 'tracepoint') throw wrongKind(q, 'tracepoint');
-    return listTracepoints_(q.pattern, src, verbose);
+    return listTracepointEntries(q.pattern, host, o.verbose);
   },
+  missed: (q, host) => missed(q.name, host),
   resolve(q: ProbeQuery, host: ProbeHost): ResolvedProbe[] {
     const literal = q.match === 'regex' ? null : LITERAL_TRACEPOINT.exec(q.name);
     if (literal) {
       // Skip listing every tracepoint (thousands of directories) for a plain name.
       const [, category, event] = literal;
       if (host.hasTracepoint(category!, event!)) return resolveAll(q, host, [{ category: category!, event: event! }]);
-      if (q.match === 'exact') throw notFound(q.name);
+      if (q.match === 'exact') throw notFound(q.name, host);
       return [];
     }
-    if (q.match === 'exact') throw notFound(q.name);
+    if (q.match === 'exact') throw notFound(q.name, host);
     const re = nameRegExp(q.name, q.match);
     const matches: Match[] = [];
     for (const t of host.tracepoints()) {
@@ -122,22 +144,23 @@ export const tracepointProvider: Provider = {
   },
 };
 
-async function* listTracepoints_(pattern: string, src: ListSources, verbose: boolean): AsyncGenerator<ListEntry> {
-  const root = await src.tracefs();
+async function* listTracepointEntries(pattern: string, host: ProbeHost, verbose: boolean): AsyncGenerator<ListEntry> {
   const re = globToRegExp(pattern);
+  // Directories first, matched by name; only those kept are checked for an id (a stat each).
   const names: string[] = [];
-  for (const { category, event } of listTracepoints(root)) {
+  for (const { category, event } of host.tracepoints()) {
     const name = `${category}:${event}`;
-    if (re.test(name)) names.push(name);
+    if (re.test(name) && host.hasTracepoint(category, event)) names.push(name);
   }
-  names.sort();
+  names.sort(byString);
   for (const name of names) {
     const colon = name.indexOf(':');
     yield {
       probe: `tracepoint:${name}`,
       details: () =>
         verbose
-          ? readTracepointFormat(root, name.slice(0, colon), name.slice(colon + 1))
+          ? host
+              .tracepointFormat(name.slice(0, colon), name.slice(colon + 1))
               .fields.filter((f) => !f.isCommon)
               .map(tracepointFieldDecl)
           : [],

@@ -9,10 +9,21 @@ import { ResolveError } from '../../errors.js';
 import { findUsdtProbes, type UsdtProbe } from '../../symbols/usdt/probes.js';
 import type { UsdtArg } from '../../symbols/usdt/types.js';
 import type { ProbeHost } from '../host.js';
-import type { Provider, ProbeQuery, ResolvedProbe } from '../provider.js';
+import type { Miss, Provider, ProbeQuery, ResolvedProbe } from '../provider.js';
 import { nameRegExp } from '../match.js';
 import { globToRegExp } from '../../symbols/match.js';
-import { byString, completions, usdtArgLines, wrongKind, type ListEntry } from '../listing.js';
+import { nearest } from '../../symbols/nearest.js';
+import { splitUsdtArgs } from '../../symbols/usdt/args.js';
+import { byString, completions, missHints, usdtArgLines, wrongKind, type ListEntry } from '../listing.js';
+
+/** The probes of the binary `q` names, written as `q` writes them (with the provider when it does). */
+function missed(q: ProbeQuery, host: ProbeHost): Miss {
+  const bin = host.usdtBinary(q.library, q.pid);
+  const probes = host.usdtProbes(bin.path);
+  const names = q.provider ? probes.map((p) => `${p.provider}:${p.name}`) : probes.map((p) => p.name);
+  const written = q.provider ? `${q.provider}:${q.name}` : q.name;
+  return { what: 'USDT probe', where: bin.path, near: nearest(names, written), list: `usdt:${bin.path}:*` };
+}
 
 type Site = { offset: bigint; semaphoreOffset?: bigint };
 
@@ -38,24 +49,20 @@ function byArgLayout(probes: readonly UsdtProbe[]): Array<{ probe: UsdtProbe; ar
 export const usdtProvider: Provider = {
   name: 'usdt',
   listKinds: ['usdt'],
-  async complete(library, partial, prefix) {
+  async complete(host, library, partial, prefix) {
     try {
-      const [{ resolveUsdtBinary }, { ElfFile }, { usdtProbes }] = await Promise.all([
-        import('../../symbols/library.js'),
-        import('../../symbols/elf.js'),
-        import('../../symbols/usdt/probes.js'),
-      ]);
-      const probes = usdtProbes(ElfFile.open(resolveUsdtBinary(library).path));
+      const probes = host.usdtProbes(host.usdtBinary(library).path);
       // `u:lib:probe` and `u:lib:provider:probe` both work; offer the short form.
       return completions(new Set(probes.map((p) => p.name)), prefix, partial);
     } catch {
       return [];
     }
   },
-  list(q, _src, verbose) {
+  list(q, host, o) {
     if (q.kind !== 'usdt') throw wrongKind(q, 'usdt');
-    return listUsdtEntries(q.library, q.provider, q.probe, verbose);
+    return listUsdtEntries(q.library, q.provider, q.probe, host, o.verbose);
   },
+  missed,
   resolve(q: ProbeQuery, host: ProbeHost): ResolvedProbe[] {
     const bin = host.usdtBinary(q.library, q.pid);
     const all = host.usdtProbes(bin.path);
@@ -63,9 +70,7 @@ export const usdtProvider: Provider = {
     let found: readonly UsdtProbe[];
     if (q.match === 'exact') {
       found = findUsdtProbes(all, written);
-      if (found.length === 0) {
-        throw new ResolveError(`unrecognized USDT probe ${written} in ${bin.path}`, [`list them with 'polytrace list usdt:${bin.path}:*'`]);
-      }
+      if (found.length === 0) throw new ResolveError(`unrecognized USDT probe ${written} in ${bin.path}`, missHints(missed(q, host)));
     } else {
       const re = nameRegExp(q.name, q.match);
       found = all.filter((p) => re.test(p.name));
@@ -86,16 +91,12 @@ export const usdtProvider: Provider = {
   },
 };
 
-async function* listUsdtEntries(library: string, provider: string, probe: string, verbose: boolean): AsyncGenerator<ListEntry> {
-  const { resolveUsdtBinary } = await import('../../symbols/library.js');
-  const { ElfFile } = await import('../../symbols/elf.js');
-  const { usdtProbes } = await import('../../symbols/usdt/probes.js');
-  const { splitUsdtArgs } = await import('../../symbols/usdt/args.js');
-  const bin = resolveUsdtBinary(library);
-  const elf = ElfFile.open(bin.path);
+async function* listUsdtEntries(library: string, provider: string, probe: string, host: ProbeHost, verbose: boolean): AsyncGenerator<ListEntry> {
+  const bin = host.usdtBinary(library);
   const provRe = globToRegExp(provider);
   const probeRe = globToRegExp(probe);
-  const probes = usdtProbes(elf)
+  const probes = host
+    .usdtProbes(bin.path)
     .filter((p) => provRe.test(p.provider) && probeRe.test(p.name))
     .sort((a, b) => byString(a.provider, b.provider) || byString(a.name, b.name));
   for (const p of probes) {

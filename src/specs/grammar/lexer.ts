@@ -320,14 +320,24 @@ abstract class LazyMoo {
   }
 }
 
+/**
+ * The most tokens one grammar run reads. Earley parsing costs grow faster than linearly with
+ * the input (a chain of 4,000 ternaries takes seconds), so a spec longer than any real one is
+ * refused before nearley sees it all; real specs have tens of tokens.
+ */
+export const MAX_TOKENS = 4096;
+export const TOO_LONG = `too long: more than ${MAX_TOKENS} tokens`;
+
 /** A nearley lexer over a moo lexer: skips blanks, validates, and turns faults into `fault` tokens. */
 export class CLexer extends LazyMoo {
   protected readonly rules = cRules;
   /** The first fault of the current input, if any. */
   fault: Fault | undefined;
+  private count = 0;
 
   override reset(chunk: string, info?: unknown): void {
     this.fault = undefined;
+    this.count = 0;
     super.reset(chunk, info);
   }
 
@@ -336,6 +346,12 @@ export class CLexer extends LazyMoo {
       const tok = this.inner.next();
       if (!tok) return undefined;
       if (tok.type === 'ws') continue;
+      if (++this.count > MAX_TOKENS) {
+        // End the input here rather than hand nearley a token it rejects: its rejection message
+        // walks every open state, which costs seconds in deeply nested input.
+        this.fault ??= fault(TOO_LONG, tok, ['split the work into several probes or expressions']);
+        return undefined;
+      }
       const f = validate(tok);
       if (f) {
         this.fault ??= f;

@@ -73,7 +73,7 @@ describe('types of expressions', () => {
     ['b + 1', kp, 's32'],
     ['b + 1u', kp, 'unsigned int'],
     ['b + 1l', kp, 'long'],
-    ['e << 40', kp, 'int'],
+    ['e << 20', kp, 'int'],
     ['a >> b', kp, 'u64'],
     ['b < c', kp, 'int'],
     ['!a', kp, 'int'],

@@ -1,16 +1,19 @@
 /**
- * `polytrace completion bash`: the script loads in bash, registers itself for every bin
- * (complete -p), and its function completes tools, options and probe names when called with
- * COMP_WORDS/COMP_LINE set as bash sets them. Probe names come back from the installed bin
- * (dist/): those cases are skipped outside CI until the package is built.
+ * `polytrace completion bash|zsh|fish`: the bash script loads in bash, registers itself for
+ * every bin (complete -p), and its function completes tools, options and probe names when
+ * called with COMP_WORDS/COMP_LINE set as bash sets them; fish accepts its script (fish -n) and
+ * completes with it (complete -C). Probe names come back from the installed bin (dist/): those
+ * cases are skipped outside CI until the package is built. The candidates themselves are
+ * tested in-process on the fixture host (test/helpers/probe-host.ts).
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { bashScript, zshScript, toolOptions, toolCommand, probeCandidates } from '../../../src/multitools/completion.js';
+import { bashScript, zshScript, fishScript, toolOptions, toolCommand, probeCandidates } from '../../../src/multitools/completion.js';
 import { root, inCI } from '../../helpers/kernel.js';
+import { fixtureHost } from '../../helpers/probe-host.js';
 
 const built = existsSync(join(root, 'dist', 'cli', 'polytrace.cjs'));
 const tracefs = existsSync('/sys/kernel/tracing/events/sched') || existsSync('/sys/kernel/debug/tracing/events/sched');
@@ -70,7 +73,8 @@ describe('shell completion', () => {
     expect(complete('stackcount -')).toEqual(expect.arrayContaining(['-K', '-U', '--svg', '--json', '-f']));
     expect(complete(`funclatency --heatmap ${root}/packa`)).toEqual([`${root}/package.json`, `${root}/package-lock.json`].sort());
     expect(complete('funccount -i ')).toEqual([]);
-    expect(complete('polytrace completion ')).toEqual(['bash', 'zsh']);
+    expect(complete('polytrace completion ')).toEqual(['bash', 'zsh', 'fish']);
+    expect(complete('polytrace list --ver')).toEqual(['--verbose']);
   });
 
   it.skipIf(!(built && tracefs) && !inCI)('bash: probe names from tracefs, BTF and ELF, relative to the last colon', () => {
@@ -81,23 +85,18 @@ describe('shell completion', () => {
     expect(complete('funccount c:strle')).toEqual(['strlen']);
     expect(complete('argdist -C p:c:mallo')).toContain('malloc');
     expect(complete('trace u:/usr/bin/python3.11:function__')).toEqual(['function__entry', 'function__return']);
-    expect(complete('funclatency vfs_rea')).toEqual(expect.arrayContaining(['vfs_read', 'vfs_readv']));
+    // Kernel functions only where this kernel attaches them (kprobes or trampolines).
+    const features = JSON.parse(spawnSync('node', [join(root, 'bin', 'polytrace.js'), 'features', '--json'], { encoding: 'utf8' }).stdout) as Array<{
+      name: string;
+      available: boolean;
+    }>;
+    const attaches = features.some((f) => ['kprobe_pmu', 'kprobe_events', 'fentry'].includes(f.name) && f.available);
+    expect(complete('funclatency vfs_rea')).toEqual(attaches ? expect.arrayContaining(['vfs_read', 'vfs_readv']) : []);
     expect(complete('funccount rt:sched_switc')).toEqual(['sched_switch']);
     expect(complete('argdist -C rawtracepoint::sched_switc')).toEqual(['sched_switch']);
-  });
-
-  it.skipIf(!tracefs && !inCI)('candidates, in-process', async () => {
-    expect(await probeCandidates('funccount', 't:sched:sched_switc')).toEqual(['t:sched:sched_switch']);
-    expect(await probeCandidates('funccount', 'c:strle')).toEqual(['c:strlen']);
-    expect(await probeCandidates('trace', 'p::vfs_rea')).toEqual(expect.arrayContaining(['p::vfs_read']));
-    expect(await probeCandidates('funccount', 'no_such_lib_xyz:foo')).toEqual([]);
-    // Raw tracepoints: names from kernel BTF (else tracefs); argdist writes rawtracepoint::NAME.
-    expect(await probeCandidates('trace', 'rawtracepoint:sched_switc')).toEqual(['rawtracepoint:sched_switch']);
-    expect(await probeCandidates('stackcount', 'rt:sched_switc')).toEqual(['rt:sched_switch']);
-    expect(await probeCandidates('argdist', 'rt::sched_switc')).toEqual(['rt::sched_switch']);
-    expect(await probeCandidates('trace', 'raw')).toContain('rawtracepoint:');
-    expect(await probeCandidates('argdist', 'raw')).toContain('rawtracepoint::');
-    expect(await probeCandidates('funclatency', 'raw')).not.toContain('rawtracepoint:');
+    // polytrace list's pattern, in BCC's and bpftrace's spellings.
+    expect(complete('polytrace list t:sched:sched_wak')).toEqual(expect.arrayContaining(['sched_wakeup', 'sched_waking']));
+    expect(complete('polytrace list tracepoint:sched:sched_wak')).toEqual(expect.arrayContaining(['sched_wakeup', 'sched_waking']));
   });
 
   it('zsh: a #compdef script with every tool', async () => {
@@ -110,5 +109,91 @@ describe('shell completion', () => {
       writeFileSync(f, z);
       expect(spawnSync('zsh', ['-n', f]).status).toBe(0);
     }
+  });
+
+  it('fish: fish -n accepts the script; it completes tools, options, shells and (with dist/) probes', async () => {
+    const f = await fishScript();
+    expect(f).toContain("complete -c polytrace -f -n __fish_use_subcommand -a 'trace argdist funccount funclatency stackcount list features completion'");
+    for (const t of ['trace', 'argdist', 'funccount', 'funclatency', 'stackcount']) expect(f).toContain(`complete -c ${t} -f -a '(__polytrace_candidates)'`);
+    const fish = spawnSync('sh', ['-c', 'command -v fish']).status === 0;
+    if (!fish && !inCI) return;
+    const file = join(tmpdir(), `polytrace-${process.pid}.fish`);
+    writeFileSync(file, f);
+    const n = spawnSync('fish', ['-n', file], { encoding: 'utf8' });
+    expect(n.stderr).toBe('');
+    expect(n.status).toBe(0);
+    const fishComplete = (line: string): string[] => {
+      const r = spawnSync('fish', ['--no-config', '-c', `source ${JSON.stringify(file)}; complete -C ${JSON.stringify(line)}`], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      return r.stdout
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => l.split('\t')[0]!);
+    };
+    expect(fishComplete('polytrace func')).toEqual(['funccount', 'funclatency']);
+    expect(fishComplete('funccount --js')).toEqual(['--json']);
+    expect(fishComplete('polytrace funccount --js')).toEqual(['--json']);
+    expect(fishComplete('polytrace completion ')).toEqual(['bash', 'zsh', 'fish'].sort());
+    expect(fishComplete('polytrace list --verb')).toEqual(['--verbose']);
+    if (built && tracefs)
+      expect(fishComplete('polytrace list t:sched:sched_wak')).toEqual(expect.arrayContaining(['t:sched:sched_wakeup', 't:sched:sched_waking']));
+  });
+});
+
+/** Candidates in-process, on the fixture host: its tracefs, BTF, function list and ELF files. */
+describe('completion candidates (fixture host)', () => {
+  const node = process.execPath;
+  const libstdcxx = '/usr/lib/x86_64-linux-gnu/libstdc++.so.6';
+
+  it('tracepoints: categories, then the events of one', async () => {
+    const host = fixtureHost();
+    expect(await probeCandidates('funccount', 't:sch', host)).toEqual(['t:sched:']);
+    expect(await probeCandidates('funccount', 't:sched:sched_s', host)).toEqual(['t:sched:sched_switch']);
+    // A directory without an id is no event.
+    expect(await probeCandidates('funccount', 't:sched:not_', host)).toEqual([]);
+    expect(await probeCandidates('list', 'tracepoint:sched:sched_s', host)).toEqual(['tracepoint:sched:sched_switch']);
+    expect(await probeCandidates('list', 't:sched:sched_s', host)).toEqual(['t:sched:sched_switch']);
+  });
+
+  it('raw tracepoints: from BTF, only where the kernel has them', async () => {
+    expect(await probeCandidates('trace', 'rawtracepoint:sched_', fixtureHost({ rawTracepoints: true }))).toEqual([
+      'rawtracepoint:sched_kthread_stop_ret',
+      'rawtracepoint:sched_wake_idle_without_ipi',
+    ]);
+    expect(await probeCandidates('argdist', 'rt::irq_', fixtureHost({ rawTracepoints: true }))).toEqual(['rt::irq_handler_entry']);
+    expect(await probeCandidates('list', 'rawtracepoint:irq_', fixtureHost({ rawTracepoints: true }))).toEqual(['rawtracepoint:irq_handler_entry']);
+    expect(await probeCandidates('trace', 'rt:irq_', fixtureHost())).toEqual([]);
+  });
+
+  it('kernel functions: only where a mechanism attaches them; fentry only those with BTF', async () => {
+    expect(await probeCandidates('funccount', 'vfs_', fixtureHost({ mechanism: 'kprobe' }))).toEqual(['vfs_read', 'vfs_write']);
+    expect(await probeCandidates('trace', 'p::vfs_r', fixtureHost({ mechanism: 'kprobe' }))).toEqual(['p::vfs_read']);
+    expect(await probeCandidates('list', 'kprobe:vfs_r', fixtureHost({ mechanism: 'kprobe' }))).toEqual(['kprobe:vfs_read']);
+    // Neither kprobes nor trampolines: no kernel function is offered.
+    expect(await probeCandidates('funccount', 'vfs_', fixtureHost())).toEqual([]);
+    expect(await probeCandidates('trace', 'p::vfs_r', fixtureHost())).toEqual([]);
+    expect(await probeCandidates('list', 'kprobe:vfs_', fixtureHost())).toEqual([]);
+    const fentry = fixtureHost({ mechanism: 'fentry' });
+    const withBtf = (await probeCandidates('funccount', 'vfs_', fentry)).filter((n) => fentry.kernelFunctionHasBtf(n));
+    expect(await probeCandidates('funccount', 'vfs_', fentry)).toEqual(withBtf);
+  });
+
+  it('user functions and USDT probes of a file', async () => {
+    const host = fixtureHost();
+    expect(await probeCandidates('funccount', `${node}:napi_create_int3`, host)).toEqual([`${node}:napi_create_int32`]);
+    expect(await probeCandidates('trace', `p:${node}:napi_create_int3`, host)).toEqual([`p:${node}:napi_create_int32`]);
+    expect(await probeCandidates('list', `uprobe:${node}:napi_create_int3`, host)).toEqual([`uprobe:${node}:napi_create_int32`]);
+    expect(await probeCandidates('funccount', '/no/such/file:foo', host)).toEqual([]);
+    expect(await probeCandidates('trace', `u:${libstdcxx}:th`, host)).toEqual([`u:${libstdcxx}:throw`]);
+    expect(await probeCandidates('list', `usdt:${libstdcxx}:re`, host)).toEqual([`usdt:${libstdcxx}:rethrow`]);
+  });
+
+  it('the words before a probe, per tool', async () => {
+    const host = fixtureHost();
+    expect(await probeCandidates('trace', 'raw', host)).toContain('rawtracepoint:');
+    expect(await probeCandidates('argdist', 'raw', host)).toContain('rawtracepoint::');
+    expect(await probeCandidates('funclatency', 'raw', host)).not.toContain('rawtracepoint:');
+    expect(await probeCandidates('list', 'tr', host)).toEqual(['tracepoint:']);
+    expect(await probeCandidates('list', 'k', host)).toEqual(['kprobe:', 'kretprobe:']);
   });
 });

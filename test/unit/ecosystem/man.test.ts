@@ -33,6 +33,12 @@ describe('man pages', () => {
     }
   });
 
+  it('a default the description tells is not repeated (argdist -i)', () => {
+    const text = readFileSync(join(root, 'man', 'man8', 'argdist.8'), 'utf8');
+    expect(text).toContain('Output interval, in seconds (default 1 second)\n');
+    expect(text).not.toMatch(/\(default 1 second\)\.? Default: 1\./);
+  });
+
   it.skipIf(!have('mandoc') && !inCI)('mandoc -Tlint: no message at all', () => {
     const r = spawnSync('mandoc', ['-Tlint', '-W', 'style', ...PAGES.map((p) => join(root, 'man', 'man8', `${p}.8`))], { encoding: 'utf8' });
     expect(r.stdout + r.stderr).toBe('');

@@ -110,10 +110,14 @@ describe('pattern planning (funccount, stackcount, funclatency)', () => {
     expect(f.probes.map((x) => x.target)).toMatchObject([{ name: 'ftrace:function', mechanism: 'perf' }]);
   });
 
-  it("nothing matched: each tool says it in BCC's words", () => {
+  it("nothing matched: each tool says it in BCC's words, with the kind's word and where it looked", () => {
     const host = fixtureHost({ mechanism: 'kprobe' });
-    expect(() => planPattern('t:sched:nosuch', 'funccount', { regex: false }, host)).toThrow(/^No functions matched by pattern sched:nosuch$/);
-    expect(() => planPattern('nosuch_*', 'funclatency', { regex: false }, host)).toThrow('0 functions matched by "nosuch_*". Exiting.');
+    expect(() => planPattern('t:sched:nosuch', 'funccount', { regex: false }, host)).toThrow(
+      /^No tracepoints matched by pattern sched:nosuch in .*\/tracefs\/events$/,
+    );
+    expect(() => planPattern('nosuch_*', 'funclatency', { regex: false }, host)).toThrow(
+      /^0 kernel functions matched by "nosuch_\*" in .*\/tracefs\/available_filter_functions\. Exiting\.$/,
+    );
   });
 
   it('kernel functions: the mechanism is chosen once, and the site follows it', () => {
@@ -291,7 +295,7 @@ describe('raw tracepoints asked for by name (rawtracepoint:NAME, rt:NAME)', () =
       [false, { kind: 'raw_tracepoint', name: 'sched_wake_idle_without_ipi', nargs: 1 }],
     ]);
     expect(planPattern('rt:^irq', 'stackcount', { regex: true }, raw).probes.map((x) => x.target.name)).toEqual(['irq_handler_entry']);
-    expect(() => planPattern('rt:nosuch*', 'funccount', { regex: false }, raw)).toThrow(/^No functions matched by pattern nosuch\*$/);
+    expect(() => planPattern('rt:nosuch*', 'funccount', { regex: false }, raw)).toThrow(/^No raw tracepoints matched by pattern nosuch\* in kernel BTF$/);
   });
 
   it('a kernel without raw tracepoints: one line naming what is missing, no fallback', () => {

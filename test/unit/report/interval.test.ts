@@ -81,6 +81,13 @@ describe('interval loop', () => {
     expect(r.end).toBe('last');
   });
 
+  it('an interval longer than the duration is cut to it (issue 20: -i 99999999 -d 1 never ended)', async () => {
+    const r = await run({ interval: 99999999, duration: 1, onSignal: 'report' }, []);
+    expect(r.sleeps).toEqual([1000]);
+    expect(r.log).toEqual(['read 1', 'print 1']);
+    expect(r.end).toBe('last');
+  });
+
   it('-i without -d runs until a stop', async () => {
     const r = await run({ interval: 1, onSignal: 'report' }, ['timeout', 'timeout', 'timeout', 'timeout', 'signal']);
     expect(r.log.filter((l) => l.startsWith('print'))).toHaveLength(5);

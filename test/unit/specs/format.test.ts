@@ -31,7 +31,7 @@ describe('format strings', () => {
   });
 
   test('escapes', () => {
-    expect(parseFormat('\\"\\\\\\n\\t\\x41\\101\\0').pieces).toEqual([{ kind: 'text', value: '"\\\n\tAA\0', span: { start: 0, end: 18 } }]);
+    expect(parseFormat('\\"\\\\\\n\\t\\x41\\101').pieces).toEqual([{ kind: 'text', value: '"\\\n\tAA', span: { start: 0, end: 16 } }]);
   });
 
   test.each([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ResolveError } from '../../../src/errors.js';
-import { globToRegExp, globToRegExpSource, matchNames, translatePythonRegex, userRegExp } from '../../../src/symbols/match.js';
+import fc from 'fast-check';
+import { globToRegExp, globToRegExpSource, matchNames, translatePythonRegex, userRegExp, wildcardMatch } from '../../../src/symbols/match.js';
 
 // Expected results computed with CPython 3.11 `re.match` on the same names.
 const NAMES = [
@@ -112,5 +113,27 @@ describe('matchNames', () => {
   });
   it('is safe with global regexes', () => {
     expect(matchNames(['ab', 'ab2', 'ab3'], /ab/g)).toEqual(['ab', 'ab2', 'ab3']);
+  });
+});
+
+describe('glob matching is linear (issue 20: backtracking on runs of *)', () => {
+  it('many stars, contiguous or apart, against names that almost match', () => {
+    const names = ['a'.repeat(60), `${'a'.repeat(59)}b`, 'sched_switch', 'x'];
+    expect(matchNames(names, globToRegExp(`${'*'.repeat(40)}x`))).toEqual(['x']);
+    expect(matchNames(names, globToRegExp(`${'a*'.repeat(30)}c`))).toEqual([]);
+    expect(matchNames(names, globToRegExp(`${'*a'.repeat(30)}*b`))).toEqual([`${'a'.repeat(59)}b`]);
+    expect(matchNames(names, globToRegExp('sched:********************x'))).toEqual([]);
+  });
+
+  it('wildcardMatch agrees with BCC regex for globs of letters, "." and "*"', () => {
+    const glob = fc.stringMatching(/^[ab.*]{0,8}$/);
+    const name = fc.stringMatching(/^[abc]{0,8}$/);
+    fc.assert(
+      fc.property(glob, name, (g, n) => {
+        expect(wildcardMatch(g, n)).toBe(new RegExp(globToRegExpSource(g)).test(n));
+        expect(globToRegExp(g).test(n)).toBe(new RegExp(globToRegExpSource(g)).test(n));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

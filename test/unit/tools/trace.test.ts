@@ -218,7 +218,7 @@ describe('-I headers', () => {
       ['name', 32],
     ]);
     expect(h.records.find((r) => r.name === 'u')!.size).toBe(8);
-    expect(h.skipped).toEqual(['int add(struct point *p)']);
+    expect(h.skipped).toEqual(['int …']); // first word only: a -I file may be anything
   });
 
   it('uses the built-in user types and says what it cannot read', () => {
