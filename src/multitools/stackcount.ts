@@ -14,16 +14,17 @@ import { DoubleBuffer } from '../report/double-buffer.js';
 import { Counter } from '../report/counters.js';
 import { TracerError, UsageError } from '../errors.js';
 import type { ProbeTarget } from '../probes/targets.js';
-import { stackMaps, stackProgram, decodeStackKey, decodeStackTrace, LOST_STACKS, DROPPED_COUNTS } from '../compile/tools/stacks.js';
+import { stackMaps, stackProgram, decodeStackKey, LOST_STACKS, DROPPED_COUNTS } from '../compile/tools/stacks.js';
 import { attachTargets } from '../attach/targets.js';
 import type { TraceSession } from '../session.js';
 import type { BpfMap } from '../kernel/map.js';
+import { StackNamer, stackIdKey, SLICE_MS } from '../report/stack-namer.js';
 import { planPattern } from '../pipeline/pattern.js';
 import { requireProcess } from '../pipeline/process.js';
 import { dumpProgramStages, dumpResolved, dumpStage } from '../pipeline/dump.js';
 import type { ProgramSpec } from '../emit/types.js';
 import { renderFunccountBanner, DETACHING } from '../output/funccount.js';
-import { renderStackcountInterval, renderStackcountFolded, NO_TGID, type StackcountEntry, type Frame } from '../output/stackcount.js';
+import { stackcountIntervalPieces, renderStackcountFolded, NO_TGID, type StackcountEntry, type Frame } from '../output/stackcount.js';
 import { Symbolizer } from '../output/symbolize.js';
 import { renderFlameGraph, DEFAULT_WIDTH, type FoldedStack } from '../output/flamegraph.js';
 import { checkOutputPath, OutputFile } from '../output/write-file.js';
@@ -253,17 +254,18 @@ async function report(
       },
       print: async ({ entries, lost, dropped, printedGone }) => {
         if (svg) drawFlameGraph(o, p, allFolded, entries, svg);
-        await out(
-          o.json
-            ? jsonInterval(o, entries, lost, dropped)
-            : renderStackcountInterval(entries, {
-                folded: o.folded,
-                timestamp: o.timestamp ? new Date() : undefined,
-                verbose: o.verbose,
-                delimited: p.delimiter,
-                pidFiltered: o.pid !== undefined,
-              }),
-        );
+        if (o.json) await out(jsonInterval(o, entries, lost, dropped));
+        else {
+          // In pieces: one interval of -P on a busy machine is megabytes of text.
+          const pieces = stackcountIntervalPieces(entries, {
+            folded: o.folded,
+            timestamp: o.timestamp ? new Date() : undefined,
+            verbose: o.verbose,
+            delimited: p.delimiter,
+            pidFiltered: o.pid !== undefined,
+          });
+          for (const piece of pieces) await out(piece);
+        }
         sym.release(printedGone);
       },
     },
@@ -272,91 +274,6 @@ async function report(
   return svg?.failed ? 1 : 0;
 }
 
-/**
- * Names stacks, mostly while tracing, so that little is left to do after a stop and exited
- * processes' state can go. Each tick looks at the live counts and names every stack id not
- * named since the last read (ids are freed, and may be reused, after each read); the read then
- * finds most frames ready. The Symbolizer under it looks each address up once and builds each
- * file's index once. Processes found gone at the start of a tick lose their maps once the tick
- * has named every stack counted so far.
- */
-export class StackNamer {
-  readonly #kernel = new Map<number, Frame[]>();
-  readonly #user = new Map<string, Frame[]>();
-
-  constructor(
-    private readonly sym: Symbolizer,
-    private readonly stacks: Pick<BpfMap, 'lookup'>,
-    private readonly p: Pick<StackcountPlan, 'kernelStack' | 'userStack'>,
-    private readonly o: { readonly offset: boolean },
-  ) {}
-
-  /** The stacks were read and freed: their ids may name other stacks from now on. */
-  reset(): void {
-    this.#kernel.clear();
-    this.#user.clear();
-  }
-
-  /** The frames of kernel stack `id` (none for a negative id). `raw`: addresses only, not kept. */
-  kernelFrames(id: number, raw = false): Frame[] {
-    if (id < 0) return [];
-    let f = this.#kernel.get(id);
-    if (!f) {
-      f = this.#trace(id).map((addr) => ({ addr, name: raw ? hex(addr) : this.sym.kernel(addr, { offset: this.o.offset }) }));
-      if (!raw) this.#kernel.set(id, f);
-    }
-    return f;
-  }
-
-  /** The frames of user stack `id` of process `tgid`, as `kernelFrames`. */
-  userFrames(tgid: number, id: number, raw = false): Frame[] {
-    if (id < 0) return [];
-    const uid = `${tgid}\0${id}`;
-    let f = this.#user.get(uid);
-    if (!f) {
-      if (!raw) this.sym.notice(tgid);
-      f = this.#trace(id).map((addr) => ({ addr, name: raw ? hex(addr) : this.sym.user(tgid, addr, { offset: this.o.offset }) }));
-      if (!raw) this.#user.set(uid, f);
-    }
-    return f;
-  }
-
-  /** Names what `live` counts; false when a stop cut it short. */
-  async tick(live: Pick<BpfMap, 'entries'>): Promise<boolean> {
-    const gone = this.sym.exited();
-    let sliceEnd = performance.now() + SLICE_MS;
-    for (const [k] of live.entries()) {
-      if (performance.now() > sliceEnd) {
-        await new Promise((r) => setImmediate(r));
-        if (stopped()) return false;
-        sliceEnd = performance.now() + SLICE_MS;
-      }
-      const key = decodeStackKey(k);
-      if (this.p.kernelStack) this.kernelFrames(key.kernelId);
-      if (this.p.userStack) this.userFrames(key.tgid, key.userId);
-    }
-    this.sym.retire(gone);
-    return true;
-  }
-
-  #trace(id: number): bigint[] {
-    const v = this.stacks.lookup(stackIdKey(id));
-    return v ? decodeStackTrace(v) : [];
-  }
-}
-
-function hex(addr: bigint): string {
-  return `0x${addr.toString(16)}`;
-}
-
-function stackIdKey(id: number): Uint8Array {
-  const key = new Uint8Array(4);
-  new DataView(key.buffer).setInt32(0, id, true);
-  return key;
-}
-
-/** How long symbolization runs before it yields to the event loop (signals, timers). */
-const SLICE_MS = 8;
 /**
  * After a stop, how long symbolization may still take before frames print as addresses. It is
  * generous: reading kallsyms alone takes seconds on a slow machine (~4 s in the TCG test VM),

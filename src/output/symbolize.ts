@@ -25,6 +25,12 @@ export const UNKNOWN = '[unknown]';
 
 /** Demangled names kept (mangled → demangled). */
 const DEMANGLE_CACHE = 50_000;
+/**
+ * Addresses whose names are kept, per process and for the kernel: a cache that fills starts
+ * over (a long-lived process with ever new addresses, a JIT's). The stacks of an interval keep
+ * their frames' names themselves (StackNamer), so starting over costs only lookups.
+ */
+const ADDRESS_CACHE = 32_768;
 
 export interface SymbolOptions {
   /** `-s`: append `+0x<offset>`. */
@@ -77,7 +83,7 @@ export class Symbolizer {
   /** Mangled → demangled: one C++ function seen in many processes is demangled once. */
   readonly #demangle = new Map<string, string>();
   /** Per index: the separate debug file's index (`/usr/lib/debug`), or null. */
-  readonly #debug = new Map<AddrTable, AddrTable | null>();
+  readonly #debug = new WeakMap<AddrTable, AddrTable | null>();
 
   constructor(private readonly o: { kallsyms?: () => Kallsyms; procRoot?: string; demangle?: boolean } = {}) {}
 
@@ -113,6 +119,7 @@ export class Symbolizer {
     if (this.#kernelCache.has(addr)) return this.#kernelCache.get(addr);
     const hit = this.#ksyms()?.lookup(addr);
     const r = hit ? { name: hit.name, offset: hit.offset, module: hit.module ?? 'kernel' } : undefined;
+    if (this.#kernelCache.size >= ADDRESS_CACHE) this.#kernelCache.clear();
     this.#kernelCache.set(addr, r);
     return r;
   }
@@ -165,6 +172,7 @@ export class Symbolizer {
     } catch {
       r = undefined;
     }
+    if (cache.size >= ADDRESS_CACHE) cache.clear();
     cache.set(addr, r);
     return r;
   }
@@ -250,7 +258,7 @@ export class Symbolizer {
   }
 
   /** How much per-process state is held (tests, the soak). */
-  stats(): { processes: number; withMaps: number; userAddresses: number; kernelAddresses: number; files: number; parses: number } {
+  stats(): { processes: number; withMaps: number; userAddresses: number; kernelAddresses: number; files: number; tableBytes: number; parses: number } {
     let withMaps = 0;
     for (const p of this.#procs.values()) if (p) withMaps++;
     let userAddresses = 0;
@@ -261,6 +269,7 @@ export class Symbolizer {
       userAddresses,
       kernelAddresses: this.#kernelCache.size,
       files: this.tables.files,
+      tableBytes: this.tables.bytes,
       parses: this.tables.parses,
     };
   }

@@ -432,32 +432,62 @@ function identity(path: string): string | undefined {
   }
 }
 
+/** What the shared indexes may hold before the least recently used ones are dropped. */
+export const TABLE_BYTES = 32 * 1024 * 1024;
+/** And how many files (non-ELF files cost an entry each). */
+const TABLE_FILES = 1024;
+
 /**
  * Symbol indexes shared by every process of a run, one per file (device, inode, size, mtime):
  * two processes mapping libc parse it once. `parses` counts the files read.
+ *
+ * Bounded (issue 20): a long run on a busy machine meets files without end (every build's new
+ * binaries, each tool a test starts), so past `maxBytes` (or `TABLE_FILES` files) the least
+ * recently asked for are dropped. A process that already holds a dropped index keeps it until
+ * it exits; a new one parses the file again (`parses` counts it).
  */
 export class SymbolTables {
+  /** In order of last use, oldest first. */
   readonly #byId = new Map<string, AddrTable | null>();
+  #bytes = 0;
   parses = 0;
+  evictions = 0;
+
+  constructor(readonly maxBytes = TABLE_BYTES) {}
 
   /** The index of the file at `path`; undefined when it cannot be opened, null when it is not an ELF file. */
   get(path: string): AddrTable | null | undefined {
     const id = identity(path);
     if (id === undefined) return undefined;
     let t = this.#byId.get(id);
-    if (t === undefined) {
-      this.parses++;
-      try {
-        t = AddrTable.read(path);
-      } catch {
-        t = null;
-      }
+    if (t !== undefined) {
+      this.#byId.delete(id);
       this.#byId.set(id, t);
+      return t;
+    }
+    this.parses++;
+    try {
+      t = AddrTable.read(path);
+    } catch {
+      t = null;
+    }
+    this.#byId.set(id, t);
+    this.#bytes += t?.bytes ?? 0;
+    for (const [old, table] of this.#byId) {
+      if ((this.#bytes <= this.maxBytes && this.#byId.size <= TABLE_FILES) || old === id) break;
+      this.#byId.delete(old);
+      this.#bytes -= table?.bytes ?? 0;
+      this.evictions++;
     }
     return t;
   }
 
   get files(): number {
     return this.#byId.size;
+  }
+
+  /** Bytes of the indexes held. */
+  get bytes(): number {
+    return this.#bytes;
   }
 }

@@ -146,6 +146,28 @@ describe('SymbolTables: one parse per file across processes', () => {
     expect(s.stats().files).toBeGreaterThan(0);
   });
 
+  it('SymbolTables drops the least recently used indexes past its byte bound', () => {
+    const files = ownFiles().slice(0, 3);
+    if (files.length < 3) return;
+    const sizes = files.map((f) => AddrTable.read(f).bytes);
+    // Room for the first two: the third pushes out whichever was used least recently.
+    const tables = new SymbolTables(sizes[0]! + sizes[1]!);
+    const a = tables.get(files[0]!);
+    tables.get(files[1]!);
+    expect(tables.get(files[0]!)).toBe(a); // used again: now the most recent
+    expect(tables.parses).toBe(2);
+    tables.get(files[2]!);
+    expect(tables.evictions).toBeGreaterThanOrEqual(1);
+    expect(tables.bytes).toBeLessThanOrEqual(Math.max(sizes[0]! + sizes[1]!, sizes[2]!));
+    // files[1] went first (files[0] was used after it); files[0] is still shared, unparsed.
+    if (sizes[2]! <= sizes[1]!) {
+      expect(tables.get(files[0]!)).toBe(a);
+      expect(tables.parses).toBe(3);
+    }
+    tables.get(files[1]!);
+    expect(tables.parses).toBeGreaterThanOrEqual(4);
+  });
+
   it('retire only drops what exited() reported; release ignores processes not swept', () => {
     const s = new Symbolizer({ kallsyms: () => Kallsyms.parse('ffffffff81000000 T _text\n') });
     expect(s.notice(process.pid)).toBe(true);
