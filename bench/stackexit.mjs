@@ -2,7 +2,8 @@
 // and exit after Ctrl-C, and its RSS then, beside BCC's stackcount and bpftrace doing the same
 // job. Each tool counts for BENCH_STACKEXIT_SECONDS (default 5) after its banner, gets SIGINT,
 // and the time to its exit (stdout closed) is taken; median and p95 of BENCH_STACKEXIT_RUNS
-// (default 5) interleaved runs, ratios to polytrace first.
+// (default 5) interleaved runs, ratios to polytrace first. BENCH_STACKEXIT_JOBS picks jobs and
+// their order (default K,U,P,tree).
 // Jobs: kernel stacks at sched_switch (every process on the machine), user stacks (-U), one
 // report per process (-P); and a generated call tree (stacktree.c: 16,384 distinct user
 // stacks of one process) at its getpid syscalls.
@@ -82,7 +83,17 @@ async function job(title, tools) {
   );
 }
 
+/** BENCH_STACKEXIT_JOBS: which jobs, in that order (default `K,U,P,tree`). */
+const JOBS = (process.env.BENCH_STACKEXIT_JOBS ?? 'K,U,P,tree').split(',');
+
 export async function benchStackExit() {
+  for (const j of JOBS) {
+    if (j === 'tree') await callTree();
+    else await schedSwitch(j);
+  }
+}
+
+async function schedSwitch(which) {
   const TP = 'sched:sched_switch';
   const bt = (body) => ({ cmd: 'bpftrace', args: ['-e', `BEGIN { printf("attached\\n"); } ${body}`], banner: ATTACHED });
   const jobs = [
@@ -90,15 +101,17 @@ export async function benchStackExit() {
     ['user stacks (-U) at t:sched:sched_switch', ['-U'], '@[ustack] = count();', ['-U']],
     ['per process (-P), both stacks, at t:sched:sched_switch', ['-P'], '@[pid, comm, kstack, ustack] = count();', ['-P']],
   ];
-  for (const [title, polyArgs, btBody, bccArgs] of jobs) {
+  for (const [title, polyArgs, btBody, bccArgs] of jobs.filter((x) => x[1][0] === `-${which}`)) {
     const tools = [{ name: `polytrace stackcount ${polyArgs.join(' ')}`, cmd: node, args: [bin, ...polyArgs, `t:${TP}`], banner: TRACING }];
     if (have('stackcount-bpfcc'))
       tools.push({ name: `BCC stackcount ${bccArgs.join(' ')}`, cmd: 'stackcount-bpfcc', args: [...bccArgs, `t:${TP}`], banner: TRACING });
     if (have('bpftrace')) tools.push({ name: `bpftrace ${btBody}`, ...bt(`tracepoint:${TP} { ${btBody} }`) });
     await job(title, tools);
   }
+}
 
-  // The call tree: one process, 16,384 distinct user stacks.
+/** The call tree: one process, 16,384 distinct user stacks. */
+async function callTree() {
   const exe = buildC(join(root, 'bench', 'stacktree.c'), 'stacktree', ['-O0', '-fno-omit-frame-pointer']);
   const tree = spawn(exe, [], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {

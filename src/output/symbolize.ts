@@ -15,7 +15,7 @@
  * names stay cached), and `release(tgids)` drops what is left of them once their stacks are
  * printed.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { Kallsyms } from '../symbols/kallsyms.js';
 import { ProcessSymbolizer, findMapping, fileOffsetOf, isFileBacked } from '../symbols/procmaps.js';
 import { SymbolTables, type AddrTable } from '../symbols/addrtable.js';
@@ -59,12 +59,31 @@ export function formatSymbol(s: Symbolized | undefined, o: SymbolOptions = {}): 
   return text;
 }
 
-/** True while process `tgid` exists (a zombie counts as gone: its maps are empty). */
+/** Reused by `processAlive`: the head of a status file (Name, Umask, State come first). */
+const statusHead = Buffer.alloc(512);
+const STATE_Z = Buffer.from('\nState:\tZ');
+
+/**
+ * True while process `tgid` exists (a zombie counts as gone: its maps are empty). Asked for
+ * every process seen, twice a second: it reads the status file's head into a reused buffer and
+ * throws nothing for a missing process (no string or error made per call).
+ */
 export function processAlive(tgid: number, procRoot = '/proc'): boolean {
+  const path = `${procRoot}/${tgid}/status`;
+  if (!existsSync(path)) return false;
+  let fd: number;
   try {
-    return !/^State:\s+Z/m.test(readFileSync(`${procRoot}/${tgid}/status`, 'latin1'));
+    fd = openSync(path, 'r');
   } catch {
     return false;
+  }
+  try {
+    const n = readSync(fd, statusHead, 0, statusHead.length, 0);
+    return statusHead.subarray(0, n).indexOf(STATE_Z) < 0;
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
   }
 }
 
