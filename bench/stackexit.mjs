@@ -83,6 +83,9 @@ async function job(title, tools) {
   );
 }
 
+/** A bpftrace job that prints a line once attached. */
+const bt = (body) => ({ cmd: 'bpftrace', args: ['-e', `BEGIN { printf("attached\\n"); } ${body}`], banner: ATTACHED });
+
 /** BENCH_STACKEXIT_JOBS: which jobs, in that order (default `K,U,P,tree`). */
 const JOBS = (process.env.BENCH_STACKEXIT_JOBS ?? 'K,U,P,tree').split(',');
 
@@ -95,7 +98,6 @@ export async function benchStackExit() {
 
 async function schedSwitch(which) {
   const TP = 'sched:sched_switch';
-  const bt = (body) => ({ cmd: 'bpftrace', args: ['-e', `BEGIN { printf("attached\\n"); } ${body}`], banner: ATTACHED });
   const jobs = [
     ['kernel stacks at t:sched:sched_switch', ['-K'], '@[kstack] = count();', ['-K']],
     ['user stacks (-U) at t:sched:sched_switch', ['-U'], '@[ustack] = count();', ['-U']],

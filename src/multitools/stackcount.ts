@@ -7,6 +7,8 @@
  * are symbolised through the process's maps even without -P (the tgid stays in the key);
  * lost stacks are counted and reported on stderr; -c 0 filters CPU 0; -K with -U exits 1.
  */
+import { setFlagsFromString } from 'node:v8';
+import { releaseFreeMemory } from '../sys/malloc.js';
 import { toolCommand, intArg, parseDump, pidArg, secondsArg, cpuArg } from './options.js';
 import { runWithSession, out, stopped } from '../report/lifecycle.js';
 import { runIntervals } from '../report/interval.js';
@@ -155,8 +157,28 @@ export function plan(o: StackcountOptions): StackcountPlan {
   };
 }
 
+/**
+ * Two V8 heap knobs for a run that lasts (issue 20; measured by the churn soak). V8 grows the
+ * young generation (to 2 × 16 MiB on Node 20, 2 × 32 MiB on Node 24) once enough bytes have
+ * survived scavenges in total — a count that never resets, so every long run gets there — and
+ * gives it back only while allocation is slow; and it lets the old generation grow to up to
+ * 4 × what was live at the last full collection before collecting again. stackcount's lasting
+ * data (symbol indexes, names) is small, while each interval's stacks and each new process's
+ * maps die within seconds: RSS swung between 125 and 250 MB. So the young generation keeps its
+ * initial size (1 MiB semi-spaces: more scavenges, each well under a millisecond) and the old
+ * generation grows to 1.5 × its live size (a full collection every few seconds under churn,
+ * its marking mostly on V8's background thread). `--max-semi-space-size` and
+ * `--max-old-space-size` are read only from node's command line; these two are read at each
+ * growth, so setting them here holds.
+ */
+function boundHeap(): void {
+  setFlagsFromString('--semi-space-growth-factor=1');
+  setFlagsFromString('--heap-growing-percent=50');
+}
+
 export async function run(argv: readonly string[], prog: string): Promise<void> {
   const o = parseOptions(argv, prog);
+  boundHeap();
   // Before anything is attached: a flame graph that could not be written is a lost result.
   checkOutputPath('--svg', o.svg);
   const p = plan(o);
@@ -267,6 +289,9 @@ async function report(
           for (const piece of pieces) await out(piece);
         }
         sym.release(printedGone);
+        // The interval's stacks and the exited processes' maps are garbage now; what malloc
+        // kept of earlier ones goes back to the kernel.
+        releaseFreeMemory();
       },
     },
   );
