@@ -234,6 +234,8 @@ async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly 
 
 /** How often the new stacks are named while tracing (and new processes' maps read). */
 const POLL_MS = 500;
+/** How often free malloc memory is given back while tracing (and after each report). */
+const TRIM_MS = 10_000;
 
 /**
  * The intervals: stacks taken from the double-buffered counts, symbolised, printed and drawn.
@@ -259,12 +261,23 @@ async function report(
   const allFolded = new Map<string, bigint>();
   const svg = o.svg !== undefined ? new OutputFile(o.svg, 'flame graph', prog) : undefined;
   const namer = new StackNamer(sym, stacks, p, o);
+  let trimmedAt = performance.now();
   await runIntervals(
     {
       interval: o.interval,
       duration: o.duration,
       onSignal: 'report',
-      step: { ms: POLL_MS, tick: () => namer.tick(counts.live(hashes)) },
+      step: {
+        ms: POLL_MS,
+        tick: async () => {
+          await namer.tick(counts.live(hashes));
+          // Without -i the report comes only at the end: trim between reports too.
+          if (performance.now() - trimmedAt >= TRIM_MS) {
+            releaseFreeMemory();
+            trimmedAt = performance.now();
+          }
+        },
+      },
     },
     {
       read: async () => {
@@ -292,6 +305,7 @@ async function report(
         // The interval's stacks and the exited processes' maps are garbage now; what malloc
         // kept of earlier ones goes back to the kernel.
         releaseFreeMemory();
+        trimmedAt = performance.now();
       },
     },
   );
