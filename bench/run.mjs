@@ -7,7 +7,8 @@
 // separated), BENCH_TRACE_SECONDS (seconds per ladder step, default 1), BENCH_BIG_ANCHOR_RUNS
 // (runs of BCC/bpftrace on 1,000 uprobes, default 1: each takes about a minute to detach),
 // BENCH_DETACH_BOUND_S (longest detach waited for, default 90), BENCH_SWITCHES (rawtp: context-switch
-// round trips, default 200k).
+// round trips, default 200k), BENCH_STACKEXIT_RUNS / BENCH_STACKEXIT_SECONDS (stackexit: runs per
+// tool, default 5; seconds counted before SIGINT, default 5).
 import os from 'node:os';
 import { loadavg } from './lib.mjs';
 
@@ -17,6 +18,7 @@ const all = {
   uprobes: async () => (await import('./uprobes.mjs')).benchUprobes(),
   funclatency: async () => (await import('./latstack.mjs')).benchFunclatency(),
   stackcount: async () => (await import('./latstack.mjs')).benchStackcount(),
+  stackexit: async () => (await import('./stackexit.mjs')).benchStackExit(),
   argdist: async () => (await import('./argdist.mjs')).benchArgdist(),
   trace: async () => (await import('./trace.mjs')).benchTrace(),
   rawtp: async () => (await import('./rawtp.mjs')).benchRawTracepoints(),

@@ -17,6 +17,16 @@ export function isPerCpu(type: number): boolean {
   return PERCPU_TYPES.has(type);
 }
 
+/**
+ * `count` entries of a map laid end to end: key i at `keys[i * keySize…]`, its value at
+ * `values[i * valueBytes…]`. Valid until the next chunk is asked for.
+ */
+export interface MapChunk {
+  readonly count: number;
+  readonly keys: Uint8Array;
+  readonly values: Uint8Array;
+}
+
 export class BpfMap implements Disposable {
   readonly fd: Fd;
   readonly perCpu: boolean;
@@ -115,6 +125,59 @@ export class BpfMap implements Disposable {
       if (v) out.push([k, v]);
     }
     return out;
+  }
+
+  /**
+   * Every entry, `chunk` at a time, for a reader that works between chunks while the programs
+   * go on writing. Each chunk is `count` keys and values laid end to end in buffers that the
+   * next chunk reuses (views, not copies: nothing is allocated per entry), so only one chunk
+   * is held at once. A hash batch resumes at the bucket after the last one read, so an entry
+   * added meanwhile in a bucket already passed is seen at the next walk. Without batch ops:
+   * one get-next-key walk, looked up a chunk at a time.
+   */
+  *chunks(chunk = 256): Generator<MapChunk, void, undefined> {
+    const n = Math.max(1, Math.min(chunk, this.spec.maxEntries));
+    if (this.spec.type === MapType.Array || this.spec.type === MapType.PercpuArray || !haveBatchOps.available()) {
+      yield* this.#lookupChunks(n);
+      return;
+    }
+    using keys = new NativeBuffer(this.spec.keySize * n);
+    using values = new NativeBuffer(this.valueBytes * n);
+    using a = new NativeBuffer(Math.max(this.spec.keySize, 8));
+    using b = new NativeBuffer(Math.max(this.spec.keySize, 8));
+    let inBatch: NativeBuffer | null = null;
+    let outBatch = a;
+    let any = false;
+    for (;;) {
+      const r = mapLookupBatch(this.fd.value, inBatch, outBatch, keys, values, n, false);
+      if (r.errno !== 0) {
+        // ENOSPC: a bucket holds more entries than a chunk; walk the keys instead.
+        if (!any) yield* this.#lookupChunks(n);
+        return;
+      }
+      any = true;
+      if (r.count > 0) yield { count: r.count, keys: keys.bytes, values: values.bytes };
+      if (r.done) return;
+      inBatch = outBatch;
+      outBatch = outBatch === a ? b : a;
+    }
+  }
+
+  *#lookupChunks(n: number): Generator<MapChunk, void, undefined> {
+    const all = this.keys();
+    const keys = new Uint8Array(this.spec.keySize * n);
+    const values = new Uint8Array(this.valueBytes * n);
+    for (let i = 0; i < all.length; i += n) {
+      let count = 0;
+      for (const k of all.slice(i, i + n)) {
+        const v = this.lookup(k);
+        if (!v) continue;
+        keys.set(k, count * this.spec.keySize);
+        values.set(v, count * this.valueBytes);
+        count++;
+      }
+      if (count > 0) yield { count, keys, values };
+    }
   }
 
   /** Read and delete every entry (hash maps); falls back to entries() + delete. */

@@ -7,6 +7,8 @@
  * are symbolised through the process's maps even without -P (the tgid stays in the key);
  * lost stacks are counted and reported on stderr; -c 0 filters CPU 0; -K with -U exits 1.
  */
+import { setFlagsFromString } from 'node:v8';
+import { releaseFreeMemory } from '../sys/malloc.js';
 import { toolCommand, intArg, parseDump, pidArg, secondsArg, cpuArg } from './options.js';
 import { runWithSession, out, stopped } from '../report/lifecycle.js';
 import { runIntervals } from '../report/interval.js';
@@ -14,16 +16,17 @@ import { DoubleBuffer } from '../report/double-buffer.js';
 import { Counter } from '../report/counters.js';
 import { TracerError, UsageError } from '../errors.js';
 import type { ProbeTarget } from '../probes/targets.js';
-import { stackMaps, stackProgram, decodeStackKey, decodeStackTrace, LOST_STACKS, DROPPED_COUNTS } from '../compile/tools/stacks.js';
+import { stackMaps, stackProgram, decodeStackKey, LOST_STACKS, DROPPED_COUNTS } from '../compile/tools/stacks.js';
 import { attachTargets } from '../attach/targets.js';
 import type { TraceSession } from '../session.js';
 import type { BpfMap } from '../kernel/map.js';
+import { StackNamer, stackIdKey, SLICE_MS } from '../report/stack-namer.js';
 import { planPattern } from '../pipeline/pattern.js';
 import { requireProcess } from '../pipeline/process.js';
 import { dumpProgramStages, dumpResolved, dumpStage } from '../pipeline/dump.js';
 import type { ProgramSpec } from '../emit/types.js';
 import { renderFunccountBanner, DETACHING } from '../output/funccount.js';
-import { renderStackcountInterval, renderStackcountFolded, NO_TGID, type StackcountEntry, type Frame } from '../output/stackcount.js';
+import { stackcountIntervalPieces, renderStackcountFolded, NO_TGID, type StackcountEntry, type Frame } from '../output/stackcount.js';
 import { Symbolizer } from '../output/symbolize.js';
 import { renderFlameGraph, DEFAULT_WIDTH, type FoldedStack } from '../output/flamegraph.js';
 import { checkOutputPath, OutputFile } from '../output/write-file.js';
@@ -154,8 +157,28 @@ export function plan(o: StackcountOptions): StackcountPlan {
   };
 }
 
+/**
+ * Two V8 heap knobs for a run that lasts (issue 20; measured by the churn soak). V8 grows the
+ * young generation (to 2 × 16 MiB on Node 20, 2 × 32 MiB on Node 24) once enough bytes have
+ * survived scavenges in total — a count that never resets, so every long run gets there — and
+ * gives it back only while allocation is slow; and it lets the old generation grow to up to
+ * 4 × what was live at the last full collection before collecting again. stackcount's lasting
+ * data (symbol indexes, names) is small, while each interval's stacks and each new process's
+ * maps die within seconds: RSS swung between 125 and 250 MB. So the young generation keeps its
+ * initial size (1 MiB semi-spaces: more scavenges, each well under a millisecond) and the old
+ * generation grows to 1.5 × its live size (a full collection every few seconds under churn,
+ * its marking mostly on V8's background thread). `--max-semi-space-size` and
+ * `--max-old-space-size` are read only from node's command line; these two are read at each
+ * growth, so setting them here holds.
+ */
+function boundHeap(): void {
+  setFlagsFromString('--semi-space-growth-factor=1');
+  setFlagsFromString('--heap-growing-percent=50');
+}
+
 export async function run(argv: readonly string[], prog: string): Promise<void> {
   const o = parseOptions(argv, prog);
+  boundHeap();
   // Before anything is attached: a flame graph that could not be written is a lost result.
   checkOutputPath('--svg', o.svg);
   const p = plan(o);
@@ -199,22 +222,33 @@ async function trace(o: StackcountOptions, p: StackcountPlan, targets: readonly 
     onProgram: (s) => specs.push(s),
   });
   await dumpProgramStages(specs, o.dump, { asm: o.debug });
+  const sym = new Symbolizer();
+  // Attached: read kallsyms while the first events come in, not after the stop.
+  if (p.kernelStack) void sym.prepare();
   const banner = renderFunccountBanner(targets.length, o.pattern);
   if (o.json) process.stderr.write(banner);
   else if (!o.folded) await out(banner);
 
-  return report(o, p, maps, session, prog);
+  return report(o, p, maps, session, prog, sym);
 }
 
-/** Snapshot the maps of processes as they appear, so stacks of short-lived ones resolve. */
+/** How often the new stacks are named while tracing (and new processes' maps read). */
 const POLL_MS = 500;
+/** How often free malloc memory is given back while tracing (and after each report). */
+const TRIM_MS = 10_000;
 
 /**
  * The intervals: stacks taken from the double-buffered counts, symbolised, printed and drawn.
  * Exits 1 when the flame graph could not be written at the end (the text report is on stdout).
  */
-async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<typeof stackMaps>, session: TraceSession, prog: string): Promise<number> {
-  const sym = new Symbolizer();
+async function report(
+  o: StackcountOptions,
+  p: StackcountPlan,
+  maps: ReturnType<typeof stackMaps>,
+  session: TraceSession,
+  prog: string,
+  sym: Symbolizer,
+): Promise<number> {
   if (o.pid !== undefined) sym.notice(o.pid);
   // The double-buffered counts (compile/tools/stacks.ts): the programs count in one of the
   // two hashes; each interval takes the other one, which nothing writes any more.
@@ -226,31 +260,52 @@ async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<
   const droppedCounts = Counter.slot(lost, DROPPED_COUNTS, { kind: 'dropped-counts' });
   const allFolded = new Map<string, bigint>();
   const svg = o.svg !== undefined ? new OutputFile(o.svg, 'flame graph', prog) : undefined;
+  const namer = new StackNamer(sym, stacks, p, o);
+  let trimmedAt = performance.now();
   await runIntervals(
     {
       interval: o.interval,
       duration: o.duration,
       onSignal: 'report',
-      ...(p.userStack ? { step: { ms: POLL_MS, tick: () => noticeProcesses(counts.live(hashes), sym) } } : {}),
+      step: {
+        ms: POLL_MS,
+        tick: async () => {
+          await namer.tick(counts.live(hashes));
+          // Without -i the report comes only at the end: trim between reports too.
+          if (performance.now() - trimmedAt >= TRIM_MS) {
+            releaseFreeMemory();
+            trimmedAt = performance.now();
+          }
+        },
+      },
     },
     {
       read: async () => {
-        const entries = await readStacks(counts.take([hashes])[0]!, stacks, sym, o, p);
-        return { entries, lost: lostStacks.report(), dropped: droppedCounts.report() };
+        // Swept before the flip: every count of theirs is in the hash taken now.
+        const printedGone = sym.gone();
+        const entries = await readStacks(counts.take([hashes])[0]!, stacks, namer, p);
+        namer.reset();
+        return { entries, lost: lostStacks.report(), dropped: droppedCounts.report(), printedGone };
       },
-      print: async ({ entries, lost, dropped }) => {
+      print: async ({ entries, lost, dropped, printedGone }) => {
         if (svg) drawFlameGraph(o, p, allFolded, entries, svg);
-        await out(
-          o.json
-            ? jsonInterval(o, entries, lost, dropped)
-            : renderStackcountInterval(entries, {
-                folded: o.folded,
-                timestamp: o.timestamp ? new Date() : undefined,
-                verbose: o.verbose,
-                delimited: p.delimiter,
-                pidFiltered: o.pid !== undefined,
-              }),
-        );
+        if (o.json) await out(jsonInterval(o, entries, lost, dropped));
+        else {
+          // In pieces: one interval of -P on a busy machine is megabytes of text.
+          const pieces = stackcountIntervalPieces(entries, {
+            folded: o.folded,
+            timestamp: o.timestamp ? new Date() : undefined,
+            verbose: o.verbose,
+            delimited: p.delimiter,
+            pidFiltered: o.pid !== undefined,
+          });
+          for (const piece of pieces) await out(piece);
+        }
+        sym.release(printedGone);
+        // The interval's stacks and the exited processes' maps are garbage now; what malloc
+        // kept of earlier ones goes back to the kernel.
+        releaseFreeMemory();
+        trimmedAt = performance.now();
       },
     },
   );
@@ -258,18 +313,6 @@ async function report(o: StackcountOptions, p: StackcountPlan, maps: ReturnType<
   return svg?.failed ? 1 : 0;
 }
 
-function noticeProcesses(counts: BpfMap, sym: Symbolizer): void {
-  const seen = new Set<number>();
-  for (const k of counts.keys()) {
-    const tgid = new DataView(k.buffer, k.byteOffset, 4).getUint32(0, true);
-    if (seen.has(tgid)) continue;
-    seen.add(tgid);
-    sym.notice(tgid);
-  }
-}
-
-/** How long symbolization runs before it yields to the event loop (signals, timers). */
-const SLICE_MS = 8;
 /**
  * After a stop, how long symbolization may still take before frames print as addresses. It is
  * generous: reading kallsyms alone takes seconds on a slow machine (~4 s in the TCG test VM),
@@ -286,50 +329,24 @@ const STOP_BUDGET_MS = 30_000;
  * only when none comes does its count print without that stack's frames (as before the
  * double-buffering: the counts are exact, this stack map is shared by both hashes).
  *
- * Symbolization is the slow part (a busy tracepoint brings many processes and libraries):
- * each distinct stack is symbolised once per interval and each address once per process
- * (Symbolizer caches), and the work yields to the event loop every SLICE_MS, so Ctrl-C is
- * seen while it runs. Once a stop was asked for, it goes on for at most STOP_BUDGET_MS; frames
- * not resolved by then print as their address.
+ * Most stacks were named while tracing (StackNamer ticks); the rest are named here, and the
+ * work yields to the event loop every SLICE_MS, so Ctrl-C is seen while it runs. Once a stop
+ * was asked for, it goes on for at most STOP_BUDGET_MS; frames not resolved by then print as
+ * their address.
  */
 async function readStacks(
   drained: ReadonlyArray<readonly [Uint8Array, Uint8Array]>,
   stacks: BpfMap,
-  sym: Symbolizer,
-  o: StackcountOptions,
+  namer: StackNamer,
   p: StackcountPlan,
 ): Promise<StackcountEntry[]> {
-  const traces = new Map<number, bigint[]>();
-  const trace = (id: number): bigint[] => {
-    if (id < 0) return [];
-    let t = traces.get(id);
-    if (!t) {
-      const key = new Uint8Array(4);
-      new DataView(key.buffer).setInt32(0, id, true);
-      const v = stacks.lookup(key);
-      t = v ? decodeStackTrace(v) : [];
-      traces.set(id, t);
-    }
-    return t;
-  };
-  // Free the stacks read, so a long run does not fill the stack map.
-  const free = () => {
-    for (const id of traces.keys()) {
-      const key = new Uint8Array(4);
-      new DataView(key.buffer).setInt32(0, id, true);
-      stacks.delete(key);
-    }
-  };
+  const ids = new Set<number>();
   let sliceEnd = performance.now() + SLICE_MS;
   let stopDeadline: number | undefined;
   const hurry = (): boolean => {
     if (stopDeadline === undefined && stopped()) stopDeadline = performance.now() + STOP_BUDGET_MS;
     return stopDeadline !== undefined && performance.now() > stopDeadline;
   };
-  const kernelFrames = new Map<number, Frame[]>();
-  const userFrames = new Map<string, Frame[]>();
-  const frames = (ids: readonly bigint[], name: (a: bigint) => string): Frame[] =>
-    ids.map((addr) => ({ addr, name: hurry() ? `0x${addr.toString(16)}` : name(addr) }));
   const merged = new Map<string, StackcountEntry & { count: bigint }>();
   try {
     for (const [k, v] of drained) {
@@ -339,14 +356,11 @@ async function readStacks(
       }
       const key = decodeStackKey(k);
       const n = new DataView(v.buffer, v.byteOffset, v.byteLength).getBigUint64(0, true);
-      let kernel = kernelFrames.get(key.kernelId);
-      if (!kernel) kernelFrames.set(key.kernelId, (kernel = frames(trace(key.kernelId), (a) => sym.kernel(a, { offset: o.offset }))));
-      const uid = `${key.tgid}\0${key.userId}`;
-      let user = userFrames.get(uid);
-      if (!user) {
-        if (key.userId >= 0 && !hurry()) sym.notice(key.tgid);
-        userFrames.set(uid, (user = frames(trace(key.userId), (a) => sym.user(key.tgid, a, { offset: o.offset }))));
-      }
+      if (key.kernelId >= 0) ids.add(key.kernelId);
+      if (key.userId >= 0) ids.add(key.userId);
+      const raw = hurry();
+      const kernel = namer.kernelFrames(key.kernelId, raw);
+      const user = namer.userFrames(key.tgid, key.userId, raw);
       const tgid = p.perpid ? key.tgid : NO_TGID;
       const comm = p.perpid ? key.comm : '';
       const id = p.perpid ? `${key.tgid}\0${key.comm}\0${key.kernelId}\0${key.userId}` : `${key.kernelId}\0${key.userId}\0${user.map((f) => f.name).join(';')}`;
@@ -355,7 +369,8 @@ async function readStacks(
       else merged.set(id, { kernel, user, tgid, comm, count: n });
     }
   } finally {
-    free();
+    // Free the stacks read, so a long run does not fill the stack map.
+    for (const id of ids) stacks.delete(stackIdKey(id));
   }
   return [...merged.values()];
 }

@@ -37,6 +37,8 @@ interface Context {
 /** Prints the header (text output) and returns the sink that renders every record into `lines`. */
 export async function traceSink(o: TraceOptions, units: readonly TraceUnit[], lines: EventLines): Promise<TraceSink> {
   const cx: Context = { o, symbols: new Symbolizer(), useTime: o.timestamp || o.time, startNs: process.hrtime.bigint(), startUnix: Date.now() / 1000 };
+  // -K: kallsyms read off the main thread now, not at the first event's stack.
+  if (o.kernelStack) void cx.symbols.prepare();
   if (!o.json && !o.aggregate) {
     await out(
       renderTraceHeader({ time: cx.useTime, unixTimestamp: o.unixTimestamp, cpu: o.printCpu, anyFormat: units.some((u) => u.probe.format !== undefined) }),

@@ -49,16 +49,38 @@ function frameLine(f: Frame, verbose: boolean): string {
  * `    comm [tgid]` (when not -p and the tgid is real), `    count`, blank line.
  */
 export function renderStackcountStacks(entries: readonly StackcountEntry[], opts: StackcountOptions = {}): string {
+  return [...stackcountStackPieces(entries, opts)].join('');
+}
+
+/** Text handed out by the `…Pieces` renderers at a time (characters, about). */
+const PIECE = 64 * 1024;
+
+/**
+ * `renderStackcountStacks` in pieces of about 64 KiB, for a caller that writes each before
+ * making the next: with -P on a busy machine one interval is megabytes of text, which as one
+ * string (a rope of a million parts until written) grew the heap at every interval.
+ */
+export function* stackcountStackPieces(entries: readonly StackcountEntry[], opts: StackcountOptions = {}): Generator<string, void, undefined> {
   const verbose = opts.verbose ?? false;
-  let out = '';
+  let lines: string[] = [];
+  let size = 0;
+  const add = (line: string): void => {
+    lines.push(line);
+    size += line.length;
+  };
   for (const e of byCount(entries)) {
-    for (const f of e.kernel) out += frameLine(f, verbose);
-    if (opts.delimited) out += '    --\n';
-    for (const f of e.user) out += frameLine(f, verbose);
-    if (!opts.pidFiltered && e.tgid !== NO_TGID) out += `    ${e.comm} [${e.tgid}]\n`;
-    out += `    ${e.count}\n\n`;
+    for (const f of e.kernel) add(frameLine(f, verbose));
+    if (opts.delimited) add('    --\n');
+    for (const f of e.user) add(frameLine(f, verbose));
+    if (!opts.pidFiltered && e.tgid !== NO_TGID) add(`    ${e.comm} [${e.tgid}]\n`);
+    add(`    ${e.count}\n\n`);
+    if (size >= PIECE) {
+      yield lines.join('');
+      lines = [];
+      size = 0;
+    }
   }
-  return out;
+  if (lines.length > 0) yield lines.join('');
 }
 
 /**
@@ -67,12 +89,28 @@ export function renderStackcountStacks(entries: readonly StackcountEntry[], opts
  * repeat (distinct stack ids that symbolise alike), as in BCC.
  */
 export function renderStackcountFolded(entries: readonly StackcountEntry[], opts: Pick<StackcountOptions, 'delimited'> = {}): string {
-  let out = '';
+  return [...stackcountFoldedPieces(entries, opts)].join('');
+}
+
+/** `renderStackcountFolded` in pieces, as `stackcountStackPieces`. */
+export function* stackcountFoldedPieces(
+  entries: readonly StackcountEntry[],
+  opts: Pick<StackcountOptions, 'delimited'> = {},
+): Generator<string, void, undefined> {
+  let lines: string[] = [];
+  let size = 0;
   for (const e of byCount(entries)) {
     const parts = [e.comm, ...[...e.user].reverse().map((f) => f.name), ...(opts.delimited ? ['-'] : []), ...[...e.kernel].reverse().map((f) => f.name)];
-    out += `${parts.join(';')} ${e.count}\n`;
+    const line = `${parts.join(';')} ${e.count}\n`;
+    lines.push(line);
+    size += line.length;
+    if (size >= PIECE) {
+      yield lines.join('');
+      lines = [];
+      size = 0;
+    }
   }
-  return out;
+  if (lines.length > 0) yield lines.join('');
 }
 
 /**
@@ -84,8 +122,20 @@ export function renderStackcountInterval(
   entries: readonly StackcountEntry[],
   opts: StackcountOptions & { readonly folded?: boolean; readonly timestamp?: Date } = {},
 ): string {
-  let out = opts.folded ? '' : '\n';
-  if (opts.timestamp) out += renderTimestampLine(opts.timestamp);
-  out += opts.folded ? renderStackcountFolded(entries, opts) : renderStackcountStacks(entries, opts);
-  return out;
+  return [...stackcountIntervalPieces(entries, opts)].join('');
+}
+
+/** `renderStackcountInterval` in pieces of about 64 KiB (see `stackcountStackPieces`). */
+export function* stackcountIntervalPieces(
+  entries: readonly StackcountEntry[],
+  opts: StackcountOptions & { readonly folded?: boolean; readonly timestamp?: Date } = {},
+): Generator<string, void, undefined> {
+  let head = opts.folded ? '' : '\n';
+  if (opts.timestamp) head += renderTimestampLine(opts.timestamp);
+  // The head goes with the first piece: an interval is one write unless it is large.
+  for (const piece of opts.folded ? stackcountFoldedPieces(entries, opts) : stackcountStackPieces(entries, opts)) {
+    yield head + piece;
+    head = '';
+  }
+  if (head !== '') yield head;
 }

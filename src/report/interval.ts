@@ -11,8 +11,9 @@
  * - `onSignal`: Ctrl-C (SIGINT, SIGTERM, SIGHUP) during a sleep prints the partial interval
  *   as the last report ('report': funccount, funclatency, stackcount), or ends without it
  *   ('quiet': BCC's argdist), after calling `quiet()` (argdist still says what it dropped).
- * - `step`: sleep in steps, calling `tick` after each (stackcount notes new processes every
- *   500 ms so their stacks still resolve after they exit).
+ * - `step`: sleep in steps, calling (and awaiting) `tick` after each (stackcount names the new
+ *   stacks every 500 ms, so their processes' frames resolve after they exit and little is
+ *   left to do after a stop).
  *
  * The same in every tool: the `-p` process exiting prints the partial interval as the last
  * report; stdout closing (EPIPE, `| head -1`) ends the loop at once and silently, whether it
@@ -31,7 +32,7 @@ export interface IntervalPolicy {
   /** What a signal during a sleep does (see above). */
   readonly onSignal: 'report' | 'quiet';
   /** Sleep in steps of at most `ms`, calling `tick` after each full step. */
-  readonly step?: { readonly ms: number; readonly tick: () => void };
+  readonly step?: { readonly ms: number; readonly tick: () => unknown };
 }
 
 export interface IntervalHandlers<T> {
@@ -76,7 +77,7 @@ async function sleepInterval(ms: number, p: IntervalPolicy, clock: IntervalClock
     const r = await clock.sleep(step);
     if (r !== 'timeout') return r;
     slept += step;
-    p.step.tick();
+    await p.step.tick();
   }
   return 'timeout';
 }

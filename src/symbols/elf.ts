@@ -654,27 +654,46 @@ export class ElfFile {
    * must match the CRC). `root` prefixes every path (e.g. `/proc/PID/root`).
    */
   findDebugFile(opts: { root?: string; debugDir?: string } = {}): string | undefined {
-    const root = opts.root ?? '';
-    const debugDir = opts.debugDir ?? '/usr/lib/debug';
-    const id = this.buildId();
-    if (id && id.length > 2) {
-      const p = `${root}${debugDir}/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`;
-      if (existsSync(p)) return p;
-    }
-    const link = this.debugLink();
-    if (link && this.path) {
-      const dir = dirname(this.path);
-      for (const cand of [join(dir, link.name), join(dir, '.debug', link.name), `${root}${debugDir}${dir}/${link.name}`]) {
-        if (cand === this.path || !existsSync(cand)) continue;
-        try {
-          if (crc32(readFileSync(cand)) === link.crc) return cand;
-        } catch {
-          // unreadable candidate: try the next one
-        }
+    const elf = this;
+    // The debug link is read only when the build-id finds nothing.
+    return findDebugFileFor(
+      {
+        buildId: this.buildId(),
+        get debugLink() {
+          return elf.debugLink();
+        },
+        path: this.path,
+      },
+      opts,
+    );
+  }
+}
+
+/** `ElfFile.findDebugFile` from what it needs: the build-id, the debug link and the file's path. */
+export function findDebugFileFor(
+  f: { readonly buildId?: string; readonly debugLink?: DebugLink; readonly path: string },
+  opts: { root?: string; debugDir?: string } = {},
+): string | undefined {
+  const root = opts.root ?? '';
+  const debugDir = opts.debugDir ?? '/usr/lib/debug';
+  const id = f.buildId;
+  if (id && id.length > 2) {
+    const p = `${root}${debugDir}/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`;
+    if (existsSync(p)) return p;
+  }
+  const link = f.debugLink;
+  if (link && f.path) {
+    const dir = dirname(f.path);
+    for (const cand of [join(dir, link.name), join(dir, '.debug', link.name), `${root}${debugDir}${dir}/${link.name}`]) {
+      if (cand === f.path || !existsSync(cand)) continue;
+      try {
+        if (crc32(readFileSync(cand)) === link.crc) return cand;
+      } catch {
+        // unreadable candidate: try the next one
       }
     }
-    return undefined;
   }
+  return undefined;
 }
 
 function alignUp(n: number, a: number): number {

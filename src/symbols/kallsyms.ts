@@ -5,8 +5,13 @@
  * arrays; lookups compare (hi, lo). The text is scanned with indexOf, not per-line regexes:
  * ~200k lines parse in tens of milliseconds. Without root the kernel prints zero addresses
  * (`kptr_restrict`); `addressesHidden` says so and address lookups then return undefined.
+ *
+ * Names are not split out of the text: each symbol keeps the start and end of its name in the
+ * text (two u32s), and a name becomes a string only when asked for. The index is the text
+ * (one byte per character) plus 19 bytes per symbol.
  */
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { FormatError } from '../errors.js';
 
 export interface KernelSymbol {
@@ -28,17 +33,30 @@ export class Kallsyms {
   private readonly hi: Uint32Array;
   private readonly lo: Uint32Array;
   private readonly types: Uint8Array;
-  private readonly names: string[];
-  private readonly modules: (string | undefined)[];
+  private readonly text: string;
+  private readonly nameStart: Uint32Array;
+  private readonly nameEnd: Uint32Array;
+  /** Index into `moduleNames`, 0 for vmlinux. */
+  private readonly module: Uint16Array;
+  private readonly moduleNames: readonly (string | undefined)[];
   private nameIndex?: Map<string, number>;
 
-  private constructor(hi: Uint32Array, lo: Uint32Array, types: Uint8Array, names: string[], modules: (string | undefined)[]) {
-    this.hi = hi;
-    this.lo = lo;
-    this.types = types;
-    this.names = names;
-    this.modules = modules;
-    this.size = names.length;
+  private constructor(
+    text: string,
+    a: { hi: Uint32Array; lo: Uint32Array; types: Uint8Array; nameStart: Uint32Array; nameEnd: Uint32Array; module: Uint16Array },
+    moduleNames: readonly (string | undefined)[],
+  ) {
+    this.text = text;
+    this.hi = a.hi;
+    this.lo = a.lo;
+    this.types = a.types;
+    this.nameStart = a.nameStart;
+    this.nameEnd = a.nameEnd;
+    this.module = a.module;
+    this.moduleNames = moduleNames;
+    this.size = a.hi.length;
+    const hi = a.hi;
+    const lo = a.lo;
     let hidden = true;
     for (let i = 0; i < hi.length && hidden; i++) if (hi[i] !== 0 || lo[i] !== 0) hidden = false;
     this.addressesHidden = hidden;
@@ -47,12 +65,16 @@ export class Kallsyms {
   /** Parses kallsyms text. A line that does not parse raises `FormatError` with its number. */
   static parse(text: string): Kallsyms {
     let cap = 1024;
-    let hi: Uint32Array = new Uint32Array(cap);
-    let lo: Uint32Array = new Uint32Array(cap);
-    let types: Uint8Array = new Uint8Array(cap);
-    const names: string[] = [];
-    const modules: (string | undefined)[] = [];
-    const moduleIntern = new Map<string, string>();
+    let a = {
+      hi: new Uint32Array(cap),
+      lo: new Uint32Array(cap),
+      types: new Uint8Array(cap),
+      nameStart: new Uint32Array(cap),
+      nameEnd: new Uint32Array(cap),
+      module: new Uint16Array(cap),
+    };
+    const moduleNames: (string | undefined)[] = [undefined];
+    const moduleIndex = new Map<string, number>();
     let n = 0;
     let pos = 0;
     let lineNo = 0;
@@ -85,60 +107,77 @@ export class Kallsyms {
           }
         }
         let nameEnd = eol;
-        let mod: string | undefined;
+        let mod = 0;
         if (tab >= 0 && tab < eol) {
           nameEnd = tab;
           let m = text.slice(tab + 1, eol).trim();
           if (m.startsWith('[') && m.endsWith(']')) m = m.slice(1, -1);
-          mod = moduleIntern.get(m);
-          if (mod === undefined) {
-            moduleIntern.set(m, m);
-            mod = m;
+          let k = moduleIndex.get(m);
+          if (k === undefined) {
+            k = moduleNames.length;
+            if (k > 0xffff) throw new FormatError(`kallsyms line ${lineNo}: more than 65535 modules`);
+            moduleNames.push(m);
+            moduleIndex.set(m, k);
           }
+          mod = k;
         }
         if (n === cap) {
           cap *= 2;
-          hi = grow(hi, cap);
-          lo = grow(lo, cap);
-          const t = new Uint8Array(cap);
-          t.set(types);
-          types = t;
+          a = {
+            hi: grow(a.hi, cap),
+            lo: grow(a.lo, cap),
+            types: grow(a.types, cap),
+            nameStart: grow(a.nameStart, cap),
+            nameEnd: grow(a.nameEnd, cap),
+            module: grow(a.module, cap),
+          };
         }
-        hi[n] = h;
-        lo[n] = l;
-        types[n] = text.charCodeAt(sp + 1);
-        names.push(text.slice(sp + 3, nameEnd));
-        modules.push(mod);
+        a.hi[n] = h;
+        a.lo[n] = l;
+        a.types[n] = text.charCodeAt(sp + 1);
+        a.nameStart[n] = sp + 3;
+        a.nameEnd[n] = nameEnd;
+        a.module[n] = mod;
         n++;
       }
       pos = eol + 1;
     }
-    hi = hi.subarray(0, n);
-    lo = lo.subarray(0, n);
-    types = types.subarray(0, n);
+    const cut = {
+      hi: a.hi.slice(0, n),
+      lo: a.lo.slice(0, n),
+      types: a.types.slice(0, n),
+      nameStart: a.nameStart.slice(0, n),
+      nameEnd: a.nameEnd.slice(0, n),
+      module: a.module.slice(0, n),
+    };
+    const { hi, lo } = cut;
     // Already sorted in the common case (vmlinux first, then modules); sort only if needed.
     let sorted = true;
     for (let i = 1; i < n && sorted; i++) {
       if (hi[i]! < hi[i - 1]! || (hi[i] === hi[i - 1] && lo[i]! < lo[i - 1]!)) sorted = false;
     }
     if (!sorted) {
-      const order = Array.from({ length: n }, (_, i) => i);
-      order.sort((a, b) => hi[a]! - hi[b]! || lo[a]! - lo[b]! || a - b);
-      const h2 = new Uint32Array(n);
-      const l2 = new Uint32Array(n);
-      const t2 = new Uint8Array(n);
-      const n2: string[] = new Array(n);
-      const m2: (string | undefined)[] = new Array(n);
-      order.forEach((src, dst) => {
-        h2[dst] = hi[src]!;
-        l2[dst] = lo[src]!;
-        t2[dst] = types[src]!;
-        n2[dst] = names[src]!;
-        m2[dst] = modules[src];
-      });
-      return new Kallsyms(h2, l2, t2, n2, m2);
+      const order = Uint32Array.from({ length: n }, (_, i) => i);
+      order.sort((x, y) => hi[x]! - hi[y]! || lo[x]! - lo[y]! || x - y);
+      const permute = <T extends Uint32Array | Uint16Array | Uint8Array>(src: T): T => {
+        const dst = src.slice() as T;
+        for (let i = 0; i < n; i++) dst[i] = src[order[i]!]!;
+        return dst;
+      };
+      return new Kallsyms(
+        text,
+        {
+          hi: permute(hi),
+          lo: permute(lo),
+          types: permute(cut.types),
+          nameStart: permute(cut.nameStart),
+          nameEnd: permute(cut.nameEnd),
+          module: permute(cut.module),
+        },
+        moduleNames,
+      );
     }
-    return new Kallsyms(hi, lo, types, names, modules);
+    return new Kallsyms(text, cut, moduleNames);
   }
 
   static read(path = '/proc/kallsyms'): Kallsyms {
@@ -151,9 +190,25 @@ export class Kallsyms {
     return Kallsyms.parse(text);
   }
 
+  /** `read`, with the file read off the main thread (the kernel takes tens of ms to print it). */
+  static async readAsync(path = '/proc/kallsyms'): Promise<Kallsyms> {
+    let text: string;
+    try {
+      text = await readFile(path, 'latin1');
+    } catch (e) {
+      throw new FormatError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    return Kallsyms.parse(text);
+  }
+
+  /** The name of the i-th symbol (address order). */
+  name(i: number): string {
+    return this.text.slice(this.nameStart[i]!, this.nameEnd[i]!);
+  }
+
   at(i: number): KernelSymbol {
-    const mod = this.modules[i];
-    const s = { addr: BigInt(this.hi[i]!) * U32 + BigInt(this.lo[i]!), type: String.fromCharCode(this.types[i]!), name: this.names[i]! };
+    const mod = this.moduleNames[this.module[i]!];
+    const s = { addr: BigInt(this.hi[i]!) * U32 + BigInt(this.lo[i]!), type: String.fromCharCode(this.types[i]!), name: this.name(i) };
     return mod === undefined ? s : { ...s, module: mod };
   }
 
@@ -185,7 +240,10 @@ export class Kallsyms {
   private index(): Map<string, number> {
     if (!this.nameIndex) {
       const m = new Map<string, number>();
-      for (let i = 0; i < this.size; i++) if (!m.has(this.names[i]!)) m.set(this.names[i]!, i);
+      for (let i = 0; i < this.size; i++) {
+        const name = this.name(i);
+        if (!m.has(name)) m.set(name, i);
+      }
       this.nameIndex = m;
     }
     return this.nameIndex;
@@ -207,7 +265,7 @@ export class Kallsyms {
     const out: KernelSymbol[] = [];
     for (let i = 0; i < this.size; i++) {
       if (!TEXT_TYPES.has(String.fromCharCode(this.types[i]!))) continue;
-      if (ok(this.names[i]!)) out.push(this.at(i));
+      if (ok(this.name(i))) out.push(this.at(i));
     }
     return out;
   }
@@ -217,8 +275,8 @@ export class Kallsyms {
   }
 }
 
-function grow(a: Uint32Array, cap: number): Uint32Array {
-  const b = new Uint32Array(cap);
+function grow<T extends Uint32Array | Uint16Array | Uint8Array>(a: T, cap: number): T {
+  const b = new (a.constructor as new (n: number) => T)(cap);
   b.set(a);
   return b;
 }

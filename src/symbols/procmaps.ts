@@ -9,9 +9,10 @@
  * that the symbol table speaks (for a non-PIE executable the two steps cancel out; for PIEs and
  * shared libraries they remove the load bias).
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { FormatError, ResolveError } from '../errors.js';
-import { ElfFile } from './elf.js';
+import type { ElfFile } from './elf.js';
+import { SymbolTables, type AddrTable } from './addrtable.js';
 
 export interface MapEntry {
   readonly start: bigint;
@@ -105,16 +106,19 @@ export interface UserSymbol {
 }
 
 /**
- * Address → symbol for one process. Keeps the maps snapshot and opened ELF files; call
- * `refresh()` after the process maps new libraries.
+ * Address → symbol for one process. Keeps the maps snapshot; the symbol indexes come from a
+ * `SymbolTables` shared by every process (pass one in: a process mapping a file another process
+ * already mapped costs no parse). Call `refresh()` after the process maps new libraries.
  */
 export class ProcessSymbolizer {
   private maps: MapEntry[];
-  private readonly elfs = new Map<string, ElfFile | null>();
+  /** Per mapped file: its index, or null (not an ELF file, or gone). */
+  private readonly files = new Map<string, AddrTable | null>();
 
   constructor(
     readonly pid: number,
     private readonly procRoot = '/proc',
+    private readonly tables = new SymbolTables(),
   ) {
     this.maps = mapsFor(pid, procRoot);
   }
@@ -127,34 +131,33 @@ export class ProcessSymbolizer {
     return this.maps;
   }
 
-  private elfFor(m: MapEntry): ElfFile | null {
+  /** The symbol index of the file mapped at `m`, through the process's root first. */
+  tableFor(m: MapEntry): AddrTable | null {
     const key = m.deleted ? `${m.path}\0${m.start}` : m.path;
-    const hit = this.elfs.get(key);
+    const hit = this.files.get(key);
     if (hit !== undefined) return hit;
     const candidates = m.deleted
       ? [`${this.procRoot}/${this.pid}/map_files/${m.start.toString(16)}-${m.end.toString(16)}`]
       : [`${this.procRoot}/${this.pid}/root${m.path}`, m.path];
-    let elf: ElfFile | null = null;
+    let table: AddrTable | null = null;
     for (const c of candidates) {
-      if (!existsSync(c)) continue;
-      try {
-        elf = ElfFile.open(c);
+      const t = this.tables.get(c);
+      if (t) {
+        table = t;
         break;
-      } catch {
-        // not an ELF file, or unreadable: try the next candidate
       }
     }
-    this.elfs.set(key, elf);
-    return elf;
+    this.files.set(key, table);
+    return table;
   }
 
   symbolize(addr: bigint): UserSymbol | undefined {
     const m = findMapping(this.maps, addr);
     if (!m || !isFileBacked(m)) return undefined;
-    const elf = this.elfFor(m);
-    if (!elf) return { offset: Number(fileOffsetOf(m, addr)), module: m.path };
-    const vaddr = elfVaddrOf(m, addr, elf);
-    const sym = vaddr === undefined ? undefined : elf.symbolize(vaddr);
+    const table = this.tableFor(m);
+    if (!table) return { offset: Number(fileOffsetOf(m, addr)), module: m.path };
+    const vaddr = table.fileOffsetToVaddr(fileOffsetOf(m, addr));
+    const sym = vaddr === undefined ? undefined : table.symbolize(vaddr);
     if (!sym) return { offset: Number(vaddr ?? fileOffsetOf(m, addr)), module: m.path };
     return { name: sym.name, offset: sym.offset, module: m.path };
   }

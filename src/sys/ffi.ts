@@ -75,6 +75,23 @@ const setrlimitFn = libc.func('int setrlimit(int resource, void *rlim)');
 const pollFn = libc.func('int poll(void *fds, unsigned long nfds, int timeout)');
 const pipe2Fn = libc.func('int pipe2(void *fds, int flags)');
 
+let mallocTrimFn: ((pad: number) => number) | null | undefined;
+
+/**
+ * glibc's `malloc_trim(0)`: give the free pages of every malloc arena back to the kernel.
+ * Bound at first use; false where libc has no such function (musl) or nothing was released.
+ */
+export function mallocTrim(): boolean {
+  if (mallocTrimFn === undefined) {
+    try {
+      mallocTrimFn = libc.func('int malloc_trim(size_t pad)') as (pad: number) => number;
+    } catch {
+      mallocTrimFn = null;
+    }
+  }
+  return mallocTrimFn !== null && mallocTrimFn(0) === 1;
+}
+
 export type Pointer = unknown;
 
 export function errno(): number {

@@ -7,7 +7,15 @@
  *  - exact accounting against the workload's own count of calls: funccount and argdist
  *    intervals sum to it, stackcount's JSON counts sum to it, trace's printed lines plus the
  *    "N events lost" it reported equal it.
- * Not part of the default run: `node scripts/soak.mjs` (SOAK_MINUTES, SOAK_RATE).
+ *
+ * A second test churns processes: `stackcount -P -i 10 t:sched:sched_switch` while about
+ * SOAK_CHURN_RATE (default 60) short-lived processes a second start and exit (`true`, `sh -c`,
+ * and two `node -e 0` a second), for SOAK_MINUTES. Asserts RSS stays at most SOAK_STACK_RSS_MB
+ * (default 120 MiB) at every sample, that it is flat (the median of the last quarter of the
+ * samples after the warm-up at most SOAK_FLAT_MB, default 8 MiB, above the first quarter's),
+ * and that the tool exits 0 on SIGINT (the time it took is reported, not asserted).
+ * Not part of the default run: `node scripts/soak.mjs` (SOAK_MINUTES, SOAK_RATE, SOAK_CHURN_RATE;
+ * SOAK_ONLY=churn runs the second test alone).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +28,14 @@ const MINUTES = Number(process.env['SOAK_MINUTES'] ?? 2);
 const SAMPLE_S = Number(process.env['SOAK_SAMPLE_S'] ?? 5);
 const GROWTH_MB = Number(process.env['SOAK_RSS_GROWTH_MB'] ?? 40);
 const TP = 't:syscalls:sys_enter_getpid';
+const CHURN_RATE = Number(process.env['SOAK_CHURN_RATE'] ?? 60);
+const STACK_RSS_MB = Number(process.env['SOAK_STACK_RSS_MB'] ?? 120);
+const FLAT_MB = Number(process.env['SOAK_FLAT_MB'] ?? 8);
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
 
 function rssKiB(pid: number): number {
   try {
@@ -136,6 +152,63 @@ describe('soak (kernel)', () => {
         const growth = (Math.max(...after) - after[0]!) / 1024;
         expect(growth, `${t.name} RSS grew ${growth.toFixed(1)} MiB after warm-up: ${t.rss.join(' ')}`).toBeLessThanOrEqual(GROWTH_MB);
       }
+    },
+    (MINUTES * 60 + 120) * 1000,
+  );
+
+  it(
+    `stackcount -P at sched_switch with ~${CHURN_RATE} short-lived processes/s for ${MINUTES} min: RSS bounded and flat`,
+    async () => {
+      requireKernel();
+      const tool = startTool('stackcount', ['-P', '-i', '10', 't:sched:sched_switch'], false);
+      const deadline = Date.now() + 30_000;
+      while (!/Tracing/.test(tool.text) && Date.now() < deadline) await sleep(100);
+      expect(tool.text, tool.stderr).toMatch(/Tracing/);
+      // The churn: a shell starting `true` and `sh -c :` at the rate, and node twice a second.
+      const period = (2 / CHURN_RATE).toFixed(4);
+      const churn = spawn('sh', ['-c', `while :; do true & sh -c : & sleep ${period}; done`], { stdio: 'ignore', detached: true });
+      const nodes = spawn('sh', ['-c', `while :; do ${process.execPath} -e 0; sleep 0.5; done`], { stdio: 'ignore', detached: true });
+      const t0 = Date.now();
+      const times: number[] = [];
+      try {
+        while (Date.now() < t0 + MINUTES * 60_000) {
+          await sleep(SAMPLE_S * 1000);
+          times.push(Math.round((Date.now() - t0) / 1000));
+          tool.rss.push(rssKiB(tool.child.pid!));
+        }
+      } finally {
+        for (const c of [churn, nodes]) {
+          try {
+            process.kill(-c.pid!, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      }
+      const stopAt = performance.now();
+      tool.child.kill('SIGINT');
+      const code = await tool.exited;
+      const exitMs = Math.round(performance.now() - stopAt);
+      const mib = tool.rss.map((k) => Math.round(k / 1024));
+      console.log(
+        `soak churn report: ${JSON.stringify({ minutes: MINUTES, churnRate: CHURN_RATE, rssMiB: mib, sampleTimes: times, exitMs, lines: tool.lines, code })}`,
+      );
+      expect(code, tool.stderr).toBe(0);
+      // Bounded: every sample, the start included (the first interval reads node's symbols).
+      expect(Math.max(...tool.rss) / 1024, `RSS ${mib.join(' ')}`).toBeLessThanOrEqual(STACK_RSS_MB);
+      // Flat: the last quarter's median no higher than the first quarter's by more than
+      // SOAK_FLAT_MB (samples after the first 20 %, when the tables of the files every process
+      // maps are built).
+      const warm = Math.max(
+        0,
+        times.findIndex((x) => x >= MINUTES * 60 * 0.2),
+      );
+      const after = tool.rss.slice(warm);
+      const q = Math.max(1, Math.floor(after.length / 4));
+      const first = median(after.slice(0, q)) / 1024;
+      const last = median(after.slice(-q)) / 1024;
+      console.log(`soak churn quarters: first ${first.toFixed(1)} MiB, last ${last.toFixed(1)} MiB (median RSS)`);
+      expect(last - first, `RSS ${mib.join(' ')}`).toBeLessThanOrEqual(FLAT_MB);
     },
     (MINUTES * 60 + 120) * 1000,
   );

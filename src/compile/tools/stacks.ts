@@ -168,6 +168,14 @@ export function decodeStackKey(k: Uint8Array): StackKey {
   };
 }
 
+/**
+ * `decodeStackKey` without the comm (no string made), of the key at byte `at` of `dv`: what
+ * naming the stacks needs, read straight from a chunk of keys.
+ */
+export function stackIdsAt(dv: DataView, at = 0): Omit<StackKey, 'comm'> {
+  return { tgid: dv.getUint32(at, true), kernelId: dv.getInt32(at + 4, true), userId: dv.getInt32(at + 8, true) };
+}
+
 /** The instruction pointers of a STACK_TRACE value, leaf first (stops at the first 0). */
 export function decodeStackTrace(v: Uint8Array): bigint[] {
   const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);

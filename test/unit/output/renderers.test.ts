@@ -13,7 +13,14 @@ import { DETACHING, renderFunccountBanner, renderFunccountTable } from '../../..
 import { funclatencySectionTitle, renderFunclatencyAvg, renderFunclatencyInterval } from '../../../src/output/funclatency.js';
 import { encodeJson, jsonLine } from '../../../src/output/json.js';
 import { fixed, ljust, pySlice, rjust, trueDivide } from '../../../src/output/pyfmt.js';
-import { NO_TGID, renderStackcountFolded, renderStackcountInterval, renderStackcountStacks, type StackcountEntry } from '../../../src/output/stackcount.js';
+import {
+  NO_TGID,
+  renderStackcountFolded,
+  renderStackcountInterval,
+  renderStackcountStacks,
+  stackcountIntervalPieces,
+  type StackcountEntry,
+} from '../../../src/output/stackcount.js';
 import { renderTimestampLine, strftimeHMS } from '../../../src/output/time.js';
 import {
   formatConversions,
@@ -200,6 +207,25 @@ describe('stackcount', () => {
   it('interval blocks', () => {
     expect(renderStackcountInterval([], {})).toBe('\n');
     expect(renderStackcountInterval([entries[1]!], { folded: true, timestamp: at(1, 2, 3) })).toBe('01:02:03\n;[unknown];[unknown] 20\n');
+  });
+
+  it('a large interval comes in pieces of about 64 KiB that join to the whole, the head in the first', () => {
+    const many: StackcountEntry[] = Array.from({ length: 5000 }, (_, i) => ({
+      kernel: [{ addr: BigInt(i), name: `kernel_function_${i}` }],
+      user: [{ addr: BigInt(i), name: `user_function_${i}` }],
+      comm: 'prog',
+      tgid: 1000 + i,
+      count: BigInt(i + 1),
+    }));
+    for (const folded of [false, true]) {
+      const pieces = [...stackcountIntervalPieces(many, { folded })];
+      expect(pieces.length).toBeGreaterThan(1);
+      expect(pieces.join('')).toBe(renderStackcountInterval(many, { folded }));
+      for (const p of pieces) expect(p.length).toBeLessThan(64 * 1024 + 200);
+      expect(pieces[0]!.startsWith(folded ? 'prog;user_function_0;kernel_function_0 1\n' : '\n  kernel_function_0\n')).toBe(true);
+    }
+    // Small: one piece, as one write.
+    expect([...stackcountIntervalPieces([entries[1]!], {})]).toEqual([renderStackcountInterval([entries[1]!], {})]);
   });
 });
 

@@ -80,3 +80,72 @@ describe('kallsyms', () => {
     }
   });
 });
+
+/**
+ * The straightforward reading of kallsyms (each line split into address, type, name and
+ * module, sorted by address, the first of equal addresses kept): the typed-array index with
+ * lazily decoded names must answer every lookup as this does.
+ */
+function reference(text: string): (addr: bigint) => { name: string; offset: number; type: string; module?: string } | undefined {
+  const rows = text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l, i) => {
+      const [addr, type, rest] = [l.slice(0, l.indexOf(' ')), l[l.indexOf(' ') + 1]!, l.slice(l.indexOf(' ') + 3)];
+      const [name, mod] = rest.split('\t');
+      return { addr: BigInt(`0x${addr}`), type, name: name!, module: mod?.trim().replace(/^\[(.*)\]$/, '$1'), i };
+    })
+    .sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : a.i - b.i));
+  return (addr) => {
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (rows[mid]!.addr <= addr) lo = mid + 1;
+      else hi = mid;
+    }
+    let i = lo - 1;
+    if (i < 0) return undefined;
+    while (i > 0 && rows[i - 1]!.addr === rows[i]!.addr) i--;
+    const r = rows[i]!;
+    const out = { name: r.name, offset: Number(addr - r.addr), type: r.type };
+    return r.module === undefined ? out : { ...out, module: r.module };
+  };
+}
+
+describe('kallsyms index against the plain reading', () => {
+  it('the fixture: every symbol address, ±1, and between modules', () => {
+    const ref = reference(FIXTURE);
+    const k = Kallsyms.parse(FIXTURE);
+    for (const s of k) for (const d of [-1n, 0n, 1n, 0x7fn]) expect(k.lookup(s.addr + d)).toEqual(ref(s.addr + d));
+  });
+
+  it('the live /proc/kallsyms: 20,000 addresses', () => {
+    const text = readFileSync('/proc/kallsyms', 'latin1');
+    const k = Kallsyms.parse(text);
+    if (k.addressesHidden) return;
+    const ref = reference(text);
+    const syms = [...k];
+    let seed = 12345;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+    for (let n = 0; n < 20000; n++) {
+      const s = syms[rnd() % syms.length]!;
+      const a = s.addr + BigInt(rnd() % 0x200) - 0x10n;
+      expect(k.lookup(a)).toEqual(ref(a));
+    }
+    // Names decoded from the text match the lines, modules too.
+    const lines = text.trim().split('\n');
+    for (let i = 0; i < lines.length; i += 499) {
+      const [, , rest] = [0, 0, lines[i]!.slice(lines[i]!.indexOf(' ') + 3)];
+      const name = rest.split('\t')[0]!;
+      expect(k.find(name)?.name).toBe(name);
+    }
+  });
+
+  it('readAsync reads what read reads', async () => {
+    const a = await Kallsyms.readAsync();
+    const b = Kallsyms.read();
+    expect(a.size).toBe(b.size);
+    if (!a.addressesHidden) expect(a.lookup(b.find('vfs_read')!.addr + 1n)?.name).toBe('vfs_read');
+  });
+});
