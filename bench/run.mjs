@@ -7,7 +7,7 @@
 // separated), BENCH_TRACE_SECONDS (seconds per ladder step, default 1), BENCH_BIG_ANCHOR_RUNS
 // (runs of BCC/bpftrace on 1,000 uprobes, default 1: each takes about a minute to detach),
 // BENCH_DETACH_BOUND_S (longest detach waited for, default 90), BENCH_SWITCHES (rawtp: context-switch
-// round trips, default 200k).
+// round trips, default 200k); the scale sections' knobs are in bench/scale.mjs.
 import os from 'node:os';
 import { loadavg } from './lib.mjs';
 
@@ -20,6 +20,9 @@ const all = {
   argdist: async () => (await import('./argdist.mjs')).benchArgdist(),
   trace: async () => (await import('./trace.mjs')).benchTrace(),
   rawtp: async () => (await import('./rawtp.mjs')).benchRawTracepoints(),
+  'argdist-keys': async () => (await import('./scale.mjs')).benchArgdistKeys(),
+  'trace-threads': async () => (await import('./scale.mjs')).benchTraceThreads(),
+  'uprobes-scale': async () => (await import('./scale.mjs')).benchUprobesScale(),
 };
 const picked = process.argv.slice(2);
 for (const p of picked) if (!(p in all)) throw new Error(`unknown section ${p}; sections: ${Object.keys(all).join(' ')}`);
