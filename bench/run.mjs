@@ -23,6 +23,7 @@ const all = {
   'argdist-keys': async () => (await import('./scale.mjs')).benchArgdistKeys(),
   'trace-threads': async () => (await import('./scale.mjs')).benchTraceThreads(),
   'uprobes-scale': async () => (await import('./scale.mjs')).benchUprobesScale(),
+  'trace-ceiling': async () => (await import('./scale.mjs')).benchTraceCeiling(),
 };
 const picked = process.argv.slice(2);
 for (const p of picked) if (!(p in all)) throw new Error(`unknown section ${p}; sections: ${Object.keys(all).join(' ')}`);

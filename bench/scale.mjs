@@ -298,3 +298,75 @@ export async function benchUprobesScale() {
     rows,
   );
 }
+
+// ---------------------------------------------------------------------------------------------
+// trace's ceiling: a producer that is not the bottleneck
+// ---------------------------------------------------------------------------------------------
+
+const CEILING_RATES = (process.env.BENCH_CEILING_RATES ?? '500000,1000000,2000000,4000000').split(',').map(Number);
+const CEILING_N = Number(process.env.BENCH_CEILING_EVENTS ?? 2_000_000);
+
+/**
+ * polytrace's trace -p PID at t:sched:sched_kthread_stop (no arguments read, so a raw-tracepoint
+ * program; trace keeps syscalls:* tracepoints on perf events, which cannot be test-run), its
+ * program run by bench/testrun_producer.c (PID) with BPF_PROG_TEST_RUN: the records, ring
+ * buffer, reader and output are trace's own; only what fires the program differs. Full rate, then a paced ladder (stopping at the first loss). bpftrace's and
+ * BCC's tracepoint programs cannot be test-run (tracepoint programs take no BPF_PROG_TEST_RUN),
+ * so they are measured on the same ladder with getpid_loop's real syscalls.
+ */
+export async function benchTraceCeiling() {
+  const producer = buildC(join(root, 'bench', 'testrun_producer.c'), 'testrun_producer');
+  const getpid = buildC(join(root, 'bench', 'getpid_loop.c'), 'getpid_loop');
+  const HEADER = /PID\s+TID\s+COMM/;
+  const poly = {
+    name: 'polytrace trace (test-run producer)',
+    cmd: process.execPath,
+    args: (pid) => [join(root, 'bin', 'trace.js'), '-p', String(pid), 't:sched:sched_kthread_stop'],
+    banner: HEADER,
+  };
+  const cases = [
+    { tool: poly, bin: producer, comm: 'testrun_produc' },
+    ...traceTools()
+      .slice(1)
+      .map((t) => ({ tool: t, bin: getpid, comm: 'getpid_loop' })),
+  ];
+  const rows = [];
+  for (const c of cases) {
+    const runs = [];
+    for (let r = 0; r < RUNS; r++) {
+      const steps = [];
+      try {
+        const wl = (n, rate) => ({ args: rate ? [n, 'pace', rate] : [n], comm: c.comm });
+        steps.push({ rate: 0, ...(await trial(c.tool, c.bin, CEILING_N, 0, wl(CEILING_N, 0))) });
+        for (const rate of CEILING_RATES) {
+          const x = await trial(c.tool, c.bin, rate, rate, wl(rate, rate));
+          steps.push({ rate, ...x });
+          if (x.lost || x.unaccounted || x.produceRate < rate * 0.9) break;
+        }
+      } catch (e) {
+        console.log(`${c.tool.name}: ${e instanceof Error ? e.message : e}`);
+      }
+      runs.push(steps);
+    }
+    for (const rate of [0, ...CEILING_RATES]) {
+      const xs = runs.map((s) => s.find((x) => x.rate === rate)).filter(Boolean);
+      if (!xs.length) continue;
+      const m = (k) => median(xs.map((x) => x[k]));
+      rows.push([
+        c.tool.name,
+        rate ? `${rate / 1e6} M/s` : 'full',
+        fmt(m('produceRate') / 1e6, 2),
+        fmt(m('printRate') / 1e6, 2),
+        fmt(m('printed'), 0),
+        fmt(m('lost'), 0),
+        fmt(m('unaccounted'), 0),
+        `${xs.filter((x) => x.unaccounted !== 0).length} of ${xs.length}`,
+      ]);
+    }
+  }
+  printTable(
+    `trace's ceiling: one line per event to a pipe; full rate = ${CEILING_N.toLocaleString('en')} events, then 1 s steps at ${CEILING_RATES.map((r) => r / 1e6).join(', ')} M/s (stopping at the first loss or when the producer falls 10 % short); median of ${RUNS}`,
+    ['tool (producer)', 'target', 'produced M/s', 'printed M/s', 'printed', 'reported lost', 'unaccounted', 'trials with printed+lost≠produced'],
+    rows,
+  );
+}
