@@ -11,7 +11,8 @@
 //    perf-event uprobe per function: its 10,000 would take many minutes to detach).
 // Knobs: BENCH_RUNS, BENCH_KEYS (argdist distinct values, default 1M), BENCH_THREAD_EVENTS
 // (events per trace-threads trial, default 192k), BENCH_THREADS (default 1,2,4,8,16,32,64),
-// BENCH_UPROBE_COUNTS (default 1000,2500,5000,10000).
+// BENCH_UPROBE_COUNTS (default 1000,2500,5000,10000), BENCH_CEILING_RATES, BENCH_CEILING_EVENTS,
+// BENCH_POLY_ONLY.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { root, have, median, buildC, spawnWorkload, startUntil, waitExit, peakRssKb, fmt, printTable, ratio } from './lib.mjs';
@@ -20,6 +21,8 @@ import { buildBigLib } from './biglib.mjs';
 import { trial, tools as traceTools } from './trace.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** BENCH_POLY_ONLY=1: the trace sections without the anchors (to re-measure polytrace alone). */
+const polyOnly = (ts) => (process.env.BENCH_POLY_ONLY ? ts.slice(0, 1) : ts);
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 const sum = (re, s) => [...s.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
 
@@ -181,7 +184,7 @@ const THREADS = (process.env.BENCH_THREADS ?? '1,2,4,8,16,32,64').split(',').map
 
 export async function benchTraceThreads() {
   const bin = buildC(join(root, 'bench', 'threads_loop.c'), 'threads_loop', ['-pthread']);
-  const ts = traceTools();
+  const ts = polyOnly(traceTools());
   const rows = [];
   for (const threads of THREADS) {
     const n = Math.floor(THREAD_EVENTS / threads) * threads;

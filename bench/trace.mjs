@@ -97,7 +97,13 @@ export async function trial(tool, bin, n, rate, wl = { args: rate ? [n, 'pace', 
     let still = now();
     for (;;) {
       counter.stdin.write('snap\n');
-      const s = await next((m) => 'lines' in m && !m.final, 10000);
+      // a tool that exits with the -p process (polytrace's trace) closes the pipe: the reader's
+      // final count is then the last word
+      const s = await next((m) => 'lines' in m, 10000);
+      if (s.final) {
+        msgs.push(s);
+        break;
+      }
       if (s.lines >= n) break;
       if (s.lines !== last) {
         last = s.lines;
