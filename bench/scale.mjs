@@ -329,7 +329,7 @@ export async function benchTraceCeiling() {
   };
   const cases = [
     { tool: poly, bin: producer, comm: 'testrun_produc' },
-    ...traceTools()
+    ...polyOnly(traceTools())
       .slice(1)
       .map((t) => ({ tool: t, bin: getpid, comm: 'getpid_loop' })),
   ];
