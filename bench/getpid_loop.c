@@ -2,6 +2,7 @@
  * ns per iteration on stdout, and exit.
  *   (no mode)   N getpid() syscalls
  *   work        N calls of work_fn(i & 63) (64 distinct argument values)
+ *   distinct    N calls of work_fn(i) (N distinct argument values)
  *   pace RATE   N getpid() syscalls at about RATE per second (busy-waits between batches)
  */
 #include <stdio.h>
@@ -27,6 +28,7 @@ static double now_ns(void) {
 int main(int argc, char **argv) {
   long n = argc > 1 ? atol(argv[1]) : 1000000;
   int work = argc > 2 && strcmp(argv[2], "work") == 0;
+  int distinct = argc > 2 && strcmp(argv[2], "distinct") == 0;
   int pace = argc > 3 && strcmp(argv[2], "pace") == 0;
   double rate = pace ? atof(argv[3]) : 0;
   char line[16];
@@ -46,6 +48,7 @@ int main(int argc, char **argv) {
   } else {
     for (long i = 0; i < n; i++) {
       if (work) sink += work_fn((int)(i & 63));
+      else if (distinct) sink += work_fn((int)i);
       else syscall(SYS_getpid);
     }
   }

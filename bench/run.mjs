@@ -8,7 +8,7 @@
 // (runs of BCC/bpftrace on 1,000 uprobes, default 1: each takes about a minute to detach),
 // BENCH_DETACH_BOUND_S (longest detach waited for, default 90), BENCH_SWITCHES (rawtp: context-switch
 // round trips, default 200k), BENCH_STACKEXIT_RUNS / BENCH_STACKEXIT_SECONDS (stackexit: runs per
-// tool, default 5; seconds counted before SIGINT, default 5).
+// tool, default 5; seconds counted before SIGINT, default 5); the scale sections' knobs are in bench/scale.mjs.
 import os from 'node:os';
 import { loadavg } from './lib.mjs';
 
@@ -24,6 +24,10 @@ const all = {
   rawtp: async () => (await import('./rawtp.mjs')).benchRawTracepoints(),
   // Kernel functions: only inside the VM (scripts/vm/run.mjs -- node bench/run.mjs kwildcard).
   kwildcard: async () => (await import('./kwildcard.mjs')).benchKernelWildcards(),
+  'argdist-keys': async () => (await import('./scale.mjs')).benchArgdistKeys(),
+  'trace-threads': async () => (await import('./scale.mjs')).benchTraceThreads(),
+  'uprobes-scale': async () => (await import('./scale.mjs')).benchUprobesScale(),
+  'trace-ceiling': async () => (await import('./scale.mjs')).benchTraceCeiling(),
 };
 const picked = process.argv.slice(2);
 for (const p of picked) if (!(p in all)) throw new Error(`unknown section ${p}; sections: ${Object.keys(all).join(' ')}`);

@@ -23,7 +23,7 @@ const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 const LOST = [/(\d+) events lost/g, /Possibly lost (\d+) samples/g, /Lost (\d+) events/g];
 
-function tools() {
+export function tools() {
   const t = [
     {
       name: 'polytrace trace',
@@ -49,13 +49,16 @@ function tools() {
   return t;
 }
 
-/** One trial: n events at `rate` per second (0: full rate). */
-async function trial(tool, bin, n, rate) {
+/**
+ * One trial: n events at `rate` per second (0: full rate). `wl` overrides the workload's
+ * arguments and the comm its lines carry (bench/scale.mjs: threads_loop).
+ */
+export async function trial(tool, bin, n, rate, wl = { args: rate ? [n, 'pace', rate] : [n], comm: 'getpid_loop' }) {
   const dir = mkdtempSync(join(tmpdir(), 'ptbench-'));
   const fifo = join(dir, 'out');
   execFileSync('mkfifo', [fifo]);
-  const w = await spawnWorkload(bin, rate ? [n, 'pace', rate] : [n]);
-  const counter = spawn(process.execPath, [join(root, 'bench', 'linecount.mjs'), fifo, 'getpid_loop', tool.banner.source], {
+  const w = await spawnWorkload(bin, wl.args);
+  const counter = spawn(process.execPath, [join(root, 'bench', 'linecount.mjs'), fifo, wl.comm, tool.banner.source], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const msgs = [];
@@ -94,7 +97,13 @@ async function trial(tool, bin, n, rate) {
     let still = now();
     for (;;) {
       counter.stdin.write('snap\n');
-      const s = await next((m) => 'lines' in m && !m.final, 10000);
+      // a tool that exits with the -p process (polytrace's trace) closes the pipe: the reader's
+      // final count is then the last word
+      const s = await next((m) => 'lines' in m, 10000);
+      if (s.final) {
+        msgs.push(s);
+        break;
+      }
       if (s.lines >= n) break;
       if (s.lines !== last) {
         last = s.lines;

@@ -180,12 +180,14 @@ net/sock.h (sk->sk_dport) with no headers installed; -I adds a header's own cons
 argdist_events_total{probe,...}, one label per key expression named after it ($COMM is
 comm, args->ret is args_ret), and each -H probe as the histogram argdist_value{probe}, one
 bucket per log2 slot with le the slot's inclusive upper bound, as the text rows print it
-(no _sum: argdist keeps none). It listens on 127.0.0.1 unless HOST says otherwise, to at
+(no _sum: argdist keeps none), and each -C probe's events refused by its full hash as
+argdist_dropped_events_total{probe}. It listens on 127.0.0.1 unless HOST says otherwise, to at
 most 16 connections at once.`,
     overhead: `argdist updates a hash map (or a log2 histogram) in the kernel per event and copies
 only the summary to user space each interval. The per-event cost is a BPF program run and a
 map update, plus the string copy for char* keys: much lower than trace's, higher than
-funccount's. Updates that find the frequency map full are counted and reported.`,
+funccount's. Updates that find the frequency map full are counted and reported (stderr,
+--json's dropped, --prometheus); --max-entries sizes the map (default 10240 keys, as BCC's).`,
   },
   funccount: {
     description: `This tool counts kernel functions, tracepoints, user functions and USDT probes that match a

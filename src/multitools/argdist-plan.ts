@@ -278,12 +278,14 @@ export function histSlots(value: Uint8Array | undefined): bigint[] {
  * keys N entries (argdist's frequency hashes, stackcount's counts and stacks), so a test can
  * fill them.
  */
-export function freqEntries(env: NodeJS.ProcessEnv = process.env): number {
+export function freqEntries(env: NodeJS.ProcessEnv = process.env, maxEntries?: number): number {
+  if (maxEntries !== undefined) return maxEntries;
   const n = Number(env['POLYTRACE_TEST_MAP_ENTRIES'] ?? 0);
   return Number.isInteger(n) && n > 0 ? n : FREQ_ENTRIES;
 }
 
 /** The two hashes of a frequency probe (double-buffered: see compile/tools/argdist.ts). */
-export function freqPair(probe: ProbePlan): readonly [MapSpec, MapSpec] {
-  return [freqMapSpec(probe.index, probe.layout.size, freqEntries(), 0), freqMapSpec(probe.index, probe.layout.size, freqEntries(), 1)];
+export function freqPair(probe: ProbePlan, maxEntries?: number): readonly [MapSpec, MapSpec] {
+  const n = freqEntries(process.env, maxEntries);
+  return [freqMapSpec(probe.index, probe.layout.size, n, 0), freqMapSpec(probe.index, probe.layout.size, n, 1)];
 }

@@ -63,6 +63,8 @@ export interface ArgdistOptions {
   readonly json: boolean;
   readonly dump: readonly string[];
   readonly prometheus?: ListenAddress;
+  /** --max-entries: keys each -C probe's hash holds (default FREQ_ENTRIES, BCC's 10,240). */
+  readonly maxEntries?: number;
 }
 
 const EPILOG = `Probe specifier syntax:
@@ -133,6 +135,11 @@ export function parseOptions(argv: readonly string[], prog: string): ArgdistOpti
     .option('-I, --include <header>', 'header of constants, member aliases and user-space structs (kernel types come from BTF)', collect, [])
     .option('--json', 'print one JSON document per interval', false)
     .option('--prometheus <[HOST:]PORT>', prometheusHelp('the counts and histograms'), parseListen)
+    .option(
+      '--max-entries <N>',
+      'distinct keys each -C probe can count per interval (10240 unless set); events with a new key past it are counted as dropped',
+      intArg('max entries', { min: 1, max: 1 << 24 }),
+    )
     .option('--dump <STAGES>', 'print intermediate stages: ast,resolved,ir,asm', parseDump, []);
   cmd.parse([...argv], { from: 'user' });
   const o = cmd.opts();
@@ -152,6 +159,7 @@ export function parseOptions(argv: readonly string[], prog: string): ArgdistOpti
     json: o.json,
     dump: o.dump,
     prometheus: o.prometheus,
+    maxEntries: o.maxEntries,
   };
 }
 
@@ -243,7 +251,7 @@ function attachAll(o: ArgdistOptions, p: ArgdistPlan, sites: readonly CompiledSi
                 kind: 'freq',
                 index: probe.index,
                 layout: probe.layout,
-                freq: freqPair(probe),
+                freq: freqPair(probe, o.maxEntries),
                 active: activeMapSpec(),
                 dropped,
                 lower: c.lower,
@@ -280,6 +288,8 @@ interface ProbeState {
   readonly promCounts: Map<string, { values: readonly KeyValue[]; count: bigint }>;
   /** -H: the slots at the last read (also --prometheus's histogram). */
   slots: bigint[];
+  /** -C: events the full hash refused so far (--prometheus's dropped counter). */
+  dropped: bigint;
 }
 
 /**
@@ -296,11 +306,20 @@ async function report(o: ArgdistOptions, p: ArgdistPlan, session: TraceSession):
   // Updates a full hash refused, per -C probe; failed reads of memory by the expressions.
   const droppedMap = session.maps.get(droppedMapSpec(p.probes.length).name);
   const dropped = p.probes.map((x) =>
-    x.kind !== 'freq' ? undefined : Counter.slot(droppedMap, x.index, { kind: 'dropped-keys', spec: x.text, entries: freqEntries() }),
+    x.kind !== 'freq' ? undefined : Counter.slot(droppedMap, x.index, { kind: 'dropped-keys', spec: x.text, entries: freqEntries(process.env, o.maxEntries) }),
   );
   const readErrors = Counter.slot(session.maps.get(READ_ERRORS_MAP.name), 0, { kind: 'read-errors' });
-  const reportLoss = () => ({ dropped: dropped.map((c) => c?.report() ?? 0n), readErrors: readErrors.report() });
-  const states: ProbeState[] = p.probes.map(() => ({ cumulative: new Map(), promCounts: new Map(), slots: new Array<bigint>(HIST_SLOTS).fill(0n) }));
+  const states: ProbeState[] = p.probes.map(() => ({
+    cumulative: new Map(),
+    promCounts: new Map(),
+    slots: new Array<bigint>(HIST_SLOTS).fill(0n),
+    dropped: 0n,
+  }));
+  const reportLoss = () => {
+    const d = dropped.map((c) => c?.report() ?? 0n);
+    d.forEach((n, i) => (states[i]!.dropped += n));
+    return { dropped: d, readErrors: readErrors.report() };
+  };
   const exporter = o.prometheus ? await serveArgdist(o.prometheus, p, states) : undefined;
   await runIntervals(
     { interval: o.interval, duration: o.duration, count: o.count, onSignal: 'quiet' },
@@ -363,6 +382,8 @@ function histInterval(x: ProbePlan, map: BpfMap, s: ProbeState, cumulative: bool
  * label per key expression (`$COMM` → `comm`, valued as the text output shows it); every -H
  * probe as a histogram `argdist_value{probe}` whose `le` is each log2 slot's inclusive upper
  * bound. argdist keeps no sum of the values (they may be negative), so there is no `_sum`.
+ * Every -C probe also has `argdist_dropped_events_total{probe}`: the events its full hash
+ * refused (the same increases the stderr lines and --json's `dropped` report).
  */
 async function serveArgdist(addr: ListenAddress, p: ArgdistPlan, states: readonly ProbeState[]) {
   const { serveMetrics } = await import('../report/metrics-server.js');
@@ -376,6 +397,13 @@ async function serveArgdist(addr: ListenAddress, p: ArgdistPlan, states: readonl
         rows: p.probes.flatMap((x, i) =>
           x.kind !== 'freq' ? [] : [...states[i]!.promCounts.values()].map((e) => record({ probe: x.title, key: keyRecord(x, e.values), count: e.count })),
         ),
+      },
+      {
+        type: 'counter',
+        name: 'argdist_dropped_events',
+        help: 'Events argdist -C could not count: a new key found its hash full (raise --max-entries)',
+        value: 'count',
+        rows: p.probes.flatMap((x, i) => (x.kind !== 'freq' ? [] : [record({ probe: x.title, count: states[i]!.dropped })])),
       },
       {
         type: 'histogram',

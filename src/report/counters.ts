@@ -7,7 +7,7 @@
  * |---|---|---|
  * | lost-events | trace: the full ring/perf buffer dropped a record | `N events lost` |
  * | read-errors | trace, argdist: a probe read of memory failed (value read as 0) | `N reads of user memory failed` |
- * | dropped-keys | argdist -C: the full frequency hash refused a new key | `argdist: N events not counted for 'SPEC': its map is full (K keys)` |
+ * | dropped-keys | argdist -C: the full frequency hash refused a new key | `argdist: N events not counted for 'SPEC': its map is full (K keys; --max-entries raises it)` |
  * | lost-stacks | stackcount: the stack map could not keep a stack | `N stacks lost (stack map full or hash bucket taken)` |
  * | dropped-counts | stackcount: the full counts hash refused a new key | `N events dropped (counts map full)` |
  *
@@ -47,7 +47,7 @@ export function counterMessage(k: CounterKind, n: bigint): string {
     case 'read-errors':
       return `${n} reads of user memory failed\n`;
     case 'dropped-keys':
-      return `argdist: ${n} events not counted for '${k.spec}': its map is full (${k.entries} keys)\n`;
+      return `argdist: ${n} events not counted for '${k.spec}': its map is full (${k.entries} keys; --max-entries raises it)\n`;
     case 'lost-stacks':
       return `${n} stacks lost (stack map full or hash bucket taken)\n`;
     case 'dropped-counts':

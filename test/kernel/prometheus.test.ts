@@ -330,7 +330,7 @@ describe.skipIf(skipKernel || noPromtool)('--prometheus scrapes pass promtool ch
     expect(r.code).toBe(0);
     expect(text).not.toMatch(/NaN|=""/);
     await stopTool(t);
-    return { text, stdout: t.stdout };
+    return { text, stdout: t.stdout, stderr: () => t.stderr };
   }
 
   it('funccount: a counter per function, no empty pid label without -p', async () => {
@@ -368,6 +368,24 @@ describe.skipIf(skipKernel || noPromtool)('--prometheus scrapes pass promtool ch
     for (let x = 0; x <= 3; x++) expect(text).toMatch(new RegExp(`^argdist_events_total\\{probe="[^"]+",x="${x}",comm="counter[^"]*"\\} 1$`, 'm'));
     expect(text).toContain('argdist_value_bucket{probe="x11",le="15"} 12\n');
     expect(text).not.toContain('argdist_value_sum');
+  });
+
+  it('argdist --max-entries: the events a full hash refused, said on stderr and counted in argdist_dropped_events_total', async () => {
+    // pt_f3 runs 4 times with x = 0..3 (4 distinct keys) into a hash of 2 entries: the first
+    // two keys are counted, the other two events are refused, and every event is one or the other.
+    const { lib } = counterWorkload();
+    const c = `p:${lib}:pt_f3(int x):int:x`;
+    const { text, stderr } = await check(
+      'argdist',
+      (pid) => ['-p', String(pid), '--max-entries', '2', '-C', c],
+      () => startCounter(1),
+      (x) => /^argdist_dropped_events_total\{probe="[^"]+"\} [1-9]/m.test(x) && (x.match(/^argdist_events_total/gm) ?? []).length === 2,
+    );
+    expect(text).toContain('# TYPE argdist_dropped_events_total counter\n');
+    expect(text).toMatch(/^argdist_dropped_events_total\{probe="[^"]+"\} 2$/m);
+    const counted = [...text.matchAll(/^argdist_events_total\{[^}]*\} (\d+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
+    expect(counted).toBe(2);
+    expect(stderr()).toMatch(/^argdist: 2 events not counted for '[^']+': its map is full \(2 keys; --max-entries raises it\)$/m);
   });
 });
 

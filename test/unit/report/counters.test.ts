@@ -74,7 +74,7 @@ describe('per-CPU counters', () => {
     expect(counterMessage({ kind: 'lost-events' }, 3n)).toBe('3 events lost\n');
     expect(counterMessage({ kind: 'read-errors' }, 2n)).toBe('2 reads of user memory failed\n');
     expect(counterMessage({ kind: 'dropped-keys', spec: 'p:c:f(int x):int:x', entries: 10240 }, 5n)).toBe(
-      "argdist: 5 events not counted for 'p:c:f(int x):int:x': its map is full (10240 keys)\n",
+      "argdist: 5 events not counted for 'p:c:f(int x):int:x': its map is full (10240 keys; --max-entries raises it)\n",
     );
     expect(counterMessage({ kind: 'lost-stacks' }, 1n)).toBe('1 stacks lost (stack map full or hash bucket taken)\n');
     expect(counterMessage({ kind: 'dropped-counts' }, 9n)).toBe('9 events dropped (counts map full)\n');

@@ -4,7 +4,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { parseOptions, freqRows, renderInterval, jsonInterval } from '../../../src/multitools/argdist.js';
-import { plan, valueType, decodeFreq } from '../../../src/multitools/argdist-plan.js';
+import { plan, valueType, decodeFreq, freqEntries, freqPair } from '../../../src/multitools/argdist-plan.js';
 import {
   keyLayout,
   encodeKey,
@@ -33,6 +33,17 @@ function planOf(counts: string[], histograms: string[] = [], stringSize = 80) {
 const u = (size: 1 | 2 | 4 | 8, signed = false, name = 'x'): ArgdistValueType => ({ kind: 'int', size, signed, name });
 
 describe('argdist options', () => {
+  it("--max-entries sizes both -C hashes, over the test hook; 10,240 (BCC's) without either", () => {
+    expect(parseOptions(['--max-entries', '2000000', '-C', 'p:c:b()'], 'argdist').maxEntries).toBe(2_000_000);
+    expect(parseOptions(['-C', 'p:c:b()'], 'argdist').maxEntries).toBeUndefined();
+    expect(() => parseOptions(['--max-entries', '0', '-C', 'p:c:b()'], 'argdist')).toThrow(/max entries must be at least 1/);
+    expect(freqEntries({})).toBe(10240);
+    expect(freqEntries({ POLYTRACE_TEST_MAP_ENTRIES: '3' })).toBe(3);
+    expect(freqEntries({ POLYTRACE_TEST_MAP_ENTRIES: '3' }, 7)).toBe(7);
+    const p = plan({ counts: ['t:a:b():int:args->x'], histograms: [], stringSize: 80 }, () => ({}) as BtfSpec).probes[0]!;
+    expect(freqPair(p, 5).map((m) => m.maxEntries)).toEqual([5, 5]);
+  });
+
   it('parses every BCC option; -C and -H repeat', () => {
     const o = parseOptions(
       [
