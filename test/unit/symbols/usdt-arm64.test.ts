@@ -57,3 +57,50 @@ describe('USDT on arm64 (a cross-compiled binary)', () => {
     expect(s.args.map(formatUsdtArg)).toHaveLength(3);
   });
 });
+
+/**
+ * Debian bookworm's python3.11 for arm64 (the notes of /usr/bin/python3.11 from
+ * python3.11-minimal 3.11.2-6+deb12u9, cut down to its note sections by
+ * fixtures/usdt-arm64/cut.mjs): what a distribution's gcc wrote, with semaphores.
+ */
+describe('USDT on arm64: Debian python3.11', () => {
+  const py = ElfFile.open(fileURLToPath(new URL('../../../fixtures/usdt-arm64/python3.11', import.meta.url)));
+  const probes = usdtProbes(py);
+
+  it('has its eight probes, every operand parsed, each with a semaphore in .probes', () => {
+    expect(probes.map((p) => p.name)).toEqual([
+      'audit',
+      'gc__done',
+      'gc__start',
+      'line',
+      'import__find__load__start',
+      'import__find__load__done',
+      'function__entry',
+      'function__return',
+    ]);
+    for (const p of probes) {
+      expect(p.provider).toBe('python');
+      for (const s of p.sites) {
+        expect(s.error, `${p.name} ${s.argSpec}`).toBeUndefined();
+        // A non-PIE binary: its text is mapped at 0x400000 from file offset 0. The semaphores
+        // are the 24 bytes of .probes at 0xa5eb28 (cut.mjs moved the section's bytes, so their
+        // file offsets are the cut file's, not python's).
+        expect(s.fileOffset).toBe(s.pc - 0x400000n);
+        expect(s.semaphore! >= 0xa5eb28n && s.semaphore! < 0xa5eb28n + 24n).toBe(true);
+        expect(s.semaphoreFileOffset).toBeDefined();
+      }
+    }
+  });
+
+  it('reads function__entry (x20, x21, w0) and gc__start ([sp, 152])', () => {
+    const entry = probes.find((p) => p.name === 'function__entry')!.sites[0]!;
+    expect(entry.argSpec).toBe('8@x20 8@x21 -4@x0');
+    expect(entry.args.map((a) => (a.kind === 'reg' ? [a.ptRegsOffset, a.size, a.signed] : a.kind))).toEqual([
+      [R.x20, 8, false],
+      [R.x21, 8, false],
+      [R.x0, 4, true],
+    ]);
+    const gc = probes.find((p) => p.name === 'gc__start')!.sites[0]!;
+    expect(gc.args).toEqual([{ kind: 'deref', base: { name: 'sp', ptRegsOffset: R.sp }, disp: 152, size: 4, signed: true }]);
+  });
+});
