@@ -23,13 +23,17 @@ import { CACHE } from './vm-kernels.mjs';
 /** Debian's arm64 packages of the root tree (their Depends, spelled out: nothing is resolved). */
 const ROOT_DEBS = ['busybox-static', 'libc6', 'libc-bin', 'libstdc++6', 'libgcc-s1', 'bpftool', 'libcap2', 'libelf1', 'zlib1g'];
 const NODE_MAJOR = '24';
-/** The native packages vitest needs on arm64, at the versions package-lock.json pins for x64. */
+/**
+ * The native packages vitest needs on arm64, at the versions package-lock.json pins for x64:
+ * the first of the lock's keys that exists (vite may carry its own esbuild, which is then the
+ * one vitest runs; NODE_PATH holds one version of a name).
+ */
 const NATIVE = [
-  ['@rollup/rollup-linux-arm64-gnu', 'node_modules/@rollup/rollup-linux-x64-gnu'],
-  ['@esbuild/linux-arm64', 'node_modules/@esbuild/linux-x64'],
+  ['@rollup/rollup-linux-arm64-gnu', ['node_modules/vite/node_modules/@rollup/rollup-linux-x64-gnu', 'node_modules/@rollup/rollup-linux-x64-gnu']],
+  ['@esbuild/linux-arm64', ['node_modules/vite/node_modules/@esbuild/linux-x64', 'node_modules/@esbuild/linux-x64']],
 ];
 /** Bump when the tree's recipe changes: a new name, and the old tree is not reused. */
-const ROOT_RECIPE = 1;
+const ROOT_RECIPE = 2;
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
@@ -117,11 +121,11 @@ export function arm64Kernel() {
   return { vmlinuz: join(tree, 'boot', `vmlinuz-${release}`), tree, release };
 }
 
-/** The version package-lock.json pins for a package. */
-function lockedVersion(repo, key) {
+/** The version package-lock.json pins for the first of `keys` it has. */
+function lockedVersion(repo, keys) {
   const lock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8'));
-  const v = lock.packages?.[key]?.version;
-  if (!v) throw new Error(`package-lock.json has no ${key}`);
+  const v = keys.map((k) => lock.packages?.[k]?.version).find(Boolean);
+  if (!v) throw new Error(`package-lock.json has none of ${keys.join(', ')}`);
   return v;
 }
 
@@ -138,7 +142,7 @@ function npmUnpack(spec, dir, cwd) {
  * its path, cached as CACHE/arm64-root-<node version>-<recipe>.
  */
 export function arm64Root(repo) {
-  const natives = NATIVE.map(([name, lockKey]) => `${name}@${lockedVersion(repo, lockKey)}`);
+  const natives = NATIVE.map(([name, lockKeys]) => `${name}@${lockedVersion(repo, lockKeys)}`);
   const stamp = (dir) => join(dir, 'etc', 'polytrace-root');
   const wanted = `recipe ${ROOT_RECIPE}\n${natives.join('\n')}\n`;
   const have = existsSync(CACHE)
