@@ -33,7 +33,7 @@ const NATIVE = [
   ['@esbuild/linux-arm64', ['node_modules/vite/node_modules/@esbuild/linux-x64', 'node_modules/@esbuild/linux-x64']],
 ];
 /** Bump when the tree's recipe changes: a new name, and the old tree is not reused. */
-const ROOT_RECIPE = 2;
+const ROOT_RECIPE = 3;
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
@@ -180,6 +180,9 @@ export function arm64Root(repo) {
     mkdirSync(join(root, 'etc'), { recursive: true });
     writeFileSync(join(root, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
     writeFileSync(join(root, 'etc', 'group'), 'root:x:0:\n');
+    // vitest connects to localhost: without these glibc asks DNS, which the VM has not.
+    writeFileSync(join(root, 'etc', 'hosts'), '127.0.0.1 localhost\n::1 localhost\n');
+    writeFileSync(join(root, 'etc', 'nsswitch.conf'), 'passwd: files\ngroup: files\nhosts: files\n');
     for (const d of ['root', 'tmp', 'run', 'proc', 'sys', 'dev']) mkdirSync(join(root, d), { recursive: true });
     writeFileSync(stamp(root), wanted);
   });
