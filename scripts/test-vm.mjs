@@ -12,15 +12,19 @@
  *   npm run test:vm -- test/vm/kfunc.test.ts
  *
  * VMTEST_RUN=/path/to/run runs another VM runner (same options and exit statuses);
- * POLYTRACE_VM_KERNELS=stock or =backports boots only one of the two; VMTEST_KERNEL=<vmlinuz>
+ * POLYTRACE_VM_KERNELS=stock or =backports boots only one of the two; =arm64 boots the emulated
+ * arm64 VM instead (scripts/vm/run.mjs --arch arm64, Debian's arm64 stock kernel, not in the
+ * default list) and runs test/vm-arm64/ there, whose workloads (test/vm-arm64/workloads/*.c) are
+ * cross-compiled here with aarch64-linux-gnu-gcc into test/.build/arm64/NAME; VMTEST_KERNEL=<vmlinuz>
  * boots only that kernel (its package unpacked as scripts/vm/run.mjs expects: DIR/boot/vmlinuz-R
  * beside DIR/lib/modules/R, with a modules.dep).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { arm64Kernel, CROSS_GCC, ensureArm64HostTools } from './vm-arm64.mjs';
 import { backportsKernel, stockKernel } from './vm-kernels.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -73,6 +77,37 @@ if (process.env.POLYTRACE_VM_NO_BUILD !== '1') {
   }
 }
 
+/**
+ * The arm64 workloads: test/vm-arm64/workloads/NAME.c → test/.build/arm64/NAME (rebuilt when the
+ * source is newer), with frame pointers (user stacks) and <sys/sdt.h> from the host's
+ * systemtap-sdt-dev (the header is the same for every architecture; it sits in the host's
+ * multiarch include directory, which the cross compiler must search only after its own).
+ */
+function buildArm64Workloads() {
+  ensureArm64HostTools();
+  const src = join(repo, 'test', 'vm-arm64', 'workloads');
+  const out = join(repo, 'test', '.build', 'arm64');
+  mkdirSync(out, { recursive: true });
+  const sdt = spawnSync('dpkg', ['-L', 'systemtap-sdt-dev'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .find((f) => f.endsWith('/sys/sdt.h'));
+  if (!sdt) {
+    process.stderr.write('test:vm: systemtap-sdt-dev has no sys/sdt.h\n');
+    process.exit(2);
+  }
+  for (const file of readdirSync(src).filter((f) => f.endsWith('.c'))) {
+    const exe = join(out, file.slice(0, -2));
+    if (existsSync(exe) && statSync(exe).mtimeMs >= statSync(join(src, file)).mtimeMs) continue;
+    const flags = ['-O1', '-g', '-fno-omit-frame-pointer', '-idirafter', dirname(dirname(sdt))];
+    const g = run(CROSS_GCC, ['-o', `${exe}.tmp${process.pid}`, join(src, file), ...flags]);
+    if (g.status !== 0) {
+      process.stderr.write(`test:vm: ${CROSS_GCC} failed on ${file}\n`);
+      process.exit(g.status ?? 1);
+    }
+    renameSync(`${exe}.tmp${process.pid}`, exe);
+  }
+}
+
 /** The kernels to boot, in order; `get` gives the image and its unpacked package. */
 function kernels() {
   if (process.env.VMTEST_KERNEL) {
@@ -84,11 +119,12 @@ function kernels() {
     // in text patching); 6.12 never did in many boots, and a thread per vCPU halves its time.
     stock: { label: "Debian's stock kernel (linux-image-amd64)", get: () => stockKernel(), tcg: 'single' },
     backports: { label: "Debian's bookworm-backports 6.12", get: () => backportsKernel(), tcg: 'multi' },
+    arm64: { label: "Debian's arm64 stock kernel (linux-image-arm64, emulated)", get: () => arm64Kernel(), arch: 'arm64' },
   };
   const names = (process.env.POLYTRACE_VM_KERNELS ?? 'stock,backports').split(',').filter(Boolean);
   for (const n of names) {
     if (!(n in all)) {
-      process.stderr.write(`test:vm: POLYTRACE_VM_KERNELS: unknown kernel '${n}' (stock, backports)\n`);
+      process.stderr.write(`test:vm: POLYTRACE_VM_KERNELS: unknown kernel '${n}' (stock, backports, arm64)\n`);
       process.exit(2);
     }
   }
@@ -108,17 +144,21 @@ for (const k of kernels()) {
     results.push({ label: k.label, status: 2 });
     continue;
   }
+  const arm64 = k.arch === 'arm64';
+  if (arm64) buildArm64Workloads();
   const args = [
+    ...(arm64 ? ['--arch', 'arm64'] : []),
     '--timeout',
     process.env.POLYTRACE_VM_TIMEOUT ?? '2100',
     '--kernel',
     vmlinuz,
     '--',
-    process.execPath,
+    // The arm64 VM's root is the arm64 tree, whose Node is /usr/bin/node.
+    arm64 ? '/usr/bin/node' : process.execPath,
     vitest,
     'run',
     '--config',
-    'test/vm/vitest.config.ts',
+    arm64 ? 'test/vm-arm64/vitest.config.ts' : 'test/vm/vitest.config.ts',
     ...process.argv.slice(2),
   ];
   // The runner hands the caller's environment to the command: the tests find the guest's

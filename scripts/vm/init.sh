@@ -2,8 +2,9 @@
 # PID 1 of the VM that scripts/vm/run.mjs boots. The initramfs holds a static busybox, the
 # modules listed in /modules (numbered in load order), and /job: `command` (a /bin/sh script
 # that sets the caller's environment, cds and execs the command) and `shares` (lines "TAG DIR").
-# Builds the command's root from the host's (9p, read-only, under a tmpfs overlay), runs it,
-# and reports on the console:  POLYTRACE_VM_DONE <status> <stdout bytes> <stderr bytes>
+# Builds the command's root from the tree the runner shares as "host" (the host's /, or for
+# --arch arm64 an arm64 tree; 9p, read-only, under a tmpfs overlay), runs it, and reports on
+# the console:  POLYTRACE_VM_DONE <status> <stdout bytes> <stderr bytes>
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t devtmpfs dev /dev

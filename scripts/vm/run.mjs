@@ -8,11 +8,17 @@
  * is no network, only lo. The command gets the caller's environment and /dev/null as stdin;
  * its stdout and stderr (pipes in the VM) stream here live.
  *
- *   scripts/vm/run.mjs [--kernel IMAGE] [--timeout S] [--mem SIZE] [--cpus N] [--rw DIR]... [-v] [--] COMMAND...
+ *   scripts/vm/run.mjs [--arch x86_64|arm64] [--kernel IMAGE] [--timeout S] [--mem SIZE] [--cpus N] [--rw DIR]... [-v] [--] COMMAND...
+ *
+ *   --arch A        x86_64 (default) or arm64: an emulated arm64 VM (qemu-system-aarch64 -M virt
+ *                   -cpu max, always TCG). Its root is not the host's (x86) files but the arm64
+ *                   tree of scripts/vm-arm64.mjs (busybox, glibc, bpftool, Node 24), with the
+ *                   shares mounted the same way; its default kernel is Debian's linux-image-arm64.
  *
  *   --kernel IMAGE  a bzImage from an unpacked Debian package: its release R is read from the
  *                   image, its modules from DIR/../lib/modules/R (DIR: the image's directory)
- *                   or /lib/modules/R, which needs a modules.dep. Default: the image Debian's
+ *                   or /lib/modules/R, which needs a modules.dep; arm64 also takes a gzip'd Image
+ *                   (Debian's arm64 vmlinuz), decompressed once into the cache. Default: the image Debian's
  *                   linux-image-amd64 depends on (6.1 on bookworm), fetched once by
  *                   scripts/vm-kernels.mjs.
  *   --timeout S     kill the VM after S seconds (default 600);  --mem SIZE: default 2G;
@@ -34,6 +40,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { arm64Kernel, arm64Root, ensureArm64HostTools } from '../vm-arm64.mjs';
 import { CACHE, ensureHostTools, stockKernel } from '../vm-kernels.mjs';
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -44,7 +51,7 @@ const fail = (line, status = 125) => {
 };
 
 // ---- arguments ---------------------------------------------------------------------------
-const opts = { kernel: undefined, timeout: 600, mem: '2G', cpus: 2, rw: [], verbose: false };
+const opts = { arch: 'x86_64', kernel: undefined, timeout: 600, mem: '2G', cpus: 2, rw: [], verbose: false };
 const argv = process.argv.slice(2);
 while (argv.length > 0 && argv[0].startsWith('-')) {
   const a = argv.shift();
@@ -55,7 +62,8 @@ while (argv.length > 0 && argv[0].startsWith('-')) {
   }
   const value = argv.shift();
   if (value === undefined) fail(`${a} needs a value`);
-  if (a === '--kernel') opts.kernel = value;
+  if (a === '--arch') opts.arch = value;
+  else if (a === '--kernel') opts.kernel = value;
   else if (a === '--timeout') opts.timeout = Number(value);
   else if (a === '--mem') opts.mem = value;
   else if (a === '--cpus') opts.cpus = Number(value);
@@ -63,6 +71,8 @@ while (argv.length > 0 && argv[0].startsWith('-')) {
   else fail(`unknown option ${a} (see the top of ${process.argv[1]})`);
 }
 if (argv.length === 0) fail(`usage: ${basename(process.argv[1])} [--kernel IMAGE] [--timeout S] [--mem SIZE] [--cpus N] [--rw DIR]... [-v] [--] COMMAND...`);
+if (opts.arch !== 'x86_64' && opts.arch !== 'arm64') fail('--arch takes x86_64 or arm64');
+const arm64 = opts.arch === 'arm64';
 if (!(opts.timeout > 0) || !(opts.cpus >= 1)) fail('--timeout and --cpus take positive numbers');
 const real = (p, what) => {
   try {
@@ -77,15 +87,23 @@ if (shares.some((d) => d.includes('\n'))) fail('shared directories cannot have a
 
 // ---- host tools and kernel -----------------------------------------------------------------
 try {
-  ensureHostTools(log);
+  if (arm64) ensureArm64HostTools();
+  else ensureHostTools(log);
 } catch (e) {
   fail(`cannot install qemu and busybox-static: ${e.message}`);
 }
 let image;
 try {
-  image = opts.kernel ? real(opts.kernel, 'kernel') : stockKernel(log).vmlinuz;
+  image = opts.kernel ? real(opts.kernel, 'kernel') : (arm64 ? arm64Kernel() : stockKernel(log)).vmlinuz;
 } catch (e) {
-  fail(`cannot get Debian's stock kernel: ${e.message}`);
+  fail(`cannot get Debian's stock ${opts.arch} kernel: ${e.message}`);
+}
+/** The VM's root: the host's own, or (arm64) the arm64 tree. */
+let rootDir = '/';
+try {
+  if (arm64) rootDir = arm64Root(new URL('../..', import.meta.url).pathname);
+} catch (e) {
+  fail(`cannot build the arm64 root: ${e.message}`);
 }
 const imageBytes = readFileSync(image);
 const isBzImage = imageBytes.toString('latin1', 0x202, 0x206) === 'HdrS';
@@ -105,6 +123,15 @@ const release = kernelRelease();
  * the last 4 bytes are the decompressed size, not compressed data), decompressed once into the cache.
  */
 function bootImage() {
+  if (imageBytes[0] === 0x1f && imageBytes[1] === 0x8b) {
+    // arm64's vmlinuz: a gzip'd Image (the kernel does not decompress itself there).
+    const out = join(CACHE, `Image-${release}-${createHash('sha256').update(imageBytes).digest('hex').slice(0, 12)}`);
+    if (existsSync(out)) return out;
+    mkdirSync(CACHE, { recursive: true });
+    writeFileSync(`${out}.${process.pid}`, gunzipSync(imageBytes));
+    renameSync(`${out}.${process.pid}`, out);
+    return out;
+  }
   const config = join(dirname(image), `config-${release}`);
   if (!isBzImage || !existsSync(config) || !/^CONFIG_PVH=y$/m.test(readFileSync(config, 'utf8'))) return image;
   const out = join(CACHE, `vmlinux-${release}-${createHash('sha256').update(imageBytes).digest('hex').slice(0, 12)}`);
@@ -177,6 +204,9 @@ const command = [
   ...Object.entries(process.env)
     .filter(([k]) => /^[A-Za-z_]\w*$/.test(k))
     .map(([k, v]) => `export ${k}=${quote(v)}`),
+  // The arm64 tree: its ld.so.cache is made here (ldconfig is an arm64 program), and Node finds
+  // the arm64 builds of vitest's native packages through NODE_PATH.
+  ...(arm64 ? ['ldconfig', `export NODE_PATH=/usr/lib/polytrace-node`] : []),
   `cd ${quote(process.cwd())} || exit 125`,
   `exec ${argv.map(quote).join(' ')}`,
 ].join('\n');
@@ -185,7 +215,7 @@ const FILE = 0o100644;
 const EXEC = 0o100755;
 const initramfs = cpio([
   ...['bin', 'dev', 'proc', 'sys', 'modules', 'job'].map((d) => [d, DIR]),
-  ['bin/busybox', EXEC, readFileSync('/bin/busybox')],
+  ['bin/busybox', EXEC, readFileSync(join(rootDir, 'bin', 'busybox'))],
   ['init', EXEC, readFileSync(new URL('init.sh', import.meta.url))],
   ...modules().map((file, i) => [`modules/${String(i).padStart(2, '0')}-${basename(file).replace(/\.ko.*/, '')}.ko`, FILE, moduleBytes(file)]),
   ['job/command', FILE, Buffer.from(`${command}\n`)],
@@ -200,6 +230,7 @@ writeFileSync(join(job, 'initramfs'), initramfs, { mode: 0o600 });
 // ---- the VM ------------------------------------------------------------------------------
 /** kvm needs a writable /dev/kvm and VT-x/AMD-V: some hosts expose a /dev/kvm (PVM) a stock kernel cannot boot on. */
 function accel() {
+  if (arm64) return 'tcg';
   const forced = process.env.POLYTRACE_VM_ACCEL;
   if (forced && forced !== 'kvm' && forced !== 'tcg') fail('POLYTRACE_VM_ACCEL must be kvm or tcg');
   if (forced) return forced;
@@ -236,21 +267,28 @@ const qemuArgs = [
   ['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot'],
   ['-nic', 'none'],
   // TCG: one host thread for all vCPUs unless POLYTRACE_VM_TCG=multi. With multi-threaded TCG
-  // (QEMU 7.2), Debian's 6.1 wedged a vCPU while another patched a tracepoint's static call
+  // (QEMU 7.2), Debian's x86 6.1 wedged a vCPU while another patched a tracepoint's static call
   // (text_poke_bp's IPI never answered: a soft lockup in smp_call_function_many_cond, within
   // ~500 raw tracepoint attach/detach rounds); single-threaded, 2,000 rounds ran clean.
-  acc === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', process.env.POLYTRACE_VM_TCG === 'multi' ? 'tcg' : 'tcg,thread=single', '-cpu', 'max'],
+  // arm64: pauth-impdef makes TCG's pointer authentication cheap (QEMU's own algorithm, not QARMA).
+  arm64
+    ? ['-machine', 'virt', '-accel', process.env.POLYTRACE_VM_TCG === 'single' ? 'tcg,thread=single' : 'tcg', '-cpu', 'max,pauth-impdef=on']
+    : acc === 'kvm'
+      ? ['-accel', 'kvm', '-cpu', 'host']
+      : ['-accel', process.env.POLYTRACE_VM_TCG === 'multi' ? 'tcg' : 'tcg,thread=single', '-cpu', 'max'],
   ['-smp', String(opts.cpus), '-m', opts.mem],
   ['-kernel', boot, '-initrd', join(job, 'initramfs')],
   // panic=-1 with -no-reboot: a kernel panic ends qemu at once instead of hanging until the timeout.
-  ['-append', 'console=ttyS0 loglevel=5 panic=-1'],
+  // loglevel=5: warnings (a soft lockup's call trace) reach the console the runner reports.
+  ['-append', `console=${arm64 ? 'ttyAMA0' : 'ttyS0'} loglevel=5 panic=-1`],
   ['-serial', 'stdio'],
-  fsdev('/', 'host', ',readonly=on'),
+  fsdev(rootDir, 'host', ',readonly=on'),
   ...shares.map((d, i) => fsdev(d, `rw${i}`)),
   ['-device', 'virtio-serial-pci'],
   ...relays.map((r) => ['-chardev', `socket,id=${r.name},path=${r.path}`, '-device', `virtserialport,chardev=${r.name},name=${r.name}`]),
 ];
-const qemu = spawn('qemu-system-x86_64', qemuArgs.flat(), { stdio: ['ignore', 'pipe', 'pipe'] });
+const qemuBinary = arm64 ? 'qemu-system-aarch64' : 'qemu-system-x86_64';
+const qemu = spawn(qemuBinary, qemuArgs.flat(), { stdio: ['ignore', 'pipe', 'pipe'] });
 
 // The console (the kernel's messages, init's "polytrace-vm:" lines, the DONE line), and qemu's
 // own stderr: kept for the report when the VM fails, and copied to stderr with -v.
@@ -303,7 +341,7 @@ function checkDone() {
 }
 
 setTimeout(() => finish(124, `timed out after ${opts.timeout}s; VM killed`, true), opts.timeout * 1000);
-qemu.on('error', (e) => finish(125, `cannot start qemu-system-x86_64: ${e.message}`));
+qemu.on('error', (e) => finish(125, `cannot start ${qemuBinary}: ${e.message}`));
 qemu.on('exit', async (code, signal) => {
   await Promise.all(relays.map((r) => r.ended)); // the sockets' last data
   checkDone();

@@ -37,6 +37,7 @@ import type { ProbeTarget } from '../probes/targets.js';
 import type { KernelFunctionMechanism } from '../probes/host.js';
 import type { TraceSession } from '../session.js';
 import { assertNever, SysError, TracerError, UnsupportedFeatureError } from '../errors.js';
+import { hostArch } from '../symbols/arch.js';
 import { readFileSync } from 'node:fs';
 
 /** Up to this many tracepoints get a program each (constant slot); more share one (cookie). */
@@ -243,8 +244,9 @@ interface SkippedSite {
 
 /**
  * Whether the kernel refused a probe because of one of its sites: an instruction uprobes
- * cannot take (x86's `arch_uprobe_analyze_insn`: lock and segment prefixes, some opcodes:
- * ENOTSUPP), an offset outside the file's code (EINVAL), and so on.
+ * cannot take (x86's `arch_uprobe_analyze_insn`: lock and segment prefixes, some opcodes;
+ * arm64's: exclusive loads and stores, some system instructions: ENOTSUPP), an offset outside
+ * the file's code or not on an instruction (EINVAL), and so on.
  */
 function refusedSite(e: unknown): e is SysError {
   return e instanceof SysError && ['ENOTSUPP', 'EOPNOTSUPP', 'EINVAL', 'EILSEQ', 'ENOEXEC'].includes(e.code);
@@ -281,7 +283,8 @@ function siteName(s: Site): string {
 function reportSkippedSites(skipped: readonly SkippedSite[], total: number, o: AttachOptions): void {
   const first = skipped[0];
   if (!first) return;
-  const hints = ['uprobes cannot take some first instructions (x86: lock or segment prefixes); probe another function or an offset (+N) past it'];
+  const which = hostArch() === 'arm64' ? 'arm64: exclusive loads and stores' : 'x86: lock or segment prefixes';
+  const hints = [`uprobes cannot take some first instructions (${which}); probe another function or an offset (+N) past it`];
   // Still a SysError, so a tool can say more (trace: an offset inside an instruction).
   if (total === 1) throw new SysError(first.error.call, first.error.errno, first.error.code, `probing ${siteName(first.site)}`, hints);
   if (skipped.length === total)

@@ -21,6 +21,7 @@ import type { UserTypes } from './usertypes.js';
 import { BUILTIN_USER_TYPES } from './usertypes.js';
 import type { EntryValues } from './entry.js';
 import type { MacroScope } from './macros/scope.js';
+import { hostArch, PT_REGS, type Arch } from '../symbols/arch.js';
 
 export type ProbeSite =
   | { readonly kind: 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe'; readonly symbol?: string }
@@ -35,7 +36,7 @@ export type ProbeSite =
   | { readonly kind: 'raw_tracepoint'; readonly name?: string; readonly nargs?: number };
 
 export type SiteKind = ProbeSite['kind'];
-export type Arch = 'x64' | 'arm64';
+export type { Arch };
 
 export interface ProbeContext {
   readonly site: ProbeSite;
@@ -55,24 +56,8 @@ export interface ProbeContext {
   readonly macros?: MacroScope;
 }
 
-/** Byte offsets in struct pt_regs (x86-64) / user_pt_regs (arm64). */
-export interface RegLayout {
-  readonly args: readonly number[];
-  readonly ret: number;
-  readonly sp: number;
-  readonly ip: number;
-  /** Bytes from sp to the first stack-passed argument at function entry. */
-  readonly stackArgBase: number;
-}
-
-export const PT_REGS: Readonly<Record<Arch, RegLayout>> = {
-  x64: { args: [112, 104, 96, 88, 72, 64], ret: 80, sp: 152, ip: 128, stackArgBase: 8 },
-  arm64: { args: [0, 8, 16, 24, 32, 40, 48, 56], ret: 0, sp: 248, ip: 256, stackArgBase: 0 },
-};
-
-export function hostArch(): Arch {
-  return process.arch === 'arm64' ? 'arm64' : 'x64';
-}
+/** The registers' places in struct pt_regs, one row per architecture (`symbols/arch.ts`). */
+export { PT_REGS, hostArch, type RegLayout } from '../symbols/arch.js';
 
 export type MemSpace = 'user' | 'kernel';
 

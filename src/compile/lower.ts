@@ -30,7 +30,8 @@ import { Helper } from '../emit/helpers.gen.js';
 import { MapType, type MapSpec } from '../emit/types.js';
 import { isScalar, scalarRep, sizeOf, formatType, type CType, type IntSize } from './types.js';
 import { ExprCheckError, type CmpOp, type Place, type TypedExpr, type TNode } from './check.js';
-import type { ArgLocation, MemSpace, ProbeContext } from './context.js';
+import { hostArch, isPtRegsSite, type ArgLocation, type MemSpace, type ProbeContext } from './context.js';
+import { regName } from '../symbols/arch.js';
 
 /** Per-CPU count of failed probe reads (key 0, u64 per CPU). */
 export const READ_ERRORS_MAP: MapSpec = Object.freeze({
@@ -407,21 +408,28 @@ export class Lowerer {
     this.extend(t, b.size, b.signed);
   }
 
+  /** `--dump`'s name for a load from the context at `offset`: the register, where ctx is pt_regs (`rdi`, `x0`). */
+  private regComment(offset: number): string | undefined {
+    if (!isPtRegsSite(this.ctx.site)) return undefined;
+    const name = regName(this.ctx.arch ?? hostArch(), offset);
+    return name === undefined ? undefined : `pt_regs->${name}`;
+  }
+
   private loadLoc(loc: ArgLocation, t: Reg): void {
     switch (loc.kind) {
       case 'ctx':
-        this.emit(ldx(loc.size, t, R6, loc.offset));
+        this.emit(ldx(loc.size, t, R6, loc.offset, this.regComment(loc.offset)));
         if (loc.signed) this.extend(t, loc.size, true);
         return;
       case 'const':
         return this.loadConst(t, loc.signed ? BigInt.asIntN(loc.size * 8, loc.value) : BigInt.asUintN(loc.size * 8, loc.value));
       case 'deref':
-        this.emit(ldx('DW', R3, R6, loc.baseOffset));
+        this.emit(ldx('DW', R3, R6, loc.baseOffset, this.regComment(loc.baseOffset)));
         if (loc.disp !== 0) this.emit(alu64.add.imm(R3, loc.disp));
         return this.readScalar(R3, loc.size, loc.signed, loc.space, t);
       case 'sib': {
         const shiftBy = { 1: 0, 2: 1, 4: 2, 8: 3 }[loc.scale];
-        this.emit(ldx('DW', R3, R6, loc.baseOffset), ldx('DW', R2, R6, loc.indexOffset));
+        this.emit(ldx('DW', R3, R6, loc.baseOffset, this.regComment(loc.baseOffset)), ldx('DW', R2, R6, loc.indexOffset, this.regComment(loc.indexOffset)));
         if (shiftBy) this.emit(alu64.lsh.imm(R2, shiftBy));
         this.emit(alu64.add.reg(R3, R2));
         if (loc.disp !== 0) this.emit(alu64.add.imm(R3, loc.disp));

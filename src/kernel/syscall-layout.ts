@@ -15,6 +15,7 @@ import { loadKernelBtf } from './btf.js';
 import { haveCurrentTaskBtf } from '../features/probes.js';
 import type { BtfSpec } from '../btf/index.js';
 import type { CompatFlag, SyscallNr } from '../compile/tools/count.js';
+import { hostArch, PT_REGS, PT_REGS_SLOTS, type Arch } from '../symbols/arch.js';
 
 export interface SyscallLayout {
   /** The number at sys_exit, in the saved registers. */
@@ -28,11 +29,11 @@ const TS_COMPAT = 0x2;
 /** PSR_MODE32_BIT (arch/arm64/include/uapi/asm/ptrace.h). */
 const PSR_MODE32_BIT = 0x10;
 
-const KNOWN_EXIT_NR: Readonly<Record<'x64' | 'arm64', SyscallLayout['exitNr']>> = {
-  x64: { from: 'regs', offset: 120, size: 8 },
-  arm64: { from: 'regs', offset: 280, size: 4 },
+const KNOWN_EXIT_NR: Readonly<Record<Arch, SyscallLayout['exitNr']>> = {
+  x64: { from: 'regs', ...PT_REGS.x64.syscallNr },
+  arm64: { from: 'regs', ...PT_REGS.arm64.syscallNr },
 };
-const KNOWN_ARM64_PSTATE: CompatFlag = { base: 'regs', offset: 264, size: 8, mask: PSR_MODE32_BIT };
+const KNOWN_ARM64_PSTATE: CompatFlag = { base: 'regs', offset: PT_REGS_SLOTS.arm64['pstate']!, size: 8, mask: PSR_MODE32_BIT };
 
 function member(spec: BtfSpec, struct: string, path: readonly string[]): { offset: number; size: number } | undefined {
   const ids = spec.idsByName(struct, 'struct');
@@ -48,7 +49,7 @@ function member(spec: BtfSpec, struct: string, path: readonly string[]): { offse
 
 const sized = (n: number): n is 1 | 2 | 4 | 8 => n === 1 || n === 2 || n === 4 || n === 8;
 
-function fromBtf(spec: BtfSpec, arch: 'x64' | 'arm64'): SyscallLayout | undefined {
+function fromBtf(spec: BtfSpec, arch: Arch): SyscallLayout | undefined {
   const nr = member(spec, 'pt_regs', [arch === 'x64' ? 'orig_ax' : 'syscallno']);
   if (!nr || (nr.size !== 4 && nr.size !== 8)) return undefined;
   const exitNr = { from: 'regs', offset: nr.offset, size: nr.size } as const;
@@ -67,7 +68,7 @@ function fromBtf(spec: BtfSpec, arch: 'x64' | 'arm64'): SyscallLayout | undefine
 let cached: { layout: SyscallLayout | undefined } | undefined;
 
 /** The layout of this kernel (cached); undefined when it cannot be known. */
-export function syscallLayout(arch: 'x64' | 'arm64' = process.arch === 'arm64' ? 'arm64' : 'x64'): SyscallLayout | undefined {
+export function syscallLayout(arch: Arch = hostArch()): SyscallLayout | undefined {
   if (cached) return cached.layout;
   let spec: BtfSpec | undefined;
   try {

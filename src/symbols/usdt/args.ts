@@ -11,6 +11,7 @@
  * value, as BCC does.
  */
 import { assertNever } from '../../errors.js';
+import { ARCHES } from '../arch.js';
 import { x64Syntax } from './arch/x64.js';
 import { arm64Syntax } from './arch/arm64.js';
 import { UsdtSpecError, type ArchSyntax, type ArgSize, type UsdtArch, type UsdtArg } from './types.js';
@@ -20,8 +21,10 @@ export * from './types.js';
 /** bpf_usdt_readarg numbers arguments 1..12 (BCC, libbpf `BPF_USDT_MAX_ARG_CNT`). */
 export const USDT_MAX_ARGS = 12;
 
+/** This machine's architecture (`symbols/arch.ts`), when polytrace knows its operands. */
 export function hostUsdtArch(arch: string = process.arch): UsdtArch {
-  if (arch === 'x64' || arch === 'arm64') return arch;
+  const known = ARCHES.find((a) => a === arch);
+  if (known) return known;
   throw new UsdtSpecError(`USDT arguments are not supported on ${arch}`, '', 0);
 }
 

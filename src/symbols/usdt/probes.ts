@@ -4,6 +4,7 @@
  */
 import type { ElfFile } from '../elf.js';
 import { usdtNotes } from './note.js';
+import { elfArch } from '../arch.js';
 import { hostUsdtArch, parseUsdtArgs, UsdtSpecError, type UsdtArch, type UsdtArg } from './args.js';
 
 export interface UsdtSite {
@@ -26,8 +27,11 @@ export interface UsdtProbe {
   readonly sites: readonly UsdtSite[];
 }
 
-/** Probes in note order; sites in note order. */
-export function usdtProbes(elf: ElfFile, arch: UsdtArch = hostUsdtArch()): UsdtProbe[] {
+/**
+ * Probes in note order; sites in note order. The operands are read in the file's own
+ * architecture (its e_machine), else this machine's.
+ */
+export function usdtProbes(elf: ElfFile, arch: UsdtArch = elfArch(elf.header.machine) ?? hostUsdtArch()): UsdtProbe[] {
   const byKey = new Map<string, { provider: string; name: string; sites: UsdtSite[] }>();
   for (const n of usdtNotes(elf)) {
     const key = `${n.provider}:${n.name}`;

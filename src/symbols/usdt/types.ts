@@ -8,8 +8,9 @@
  * (`%ah`, `%bh`, `%ch`, `%dh`) point one byte into their slot.
  */
 import { FormatError } from '../../errors.js';
+import type { Arch } from '../arch.js';
 
-export type UsdtArch = 'x64' | 'arm64';
+export type UsdtArch = Arch;
 export type ArgSize = 1 | 2 | 4 | 8;
 
 export interface UsdtReg {

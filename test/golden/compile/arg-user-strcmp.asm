@@ -1,7 +1,7 @@
 ; STRCMP("go", arg1@user)
    0: (bf) r6 = r1
    1: (7a) *(u64 *)(r10 -8) = 0	; STRCMP("go", arg1@user)
-   2: (79) r3 = *(u64 *)(r6 +112)
+   2: (79) r3 = *(u64 *)(r6 +112)	; pt_regs->rdi
    3: (bf) r1 = r10
    4: (07) r1 += -8
    5: (b7) r2 = 3

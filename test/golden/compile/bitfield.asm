@@ -1,7 +1,7 @@
 ; ((struct flags *)arg1)->c
    0: (bf) r6 = r1
    1: (7a) *(u64 *)(r10 -8) = 0	; ((struct flags *)arg1)->c
-   2: (79) r3 = *(u64 *)(r6 +112)
+   2: (79) r3 = *(u64 *)(r6 +112)	; pt_regs->rdi
    3: (07) r3 += 1
    4: (bf) r1 = r10
    5: (07) r1 += -8

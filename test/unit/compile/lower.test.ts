@@ -72,6 +72,10 @@ describe('golden disassembly of lowered expressions', () => {
     ['ternary-builtins', '$PID == 1 ? $cpu : $TID', sig],
     ['bitfield', '((struct flags *)arg1)->c', probeContext({ kind: 'kprobe' }, { btf: kindsBtf(), arch: 'x64' })],
     ['arg-user-strcmp', 'STRCMP("go", arg1@user)', probeContext({ kind: 'kprobe' }, { arch: 'x64' }), 'predicate'],
+    // arm64 (issue 19): AAPCS64 registers x0-x7, then the stack at sp; the wrapper's pt_regs in x0.
+    ['arm64-uprobe-args', 'arg1 + arg8 + arg9', probeContext({ kind: 'uprobe', symbol: 'work' }, { arch: 'arm64' })],
+    ['arm64-uretprobe-retval', '(int)retval < 0', probeContext({ kind: 'uretprobe', symbol: 'work' }, { arch: 'arm64' }), 'predicate'],
+    ['arm64-syscall-wrapper-arg', 'arg2', probeContext({ kind: 'kprobe', symbol: '__arm64_sys_openat' }, { arch: 'arm64' })],
   ];
   for (const [name, text, ctx, kind] of cases) {
     it(`${name}: ${text}`, () => golden(name, listing(text, ctx, kind ?? 'scalar')));

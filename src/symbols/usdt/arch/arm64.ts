@@ -6,22 +6,20 @@
  *   [sp, 96]        memory at register+disp  -4@[sp, 96]  8@[x0, -8]
  *   [sp]            memory at register       -4@[sp]
  */
+import { PT_REGS_SLOTS } from '../../arch.js';
 import type { ArchSyntax, ArgLocation, UsdtReg } from '../types.js';
 import { parseInt64 } from './x64.js';
 
-/** `struct user_pt_regs`: regs[31] (x0..x30), sp, pc, pstate. */
-export const ARM64_PT_REGS: Readonly<Record<string, number>> = { sp: 248, pc: 256, pstate: 264 };
+/** `struct pt_regs` slots: regs[31] (x0..x30), sp, pc, pstate, … (`symbols/arch.ts`). */
+const SLOTS = PT_REGS_SLOTS.arm64;
 
 export function arm64Register(name: string): UsdtReg {
   const n = name.toLowerCase();
   const m = /^[xw](\d+)$/.exec(n);
-  if (m) {
-    const i = Number(m[1]);
-    if (i <= 30) return { name, ptRegsOffset: i * 8 };
-  }
-  if (n === 'fp') return { name, ptRegsOffset: 29 * 8 };
-  if (n === 'lr') return { name, ptRegsOffset: 30 * 8 };
-  if (n === 'sp' || n === 'wsp') return { name, ptRegsOffset: ARM64_PT_REGS['sp']! };
+  if (m && Number(m[1]) <= 30) return { name, ptRegsOffset: SLOTS[`x${Number(m[1])}`]! };
+  if (n === 'fp') return { name, ptRegsOffset: SLOTS['x29']! };
+  if (n === 'lr') return { name, ptRegsOffset: SLOTS['x30']! };
+  if (n === 'sp' || n === 'wsp') return { name, ptRegsOffset: SLOTS['sp']! };
   throw new Error(`unknown arm64 register '${name}'`);
 }
 

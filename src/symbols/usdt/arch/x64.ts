@@ -7,32 +7,11 @@
  *   sym(%rip)       rip-relative global (symbolic disp)    -4@counter(%rip)  8@sym+8(%rip)
  *   -96(%rbp,%rax,8)  scale-index-base                     1@-96(%rbp,%rax,8)  8@(%rax,%rdx,8)
  */
+import { PT_REGS_SLOTS } from '../../arch.js';
 import type { ArchSyntax, ArgLocation, UsdtReg } from '../types.js';
 
-/** `struct pt_regs` byte offsets (arch/x86/include/asm/ptrace.h, x86-64). */
-export const X64_PT_REGS: Readonly<Record<string, number>> = {
-  r15: 0,
-  r14: 8,
-  r13: 16,
-  r12: 24,
-  rbp: 32,
-  rbx: 40,
-  r11: 48,
-  r10: 56,
-  r9: 64,
-  r8: 72,
-  rax: 80,
-  rcx: 88,
-  rdx: 96,
-  rsi: 104,
-  rdi: 112,
-  orig_rax: 120,
-  rip: 128,
-  cs: 136,
-  eflags: 144,
-  rsp: 152,
-  ss: 160,
-};
+/** `struct pt_regs` byte offsets (arch/x86/include/asm/ptrace.h, x86-64), from `symbols/arch.ts`. */
+export const X64_PT_REGS: Readonly<Record<string, number>> = PT_REGS_SLOTS.x64;
 
 /** Every alias of a 64-bit register: [64-bit, 32-bit, 16-bit, low 8-bit]. */
 const ALIASES: readonly (readonly string[])[] = [
