@@ -29,9 +29,13 @@ function bounded(c: CliCase): string[] {
   return c.tool === 'argdist' ? ['-i', '1', '-n', '1', ...argv] : argv;
 }
 
-async function runCase(c: CliCase): Promise<{ code: number | string; stderr: string; hung: boolean }> {
+async function runCase(c: CliCase): Promise<{ code: number | string; stderr: string; hung: boolean; interrupted: boolean }> {
   const t = start(c.tool, bounded(c));
-  const stop = setTimeout(() => t.child.kill('SIGINT'), 5000);
+  let interrupted = false;
+  const stop = setTimeout(() => {
+    interrupted = true;
+    t.child.kill('SIGINT');
+  }, 5000);
   let hung = false;
   const kill = setTimeout(() => {
     hung = true;
@@ -40,7 +44,7 @@ async function runCase(c: CliCase): Promise<{ code: number | string; stderr: str
   const code = await t.exited;
   clearTimeout(stop);
   clearTimeout(kill);
-  return { code, stderr: t.stderr, hung };
+  return { code, stderr: t.stderr, hung, interrupted };
 }
 
 describe.skipIf(skipKernel)('CLI fuzzer, real tools (kernel)', () => {
@@ -71,7 +75,8 @@ describe.skipIf(skipKernel)('CLI fuzzer, real tools (kernel)', () => {
         if (r.hung) bad.push(`hung: ${what}`);
         else if (!['0', '1', '2', 'SIGINT'].includes(String(r.code))) bad.push(`exit: ${what}`);
         else if (/internal error|\n\s+at .*:\d+:\d+\)?\n/.test(r.stderr)) bad.push(`internal: ${what}`);
-        else if (r.code !== 0 && r.code !== 'SIGINT' && !r.stderr.startsWith(`${c.tool}: `)) bad.push(`message: ${what}`);
+        // A run our SIGINT stopped owes no message (on a loaded machine, even start-up can take 5 s).
+        else if (r.code !== 0 && r.code !== 'SIGINT' && !r.interrupted && !r.stderr.startsWith(`${c.tool}: `)) bad.push(`message: ${what}`);
       }
     };
     await Promise.all(Array.from({ length: PARALLEL }, worker));
